@@ -1,0 +1,49 @@
+// archsim: a discrete-event simulator of the evolution of a web architecture.
+#include <iostream>
+#include <map>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/commands/commands.hpp"
+#include "core/log.hpp"
+#include "version.hpp"
+#include "scenario/diagnostics.hpp"
+
+int main(int argc, char** argv) {
+  using namespace archsim;
+  setup_logging();
+  CLI::App app{"archsim: simulate the ten-step evolution of a web architecture on SimGrid"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("archsim ") + kVersion);
+  std::string log_level = "warn";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error or off")->capture_default_str();
+
+  const std::map<std::string, cli::Command> commands = {
+      {"run", cli::add_run_command(app)},
+      {"validate", cli::add_validate_command(app)},
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return cli::kExitBadInput;
+  }
+  if (!set_log_level(log_level)) {
+    std::cerr << "archsim: --log-level: unknown level (got " << log_level << ")\n";
+    return cli::kExitBadInput;
+  }
+  try {
+    for (const auto& [name, command] : commands)
+      if (app.got_subcommand(name)) return command();
+    return cli::kExitInternal;
+  } catch (const InputError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
+    return cli::kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "archsim: internal error: " << e.what() << "\n";
+    return cli::kExitInternal;
+  }
+}

@@ -1,0 +1,243 @@
+#include "components/step_runner.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <memory>
+
+#include "components/service.hpp"
+#include "components/service_replica.hpp"
+#include "components/storage.hpp"
+#include "engine/simulation.hpp"
+#include "metrics/host_meter.hpp"
+
+namespace archsim {
+
+namespace {
+
+double now() { return sg4::Engine::get_clock(); }
+
+Outcome run_step(StepContext& context, const Step& step);
+
+void run_cpu(const Step& step, StepContext& context) {
+  const double ms = step.cpu_ms.sample(context.replica.service().rng());
+  if (ms <= 0) return;
+  const double flops = ms / 1000.0 * Platform::kReferenceFlops;
+  sg4::this_actor::execute(flops);
+  HostMeter::of(context.replica.machine().host)->cpu_flops += flops;
+}
+
+void run_read(const Step& step, StepContext& context) {
+  Service& service = context.replica.service();
+  if (service.rng().bernoulli(service.spec().buffer_cache_hit_ratio)) {
+    // A buffer-cache hit copies the data from memory, on one of the host's cores.
+    const double seconds = step.bytes / service.sim().scenario().platform.memory_read_bytes_per_s;
+    const double flops = seconds * context.replica.machine().host->get_speed();
+    sg4::this_actor::execute(flops);
+    HostMeter::of(context.replica.machine().host)->cpu_flops += flops;
+  } else {
+    context.replica.storage().read(step.bytes);
+  }
+}
+
+// Waits for the reply to call `id` until `deadline`; stale replies (to calls that timed
+// out earlier) are dropped on the way.
+Outcome await_reply(Inbox& replies, std::uint64_t id, double deadline) {
+  while (true) {
+    const double left = deadline - now();
+    if (left <= 0) return Outcome::Timeout;
+    Message* reply = replies.receive(left);
+    if (!reply) return Outcome::Timeout;
+    if (reply->id != id) {
+      delete reply;
+      continue;
+    }
+    const Outcome outcome = reply->status;
+    delete reply;
+    return outcome;
+  }
+}
+
+// A call in progress: connection held, request sent.
+struct OpenCall {
+  const Step* step = nullptr;
+  ConnectionPool* pool = nullptr;
+  std::uint64_t id = 0;
+  double sent_at = 0;
+  double deadline = 0;
+  bool done = false;
+  Outcome outcome = Outcome::Ok;
+};
+
+// Acquires a connection and sends the request. Returns false (with `call.outcome` set)
+// when the call ended before anything was sent.
+bool open_call(StepContext& context, const Step& step, OpenCall& call) {
+  Simulation& sim = context.replica.service().sim();
+  call.step = &step;
+  Service& target = sim.service(step.service);
+  ServiceReplica* replica = target.pick_replica();
+  if (!replica) {
+    call.outcome = Outcome::Unavailable;
+    call.done = true;
+    sim.recorder().hop_ended(step.hop, now(), now(), call.outcome);
+    return false;
+  }
+  call.pool = context.replica.pool_for(step.service);
+  if (call.pool && !call.pool->acquire()) {
+    call.pool = nullptr;
+    call.outcome = Outcome::PoolTimeout;
+    call.done = true;
+    sim.recorder().hop_ended(step.hop, now(), now(), call.outcome);
+    return false;
+  }
+  auto* message = new Message;
+  message->id = call.id = sim.next_call_id();
+  message->reply_to = context.replies.mailbox();
+  message->reply_host = context.replica.machine().host;
+  message->endpoint = step.endpoint;
+  message->op = context.request.op;
+  message->key = context.request.key;
+  message->response_bytes = step.response_bytes;
+  call.sent_at = now();
+  call.deadline = call.sent_at + step.timeout_s;
+  send_message(replica->address(), replica->machine().host, message, step.request_bytes);
+  return true;
+}
+
+void close_call(StepContext& context, OpenCall& call, Outcome outcome) {
+  call.done = true;
+  call.outcome = outcome;
+  if (call.pool) call.pool->release();
+  context.replica.service().sim().recorder().hop_ended(call.step->hop, call.sent_at, now(), outcome);
+}
+
+Outcome settle(const Step& step, Outcome outcome) {
+  return (outcome != Outcome::Ok && step.on_error == OnError::Continue) ? Outcome::Ok : outcome;
+}
+
+Outcome run_call(StepContext& context, const Step& step) {
+  OpenCall call;
+  if (!open_call(context, step, call)) return settle(step, call.outcome);
+  close_call(context, call, await_reply(context.replies, call.id, call.deadline));
+  return settle(step, call.outcome);
+}
+
+void run_forward(StepContext& context, const Step& step) {
+  Simulation& sim = context.replica.service().sim();
+  ServiceReplica* replica = sim.service(step.service).pick_replica();
+  Message& request = context.request;
+  context.forwarded = true;
+  if (!replica) {
+    reply_to_caller(&request, Outcome::Unavailable);
+    return;
+  }
+  request.endpoint = step.endpoint;
+  sim.recorder().hop_forwarded(step.hop, now());
+  send_message(replica->address(), replica->machine().host, &request, step.request_bytes);
+}
+
+// A branch of a parallel step that is not a plain call runs in a helper actor of its own,
+// with its own reply mailbox.
+struct HelperResult {
+  Outcome outcome = Outcome::Failed;  // stays Failed if the helper dies with its host
+};
+
+Outcome run_parallel(StepContext& context, const Step& parallel) {
+  RandomStream& rng = context.replica.service().rng();
+  std::vector<OpenCall> calls;
+  calls.reserve(parallel.children.size());
+  std::vector<std::pair<sg4::ActorPtr, std::shared_ptr<HelperResult>>> helpers;
+  Outcome outcome = Outcome::Ok;
+
+  for (const Step& child : parallel.children) {
+    if (child.probability < 1.0 && !rng.bernoulli(child.probability)) continue;
+    if (child.kind == StepKind::Call) {
+      calls.emplace_back();
+      if (!open_call(context, child, calls.back()) && settle(child, calls.back().outcome) != Outcome::Ok &&
+          outcome == Outcome::Ok)
+        outcome = calls.back().outcome;
+      continue;
+    }
+    auto result = std::make_shared<HelperResult>();
+    ServiceReplica* replica = &context.replica;
+    Message* request = &context.request;
+    const Step* step = &child;
+    auto actor = sg4::Actor::create(replica->name() + "/helper", sg4::this_actor::get_host(),
+                                    [replica, request, step, result] {
+                                      sg4::Mailbox* mailbox = replica->borrow_helper_mailbox();
+                                      Inbox replies(mailbox, 2);
+                                      replies.bind();
+                                      StepContext helper_context{*replica, replies, *request};
+                                      result->outcome = run_step(helper_context, *step);
+                                      replica->return_helper_mailbox(mailbox);
+                                    });
+    helpers.emplace_back(actor, result);
+  }
+
+  // Gather the replies of the calls, each against its own deadline.
+  while (true) {
+    double next_deadline = std::numeric_limits<double>::infinity();
+    std::size_t open = 0;
+    for (auto& c : calls) {
+      if (c.done) continue;
+      if (c.deadline <= now()) {
+        close_call(context, c, Outcome::Timeout);
+        continue;
+      }
+      ++open;
+      next_deadline = std::min(next_deadline, c.deadline);
+    }
+    if (open == 0) break;
+    Message* reply = context.replies.receive(next_deadline - now());
+    if (!reply) continue;
+    auto it = std::find_if(calls.begin(), calls.end(),
+                           [reply](const OpenCall& c) { return !c.done && c.id == reply->id; });
+    if (it != calls.end()) close_call(context, *it, reply->status);
+    delete reply;
+  }
+  for (auto& c : calls)
+    if (c.step && settle(*c.step, c.outcome) != Outcome::Ok && outcome == Outcome::Ok) outcome = c.outcome;
+
+  for (auto& [actor, result] : helpers) {
+    actor->join();
+    if (result->outcome != Outcome::Ok && outcome == Outcome::Ok) outcome = result->outcome;
+  }
+  return outcome;
+}
+
+Outcome run_step(StepContext& context, const Step& step) {
+  switch (step.kind) {
+    case StepKind::Cpu:
+      run_cpu(step, context);
+      return Outcome::Ok;
+    case StepKind::Read:
+      run_read(step, context);
+      return Outcome::Ok;
+    case StepKind::Write:
+      context.replica.storage().write(step.bytes);
+      return Outcome::Ok;
+    case StepKind::Call:
+      return run_call(context, step);
+    case StepKind::Forward:
+      run_forward(context, step);
+      return Outcome::Ok;
+    case StepKind::Parallel:
+      return run_parallel(context, step);
+    case StepKind::Sequence:
+      return run_steps(context, step.children);
+  }
+  return Outcome::Failed;
+}
+
+}  // namespace
+
+Outcome run_steps(StepContext& context, const std::vector<Step>& steps) {
+  RandomStream& rng = context.replica.service().rng();
+  for (const Step& step : steps) {
+    if (step.probability < 1.0 && !rng.bernoulli(step.probability)) continue;
+    const Outcome outcome = run_step(context, step);
+    if (outcome != Outcome::Ok || context.forwarded) return outcome;
+  }
+  return Outcome::Ok;
+}
+
+}  // namespace archsim

@@ -1,0 +1,35 @@
+#pragma once
+// Runs an endpoint's steps (its call graph) inside a worker actor, in simulated time:
+//  - cpu_ms: an execution on the worker's host, sharing its cores with the other workers;
+//  - read_kb: a buffer-cache hit (a memory copy on a core) with the service's hit ratio,
+//    otherwise a disk read (seek + transfer, FIFO behind the other I/Os of the host);
+//  - write_kb: a disk write;
+//  - call: a request over the simulated network to a replica of another service, holding
+//    a pooled connection if the caller has a pool for it, then a wait for the reply with
+//    the call's timeout; a failed call fails the request unless on_error is "continue";
+//  - forward: hands the request itself on; the next service replies to the original caller;
+//  - parallel: calls are sent at once and their replies gathered; other branches run in
+//    helper actors; the step ends when every branch has;
+//  - sequence: a group of steps, for a branch of a parallel step.
+// Every step may carry a probability of being run at all.
+#include <vector>
+
+#include "engine/inbox.hpp"
+#include "engine/message.hpp"
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+class ServiceReplica;
+
+struct StepContext {
+  ServiceReplica& replica;
+  Inbox& replies;      // where replies to this context's calls arrive
+  Message& request;    // the request being served
+  bool forwarded = false;
+};
+
+// Runs `steps` in order; stops at the first failure and returns its outcome.
+Outcome run_steps(StepContext& context, const std::vector<Step>& steps);
+
+}  // namespace archsim

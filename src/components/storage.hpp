@@ -1,0 +1,45 @@
+#pragma once
+// A host's storage device. SimGrid's disk model shares bandwidth among concurrent I/Os but
+// has no positioning time and no notion of a device serving a few requests at a time, so
+// archsim puts a FIFO queue with `parallelism` slots in front of it (1 for a disk arm,
+// tens for an SSD) and charges every I/O its seek time as extra bytes at the device's
+// bandwidth: the device is busy while it seeks, as a real disk is. An I/O of B bytes thus
+// takes seek + B / bandwidth when alone.
+//
+// Owned by the Simulation; used by worker actors of the host.
+#include <simgrid/s4u.hpp>
+
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+namespace sg4 = simgrid::s4u;
+
+class Storage {
+ public:
+  Storage(sg4::Disk* disk, const DiskSpec& spec);
+
+  // Blocking, from an actor: waits for a slot, then performs the I/O.
+  void read(double bytes);
+  void write(double bytes);
+
+  // Time during which at least one I/O was in service, up to `now` (for utilisation, like
+  // iostat's %util).
+  double busy_time(double now) const;
+  std::uint64_t operations() const { return operations_; }
+  const DiskSpec& spec() const { return spec_; }
+
+ private:
+  void begin();
+  void end();
+
+  sg4::Disk* disk_;
+  DiskSpec spec_;
+  sg4::SemaphorePtr slots_;
+  int in_service_ = 0;
+  double busy_since_ = 0;
+  double busy_total_ = 0;
+  std::uint64_t operations_ = 0;
+};
+
+}  // namespace archsim

@@ -1,0 +1,15 @@
+#pragma once
+// Logging through spdlog. Every line carries the simulated time ("t=12.345678") when a
+// simulation is running. Silent below warnings unless --log-level says otherwise; never
+// used per request on the hot path.
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+namespace archsim {
+
+// Sets the level by name (trace, debug, info, warn, error, off); false when unknown.
+bool set_log_level(const std::string& level);
+void setup_logging();
+
+}  // namespace archsim

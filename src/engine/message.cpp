@@ -1,0 +1,54 @@
+#include "engine/message.hpp"
+
+#include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Engine.hpp>
+
+#include "metrics/host_meter.hpp"
+
+namespace archsim {
+
+const char* to_string(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Ok:
+      return "ok";
+    case Outcome::Timeout:
+      return "timeout";
+    case Outcome::Rejected:
+      return "rejected";
+    case Outcome::Refused:
+      return "refused";
+    case Outcome::Reset:
+      return "reset";
+    case Outcome::PoolTimeout:
+      return "pool_timeout";
+    case Outcome::Unavailable:
+      return "unavailable";
+    case Outcome::Failed:
+      return "failed";
+  }
+  return "?";
+}
+
+namespace {
+void free_message(void* payload) { delete static_cast<Message*>(payload); }
+}  // namespace
+
+void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes) {
+  message->sent_at = sg4::Engine::get_clock();
+  const sg4::Host* from = sg4::this_actor::get_host();
+  if (destination != from) {
+    if (auto* meter = HostMeter::of(from)) meter->nic_out_bytes += bytes;
+    if (auto* meter = HostMeter::of(destination)) meter->nic_in_bytes += bytes;
+  }
+  to->put_init(message, static_cast<std::uint64_t>(bytes))->detach(free_message);
+}
+
+void reply_to_caller(Message* message, Outcome status) {
+  message->reply = true;
+  message->status = status;
+  send_message(message->reply_to, message->reply_host, message,
+               status == Outcome::Ok ? message->response_bytes : kErrorReplyBytes);
+}
+
+}  // namespace archsim

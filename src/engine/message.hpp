@@ -1,0 +1,53 @@
+#pragma once
+// What travels between simulated processes. A request and its reply are the same object:
+// the server turns the request around (reply = true, status set) and sends it back to
+// `reply_to`, so one request costs one allocation whatever its path. Whoever holds a
+// message owns it; a message lost with a failed transfer is freed by the transfer.
+#include <cstdint>
+
+#include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/Mailbox.hpp>
+
+namespace archsim {
+
+namespace sg4 = simgrid::s4u;
+
+// How a request ended, from the point of view of whoever waited for it.
+enum class Outcome : std::uint8_t {
+  Ok,
+  Timeout,      // no reply before the caller's deadline
+  Rejected,     // a server's accept queue was full
+  Refused,      // connection refused: the service process is down
+  Reset,        // connection reset: the process died while serving the request
+  PoolTimeout,  // no free connection in the caller's pool in time
+  Unavailable,  // no replica of the service could be reached
+  Failed,       // any other failure
+};
+constexpr int kOutcomeCount = 8;
+const char* to_string(Outcome outcome);
+
+struct Message {
+  std::uint64_t id = 0;            // call id, unique per simulation; the caller matches replies on it
+  sg4::Mailbox* reply_to = nullptr;
+  const sg4::Host* reply_host = nullptr;  // host of reply_to's owner
+  int endpoint = -1;               // endpoint of the receiving service
+  int op = -1;                     // client operation the request belongs to
+  double response_bytes = 0;       // size of the successful reply
+  double sent_at = 0;              // when the current hop was sent
+  std::uint64_t key = 0;           // data key the request is about
+  Outcome status = Outcome::Ok;    // replies only
+  bool reply = false;
+};
+
+// Size of an error reply (headers only).
+constexpr double kErrorReplyBytes = 200;
+
+// Sends `message` to mailbox `to` (owned by an actor on `destination`) without waiting: a
+// detached transfer of `bytes` from the calling actor's host. If the transfer fails (a
+// host or link down), the message is freed.
+void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes);
+
+// Turns a request into a reply with `status` and sends it back to its caller.
+void reply_to_caller(Message* message, Outcome status);
+
+}  // namespace archsim

@@ -1,0 +1,141 @@
+#pragma once
+// Everything a run measures, in bounded memory: counters, histograms and one row per time
+// window (memory grows with simulated time and model size, never with request count).
+//
+// Requests, hops and service visits are attributed by the time they were *sent* (or
+// arrived): those sent before the warm-up ends are left out of every summary figure.
+// Per-window rows count completions by completion time (throughput, errors, latency of
+// that second) and success by send time (the downtime accounting).
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/message.hpp"
+#include "metrics/histogram.hpp"
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+// Utilisation of one resource over the measured period, in [0, 1].
+struct ResourceUse {
+  std::string name;  // "node1.cpu", "node1.disk", "node1.nic_up", ...
+  std::string host;
+  std::string kind;  // cpu, disk, nic_up, nic_down
+  double utilization = 0;
+};
+
+struct OutcomeCounts {
+  std::array<std::uint64_t, kOutcomeCount> by_outcome{};
+
+  void add(Outcome o) { ++by_outcome[static_cast<std::size_t>(o)]; }
+  std::uint64_t count(Outcome o) const { return by_outcome[static_cast<std::size_t>(o)]; }
+  std::uint64_t ok() const { return count(Outcome::Ok); }
+  std::uint64_t total() const;
+  std::uint64_t failed() const { return total() - ok(); }
+  void merge(const OutcomeCounts& other);
+};
+
+// Time integral of a piecewise-constant quantity (requests in a tier, busy workers),
+// counted from the end of the warm-up.
+class TimeAverage {
+ public:
+  explicit TimeAverage(double start = 0) : start_(start), last_(start) {}
+  void add(double now, double delta);
+  double integral(double now) const;
+  double value() const { return value_; }
+
+ private:
+  double start_;
+  double last_;
+  double value_ = 0;
+  double integral_ = 0;
+};
+
+struct RequestStats {
+  std::uint64_t sent = 0;
+  OutcomeCounts outcomes;
+  Histogram latency;  // successful requests only
+};
+
+struct ServiceStats {
+  std::uint64_t arrivals = 0;
+  OutcomeCounts outcomes;  // how each arrival ended at this service (Rejected/Refused included)
+  Histogram residence;     // arrival to reply (or forward), served requests
+  Histogram queue_wait;    // arrival to a worker taking it
+  TimeAverage in_system;   // requests queued or in service
+  TimeAverage busy_workers;
+};
+
+struct HopStats {
+  OutcomeCounts outcomes;
+  Histogram latency;  // successful calls: send to reply, as the caller sees it
+};
+
+struct WindowRow {
+  std::uint64_t sent = 0;       // requests sent in the window
+  std::uint64_t succeeded = 0;  // of those, the ones that met the SLO
+  std::uint64_t resolved = 0;   // of those, the ones that ended (ok or failed) before the end
+  OutcomeCounts completed;      // requests that ended in the window
+  double latency_mean_s = 0;    // of the successful ones that ended in the window
+  double latency_p50_s = 0;
+  double latency_p99_s = 0;
+  std::vector<double> utilization;  // per sampled resource, see Recorder::sampled_resources
+};
+
+class Recorder {
+ public:
+  explicit Recorder(const Scenario& scenario);
+
+  bool measured(double sent_at) const { return sent_at >= warmup_s_; }
+
+  // End-to-end requests of client operation `op` (global operation index).
+  void request_sent(int op, double now);
+  void request_ended(int op, double sent_at, double now, Outcome outcome);
+
+  // A call or forward along hop `hop`; ended is only reported for calls.
+  void hop_ended(int hop, double sent_at, double now, Outcome outcome);
+  void hop_forwarded(int hop, double now);
+
+  // A request arriving at service `service` and how it left.
+  void service_arrival(int service, double now);
+  void service_turned_away(int service, double arrived_at, double now, Outcome outcome);
+  void service_started(int service, double arrived_at, double now);
+  void service_departed(int service, double arrived_at, double now, Outcome outcome);
+
+  // Resource sampling: names are fixed once, then one value per window.
+  void set_sampled_resources(std::vector<std::string> names) { sampled_resources_ = std::move(names); }
+  const std::vector<std::string>& sampled_resources() const { return sampled_resources_; }
+  void record_utilization(std::size_t window, std::vector<double> values);
+
+  // Closes the run at `end`: finishes the last latency window.
+  void finish(double end);
+
+  const RequestStats& overall() const { return overall_; }
+  const std::vector<RequestStats>& operations() const { return operations_; }
+  const std::vector<ServiceStats>& services() const { return services_; }
+  const std::vector<HopStats>& hops() const { return hops_; }
+  const std::vector<WindowRow>& windows() const { return windows_; }
+  const Histogram& overall_histogram() const { return overall_.latency; }
+  double window_s() const { return window_s_; }
+  double warmup_s() const { return warmup_s_; }
+  std::size_t window_of(double t) const;
+
+ private:
+  void roll_latency_window(std::size_t window);
+
+  double warmup_s_;
+  double window_s_;
+  std::optional<double> slo_latency_s_;
+  RequestStats overall_;
+  std::vector<RequestStats> operations_;
+  std::vector<ServiceStats> services_;
+  std::vector<HopStats> hops_;
+  std::vector<WindowRow> windows_;
+  std::vector<std::string> sampled_resources_;
+  Histogram window_latency_;
+  std::size_t latency_window_ = 0;
+};
+
+}  // namespace archsim

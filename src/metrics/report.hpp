@@ -1,0 +1,53 @@
+#pragma once
+// Turns what a run measured into its result files and its terminal summary:
+//   summary.json            stable keys documented in the README
+//   timeseries.csv          one row per time window
+//   latency_histogram.csv   the end-to-end latency distribution, overall and per operation
+// The summary holds no wall-clock figure, so the same scenario and seed give a
+// byte-identical summary.json.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "metrics/recorder.hpp"
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+struct RunFacts {
+  const Scenario& scenario;
+  const Recorder& recorder;
+  const std::vector<ResourceUse>& utilization;
+  std::vector<std::uint64_t> in_flight_by_operation;  // global operation order
+  double end_time_s = 0;
+};
+
+// Downtime accounting over the measured windows (those starting at or after the warm-up).
+struct Downtime {
+  double measured_s = 0;
+  double downtime_s = 0;
+  std::size_t windows = 0;
+  std::size_t down_windows = 0;
+  double availability() const { return measured_s > 0 ? 1.0 - downtime_s / measured_s : 1.0; }
+};
+Downtime compute_downtime(const Scenario& scenario, const Recorder& recorder, double end_time_s);
+// A window is down when fewer than `success_ratio` of the requests sent in it (and
+// resolved by the end) succeeded. A window without resolved requests counts as up.
+bool window_is_down(const WindowRow& row, double success_ratio);
+
+nlohmann::ordered_json make_summary(const RunFacts& facts);
+std::string timeseries_csv(const RunFacts& facts);
+std::string latency_histogram_csv(const RunFacts& facts);
+
+// Writes the three result files into `directory` (created if needed).
+void write_results(const RunFacts& facts, const nlohmann::ordered_json& summary, const std::string& directory);
+
+// A readable multi-line summary for the terminal.
+std::string summary_table(const nlohmann::ordered_json& summary);
+
+// Rounds to 6 significant digits, so result files stay readable.
+double tidy(double value);
+
+}  // namespace archsim

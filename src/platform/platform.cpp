@@ -1,0 +1,51 @@
+#include "platform/platform.hpp"
+
+#include <algorithm>
+
+
+namespace archsim {
+
+std::vector<std::string> Platform::engine_arguments() {
+  return {"--log=root.thresh:warning", "--log=xbt_cfg.thresh:warning", "--cfg=network/model:CM02",
+          // Actors run archsim's step interpreter; 128 KiB is ample and only touched pages cost memory.
+          "--cfg=contexts/stack-size:128"};
+}
+
+Platform::Platform(const Scenario& scenario) {
+  const NetworkSpec& net = scenario.platform.network;
+  auto* zone = sg4::create_star_zone("datacenter");
+  const double nic_latency = net.datacenter_rtt_s / 4.0;  // a one-way trip crosses two NICs
+
+  machines_.reserve(scenario.hosts.size());
+  for (const HostSpec& spec : scenario.hosts) {
+    Machine m;
+    m.index = static_cast<int>(machines_.size());
+    m.spec = &spec;
+    m.host = zone->create_host(spec.name, spec.core_speed * kReferenceFlops)->set_core_count(spec.cores);
+    auto* nic = zone->create_split_duplex_link(spec.name + "-nic", spec.nic_bytes_per_s)->set_latency(nic_latency);
+    zone->add_route(m.host->get_netpoint(), nullptr, nullptr, nullptr,
+                    {{nic, sg4::LinkInRoute::Direction::UP}}, true);
+    auto* loopback = zone->create_link(spec.name + "-loopback", scenario.platform.memory_read_bytes_per_s)
+                         ->set_latency(net.loopback_rtt_s / 2.0)
+                         ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
+    zone->add_route(m.host->get_netpoint(), m.host->get_netpoint(), nullptr, nullptr,
+                    {{loopback, sg4::LinkInRoute::Direction::NONE}}, false);
+    m.disk = m.host->create_disk(spec.name + "-disk", spec.disk.read_bytes_per_s, spec.disk.write_bytes_per_s);
+    m.nic_up = sg4::Link::by_name(spec.name + "-nic_UP");
+    m.nic_down = sg4::Link::by_name(spec.name + "-nic_DOWN");
+    machines_.push_back(m);
+  }
+
+  // Client populations: the access link carries the rest of the client round trip.
+  const double access_latency = std::max(0.0, net.client_rtt_s / 2.0 - nic_latency);
+  for (const ClientSpec& client : scenario.clients) {
+    auto* host = zone->create_host("clients-" + client.name, kReferenceFlops)->set_core_count(1);
+    auto* link = zone->create_split_duplex_link("clients-" + client.name + "-access", net.client_bytes_per_s)
+                     ->set_latency(access_latency);
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {{link, sg4::LinkInRoute::Direction::UP}}, true);
+    client_hosts_.push_back(host);
+  }
+  zone->seal();
+}
+
+}  // namespace archsim

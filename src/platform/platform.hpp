@@ -1,0 +1,54 @@
+#pragma once
+// The simulated hardware, generated with SimGrid's S4U API from the scenario's hosts and
+// hardware profile. One datacenter: a star zone where every host reaches the switch
+// through a split-duplex NIC link (half the datacenter round trip is spent in the two
+// NICs a packet crosses), plus a loopback route for processes talking on the same host.
+// Each client population gets a host of its own behind an access link whose latency
+// makes up the configured client round trip. Disks come from the host's disk spec.
+//
+// Uses the CM02 network model: SimGrid's default (LV08) multiplies every latency by
+// 13.01 to mimic TCP slow start, which would turn a 0.5 ms round trip into 6.5 ms.
+//
+// Create after the sg4::Engine and before any actor; the engine owns what it creates.
+#include <string>
+#include <vector>
+
+#include <simgrid/s4u.hpp>
+
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+namespace sg4 = simgrid::s4u;
+
+class Platform {
+ public:
+  // Flops of the reference core that cpu_ms values are measured on.
+  static constexpr double kReferenceFlops = 1e9;
+
+  struct Machine {
+    int index = -1;  // host index in the scenario
+    const HostSpec* spec = nullptr;
+    sg4::Host* host = nullptr;
+    sg4::Disk* disk = nullptr;
+    sg4::Link* nic_up = nullptr;
+    sg4::Link* nic_down = nullptr;
+  };
+
+  // SimGrid configuration that must be set before the engine builds anything.
+  static std::vector<std::string> engine_arguments();
+
+  explicit Platform(const Scenario& scenario);
+
+  const Machine& machine(int host_index) const { return machines_.at(static_cast<std::size_t>(host_index)); }
+  const std::vector<Machine>& machines() const { return machines_; }
+  sg4::Host* client_host(int client_index) const { return client_hosts_.at(static_cast<std::size_t>(client_index)); }
+  const std::vector<sg4::Link*>& client_links() const { return client_links_; }
+
+ private:
+  std::vector<Machine> machines_;
+  std::vector<sg4::Host*> client_hosts_;
+  std::vector<sg4::Link*> client_links_;
+};
+
+}  // namespace archsim

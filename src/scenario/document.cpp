@@ -1,0 +1,231 @@
+#include "scenario/document.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "scenario/schema_validator.hpp"
+
+namespace archsim {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxExtendsDepth = 16;
+constexpr std::uintmax_t kMaxFileBytes = 16u << 20;
+
+Json parse_text(const std::string& text, const std::string& label) {
+  try {
+    return Json::parse(text, nullptr, true, /*ignore_comments=*/false);
+  } catch (const Json::parse_error& e) {
+    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+    std::string what = e.what();
+    const auto pos = what.find("] ");
+    if (pos != std::string::npos) what = what.substr(pos + 2);
+    throw InputError(label, "", "invalid JSON: " + what);
+  }
+}
+
+std::string read_file(const std::string& path, const std::string& referrer) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw InputError(referrer.empty() ? path : referrer, referrer.empty() ? "" : "/extends",
+                     "cannot read file: no such file", Json(path).dump());
+  if (fs::file_size(path, ec) > kMaxFileBytes)
+    throw InputError(path, "", "file is larger than 16 MB");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, "", "cannot read file");
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+Document Document::load(const std::string& path) {
+  std::vector<std::string> chain;
+  return load_chain(path, chain);
+}
+
+Document Document::load_chain(const std::string& path, std::vector<std::string>& chain) {
+  const std::string referrer = chain.empty() ? "" : chain.back();
+  const Json patch = parse_text(read_file(path, referrer), path);
+  std::error_code ec;
+  const std::string canonical = fs::weakly_canonical(path, ec).string();
+  for (const auto& seen : chain) {
+    if (fs::weakly_canonical(seen, ec).string() == canonical)
+      throw InputError(chain.back(), "/extends", "extends chain loops back to " + path);
+  }
+  if (chain.size() >= kMaxExtendsDepth)
+    throw InputError(path, "/extends", "extends chain is deeper than 16 files");
+
+  Document doc;
+  doc.path_ = path;
+  if (patch.is_object() && patch.contains("extends")) {
+    if (!patch["extends"].is_string() || patch["extends"].get<std::string>().empty())
+      throw InputError(path, "/extends", "must be a non-empty string", describe_value(patch["extends"]));
+    const fs::path base = fs::path(path).parent_path() / patch["extends"].get<std::string>();
+    chain.push_back(path);
+    Document parent = load_chain(base.lexically_normal().string(), chain);
+    chain.pop_back();
+    doc.json_ = std::move(parent.json_);
+    doc.origins_ = std::move(parent.origins_);
+    Json own = patch;
+    own.erase("extends");
+    doc.apply_patch(doc.json_, own, "", path);
+    doc.json_.erase("extends");
+  } else {
+    doc.json_ = patch;
+    doc.mark_all(doc.json_, "", path);
+  }
+  return doc;
+}
+
+Document Document::from_text(const std::string& text, const std::string& label) {
+  Document doc;
+  doc.path_ = label;
+  doc.json_ = parse_text(text, label);
+  if (doc.json_.is_object() && doc.json_.contains("extends"))
+    throw InputError(label, "/extends", "extends is only allowed in a scenario file");
+  doc.mark_all(doc.json_, "", label);
+  return doc;
+}
+
+void Document::mark_all(const Json& value, const std::string& pointer, const std::string& file) {
+  origins_[pointer] = file;
+  if (value.is_object()) {
+    for (auto it = value.begin(); it != value.end(); ++it) mark_all(it.value(), pointer + pointer_token(it.key()), file);
+  } else if (value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) mark_all(value[i], pointer + "/" + std::to_string(i), file);
+  }
+}
+
+void Document::forget_below(const std::string& pointer) {
+  auto it = origins_.lower_bound(pointer + "/");
+  while (it != origins_.end() && it->first.compare(0, pointer.size() + 1, pointer + "/") == 0) it = origins_.erase(it);
+}
+
+void Document::apply_patch(Json& target, const Json& patch, const std::string& pointer, const std::string& file) {
+  // RFC 7386: an object patches member by member (null deletes); anything else replaces.
+  if (!patch.is_object()) {
+    target = patch;
+    forget_below(pointer);
+    mark_all(target, pointer, file);
+    return;
+  }
+  if (!target.is_object()) {
+    target = Json::object();
+    forget_below(pointer);
+  }
+  origins_[pointer] = file;
+  for (auto it = patch.begin(); it != patch.end(); ++it) {
+    const std::string child = pointer + pointer_token(it.key());
+    if (it.value().is_null()) {
+      target.erase(it.key());
+      origins_.erase(child);
+      forget_below(child);
+    } else {
+      apply_patch(target[it.key()], it.value(), child, file);
+    }
+  }
+}
+
+void Document::set(const std::string& path, const std::string& value) {
+  const std::string label = "--set " + path;
+  if (path.empty()) throw InputError(label, "", "path is empty");
+  std::vector<std::string> tokens;
+  if (path[0] == '/') {
+    try {
+      const Json::json_pointer parsed(path);
+      std::string rest = path;
+      std::size_t start = 1;
+      while (start <= rest.size()) {
+        const std::size_t end = rest.find('/', start);
+        std::string token = rest.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        std::string unescaped;
+        for (std::size_t i = 0; i < token.size(); ++i) {
+          if (token[i] == '~' && i + 1 < token.size()) {
+            unescaped += token[i + 1] == '1' ? '/' : '~';
+            ++i;
+          } else {
+            unescaped += token[i];
+          }
+        }
+        tokens.push_back(unescaped);
+        if (end == std::string::npos) break;
+        start = end + 1;
+      }
+    } catch (const Json::exception&) {
+      throw InputError(label, "", "malformed JSON pointer");
+    }
+  } else {
+    std::size_t start = 0;
+    while (true) {
+      const std::size_t end = path.find('.', start);
+      tokens.push_back(path.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + 1;
+    }
+  }
+  for (const auto& t : tokens)
+    if (t.empty()) throw InputError(label, "", "path has an empty component");
+
+  Json parsed_value;
+  try {
+    parsed_value = Json::parse(value);
+  } catch (const Json::parse_error&) {
+    parsed_value = value;
+  }
+
+  Json* node = &json_;
+  std::string pointer;
+  for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
+    const std::string& t = tokens[i];
+    if (node->is_array()) {
+      char* end = nullptr;
+      const unsigned long index = std::strtoul(t.c_str(), &end, 10);
+      if (*end != '\0' || index >= node->size())
+        throw InputError(label, pointer, "no array element " + t);
+      node = &(*node)[index];
+      pointer += "/" + t;
+      continue;
+    }
+    if (!node->is_object()) *node = Json::object();
+    node = &(*node)[t];
+    pointer += pointer_token(t);
+  }
+  const std::string& last = tokens.back();
+  if (node->is_array()) {
+    char* end = nullptr;
+    const unsigned long index = std::strtoul(last.c_str(), &end, 10);
+    if (*end != '\0' || index >= node->size()) throw InputError(label, pointer, "no array element " + last);
+    (*node)[index] = parsed_value;
+    pointer += "/" + last;
+  } else {
+    if (!node->is_object()) *node = Json::object();
+    (*node)[last] = parsed_value;
+    pointer += pointer_token(last);
+  }
+  forget_below(pointer);
+  mark_all(parsed_value, pointer, label);
+}
+
+std::string Document::origin(const std::string& pointer) const {
+  std::string p = pointer;
+  while (true) {
+    auto it = origins_.find(p);
+    if (it != origins_.end()) return it->second;
+    if (p.empty()) return path_;
+    p = p.substr(0, p.rfind('/'));
+  }
+}
+
+std::vector<Diagnostic> Document::attribute(std::vector<Diagnostic> diagnostics) const {
+  for (auto& d : diagnostics)
+    if (d.file.empty()) d.file = origin(d.pointer);
+  return diagnostics;
+}
+
+}  // namespace archsim

@@ -1,0 +1,382 @@
+#include "scenario/schema_validator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <set>
+
+namespace archsim {
+
+using nlohmann::json;
+
+std::string pointer_token(const std::string& key) {
+  std::string out;
+  out.reserve(key.size() + 1);
+  out += '/';
+  for (char c : key) {
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
+  }
+  return out;
+}
+
+namespace {
+
+bool is_integer(const json& v) {
+  if (v.is_number_integer()) return true;
+  if (!v.is_number_float()) return false;
+  const double d = v.get<double>();
+  return std::isfinite(d) && std::floor(d) == d;
+}
+
+bool has_type(const json& v, const std::string& type) {
+  if (type == "object") return v.is_object();
+  if (type == "array") return v.is_array();
+  if (type == "string") return v.is_string();
+  if (type == "number") return v.is_number();
+  if (type == "integer") return is_integer(v);
+  if (type == "boolean") return v.is_boolean();
+  if (type == "null") return v.is_null();
+  return false;
+}
+
+std::string article(const std::string& type) {
+  if (type == "integer" || type == "array" || type == "object") return "an " + type;
+  if (type == "null") return "null";
+  return "a " + type;
+}
+
+std::string join_or(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += (i + 1 == items.size()) ? " or " : ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+std::string join_comma(const std::vector<std::string>& items) {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ", ";
+    out += items[i];
+  }
+  return out;
+}
+
+std::size_t utf8_length(const std::string& s) {
+  return static_cast<std::size_t>(std::count_if(s.begin(), s.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+std::string number_text(const json& v) { return v.dump(); }
+
+}  // namespace
+
+SchemaValidator::SchemaValidator(json schema) : root_(std::move(schema)) {}
+
+std::vector<Diagnostic> SchemaValidator::validate(const json& instance, const std::string& schema_pointer) const {
+  std::vector<Diagnostic> out;
+  const json& schema = schema_pointer.empty() ? root_ : root_.at(json::json_pointer(schema_pointer));
+  check(schema, instance, "", out);
+  return out;
+}
+
+const json& SchemaValidator::resolve(const json& schema) const {
+  const json* current = &schema;
+  for (int depth = 0; depth < 32 && current->is_object() && current->contains("$ref"); ++depth) {
+    const std::string ref = (*current)["$ref"].get<std::string>();
+    if (ref.rfind("#", 0) != 0) throw std::logic_error("schema: only local $ref is supported: " + ref);
+    current = &root_.at(json::json_pointer(ref.substr(1)));
+  }
+  return *current;
+}
+
+std::vector<std::string> SchemaValidator::allowed_types(const json& schema_in) const {
+  const json& schema = resolve(schema_in);
+  std::vector<std::string> types;
+  if (!schema.is_object()) return types;
+  if (schema.contains("type")) {
+    if (schema["type"].is_string())
+      types.push_back(schema["type"].get<std::string>());
+    else
+      for (const auto& t : schema["type"]) types.push_back(t.get<std::string>());
+  } else if (schema.contains("const")) {
+    types.push_back(schema["const"].is_string() ? "string" : schema["const"].type_name());
+  } else if (schema.contains("enum")) {
+    std::set<std::string> seen;
+    for (const auto& v : schema["enum"]) seen.insert(v.is_string() ? "string" : v.type_name());
+    types.assign(seen.begin(), seen.end());
+  } else if (schema.contains("oneOf") || schema.contains("anyOf")) {
+    const json& list = schema.contains("oneOf") ? schema["oneOf"] : schema["anyOf"];
+    for (const auto& b : list)
+      for (const auto& t : allowed_types(b))
+        if (std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+  }
+  return types;
+}
+
+bool SchemaValidator::admits_type(const json& schema, const json& instance) const {
+  const std::vector<std::string> types = allowed_types(schema);
+  if (types.empty()) return true;
+  return std::any_of(types.begin(), types.end(), [&](const std::string& t) { return has_type(instance, t); });
+}
+
+void SchemaValidator::check(const json& schema, const json& instance, const std::string& pointer,
+                            std::vector<Diagnostic>& out) const {
+  if (schema.is_boolean()) {
+    if (!schema.get<bool>()) out.push_back({"", pointer, "not allowed here", describe_value(instance)});
+    return;
+  }
+  if (!schema.is_object()) return;
+
+  if (schema.contains("$ref")) {
+    const std::size_t before = out.size();
+    check(resolve(schema), instance, pointer, out);
+    if (out.size() != before) return;
+  }
+
+  if (schema.contains("type")) {
+    const std::vector<std::string> types = allowed_types(schema);
+    if (!std::any_of(types.begin(), types.end(), [&](const std::string& t) { return has_type(instance, t); })) {
+      std::vector<std::string> words;
+      for (const auto& t : types) words.push_back(article(t));
+      out.push_back({"", pointer, "must be " + join_or(words), describe_value(instance)});
+      return;
+    }
+  }
+
+  if (schema.contains("allOf")) {
+    for (const auto& sub : schema["allOf"]) check(sub, instance, pointer, out);
+  }
+  if (schema.contains("oneOf")) {
+    check_one_of(schema["oneOf"], instance, pointer, out);
+  }
+  if (schema.contains("anyOf")) {
+    bool any = false;
+    for (const auto& sub : schema["anyOf"]) {
+      std::vector<Diagnostic> scratch;
+      check(sub, instance, pointer, scratch);
+      if (scratch.empty()) {
+        any = true;
+        break;
+      }
+    }
+    if (!any) out.push_back({"", pointer, "does not match any of the allowed forms", describe_value(instance)});
+  }
+
+  if (schema.contains("const") && instance != schema["const"]) {
+    out.push_back({"", pointer, "must be " + schema["const"].dump(), describe_value(instance)});
+  }
+  if (schema.contains("enum")) {
+    const json& options = schema["enum"];
+    if (std::find(options.begin(), options.end(), instance) == options.end()) {
+      std::vector<std::string> words;
+      for (const auto& o : options) words.push_back(o.dump());
+      out.push_back({"", pointer, "must be one of " + join_comma(words), describe_value(instance)});
+    }
+  }
+
+  if (instance.is_number()) {
+    const double v = instance.get<double>();
+    if (schema.contains("minimum") && v < schema["minimum"].get<double>())
+      out.push_back({"", pointer, "must be >= " + number_text(schema["minimum"]), describe_value(instance)});
+    if (schema.contains("maximum") && v > schema["maximum"].get<double>())
+      out.push_back({"", pointer, "must be <= " + number_text(schema["maximum"]), describe_value(instance)});
+    if (schema.contains("exclusiveMinimum") && v <= schema["exclusiveMinimum"].get<double>())
+      out.push_back({"", pointer, "must be > " + number_text(schema["exclusiveMinimum"]), describe_value(instance)});
+    if (schema.contains("exclusiveMaximum") && v >= schema["exclusiveMaximum"].get<double>())
+      out.push_back({"", pointer, "must be < " + number_text(schema["exclusiveMaximum"]), describe_value(instance)});
+  }
+
+  if (instance.is_string()) {
+    const auto& s = instance.get_ref<const std::string&>();
+    const std::size_t length = utf8_length(s);
+    if (schema.contains("minLength") && length < schema["minLength"].get<std::size_t>())
+      out.push_back({"", pointer,
+                     schema["minLength"].get<std::size_t>() == 1
+                         ? std::string("must not be empty")
+                         : "must be at least " + number_text(schema["minLength"]) + " characters long",
+                     describe_value(instance)});
+    if (schema.contains("maxLength") && length > schema["maxLength"].get<std::size_t>())
+      out.push_back({"", pointer, "must be at most " + number_text(schema["maxLength"]) + " characters long",
+                     describe_value(instance)});
+    if (schema.contains("pattern")) {
+      const std::string pattern = schema["pattern"].get<std::string>();
+      if (!std::regex_search(s, std::regex(pattern, std::regex::ECMAScript)))
+        out.push_back({"", pointer, "must match the pattern " + pattern, describe_value(instance)});
+    }
+  }
+
+  if (instance.is_array()) {
+    if (schema.contains("minItems") && instance.size() < schema["minItems"].get<std::size_t>())
+      out.push_back({"", pointer, "must have at least " + number_text(schema["minItems"]) + " item(s)",
+                     describe_value(instance)});
+    if (schema.contains("maxItems") && instance.size() > schema["maxItems"].get<std::size_t>())
+      out.push_back({"", pointer, "must have at most " + number_text(schema["maxItems"]) + " items",
+                     std::to_string(instance.size()) + " items"});
+    if (schema.contains("items")) {
+      for (std::size_t i = 0; i < instance.size(); ++i)
+        check(schema["items"], instance[i], pointer + "/" + std::to_string(i), out);
+    }
+  }
+
+  if (instance.is_object()) check_object(schema, instance, pointer, out);
+}
+
+void SchemaValidator::check_object(const json& schema, const json& instance, const std::string& pointer,
+                                   std::vector<Diagnostic>& out) const {
+  if (schema.contains("required")) {
+    for (const auto& key : schema["required"]) {
+      const auto name = key.get<std::string>();
+      if (!instance.contains(name)) out.push_back({"", pointer + pointer_token(name), "required key is missing", ""});
+    }
+  }
+  if (schema.contains("minProperties") && instance.size() < schema["minProperties"].get<std::size_t>())
+    out.push_back({"", pointer, "must have at least " + number_text(schema["minProperties"]) + " entr" +
+                                    (schema["minProperties"].get<std::size_t>() == 1 ? "y" : "ies"),
+                   describe_value(instance)});
+  if (schema.contains("maxProperties") && instance.size() > schema["maxProperties"].get<std::size_t>())
+    out.push_back({"", pointer, "must have at most " + number_text(schema["maxProperties"]) + " entries",
+                   std::to_string(instance.size()) + " entries"});
+
+  const json* properties = schema.contains("properties") ? &schema["properties"] : nullptr;
+  std::vector<std::string> known;
+  if (properties)
+    for (auto it = properties->begin(); it != properties->end(); ++it)
+      if (it.key() != "$schema") known.push_back(it.key());
+
+  for (auto it = instance.begin(); it != instance.end(); ++it) {
+    const std::string child = pointer + pointer_token(it.key());
+    if (schema.contains("propertyNames")) {
+      std::vector<Diagnostic> name_errors;
+      check(schema["propertyNames"], json(it.key()), child, name_errors);
+      for (auto& e : name_errors) {
+        e.rule = "invalid name: " + e.rule;
+        out.push_back(e);
+      }
+    }
+    if (properties && properties->contains(it.key())) {
+      check((*properties)[it.key()], it.value(), child, out);
+      continue;
+    }
+    if (schema.contains("additionalProperties")) {
+      const json& extra = schema["additionalProperties"];
+      if (extra.is_boolean() && !extra.get<bool>()) {
+        std::string rule = "unknown key";
+        const std::string suggestion = closest_match(it.key(), known);
+        if (!suggestion.empty()) rule += " (did you mean \"" + suggestion + "\"?)";
+        out.push_back({"", child, rule, ""});
+      } else {
+        check(extra, it.value(), child, out);
+      }
+    }
+  }
+}
+
+void SchemaValidator::check_one_of(const json& branches, const json& instance, const std::string& pointer,
+                                   std::vector<Diagnostic>& out) const {
+  std::vector<const json*> candidates;
+  for (const auto& b : branches)
+    if (admits_type(b, instance)) candidates.push_back(&b);
+
+  if (candidates.empty()) {
+    std::vector<std::string> words;
+    for (const auto& b : branches)
+      for (const auto& t : allowed_types(b))
+        if (std::find(words.begin(), words.end(), article(t)) == words.end()) words.push_back(article(t));
+    out.push_back({"", pointer, "must be " + join_or(words), describe_value(instance)});
+    return;
+  }
+  if (candidates.size() == 1) {
+    check(*candidates.front(), instance, pointer, out);
+    return;
+  }
+
+  if (instance.is_object()) {
+    // A discriminator: a key that every candidate constrains with "const".
+    std::string disc_key;
+    bool all_have_disc = true;
+    for (const json* c : candidates) {
+      const json& r = resolve(*c);
+      std::string key;
+      if (r.contains("properties"))
+        for (auto it = r["properties"].begin(); it != r["properties"].end(); ++it)
+          if (it.value().is_object() && it.value().contains("const")) {
+            key = it.key();
+            break;
+          }
+      if (key.empty() || (!disc_key.empty() && key != disc_key)) {
+        all_have_disc = false;
+        break;
+      }
+      disc_key = key;
+    }
+    if (all_have_disc && !disc_key.empty()) {
+      std::vector<std::string> values;
+      for (const json* c : candidates) values.push_back(resolve(*c)["properties"][disc_key]["const"].dump());
+      if (!instance.contains(disc_key)) {
+        out.push_back({"", pointer + pointer_token(disc_key),
+                       "required key is missing (one of " + join_comma(values) + ")", ""});
+        return;
+      }
+      for (const json* c : candidates) {
+        if (resolve(*c)["properties"][disc_key]["const"] == instance[disc_key]) {
+          check(*c, instance, pointer, out);
+          return;
+        }
+      }
+      out.push_back({"", pointer + pointer_token(disc_key), "must be one of " + join_comma(values),
+                     describe_value(instance[disc_key])});
+      return;
+    }
+
+    // Otherwise the key that only one candidate requires first ("cpu_ms", "call", ...).
+    std::vector<std::string> signatures;
+    bool all_signed = true;
+    for (const json* c : candidates) {
+      const json& r = resolve(*c);
+      if (!r.contains("required") || r["required"].empty()) {
+        all_signed = false;
+        break;
+      }
+      signatures.push_back(r["required"][0].get<std::string>());
+    }
+    if (all_signed && std::set<std::string>(signatures.begin(), signatures.end()).size() == signatures.size()) {
+      std::vector<std::size_t> present;
+      for (std::size_t i = 0; i < signatures.size(); ++i)
+        if (instance.contains(signatures[i])) present.push_back(i);
+      if (present.size() == 1) {
+        check(*candidates[present.front()], instance, pointer, out);
+        return;
+      }
+      if (present.empty()) {
+        out.push_back({"", pointer, "must have exactly one of the keys " + join_comma(signatures),
+                       describe_value(instance)});
+        return;
+      }
+      std::vector<std::string> found;
+      for (std::size_t i : present) found.push_back(signatures[i]);
+      out.push_back({"", pointer, "has keys of more than one kind (" + join_comma(found) + "); use exactly one",
+                     describe_value(instance)});
+      return;
+    }
+  }
+
+  std::size_t valid = 0;
+  for (const json* c : candidates) {
+    std::vector<Diagnostic> scratch;
+    check(*c, instance, pointer, scratch);
+    if (scratch.empty()) ++valid;
+  }
+  if (valid != 1)
+    out.push_back({"", pointer, valid == 0 ? "does not match any of the allowed forms" : "is ambiguous",
+                   describe_value(instance)});
+}
+
+}  // namespace archsim
