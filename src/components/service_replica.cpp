@@ -1,5 +1,7 @@
 #include "components/service_replica.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include "components/service.hpp"
 #include "components/step_runner.hpp"
 #include "engine/simulation.hpp"
@@ -73,6 +75,7 @@ void ServiceReplica::accept_loop() {
 
 void ServiceReplica::spawn_worker() {
   const int index = static_cast<int>(workers_.size());
+  spdlog::debug("{}: started worker {} ({} requests waiting)", name_, index + 1, queue_.size());
   auto* mailbox = sg4::Mailbox::by_name(name_ + "/worker-" + std::to_string(index));
   workers_.push_back(std::make_unique<Worker>(Worker{index, std::make_unique<Inbox>(mailbox, kWorkerReplyDepth)}));
   Worker* worker = workers_.back().get();

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include <spdlog/spdlog.h>
+
 #include "components/client_population.hpp"
 #include "components/service.hpp"
 #include "components/storage.hpp"
@@ -91,6 +93,7 @@ void Simulation::sampler_loop() {
       sg4::this_actor::sleep_until(scenario_.warmup_s);
       warmup_counters_ = read_counters();
       warmup_snapshot_at_ = scenario_.warmup_s;
+      spdlog::info("warm-up over, measuring until {} s", scenario_.duration_s);
       warmup_taken = true;
     }
     sg4::this_actor::sleep_until(boundary);
@@ -111,8 +114,11 @@ void Simulation::run() {
   // The sampler lives on the first client host, which never fails.
   sg4::Actor::create("sampler", platform_->client_host(0), [this] { sampler_loop(); })->daemonize();
 
+  spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
+               clients_.size());
   engine_->run_until(scenario_.duration_s);
   end_time_ = sg4::Engine::get_clock();
+  spdlog::info("end of the run");
   recorder_.finish(end_time_);
 
   const std::vector<double> final_counters = read_counters();

@@ -215,7 +215,9 @@ void SchemaValidator::check(const json& schema, const json& instance, const std:
 
   if (instance.is_array()) {
     if (schema.contains("minItems") && instance.size() < schema["minItems"].get<std::size_t>())
-      out.push_back({"", pointer, "must have at least " + number_text(schema["minItems"]) + " item(s)",
+      out.push_back({"", pointer,
+                     "must have at least " + number_text(schema["minItems"]) +
+                         (schema["minItems"].get<std::size_t>() == 1 ? " item" : " items"),
                      describe_value(instance)});
     if (schema.contains("maxItems") && instance.size() > schema["maxItems"].get<std::size_t>())
       out.push_back({"", pointer, "must have at most " + number_text(schema["maxItems"]) + " items",

@@ -89,7 +89,7 @@ TEST_CASE("a minimal scenario builds with SI units and resolved references") {
   CHECK(s.seed == 1);
 }
 
-TEST_CASE("--set overrides by dotted path or JSON pointer, values parsed as JSON") {
+TEST_CASE("overrides (--set) by dotted path or JSON pointer, values parsed as JSON") {
   Document doc = Document::from_text(kMinimal, "t.json");
   doc.set("clients.users.rate_rps", "250");
   doc.set("/services/web/workers", "16");
@@ -102,7 +102,7 @@ TEST_CASE("--set overrides by dotted path or JSON pointer, values parsed as JSON
   CHECK(doc.origin("/clients/users/timeout_ms") == "t.json");
 }
 
-TEST_CASE("errors from --set name the override") {
+TEST_CASE("errors from overrides name the override") {
   auto ds = problems_of(kMinimal, {{"clients.users.rate_rps", "-3"}});
   REQUIRE(ds.size() == 1);
   CHECK(ds[0].format() == "--set clients.users.rate_rps: /clients/users/rate_rps: must be >= 0 (got -3)");

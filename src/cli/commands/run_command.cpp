@@ -7,6 +7,7 @@
 #include "cli/commands/commands.hpp"
 #include "core/log.hpp"
 #include "engine/simulation.hpp"
+#include "metrics/invariants.hpp"
 #include "metrics/report.hpp"
 #include "scenario/diagnostics.hpp"
 #include "scenario/scenario.hpp"
@@ -57,6 +58,12 @@ Command add_run_command(CLI::App& app) {
     sim.run();
     const RunFacts facts{scenario, sim.recorder(), sim.utilization(), sim.in_flight_by_operation(), sim.end_time()};
     const auto summary = make_summary(facts);
+    const auto broken = check_invariants(summary);
+    if (!broken.empty()) {
+      std::string message = "run invariants broken:";
+      for (const auto& b : broken) message += "\n  " + b;
+      throw std::logic_error(message);
+    }
     if (!args->out.empty()) write_results(facts, summary, args->out);
     if (!args->quiet) {
       std::cout << summary_table(summary);

@@ -1,0 +1,119 @@
+#!/usr/bin/python3
+"""`archsim run`: the result files and their keys, determinism, accounting invariants,
+and the CLI's exit statuses."""
+import csv
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import ROOT, archsim  # noqa: E402
+
+STEP1 = os.path.join(ROOT, "scenarios", "step01-single-node.json")
+SUMMARY_KEYS = ["scenario", "seed", "latency_ms", "throughput_rps", "requests", "errors_by_cause", "availability",
+                "downtime_s", "utilization", "operations", "services", "hops", "bottleneck"]
+
+
+def run(*args):
+    out = tempfile.mkdtemp(prefix="archsim-run-")
+    result = archsim("run", *args, "--out", out)
+    return result, out
+
+
+def read(out, name):
+    with open(os.path.join(out, name), "rb") as f:
+        return f.read()
+
+
+class RunTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.result, cls.out = run(STEP1, "--duration-s", "40", "--set", "warmup_s=10")
+        with open(os.path.join(cls.out, "summary.json")) as f:
+            cls.summary = json.load(f)
+
+    def test_run_succeeds_and_prints_a_table(self):
+        self.assertEqual(0, self.result.returncode, self.result.stderr)
+        self.assertIn("throughput", self.result.stdout)
+        self.assertIn("latency ms", self.result.stdout)
+
+    def test_summary_has_the_documented_keys(self):
+        for key in SUMMARY_KEYS:
+            self.assertIn(key, self.summary)
+        for key in ("mean", "p50", "p90", "p99", "p999", "max"):
+            self.assertIn(key, self.summary["latency_ms"])
+        for key in ("sent", "ok", "failed", "in_flight"):
+            self.assertIn(key, self.summary["requests"])
+        for cause in ("timeout", "rejected", "failed"):
+            self.assertIn(cause, self.summary["errors_by_cause"])
+        self.assertEqual("step01-single-node", self.summary["scenario"])
+        self.assertEqual(1, self.summary["seed"])
+        self.assertEqual(30.0, self.summary["measured_s"])
+        self.assertGreater(self.summary["requests"]["sent"], 10000)
+        self.assertIn("node1", self.summary["utilization"])
+        self.assertIn("web->db.select_item", self.summary["hops"])
+
+    def test_invariants_hold(self):
+        r = self.summary["requests"]
+        self.assertEqual(r["sent"], r["ok"] + r["failed"] + r["in_flight"])
+        for name, op in self.summary["operations"].items():
+            self.assertEqual(op["sent"], op["ok"] + op["failed"] + op["in_flight"], name)
+        self.assertEqual(r["sent"], sum(op["sent"] for op in self.summary["operations"].values()))
+        lat = self.summary["latency_ms"]
+        self.assertTrue(lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["p999"] <= lat["max"])
+
+    def test_timeseries_csv(self):
+        with open(os.path.join(self.out, "timeseries.csv")) as f:
+            rows = list(csv.DictReader(f))
+        self.assertEqual(40, len(rows))
+        for column in ("t_s", "sent", "ok", "errors", "timeout", "rejected", "throughput_rps", "p99_ms", "down",
+                       "util:node1.cpu", "util:node1.disk"):
+            self.assertIn(column, rows[0])
+        self.assertGreater(float(rows[20]["throughput_rps"]), 300)
+        self.assertGreater(float(rows[20]["util:node1.cpu"]), 0.3)
+
+    def test_latency_histogram_csv(self):
+        with open(os.path.join(self.out, "latency_histogram.csv")) as f:
+            rows = list(csv.DictReader(f))
+        series = {r["series"] for r in rows}
+        self.assertEqual({"all", "view_item", "search", "checkout"}, series)
+        all_rows = [r for r in rows if r["series"] == "all"]
+        self.assertEqual(self.summary["requests"]["ok"], sum(int(r["count"]) for r in all_rows))
+        self.assertAlmostEqual(1.0, float(all_rows[-1]["cumulative_fraction"]))
+
+    def test_same_seed_gives_identical_summary(self):
+        again, out = run(STEP1, "--duration-s", "40", "--set", "warmup_s=10")
+        self.assertEqual(0, again.returncode)
+        self.assertEqual(read(self.out, "summary.json"), read(out, "summary.json"))
+        self.assertEqual(read(self.out, "timeseries.csv"), read(out, "timeseries.csv"))
+        other, out2 = run(STEP1, "--duration-s", "40", "--set", "warmup_s=10", "--seed", "2")
+        self.assertEqual(0, other.returncode)
+        self.assertNotEqual(read(self.out, "summary.json"), read(out2, "summary.json"))
+
+
+class CliTest(unittest.TestCase):
+    def test_version_and_help(self):
+        result = archsim("--version")
+        self.assertEqual(0, result.returncode)
+        self.assertIn("archsim", result.stdout)
+        self.assertEqual(0, archsim("--help").returncode)
+        self.assertEqual(0, archsim("run", "--help").returncode)
+
+    def test_log_level_shows_simulated_time(self):
+        result = archsim("--log-level", "debug", "run", STEP1, "--duration-s", "30", "--quiet")
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn("[t=20.000000] [info] warm-up over", result.stderr)
+        self.assertIn("started worker", result.stderr)
+        quiet = archsim("run", STEP1, "--duration-s", "30", "--quiet")
+        self.assertEqual("", quiet.stderr)
+
+    def test_validate(self):
+        result = archsim("validate", STEP1, os.path.join(ROOT, "scenarios", "step02-separate-db.json"))
+        self.assertEqual(0, result.returncode)
+        self.assertIn("ok", result.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,65 @@
+#!/usr/bin/python3
+"""The shipped step scenarios teach what they claim to (tests the defaults, not exact
+numbers): runs each step at its full length and checks the lesson in the results."""
+import json
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+from common import ROOT, archsim  # noqa: E402
+
+
+def summary_of(name, *args):
+    out = tempfile.mkdtemp(prefix="archsim-step-")
+    result = archsim("run", os.path.join(ROOT, "scenarios", name), "--quiet", "--out", out, *args)
+    if result.returncode != 0:
+        raise AssertionError(result.stderr)
+    with open(os.path.join(out, "summary.json")) as f:
+        return json.load(f)
+
+
+def network_share_ms(summary, caller, callee):
+    """Mean time a call spends outside the callee: the caller's view minus the callee's
+    own residence time."""
+    hops = [h for name, h in summary["hops"].items() if name.startswith(f"{caller}->{callee}.")]
+    calls = sum(h["ok"] for h in hops)
+    mean_call = sum(h["latency_ms"]["mean"] * h["ok"] for h in hops) / calls
+    return mean_call - summary["services"][callee]["residence_ms"]["mean"]
+
+
+class StepLessonsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.step1 = summary_of("step01-single-node.json")
+        cls.step2 = summary_of("step02-separate-db.json")
+
+    def test_same_offered_load_and_no_errors(self):
+        for s in (self.step1, self.step2):
+            self.assertAlmostEqual(400, s["offered_rps"], delta=10)
+            self.assertLess(s["error_rate"], 0.001)
+
+    def test_step1_cpu_and_disk_are_both_busy_on_one_host(self):
+        node = self.step1["utilization"]["node1"]
+        self.assertGreater(node["cpu"], 0.6)
+        self.assertGreater(node["disk"], 0.5)
+
+    def test_step2_splits_the_load_and_lowers_the_tail(self):
+        self.assertLess(self.step2["utilization"]["app1"]["cpu"], self.step1["utilization"]["node1"]["cpu"] - 0.15)
+        self.assertGreater(self.step2["utilization"]["db1"]["disk"], 0.5)
+        self.assertLess(self.step2["utilization"]["db1"]["cpu"], 0.4)
+        self.assertLess(self.step2["latency_ms"]["p99"], 0.9 * self.step1["latency_ms"]["p99"])
+
+    def test_step2_adds_a_network_round_trip_per_query(self):
+        local = network_share_ms(self.step1, "web", "db")
+        remote = network_share_ms(self.step2, "web", "db")
+        # Same host: the loopback (0.04 ms round trip). Separate hosts: a datacenter round
+        # trip (0.5 ms) plus the transfers over 1 Gbps NICs.
+        self.assertLess(local, 0.2)
+        self.assertGreater(remote - local, 0.45)
+        self.assertLess(remote - local, 1.0)
+
+
+if __name__ == "__main__":
+    unittest.main()

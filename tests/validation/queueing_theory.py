@@ -1,0 +1,168 @@
+#!/usr/bin/python3
+"""Checks archsim against queueing theory.
+
+Each check runs a scenario of tests/validation/ as R independent replications (seeds
+1..R) and compares the replications' average with the closed-form answer, within the
+99% confidence interval computed from the replications themselves (Student's t) plus the
+histogram's bounded error. Each check also runs a deliberately wrong model (a negative
+control) and requires the same comparison to reject it, which shows the tolerance is
+tight enough to catch a wrong model.
+
+usage: queueing_theory.py ARCHSIM CHECK [--replications R] [--duration-s S]
+CHECK: mm1 | mmc | tandem
+"""
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+# Student's t quantile at 0.995 (two-sided 99%) for 1..30 degrees of freedom.
+T_995 = [63.657, 9.925, 5.841, 4.604, 4.032, 3.707, 3.499, 3.355, 3.250, 3.169, 3.106, 3.055, 3.012, 2.977,
+         2.947, 2.921, 2.898, 2.878, 2.861, 2.845, 2.831, 2.819, 2.807, 2.797, 2.787, 2.779, 2.771, 2.763,
+         2.756, 2.750]
+HISTOGRAM_ERROR = 0.0039  # relative bound of archsim's percentiles
+
+
+def run(archsim, scenario, seed, duration_s, sets=()):
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [archsim, "run", os.path.join(HERE, scenario), "--quiet", "--seed", str(seed), "--out", out]
+        if duration_s:
+            cmd += ["--duration-s", str(duration_s)]
+        for s in sets:
+            cmd += ["--set", s]
+        subprocess.run(cmd, check=True)
+        with open(os.path.join(out, "summary.json")) as f:
+            return json.load(f)
+
+
+def replicate(archsim, scenario, replications, duration_s, sets=()):
+    return [run(archsim, scenario, seed, duration_s, sets) for seed in range(1, replications + 1)]
+
+
+def interval(values, relative_slack=0.0):
+    """Mean of the replications and the half-width of its 99% confidence interval."""
+    mean = statistics.fmean(values)
+    half = T_995[len(values) - 2] * statistics.stdev(values) / math.sqrt(len(values))
+    return mean, half + relative_slack * abs(mean)
+
+
+class Checker:
+    def __init__(self):
+        self.failures = []
+
+    def agrees(self, label, values, expected, relative_slack=0.0):
+        mean, half = interval(values, relative_slack)
+        ok = abs(mean - expected) <= half
+        print(f"  {label}: measured {mean:.3f} +/- {half:.3f} (99% CI), theory {expected:.3f} -> "
+              f"{'agrees' if ok else 'DISAGREES'}")
+        return ok
+
+    def expect_agreement(self, label, values, expected, relative_slack=0.0):
+        if not self.agrees(label, values, expected, relative_slack):
+            self.failures.append(label)
+
+    def expect_rejection(self, label, values, expected, relative_slack=0.0):
+        if self.agrees(label, values, expected, relative_slack):
+            self.failures.append(label + " (the wrong model was not detected)")
+
+
+def erlang_c(c, a):
+    """Probability of waiting in M/M/c with offered load a = lambda/mu (a < c)."""
+    top = a ** c / math.factorial(c) * c / (c - a)
+    bottom = sum(a ** k / math.factorial(k) for k in range(c)) + top
+    return top / bottom
+
+
+def erlang_quantile(k, rate, q):
+    """q-quantile of the sum of k independent Exp(rate) variables."""
+    def cdf(t):
+        x = rate * t
+        return 1.0 - math.exp(-x) * sum(x ** i / math.factorial(i) for i in range(k))
+    lo, hi = 0.0, 1.0
+    while cdf(hi) < q:
+        hi *= 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if cdf(mid) < q else (lo, mid)
+    return (lo + hi) / 2
+
+
+def latency(summaries, key):
+    return [s["latency_ms"][key] for s in summaries]
+
+
+def check_mm1(archsim, r, duration, checker):
+    lam, mu = 80.0, 100.0
+    mean = 1000.0 / (mu - lam)
+    p99 = 1000.0 * math.log(100.0) / (mu - lam)
+    print(f"M/M/1, rho = {lam / mu}: response time ~ Exp({mu - lam}/s)")
+    runs = replicate(archsim, "mm1.json", r, duration)
+    checker.expect_agreement("mean response time (ms)", latency(runs, "mean"), mean)
+    checker.expect_agreement("p99 response time (ms)", latency(runs, "p99"), p99, HISTOGRAM_ERROR)
+    print("negative control: constant service time (M/D/1) instead of exponential")
+    wrong = replicate(archsim, "mm1.json", r, duration,
+                      ["/services/server/endpoints/serve/steps/0/cpu_ms=10"])
+    checker.expect_rejection("M/D/1 mean against the M/M/1 formula", latency(wrong, "mean"), mean)
+
+
+def check_mmc(archsim, r, duration, checker):
+    c, lam, mu = 4, 320.0, 100.0
+    a = lam / mu
+    wait = erlang_c(c, a) / (c * mu - lam)
+    mean = 1000.0 * (1.0 / mu + wait)
+    print(f"M/M/{c}, rho = {a / c}: Erlang C = {erlang_c(c, a):.4f}, mean response {mean:.3f} ms")
+    runs = replicate(archsim, "mmc.json", r, duration)
+    checker.expect_agreement("mean response time (ms)", latency(runs, "mean"), mean)
+    print("negative control: the 4 workers modelled as one processor-sharing CPU 4x as fast")
+    wrong = replicate(archsim, "mmc.json", r, duration,
+                      ["services.server.host={\"cores\": 1, \"core_speed\": 4}", "services.server.workers=1000"])
+    checker.expect_rejection("processor-sharing mean against Erlang C", latency(wrong, "mean"), mean)
+
+
+def check_tandem(archsim, r, duration, checker):
+    lam, mu, k = 80.0, 100.0, 3
+    mean = 1000.0 * k / (mu - lam)
+    p99 = 1000.0 * erlang_quantile(k, mu - lam, 0.99)
+    hop_p99 = 1000.0 * math.log(100.0) / (mu - lam)
+    print(f"{k} M/M/1 stations in tandem: end-to-end ~ Erlang-{k}({mu - lam}/s): mean {mean:.1f} ms, "
+          f"p99 {p99:.1f} ms; the sum of the per-hop p99s would be {k * hop_p99:.1f} ms")
+    runs = replicate(archsim, "tandem.json", r, duration)
+    checker.expect_agreement("end-to-end mean (ms)", latency(runs, "mean"), mean)
+    checker.expect_agreement("end-to-end p99 (ms)", latency(runs, "p99"), p99, HISTOGRAM_ERROR)
+    for station in ("server", "station2", "station3"):
+        checker.expect_agreement(f"{station} p99 residence (ms)",
+                                 [s["services"][station]["residence_ms"]["p99"] for s in runs], hop_p99,
+                                 HISTOGRAM_ERROR)
+    summed = [sum(s["services"][st]["residence_ms"]["p99"] for st in ("server", "station2", "station3"))
+              for s in runs]
+    print(f"  sum of per-hop p99s: {statistics.fmean(summed):.1f} ms vs end-to-end p99 "
+          f"{statistics.fmean(latency(runs, 'p99')):.1f} ms: "
+          f"{100 * (statistics.fmean(summed) / statistics.fmean(latency(runs, 'p99')) - 1):.0f}% too pessimistic")
+    checker.expect_rejection("the sum of per-hop p99s as the end-to-end p99", summed, p99, HISTOGRAM_ERROR)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("archsim")
+    parser.add_argument("check", choices=["mm1", "mmc", "tandem"])
+    parser.add_argument("--replications", type=int, default=6)
+    parser.add_argument("--duration-s", type=float, default=0)
+    args = parser.parse_args()
+    checker = Checker()
+    {"mm1": check_mm1, "mmc": check_mmc, "tandem": check_tandem}[args.check](
+        args.archsim, args.replications, args.duration_s, checker)
+    if checker.failures:
+        print("FAILED: " + "; ".join(checker.failures))
+        return 1
+    print("all checks agree with theory")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
