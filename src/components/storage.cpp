@@ -1,35 +1,25 @@
 #include "components/storage.hpp"
 
+#include "platform/platform.hpp"
+
 namespace archsim {
 
-Storage::Storage(sg4::Disk* disk, const DiskSpec& spec)
-    : disk_(disk), spec_(spec), slots_(sg4::Semaphore::create(static_cast<unsigned>(spec.parallelism))) {}
+Storage::Storage(sg4::Host* device, const DiskSpec& spec)
+    : device_(device), spec_(spec), slots_(sg4::Semaphore::create(static_cast<unsigned>(spec.parallelism))) {}
 
-void Storage::begin() {
+void Storage::perform(double device_seconds) {
+  slots_->acquire();
   if (in_service_++ == 0) busy_since_ = sg4::Engine::get_clock();
   ++operations_;
-}
-
-void Storage::end() {
-  if (--in_service_ == 0) busy_total_ += sg4::Engine::get_clock() - busy_since_;
-}
-
-void Storage::read(double bytes) {
-  slots_->acquire();
-  begin();
   // If the host dies mid-I/O the actor is killed here; the host's storage is reset on restart.
-  disk_->read(static_cast<sg_size_t>(bytes + spec_.seek_s * spec_.read_bytes_per_s));
-  end();
+  sg4::this_actor::exec_init(device_seconds * Platform::kDiskUnitsPerSecond)->set_host(device_)->wait();
+  if (--in_service_ == 0) busy_total_ += sg4::Engine::get_clock() - busy_since_;
   slots_->release();
 }
 
-void Storage::write(double bytes) {
-  slots_->acquire();
-  begin();
-  disk_->write(static_cast<sg_size_t>(bytes + spec_.seek_s * spec_.write_bytes_per_s));
-  end();
-  slots_->release();
-}
+void Storage::read(double bytes) { perform(spec_.seek_s + bytes / spec_.read_bytes_per_s); }
+
+void Storage::write(double bytes) { perform(spec_.seek_s + bytes / spec_.write_bytes_per_s); }
 
 double Storage::busy_time(double now) const {
   return busy_total_ + (in_service_ > 0 ? now - busy_since_ : 0.0);

@@ -1,10 +1,10 @@
 #pragma once
-// A host's storage device. SimGrid's disk model shares bandwidth among concurrent I/Os but
-// has no positioning time and no notion of a device serving a few requests at a time, so
-// archsim puts a FIFO queue with `parallelism` slots in front of it (1 for a disk arm,
-// tens for an SSD) and charges every I/O its seek time as extra bytes at the device's
-// bandwidth: the device is busy while it seeks, as a real disk is. An I/O of B bytes thus
-// takes seek + B / bandwidth when alone.
+// A host's storage device. The device (see Platform: a resource whose capacity is one
+// second of disk time per second) is shared fairly by the I/Os in service, but a disk has
+// positioning time and serves only a few requests at a time, so archsim puts a FIFO queue
+// with `parallelism` slots in front of it (1 for a disk arm, tens for an SSD) and charges
+// every I/O its seek time as device time: the device is busy while it seeks, as a real disk
+// is. An I/O of B bytes thus takes seek + B / bandwidth when alone.
 //
 // Owned by the Simulation; used by worker actors of the host.
 #include <simgrid/s4u.hpp>
@@ -17,7 +17,7 @@ namespace sg4 = simgrid::s4u;
 
 class Storage {
  public:
-  Storage(sg4::Disk* disk, const DiskSpec& spec);
+  Storage(sg4::Host* device, const DiskSpec& spec);
 
   // Blocking, from an actor: waits for a slot, then performs the I/O.
   void read(double bytes);
@@ -30,10 +30,9 @@ class Storage {
   const DiskSpec& spec() const { return spec_; }
 
  private:
-  void begin();
-  void end();
+  void perform(double device_seconds);
 
-  sg4::Disk* disk_;
+  sg4::Host* device_;
   DiskSpec spec_;
   sg4::SemaphorePtr slots_;
   int in_service_ = 0;

@@ -30,7 +30,7 @@ Platform::Platform(const Scenario& scenario) {
                          ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
     zone->add_route(m.host->get_netpoint(), m.host->get_netpoint(), nullptr, nullptr,
                     {{loopback, sg4::LinkInRoute::Direction::NONE}}, false);
-    m.disk = m.host->create_disk(spec.name + "-disk", spec.disk.read_bytes_per_s, spec.disk.write_bytes_per_s);
+    m.disk = zone->create_host(spec.name + "-disk", kDiskUnitsPerSecond)->set_core_count(1);
     m.nic_up = sg4::Link::by_name(spec.name + "-nic_UP");
     m.nic_down = sg4::Link::by_name(spec.name + "-nic_DOWN");
     machines_.push_back(m);

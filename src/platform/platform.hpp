@@ -4,7 +4,14 @@
 // through a split-duplex NIC link (half the datacenter round trip is spent in the two
 // NICs a packet crosses), plus a loopback route for processes talking on the same host.
 // Each client population gets a host of its own behind an access link whose latency
-// makes up the configured client round trip. Disks come from the host's disk spec.
+// makes up the configured client round trip.
+//
+// A host's disk is simulated as a companion single-core SimGrid host ("NAME-disk") whose
+// speed is one unit of work per second of disk time: concurrent I/Os share it fairly, as
+// SimGrid's own disk model shares bandwidth. SimGrid 3.32's disk activities cannot be
+// used: each I/O stays in its actor's activity list for ever (IoImpl never removes
+// itself), so memory grows with every I/O and every later activity of that actor costs
+// time proportional to all its past I/Os.
 //
 // Uses the CM02 network model: SimGrid's default (LV08) multiplies every latency by
 // 13.01 to mimic TCP slow start, which would turn a 0.5 ms round trip into 6.5 ms.
@@ -25,12 +32,14 @@ class Platform {
  public:
   // Flops of the reference core that cpu_ms values are measured on.
   static constexpr double kReferenceFlops = 1e9;
+  // Speed of a disk's companion host: work units per second of disk time.
+  static constexpr double kDiskUnitsPerSecond = 1e9;
 
   struct Machine {
     int index = -1;  // host index in the scenario
     const HostSpec* spec = nullptr;
     sg4::Host* host = nullptr;
-    sg4::Disk* disk = nullptr;
+    sg4::Host* disk = nullptr;  // see above: one unit of work = one second of disk time
     sg4::Link* nic_up = nullptr;
     sg4::Link* nic_down = nullptr;
   };
