@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   const std::map<std::string, cli::Command> commands = {
       {"run", cli::add_run_command(app)},
       {"validate", cli::add_validate_command(app)},
+      {"compare", cli::add_compare_command(app)},
   };
 
   try {

@@ -102,7 +102,7 @@ void Simulation::sampler_loop() {
     std::vector<double> row(current.size());
     for (std::size_t i = 0; i < current.size(); ++i)
       row[i] = std::clamp((current[i] - previous[i]) / (capacity[i] * (boundary - start)), 0.0, 1.0);
-    recorder_.record_utilization(w, std::move(row));
+    recorder_.record_utilization(w, row);
     previous = std::move(current);
   }
 }

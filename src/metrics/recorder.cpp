@@ -60,9 +60,9 @@ void Recorder::request_sent(int op, double now) {
 void Recorder::roll_latency_window(std::size_t window) {
   while (latency_window_ < window) {
     WindowRow& row = windows_[latency_window_];
-    row.latency_mean_s = window_latency_.mean();
-    row.latency_p50_s = window_latency_.percentile(0.50);
-    row.latency_p99_s = window_latency_.percentile(0.99);
+    row.latency_mean_s = static_cast<float>(window_latency_.mean());
+    row.latency_p50_s = static_cast<float>(window_latency_.percentile(0.50));
+    row.latency_p99_s = static_cast<float>(window_latency_.percentile(0.99));
     window_latency_.reset();
     ++latency_window_;
   }
@@ -125,8 +125,8 @@ void Recorder::service_departed(int service, double arrived_at, double now, Outc
   stats.residence.record(now - arrived_at);
 }
 
-void Recorder::record_utilization(std::size_t window, std::vector<double> values) {
-  if (window < windows_.size()) windows_[window].utilization = std::move(values);
+void Recorder::record_utilization(std::size_t window, const std::vector<double>& values) {
+  if (window < windows_.size()) windows_[window].utilization.assign(values.begin(), values.end());
 }
 
 void Recorder::finish(double end) {

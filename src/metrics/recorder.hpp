@@ -78,10 +78,10 @@ struct WindowRow {
   std::uint64_t succeeded = 0;  // of those, the ones that met the SLO
   std::uint64_t resolved = 0;   // of those, the ones that ended (ok or failed) before the end
   OutcomeCounts completed;      // requests that ended in the window
-  double latency_mean_s = 0;    // of the successful ones that ended in the window
-  double latency_p50_s = 0;
-  double latency_p99_s = 0;
-  std::vector<double> utilization;  // per sampled resource, see Recorder::sampled_resources
+  float latency_mean_s = 0;     // of the successful ones that ended in the window
+  float latency_p50_s = 0;
+  float latency_p99_s = 0;
+  std::vector<float> utilization;  // per sampled resource, see Recorder::sampled_resources
 };
 
 class Recorder {
@@ -107,7 +107,7 @@ class Recorder {
   // Resource sampling: names are fixed once, then one value per window.
   void set_sampled_resources(std::vector<std::string> names) { sampled_resources_ = std::move(names); }
   const std::vector<std::string>& sampled_resources() const { return sampled_resources_; }
-  void record_utilization(std::size_t window, std::vector<double> values);
+  void record_utilization(std::size_t window, const std::vector<double>& values);
 
   // Closes the run at `end`: finishes the last latency window.
   void finish(double end);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <sstream>
 
@@ -183,9 +184,8 @@ ordered_json make_summary(const RunFacts& facts) {
   return j;
 }
 
-std::string timeseries_csv(const RunFacts& facts) {
+void write_timeseries_csv(const RunFacts& facts, std::ostream& out) {
   const Recorder& r = facts.recorder;
-  std::ostringstream out;
   out << std::setprecision(6);
   out << "t_s,sent,ok,errors";
   for (int i = 1; i < kOutcomeCount; ++i) out << ',' << to_string(static_cast<Outcome>(i));
@@ -209,11 +209,9 @@ std::string timeseries_csv(const RunFacts& facts) {
       out << ',' << (k < row.utilization.size() ? tidy(row.utilization[k]) : 0.0);
     out << '\n';
   }
-  return out.str();
 }
 
-std::string latency_histogram_csv(const RunFacts& facts) {
-  std::ostringstream out;
+void write_latency_histogram_csv(const RunFacts& facts, std::ostream& out) {
   out << std::setprecision(9);
   out << "series,lower_ms,upper_ms,count,cumulative_fraction\n";
   auto emit = [&out](const std::string& series, const Histogram& h) {
@@ -228,17 +226,16 @@ std::string latency_histogram_csv(const RunFacts& facts) {
   emit("all", facts.recorder.overall().latency);
   const auto names = operation_names(facts.scenario);
   for (std::size_t i = 0; i < names.size(); ++i) emit(names[i], facts.recorder.operations()[i].latency);
-  return out.str();
 }
 
 namespace {
 // Writes through a temporary file and a rename, so a reader never sees half a file.
-void write_file(const fs::path& path, const std::string& text) {
+void write_file(const fs::path& path, const std::function<void(std::ostream&)>& fill) {
   const fs::path temporary = path.string() + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw std::runtime_error("cannot write " + temporary.string());
-    out << text;
+    fill(out);
     out.flush();
     if (!out) throw std::runtime_error("cannot write " + temporary.string());
   }
@@ -248,9 +245,10 @@ void write_file(const fs::path& path, const std::string& text) {
 
 void write_results(const RunFacts& facts, const ordered_json& summary, const std::string& directory) {
   fs::create_directories(directory);
-  write_file(fs::path(directory) / "summary.json", summary.dump(2) + "\n");
-  write_file(fs::path(directory) / "timeseries.csv", timeseries_csv(facts));
-  write_file(fs::path(directory) / "latency_histogram.csv", latency_histogram_csv(facts));
+  write_file(fs::path(directory) / "summary.json", [&](std::ostream& out) { out << summary.dump(2) << "\n"; });
+  write_file(fs::path(directory) / "timeseries.csv", [&](std::ostream& out) { write_timeseries_csv(facts, out); });
+  write_file(fs::path(directory) / "latency_histogram.csv",
+             [&](std::ostream& out) { write_latency_histogram_csv(facts, out); });
 }
 
 namespace {

@@ -6,6 +6,7 @@
 // The summary holds no wall-clock figure, so the same scenario and seed give a
 // byte-identical summary.json.
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,8 @@ Downtime compute_downtime(const Scenario& scenario, const Recorder& recorder, do
 bool window_is_down(const WindowRow& row, double success_ratio);
 
 nlohmann::ordered_json make_summary(const RunFacts& facts);
-std::string timeseries_csv(const RunFacts& facts);
-std::string latency_histogram_csv(const RunFacts& facts);
+void write_timeseries_csv(const RunFacts& facts, std::ostream& out);
+void write_latency_histogram_csv(const RunFacts& facts, std::ostream& out);
 
 // Writes the three result files into `directory` (created if needed).
 void write_results(const RunFacts& facts, const nlohmann::ordered_json& summary, const std::string& directory);

@@ -11,6 +11,7 @@ using Command = std::function<int()>;
 
 Command add_run_command(CLI::App& app);
 Command add_validate_command(CLI::App& app);
+Command add_compare_command(CLI::App& app);
 
 constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;

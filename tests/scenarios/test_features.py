@@ -1,0 +1,223 @@
+#!/usr/bin/python3
+"""Each step kind and component behaves as documented, checked on small scenarios whose
+answer is known exactly: constant service times, no network delay, light load."""
+import json
+import math
+import os
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+from common import archsim  # noqa: E402
+
+NO_NETWORK = {"network": {"datacenter_rtt_ms": 0, "client_rtt_ms": 0, "loopback_rtt_ms": 0}}
+
+
+def service(endpoints, workers=8, **extra):
+    s = {"kind": "app_server", "host": {"cores": 8}, "workers": workers, "endpoints": endpoints}
+    s.update(extra)
+    return s
+
+
+def endpoint(*steps):
+    return {"steps": list(steps)}
+
+
+def scenario(services, rate=5.0, duration=200, target="front", endpoint_name="main", timeout_ms=10000,
+             platform=None, clients=None, **extra):
+    doc = {
+        "description": "feature test",
+        "duration_s": duration,
+        "warmup_s": 0,
+        "platform": platform if platform is not None else NO_NETWORK,
+        "services": services,
+        "clients": clients or {"users": {
+            "model": "open", "target": target, "rate_rps": rate, "timeout_ms": timeout_ms,
+            "operations": {"op": {"weight": 1, "endpoint": endpoint_name, "request_kb": 0, "response_kb": 0}}}},
+    }
+    doc.update(extra)
+    return doc
+
+
+def run(doc, *args):
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "s.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        out = os.path.join(d, "out")
+        result = archsim("run", path, "--quiet", "--out", out, *args)
+        if result.returncode != 0:
+            raise AssertionError(result.stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            return json.load(f)
+
+
+def call(target, ep="main", **extra):
+    c = {"call": target, "endpoint": ep, "request_kb": 0, "response_kb": 0}
+    c.update(extra)
+    return c
+
+
+class StepsTest(unittest.TestCase):
+    def test_sequence_of_cpu_and_call(self):
+        s = run(scenario({
+            "front": service({"main": endpoint({"cpu_ms": 5}, call("back"), {"cpu_ms": 2})}),
+            "back": service({"main": endpoint({"cpu_ms": 3})}),
+        }))
+        # Alone on idle hosts: 5 + 3 + 2 ms exactly.
+        self.assertAlmostEqual(10.0, s["latency_ms"]["mean"], delta=0.01)
+        self.assertAlmostEqual(10.0, s["latency_ms"]["max"], delta=0.05)
+        self.assertAlmostEqual(3.0, s["hops"]["front->back.main"]["latency_ms"]["mean"], delta=0.01)
+        self.assertEqual(s["requests"]["ok"], s["hops"]["front->back.main"]["ok"])
+
+    def test_parallel_waits_for_the_slowest_branch(self):
+        s = run(scenario({
+            "front": service({"main": endpoint({"parallel": [
+                call("a"), call("b"), {"cpu_ms": 7}, {"sequence": [{"cpu_ms": 1}, call("a")]}]})}),
+            "a": service({"main": endpoint({"cpu_ms": 10})}),
+            "b": service({"main": endpoint({"cpu_ms": 20})}),
+        }))
+        # max(10, 20, 7, 1 + 10) = 20 ms: the branches ran at once.
+        self.assertAlmostEqual(20.0, s["latency_ms"]["mean"], delta=0.05)
+        self.assertEqual(2 * s["requests"]["ok"], s["hops"]["front->a.main"]["ok"])
+
+    def test_probability_of_a_step(self):
+        s = run(scenario({
+            "front": service({"main": endpoint(call("back", probability=0.25))}),
+            "back": service({"main": endpoint({"cpu_ms": 1})}),
+        }, rate=50))
+        n = s["requests"]["ok"]
+        calls = s["hops"]["front->back.main"]["calls"]
+        # Binomial(n, 0.25): within 4 standard deviations.
+        self.assertLess(abs(calls - 0.25 * n), 4 * math.sqrt(n * 0.25 * 0.75))
+
+    def test_disk_read_write_and_buffer_cache(self):
+        s = run(scenario({"front": service({"main": endpoint({"read_kb": 1024}, {"write_kb": 512})},
+                                           buffer_cache_hit_ratio=0.0)}))
+        # Default HDD: seek 10 ms + 30 ms per MB read; seek 10 ms + 15 ms for 512 KB written
+        # (the fastest request found the disk idle).
+        self.assertAlmostEqual(65.0, s["latency_ms"]["min"], delta=0.01)
+        hit = run(scenario({"front": service({"main": endpoint({"read_kb": 1024})}, buffer_cache_hit_ratio=1.0)}))
+        # A buffer-cache hit copies 1 MB from memory: 250 us.
+        self.assertAlmostEqual(0.25, hit["latency_ms"]["mean"], delta=0.001)
+
+    def test_disk_is_fifo_with_one_arm(self):
+        # Two requests at once on one HDD: the second waits for the first (seek + 1 MB = 40 ms).
+        s = run(scenario({"front": service({"main": endpoint({"read_kb": 1024})}, buffer_cache_hit_ratio=0.0)},
+                         rate=40, duration=100))
+        self.assertGreater(s["latency_ms"]["p99"], 75.0)
+        self.assertGreater(s["utilization"]["front-1"]["disk"], 0.5)
+
+    def test_core_speed_scales_cpu_time(self):
+        s = run(scenario({"front": {"kind": "app_server", "host": {"cores": 4, "core_speed": 2.0}, "workers": 4,
+                                    "endpoints": {"main": endpoint({"cpu_ms": 10})}}}))
+        self.assertAlmostEqual(5.0, s["latency_ms"]["mean"], delta=0.001)
+
+    def test_forward_replies_to_the_original_caller(self):
+        s = run(scenario({
+            "front": service({"main": endpoint({"cpu_ms": 2}, {"forward": "back", "endpoint": "main", "request_kb": 0})}),
+            "back": service({"main": endpoint({"cpu_ms": 3})}),
+        }))
+        self.assertAlmostEqual(5.0, s["latency_ms"]["mean"], delta=0.01)
+        self.assertAlmostEqual(2.0, s["services"]["front"]["residence_ms"]["mean"], delta=0.01)
+
+
+class NetworkTest(unittest.TestCase):
+    def test_datacenter_round_trip_and_bandwidth(self):
+        # Client next to the datacenter; front calls back on another host with a 1 MB reply.
+        platform = {"network": {"datacenter_rtt_ms": 0.5, "client_rtt_ms": 0.5, "loopback_rtt_ms": 0}}
+        s = run(scenario({
+            "front": service({"main": endpoint(call("back", response_kb=1024))}),
+            "back": service({"main": endpoint({"cpu_ms": 1})}),
+        }, platform=platform))
+        # The fastest call found the NICs idle (concurrent replies share them): 0.5 ms round
+        # trip + 1 ms of work + 1 MiB over 1 Gbps (8.39 ms).
+        hop = s["hops"]["front->back.main"]["latency_ms"]["min"]
+        self.assertAlmostEqual(0.5 + 1.0 + 1048576 / 125e6 * 1000, hop, delta=0.01)
+        # The client's own round trip: 0.5 ms more.
+        self.assertAlmostEqual(hop + 0.5, s["latency_ms"]["min"], delta=0.01)
+        # Sharing shows in the mean: two replies at once each get half of the NIC.
+        self.assertGreater(s["hops"]["front->back.main"]["latency_ms"]["max"], hop + 1.0)
+
+
+class ServerTest(unittest.TestCase):
+    def test_full_queue_rejects(self):
+        s = run(scenario({"front": service({"main": endpoint({"cpu_ms": 100})}, workers=1, queue_limit=0)},
+                         rate=30, duration=100))
+        # One worker, no queue: an arrival while it is busy is turned away.
+        self.assertGreater(s["errors_by_cause"]["rejected"], 0.5 * s["requests"]["sent"])
+        self.assertEqual(s["services"]["front"]["rejected"], s["errors_by_cause"]["rejected"])
+        self.assertLessEqual(s["throughput_rps"], 10.01)
+
+    def test_client_timeout(self):
+        s = run(scenario({"front": service({"main": endpoint({"cpu_ms": 50})}, workers=1)}, rate=5,
+                         timeout_ms=20))
+        self.assertEqual(0, s["requests"]["ok"])
+        self.assertEqual(s["requests"]["failed"], s["errors_by_cause"]["timeout"])
+
+    def test_connection_pool_limits_concurrency_and_times_out(self):
+        s = run(scenario({
+            "front": service({"main": endpoint(call("back"))}, workers=50,
+                             connection_pools={"back": {"size": 1, "timeout_ms": 30}}),
+            "back": service({"main": endpoint({"cpu_ms": 20})}, workers=50),
+        }, rate=60, duration=100))
+        # One connection: the back end never serves two calls at once...
+        self.assertLessEqual(s["services"]["back"]["mean_busy_workers"], 1.0)
+        # ...and callers that wait over 30 ms for it fail.
+        self.assertGreater(s["errors_by_cause"]["pool_timeout"], 0)
+
+    def test_optional_call_failure_does_not_fail_the_request(self):
+        s = run(scenario({
+            "front": service({"main": endpoint(call("flaky", on_error="continue", timeout_ms=5), {"cpu_ms": 1})}),
+            "flaky": service({"main": endpoint({"cpu_ms": 50})}, workers=1),
+        }, rate=20, duration=60))
+        self.assertEqual(0, s["requests"]["failed"])
+        self.assertGreater(s["hops"]["front->flaky.main"]["failed"], 0)
+        strict = run(scenario({
+            "front": service({"main": endpoint(call("flaky", timeout_ms=5), {"cpu_ms": 1})}),
+            "flaky": service({"main": endpoint({"cpu_ms": 50})}, workers=1),
+        }, rate=20, duration=60))
+        self.assertEqual(strict["requests"]["failed"], strict["errors_by_cause"]["timeout"])
+        self.assertGreater(strict["requests"]["failed"], 0)
+
+
+class ClientTest(unittest.TestCase):
+    def test_closed_loop_obeys_the_response_time_law(self):
+        # N users, think time Z, response time R: throughput X = N / (R + Z).
+        clients = {"users": {"model": "closed", "target": "front", "users": 50,
+                             "think_ms": {"dist": "exponential", "mean": 1000}, "timeout_ms": 10000,
+                             "operations": {"op": {"weight": 1, "endpoint": "main", "request_kb": 0,
+                                                   "response_kb": 0}}}}
+        s = run(scenario({"front": service({"main": endpoint({"cpu_ms": {"dist": "exponential", "mean": 15}})},
+                                           workers=1)}, clients=clients, duration=2000, warmup_s=100))
+        r = s["latency_ms"]["mean"] / 1000.0
+        self.assertAlmostEqual(50 / (r + 1.0), s["throughput_rps"], delta=0.02 * s["throughput_rps"])
+
+    def test_rate_schedule(self):
+        s = run(scenario({"front": service({"main": endpoint({"cpu_ms": 1})})}, rate=10, duration=100,
+                         metrics={"window_s": 10}),
+                "--set", 'clients.users.schedule=[{"at_s": 50, "rate_rps": 100}]')
+        # 10/s for 50 s then 100/s for 50 s: 5500 expected.
+        self.assertLess(abs(s["requests"]["sent"] - 5500), 4 * math.sqrt(5500))
+
+    def test_operation_mix(self):
+        doc = scenario({"front": service({"main": endpoint({"cpu_ms": 1}), "other": endpoint({"cpu_ms": 2})})},
+                       rate=100, duration=100)
+        doc["clients"]["users"]["operations"] = {
+            "a": {"weight": 3, "endpoint": "main", "request_kb": 0, "response_kb": 0},
+            "b": {"weight": 1, "endpoint": "other", "request_kb": 0, "response_kb": 0}}
+        s = run(doc)
+        n = s["requests"]["sent"]
+        self.assertLess(abs(s["operations"]["a"]["sent"] - 0.75 * n), 4 * math.sqrt(n * 0.75 * 0.25))
+        self.assertAlmostEqual(2.0, s["operations"]["b"]["latency_ms"]["mean"], delta=0.01)
+
+    def test_warmup_is_excluded(self):
+        s = run(scenario({"front": service({"main": endpoint({"cpu_ms": 1})})}, rate=100, duration=100,
+                         warmup_s=60))
+        self.assertEqual(40.0, s["measured_s"])
+        self.assertLess(abs(s["requests"]["sent"] - 4000), 4 * math.sqrt(4000))
+
+
+if __name__ == "__main__":
+    unittest.main()
