@@ -101,7 +101,9 @@ class Builder {
     if (name == "default") {
       profile = json::parse(embedded::default_profile());
     } else {
-      const fs::path base = fs::path(doc_.origin("/platform/profile")).parent_path();
+      // Relative to the file that named the profile; from --set, to the current directory.
+      const std::string origin = doc_.origin("/platform/profile");
+      const fs::path base = origin.rfind("--set", 0) == 0 ? fs::path() : fs::path(origin).parent_path();
       profile_file = (base / name).lexically_normal().string();
       try {
         const Document pdoc = Document::load(profile_file);

@@ -109,6 +109,14 @@ class CliTest(unittest.TestCase):
         quiet = archsim("run", STEP1, "--duration-s", "30", "--quiet")
         self.assertEqual("", quiet.stderr)
 
+    def test_profile_file(self):
+        result = archsim("run", STEP1, "--duration-s", "30", "--quiet", "--set",
+                         "platform.profile=" + os.path.join(ROOT, "platforms", "cloud-ssd.json"), "--set", "hosts.node1={}")
+        self.assertEqual(0, result.returncode, result.stderr)
+        missing = archsim("run", STEP1, "--set", "platform.profile=nope.json")
+        self.assertEqual(2, missing.returncode)
+        self.assertIn("/platform/profile: hardware profile file not found", missing.stderr)
+
     def test_validate(self):
         result = archsim("validate", STEP1, os.path.join(ROOT, "scenarios", "step02-separate-db.json"))
         self.assertEqual(0, result.returncode)
