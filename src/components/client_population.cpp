@@ -17,6 +17,8 @@ std::vector<double> weights_of(const ClientSpec& spec) {
   for (const auto& op : spec.operations) w.push_back(op.weight);
   return w;
 }
+
+double now() { return sg4::Engine::get_clock(); }
 }  // namespace
 
 ClientPopulation::ClientPopulation(Simulation& sim, const ClientSpec& spec, int first_operation, sg4::Host* host)
@@ -27,7 +29,19 @@ ClientPopulation::ClientPopulation(Simulation& sim, const ClientSpec& spec, int 
       rng_(sim.scenario().seed, "clients/" + spec.name),
       mix_(weights_of(spec)),
       arrivals_(spec.rate_rps, spec.schedule, spec.linear_schedule),
-      inbox_(sg4::Mailbox::by_name("clients-" + spec.name), kClientInboxDepth) {}
+      keys_(spec.keys.count, spec.keys.zipf_s),
+      retry_(spec.retry),
+      inbox_(sg4::Mailbox::by_name("clients-" + spec.name), kClientInboxDepth) {
+  const std::uint64_t sessions =
+      spec.model == ClientModel::Open ? spec.sessions.active : static_cast<std::uint64_t>(spec.users);
+  sessions_.resize(sessions);
+  for (auto& s : sessions_) s = next_session();
+}
+
+std::uint64_t ClientPopulation::next_session() {
+  // Session ids are unique across populations: the population's index in the high bits.
+  return (static_cast<std::uint64_t>(first_operation_) << 48) | ++last_session_;
+}
 
 void ClientPopulation::start() {
   // Not a daemon: the simulation lasts as long as the clients (the engine stops at the end).
@@ -36,24 +50,52 @@ void ClientPopulation::start() {
 
 std::vector<std::uint64_t> ClientPopulation::in_flight_measured_by_operation() const {
   std::vector<std::uint64_t> counts(spec_.operations.size(), 0);
-  for (const auto& [id, p] : pending_)
-    if (sim_.recorder().measured(p.sent_at)) counts[static_cast<std::size_t>(p.op)]++;
+  for (const auto* table : {&pending_, &backing_off_})
+    for (const auto& [id, p] : *table)
+      if (sim_.recorder().measured(p.first_sent_at)) counts[static_cast<std::size_t>(p.op)]++;
   return counts;
 }
 
-void ClientPopulation::send_request(int user) {
-  Service& target = sim_.service(spec_.target);
-  const auto op = static_cast<int>(mix_.pick(rng_));
-  const OperationSpec& operation = spec_.operations[static_cast<std::size_t>(op)];
-  const double now = sg4::Engine::get_clock();
-  const std::uint64_t id = sim_.next_call_id();
-  pending_.emplace(id, Pending{op, user, now});
-  sim_.recorder().request_sent(first_operation_ + op, now);
-  timers_.push({now + spec_.timeout_s, TimerKind::Deadline, id});
+nlohmann::ordered_json ClientPopulation::report() const {
+  nlohmann::ordered_json j;
+  j["attempts"] = attempts_;
+  j["retries"] = retries_;
+  j["retries_denied_by_budget"] = retries_denied_;
+  return j;
+}
 
-  ServiceReplica* replica = target.pick_replica();
+void ClientPopulation::new_request(int user) {
+  Pending p;
+  p.op = static_cast<int>(mix_.pick(rng_));
+  p.user = user;
+  p.first_sent_at = now();
+  p.attempt = 1;
+  p.key = keys_.sample(rng_);
+  const std::size_t slot = user >= 0 ? static_cast<std::size_t>(user) : rng_.below(sessions_.size());
+  p.session = sessions_[slot];
+  p.session_ends = rng_.uniform01() * spec_.sessions.mean_requests < 1.0;
+  if (p.session_ends) sessions_[slot] = next_session();
+  sim_.recorder().request_sent(first_operation_ + p.op, p.first_sent_at);
+  retry_.on_first_attempt();
+  send_attempt(p);
+}
+
+void ClientPopulation::send_attempt(Pending p) {
+  const OperationSpec& operation = spec_.operations[static_cast<std::size_t>(p.op)];
+  const double t = now();
+  const std::uint64_t id = sim_.next_call_id();
+  const bool measured = sim_.recorder().measured(p.first_sent_at);
+  sim_.recorder().attempt_sent(t, p.attempt > 1);
+  if (measured) {
+    ++attempts_;
+    if (p.attempt > 1) ++retries_;
+  }
+  ServiceReplica* replica = sim_.service(spec_.target).route(Message{}, false, p.last_replica);
+  if (replica) p.last_replica = replica->index();
+  pending_.emplace(id, p);
+  timers_.push({t + spec_.timeout_s, TimerKind::Deadline, id});
   if (!replica) {
-    end_request(id, Outcome::Unavailable);
+    attempt_ended(id, Outcome::Unavailable);
     return;
   }
   auto* message = new Message;
@@ -61,30 +103,56 @@ void ClientPopulation::send_request(int user) {
   message->reply_to = inbox_.mailbox();
   message->reply_host = host_;
   message->endpoint = operation.endpoint;
-  message->op = first_operation_ + op;
+  message->op = first_operation_ + p.op;
+  message->key = p.key;
+  message->session = p.session;
+  message->session_ends = p.session_ends;
+  message->request_bytes = operation.request_bytes;
   message->response_bytes = operation.response_bytes;
-  send_message(replica->address(), replica->machine().host, message, operation.request_bytes);
+  send_message(replica->address(), replica->host(), message, operation.request_bytes);
 }
 
-void ClientPopulation::end_request(std::uint64_t id, Outcome outcome) {
+void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;  // already ended: a late reply or a stale deadline
   const Pending p = it->second;
   pending_.erase(it);
-  const double now = sg4::Engine::get_clock();
-  sim_.recorder().request_ended(first_operation_ + p.op, p.sent_at, now, outcome);
+  if (retry_.may_retry(p.attempt, outcome)) {
+    Pending next = p;
+    ++next.attempt;
+    const std::uint64_t token = sim_.next_call_id();
+    backing_off_.emplace(token, next);
+    timers_.push({now() + retry_.backoff(p.attempt, rng_), TimerKind::Retry, token});
+    return;
+  }
+  if (outcome != Outcome::Ok && p.attempt < spec_.retry.max_attempts &&
+      spec_.retry.retry_on[static_cast<std::size_t>(outcome)] && sim_.recorder().measured(p.first_sent_at))
+    ++retries_denied_;
+  end_request(p, outcome);
+}
+
+void ClientPopulation::end_request(const Pending& p, Outcome outcome) {
+  const double t = now();
+  sim_.recorder().request_ended(first_operation_ + p.op, p.first_sent_at, t, outcome);
   if (p.user >= 0)
-    timers_.push({now + spec_.think_ms.sample(rng_) / 1000.0, TimerKind::UserWakes, static_cast<std::uint64_t>(p.user)});
+    timers_.push({t + spec_.think_ms.sample(rng_) / 1000.0, TimerKind::UserWakes, static_cast<std::uint64_t>(p.user)});
 }
 
 void ClientPopulation::handle_timer(const Timer& timer) {
   switch (timer.kind) {
     case TimerKind::Deadline:
-      end_request(timer.id, Outcome::Timeout);
+      attempt_ended(timer.id, Outcome::Timeout);
       break;
     case TimerKind::UserWakes:
-      send_request(static_cast<int>(timer.id));
+      new_request(static_cast<int>(timer.id));
       break;
+    case TimerKind::Retry: {
+      auto it = backing_off_.find(timer.id);
+      const Pending p = it->second;
+      backing_off_.erase(it);
+      send_attempt(p);
+      break;
+    }
   }
 }
 
@@ -99,31 +167,31 @@ void ClientPopulation::main_loop() {
                     static_cast<std::uint64_t>(u)});
   }
   while (true) {
-    double now = sg4::Engine::get_clock();
+    double t = now();
     const double next_timer = timers_.empty() ? std::numeric_limits<double>::infinity() : timers_.top().at;
     const double next_event = std::min(next_arrival_, next_timer);
-    if (next_event > now) {
+    if (next_event > t) {
       // Wait for a reply or the next event; the engine itself stops at the end of the run.
-      Message* reply = inbox_.receive(std::isinf(next_event) ? -1.0 : next_event - now);
+      Message* reply = inbox_.receive(std::isinf(next_event) ? -1.0 : next_event - t);
       if (reply) {
         const std::uint64_t id = reply->id;
         const Outcome outcome = reply->status;
         delete reply;
-        end_request(id, outcome);
+        attempt_ended(id, outcome);
         continue;
       }
-      now = sg4::Engine::get_clock();
+      t = now();
     }
     // Fire everything due now, arrivals before timers at equal times.
-    if (next_arrival_ <= now) {
-      send_request(-1);
-      next_arrival_ = arrivals_.next(now, rng_);
+    if (next_arrival_ <= t) {
+      new_request(-1);
+      next_arrival_ = arrivals_.next(t, rng_);
       continue;
     }
-    while (!timers_.empty() && timers_.top().at <= now) {
-      const Timer t = timers_.top();
+    while (!timers_.empty() && timers_.top().at <= t) {
+      const Timer timer = timers_.top();
       timers_.pop();
-      handle_timer(t);
+      handle_timer(timer);
     }
   }
 }

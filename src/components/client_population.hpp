@@ -4,19 +4,25 @@
 //  - open loop: requests arrive as a (possibly time-varying) Poisson process, whatever
 //    happens to earlier requests;
 //  - closed loop: N users each send a request, wait for its outcome, think, and repeat.
-// Each request picks an operation from the mix, goes to a replica of the target service,
-// and fails with cause "timeout" if no reply comes within the client's timeout (a late
-// reply is then ignored, as a browser that gave up ignores it).
+// Each request picks an operation from the mix, a data key (uniform or Zipf) and a session
+// (sessions end after a geometric number of requests), and goes to a replica of the target
+// service. An attempt fails with cause "timeout" if no reply comes within the client's
+// timeout (a late reply is then ignored, as a client that gave up ignores it). Failed
+// attempts may be retried with exponential backoff, jitter and a retry budget; a request's
+// latency runs from its first attempt to its final outcome.
 #include <cstdint>
 #include <limits>
 #include <queue>
 #include <unordered_map>
 #include <vector>
 
+#include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
 
 #include "components/arrival_process.hpp"
+#include "components/key_space.hpp"
 #include "components/operation_mix.hpp"
+#include "components/retry_policy.hpp"
 #include "core/rng.hpp"
 #include "engine/inbox.hpp"
 #include "scenario/scenario.hpp"
@@ -33,27 +39,35 @@ class ClientPopulation {
   void start();
   // Requests sent after the warm-up and still waiting for an outcome, per operation.
   std::vector<std::uint64_t> in_flight_measured_by_operation() const;
-  std::uint64_t in_flight() const { return pending_.size(); }
   const ClientSpec& spec() const { return spec_; }
+  nlohmann::ordered_json report() const;
 
  private:
   struct Pending {
     int op;         // index in spec_.operations
     int user;       // closed loop: who sent it; -1 for open loop
-    double sent_at;
+    double first_sent_at;
+    int attempt;    // 1-based
+    std::uint64_t key;
+    std::uint64_t session;
+    bool session_ends;
+    int last_replica = -1;  // where the previous attempt went: a retry tries another
   };
-  enum class TimerKind : std::uint8_t { Deadline, UserWakes };
+  enum class TimerKind : std::uint8_t { Deadline, UserWakes, Retry };
   struct Timer {
     double at;
     TimerKind kind;
-    std::uint64_t id;  // request id (Deadline) or user index (UserWakes)
+    std::uint64_t id;  // attempt id (Deadline), user (UserWakes), backoff token (Retry)
     bool operator>(const Timer& other) const { return at > other.at || (at == other.at && id > other.id); }
   };
 
   void main_loop();
-  void send_request(int user);
-  void end_request(std::uint64_t id, Outcome outcome);
+  void new_request(int user);
+  void send_attempt(Pending pending);
+  void attempt_ended(std::uint64_t id, Outcome outcome);
+  void end_request(const Pending& pending, Outcome outcome);
   void handle_timer(const Timer& timer);
+  std::uint64_t next_session();
 
   Simulation& sim_;
   const ClientSpec& spec_;
@@ -62,10 +76,18 @@ class ClientPopulation {
   RandomStream rng_;
   OperationMix mix_;
   ArrivalProcess arrivals_;
+  KeySpace keys_;
+  RetryPolicy retry_;
   Inbox inbox_;
-  std::unordered_map<std::uint64_t, Pending> pending_;
+  std::vector<std::uint64_t> sessions_;  // open loop: the active sessions; closed loop: per user
+  std::uint64_t last_session_ = 0;
+  std::unordered_map<std::uint64_t, Pending> pending_;     // attempts in flight, by attempt id
+  std::unordered_map<std::uint64_t, Pending> backing_off_;  // waiting to retry, by token
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   double next_arrival_ = std::numeric_limits<double>::infinity();
+  std::uint64_t attempts_ = 0;         // measured
+  std::uint64_t retries_ = 0;          // measured
+  std::uint64_t retries_denied_ = 0;   // measured
 };
 
 }  // namespace archsim

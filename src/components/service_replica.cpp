@@ -2,8 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "components/replica_behavior.hpp"
 #include "components/service.hpp"
-#include "components/step_runner.hpp"
+#include "components/storage.hpp"
 #include "engine/simulation.hpp"
 
 namespace archsim {
@@ -14,29 +15,72 @@ namespace {
 constexpr int kAcceptorDepth = 8;
 // A worker waits for one reply at a time, except in parallel steps.
 constexpr int kWorkerReplyDepth = 4;
+
+double now() { return sg4::Engine::get_clock(); }
 }  // namespace
+
+const char* to_string(ReplicaState state) {
+  switch (state) {
+    case ReplicaState::Up:
+      return "up";
+    case ReplicaState::Starting:
+      return "starting";
+    case ReplicaState::Crashed:
+      return "crashed";
+    case ReplicaState::HostDown:
+      return "host_down";
+  }
+  return "?";
+}
 
 ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Machine& machine, Storage& storage)
     : service_(service),
       index_(index),
-      name_(service.name() + "-" + std::to_string(index + 1)),
+      name_(service.spec().replica_name(index)),
       machine_(machine),
       storage_(storage),
       inbox_(sg4::Mailbox::by_name(name_), kAcceptorDepth),
-      work_(sg4::Semaphore::create(0)) {
+      work_(sg4::Semaphore::create(0)),
+      command_ready_(sg4::Semaphore::create(0)) {
   for (const PoolSpec& p : service.spec().pools) pools_.emplace_back(p.target, p.size, p.timeout_s);
+  behavior_ = service.make_behavior(*this);
 }
 
 ServiceReplica::~ServiceReplica() = default;
 
+void ServiceReplica::set_state(ReplicaState state) {
+  const ReplicaState old = state_;
+  state_ = state;
+  if (old != state) service_.replica_state_changed(*this, old, state);
+}
+
 void ServiceReplica::start() {
+  generation_ = 1;
+  state_ = ReplicaState::Up;  // running from the start: components and counts begin "up"
   sg4::Actor::create(name_ + "/acceptor", machine_.host, [this] { accept_loop(); })->daemonize();
+  sg4::Actor::create(name_ + "/supervisor", machine_.host, [this] { supervise(); })->daemonize();
+  behavior_->on_start(*this);
 }
 
 ConnectionPool* ServiceReplica::pool_for(int target_service) {
   for (auto& p : pools_)
     if (p.target() == target_service) return &p;
   return nullptr;
+}
+
+sg4::ActorPtr ServiceReplica::spawn_helper(const std::string& name, std::function<void()> body) {
+  auto actor = sg4::Actor::create(name_ + "/" + name, machine_.host, [this, body = std::move(body)] {
+    body();
+    helpers_.erase(sg4::this_actor::get_pid());
+  });
+  helpers_[actor->get_pid()] = actor;
+  return actor;
+}
+
+void ServiceReplica::spawn_auxiliary(const std::string& name, std::function<void()> body) {
+  auto actor = sg4::Actor::create(name_ + "/" + name, machine_.host, std::move(body));
+  actor->daemonize();
+  auxiliaries_.push_back(actor);
 }
 
 sg4::Mailbox* ServiceReplica::borrow_helper_mailbox() {
@@ -49,60 +93,204 @@ sg4::Mailbox* ServiceReplica::borrow_helper_mailbox() {
 
 void ServiceReplica::return_helper_mailbox(sg4::Mailbox* mailbox) { helper_mailboxes_.push_back(mailbox); }
 
+void ServiceReplica::answer_probe(Message* probe) {
+  reply_to_caller(probe, up() ? Outcome::Ok : Outcome::Refused);
+}
+
 void ServiceReplica::accept_loop() {
   inbox_.bind();
-  Simulation& sim = service_.sim();
-  Recorder& recorder = sim.recorder();
+  Recorder& recorder = service_.sim().recorder();
   const ServiceSpec& spec = service_.spec();
   const int capacity = spec.workers + spec.queue_limit;
   const int service_index = service_.index();
   while (true) {
     Message* request = inbox_.receive(-1);
-    const double now = sg4::Engine::get_clock();
-    recorder.service_arrival(service_index, now);
+    if (request->endpoint == kProbeEndpoint) {
+      answer_probe(request);
+      continue;
+    }
+    const double t = now();
+    recorder.service_arrival(service_index, t);
+    if (!up()) {
+      recorder.service_turned_away(service_index, t, t, Outcome::Refused);
+      reply_to_caller(request, Outcome::Refused);
+      continue;
+    }
     if (in_system_ >= capacity) {
-      recorder.service_turned_away(service_index, now, now, Outcome::Rejected);
+      recorder.service_turned_away(service_index, t, t, Outcome::Rejected);
       reply_to_caller(request, Outcome::Rejected);
       continue;
     }
     ++in_system_;
-    queue_.push_back({request, now});
-    if (static_cast<int>(queue_.size()) > idle_workers_ && static_cast<int>(workers_.size()) < spec.workers)
-      spawn_worker();
+    queue_.push_back({request, t});
+    if (static_cast<int>(queue_.size()) > idle_workers_ && running_workers_ < spec.workers) spawn_worker();
     work_->release();
   }
 }
 
 void ServiceReplica::spawn_worker() {
-  const int index = static_cast<int>(workers_.size());
-  spdlog::debug("{}: started worker {} ({} requests waiting)", name_, index + 1, queue_.size());
-  auto* mailbox = sg4::Mailbox::by_name(name_ + "/worker-" + std::to_string(index));
-  workers_.push_back(std::make_unique<Worker>(Worker{index, std::make_unique<Inbox>(mailbox, kWorkerReplyDepth)}));
-  Worker* worker = workers_.back().get();
-  sg4::Actor::create(name_ + "/worker-" + std::to_string(index), machine_.host, [this, worker] {
-    work_loop(*worker);
-  })->daemonize();
+  // Reuse the slot (and reply mailbox) of a worker that died with an earlier incarnation.
+  Worker* worker = nullptr;
+  for (auto& w : workers_)
+    if (!w->actor) {
+      worker = w.get();
+      break;
+    }
+  if (!worker) {
+    const int index = static_cast<int>(workers_.size());
+    auto* mailbox = sg4::Mailbox::by_name(name_ + "/worker-" + std::to_string(index));
+    workers_.push_back(std::make_unique<Worker>(Worker{index, std::make_unique<Inbox>(mailbox, kWorkerReplyDepth)}));
+    worker = workers_.back().get();
+  }
+  ++running_workers_;
+  spdlog::debug("{}: started worker {} ({} requests waiting)", name_, worker->index + 1, queue_.size());
+  worker->actor = sg4::Actor::create(name_ + "/worker-" + std::to_string(worker->index), machine_.host,
+                                     [this, worker] { work_loop(*worker); });
+  worker->actor->daemonize();
 }
 
 void ServiceReplica::work_loop(Worker& worker) {
   worker.replies->bind();
-  Simulation& sim = service_.sim();
-  Recorder& recorder = sim.recorder();
+  Recorder& recorder = service_.sim().recorder();
   const int service_index = service_.index();
-  const ServiceSpec& spec = service_.spec();
   while (true) {
     ++idle_workers_;
     work_->acquire();
     --idle_workers_;
     const Waiting job = queue_.front();
     queue_.pop_front();
-    recorder.service_started(service_index, job.arrived_at, sg4::Engine::get_clock());
+    worker.current = job.request;
+    worker.arrived_at = job.arrived_at;
+    recorder.service_started(service_index, job.arrived_at, now());
 
-    StepContext context{*this, *worker.replies, *job.request};
-    const Outcome outcome = run_steps(context, spec.endpoints[static_cast<std::size_t>(job.request->endpoint)].steps);
-    if (!context.forwarded) reply_to_caller(job.request, outcome);
+    StepContext context{*this, *worker.replies, *job.request, &worker.current};
+    const Outcome outcome = behavior_->serve(context);
+    if (!context.forwarded) {
+      Message* request = worker.current;
+      worker.current = nullptr;  // no longer ours once the reply leaves
+      reply_to_caller(request, outcome);
+    }
     --in_system_;
-    recorder.service_departed(service_index, job.arrived_at, sg4::Engine::get_clock(), outcome);
+    recorder.service_departed(service_index, job.arrived_at, now(), context.forwarded ? Outcome::Ok : outcome);
+  }
+}
+
+void ServiceReplica::forget_process_state() {
+  for (auto& w : workers_) w->actor = nullptr;
+  helpers_.clear();
+  auxiliaries_.clear();
+  running_workers_ = 0;
+  idle_workers_ = 0;
+  in_system_ = 0;
+  work_ = sg4::Semaphore::create(0);
+  for (auto& p : pools_) p.reset();
+  behavior_->on_stop(*this);
+}
+
+void ServiceReplica::stop_process(Outcome in_flight_outcome) {
+  // From the supervisor: the process dies, its kernel resets the connections it had.
+  Recorder& recorder = service_.sim().recorder();
+  const int service_index = service_.index();
+  set_state(ReplicaState::Crashed);
+  std::vector<long> dead;
+  for (auto& w : workers_)
+    if (w->actor) {
+      dead.push_back(w->actor->get_pid());
+      w->actor->kill();
+    }
+  for (auto& [pid, actor] : helpers_) {
+    dead.push_back(pid);
+    actor->kill();
+  }
+  for (auto& actor : auxiliaries_) actor->kill();
+  storage_.forfeit(dead);
+  const double t = now();
+  for (auto& w : workers_) {
+    if (!w->current) continue;
+    recorder.service_departed(service_index, w->arrived_at, t, in_flight_outcome);
+    reply_to_caller(w->current, in_flight_outcome);
+    w->current = nullptr;
+  }
+  for (const Waiting& job : queue_) {
+    recorder.service_turned_away(service_index, job.arrived_at, t, in_flight_outcome);
+    reply_to_caller(job.request, in_flight_outcome);
+  }
+  queue_.clear();
+  forget_process_state();
+}
+
+void ServiceReplica::host_went_down() {
+  // Every actor of the host is already dead; what they held is lost without an answer.
+  Recorder& recorder = service_.sim().recorder();
+  const int service_index = service_.index();
+  const double t = now();
+  for (auto& w : workers_) {
+    if (!w->current) continue;
+    recorder.service_departed(service_index, w->arrived_at, t, Outcome::Failed);
+    delete w->current;
+    w->current = nullptr;
+  }
+  for (const Waiting& job : queue_) {
+    recorder.service_turned_away(service_index, job.arrived_at, t, Outcome::Failed);
+    delete job.request;
+  }
+  queue_.clear();
+  commands_.clear();
+  command_ready_ = sg4::Semaphore::create(0);
+  const bool was_running = state_ == ReplicaState::Up || state_ == ReplicaState::Starting;
+  set_state(ReplicaState::HostDown);
+  if (was_running) forget_process_state();
+}
+
+void ServiceReplica::host_came_up() {
+  // What sat in the socket buffers died with the host.
+  inbox_.discard_all();
+  state_ = ReplicaState::Crashed;  // the process is not running yet (down before and after: no event)
+  sg4::Actor::create(name_ + "/acceptor", machine_.host, [this] { accept_loop(); })->daemonize();
+  sg4::Actor::create(name_ + "/supervisor", machine_.host, [this] { supervise(); })->daemonize();
+  if (!held_down_) {
+    commands_.push_back(Command::Start);
+    command_ready_->release();
+  }
+}
+
+void ServiceReplica::hold_down(bool down) {
+  held_down_ = down;
+  if (state_ == ReplicaState::HostDown) return;  // applied when the host comes back
+  commands_.push_back(down ? Command::Stop : Command::Start);
+  command_ready_->release();
+}
+
+void ServiceReplica::supervise() {
+  while (true) {
+    command_ready_->acquire();
+    const Command command = commands_.front();
+    commands_.pop_front();
+    if (command == Command::Stop) {
+      if (state_ == ReplicaState::Up || state_ == ReplicaState::Starting) stop_process(Outcome::Reset);
+      continue;
+    }
+    if (state_ != ReplicaState::Crashed || held_down_) continue;
+    // Start: the process boots for startup_s, during which connections are refused.
+    set_state(ReplicaState::Starting);
+    const double ready_at = now() + service_.spec().startup_s;
+    bool stopped = false;
+    while (now() < ready_at) {
+      if (command_ready_->acquire_timeout(ready_at - now())) break;  // timed out: booted
+      const Command next = commands_.front();
+      commands_.pop_front();
+      if (next == Command::Stop) {
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped || held_down_) {
+      set_state(ReplicaState::Crashed);
+      continue;
+    }
+    ++generation_;
+    set_state(ReplicaState::Up);
+    behavior_->on_start(*this);
   }
 }
 

@@ -3,11 +3,24 @@
 // takes requests off the replica's inbox; when more requests wait than the configured
 // `queue_limit` beyond its workers, an arrival is rejected at once (like a full accept
 // backlog); otherwise it joins a FIFO queue served by up to `workers` worker actors
-// (started on demand, kept idle afterwards). A worker runs the endpoint's steps and sends
-// the reply. Outgoing connection pools (one per target service) belong to the replica.
+// (started on demand, kept idle afterwards). A worker runs the endpoint (through the
+// service kind's behaviour) and sends the reply. Outgoing connection pools (one per target
+// service) belong to the replica.
+//
+// Failures are simulated, not assumed:
+//  - a process crash (the replica's supervisor kills its workers and helper actors): the
+//    requests it was serving and those in its queue get "connection reset", new
+//    connections are refused until it has restarted (startup_s);
+//  - a host crash (SimGrid kills every actor of the host): in-flight and queued requests
+//    vanish without an answer (their callers time out), transfers to and from the host
+//    fail; when the host returns, the process starts again.
+// The acceptor plays the host's TCP stack: it outlives a process crash and refuses
+// connections (and health probes) while the process is not up.
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <simgrid/s4u.hpp>
@@ -19,19 +32,26 @@ namespace archsim {
 
 class Service;
 class Storage;
+class ReplicaBehavior;
+
+enum class ReplicaState { Up, Starting, Crashed, HostDown };
+const char* to_string(ReplicaState state);
 
 // Connections from one replica to one target service; a call holds one for its duration.
 class ConnectionPool {
  public:
   ConnectionPool(int target, int size, double timeout_s)
-      : target_(target), timeout_s_(timeout_s), slots_(sg4::Semaphore::create(static_cast<unsigned>(size))) {}
+      : target_(target), size_(size), timeout_s_(timeout_s), slots_(sg4::Semaphore::create(static_cast<unsigned>(size))) {}
   int target() const { return target_; }
   // Waits for a free connection; false when none frees up within the pool's timeout.
   bool acquire() { return !slots_->acquire_timeout(timeout_s_); }
   void release() { slots_->release(); }
+  // After the process died: its connections are gone with it.
+  void reset() { slots_ = sg4::Semaphore::create(static_cast<unsigned>(size_)); }
 
  private:
   int target_;
+  int size_;
   double timeout_s_;
   sg4::SemaphorePtr slots_;
 };
@@ -41,16 +61,35 @@ class ServiceReplica {
   ServiceReplica(Service& service, int index, const Platform::Machine& machine, Storage& storage);
   ~ServiceReplica();
 
+  // At time 0: the host is up and the process running.
   void start();
+
+  // Fault handling, from the fault injector's actor.
+  void hold_down(bool down);  // a crash fault stops the process (true) or lets it restart (false)
+  void host_went_down();      // the host was turned off: every actor of the host is dead
+  void host_came_up();        // the host is back: the process starts again unless held down
+
+  ReplicaState state() const { return state_; }
+  bool up() const { return state_ == ReplicaState::Up; }
+  // Incarnation of the process, +1 at every start: state kept in memory dies with it.
+  std::uint64_t generation() const { return generation_; }
 
   sg4::Mailbox* address() const { return inbox_.mailbox(); }
   const std::string& name() const { return name_; }
+  int index() const { return index_; }
   Service& service() { return service_; }
   const Platform::Machine& machine() const { return machine_; }
+  sg4::Host* host() const { return machine_.host; }
   Storage& storage() { return storage_; }
+  ReplicaBehavior& behavior() { return *behavior_; }
   // The pool for calls to `target_service`, or nullptr when calls to it are not pooled.
   ConnectionPool* pool_for(int target_service);
-  // A reply mailbox for a helper actor of a parallel step; give it back when done.
+
+  // Helper actors of parallel steps and the behaviour's own actors (an applier, a health
+  // checker) belong to the process and die with it.
+  sg4::ActorPtr spawn_helper(const std::string& name, std::function<void()> body);
+  void spawn_auxiliary(const std::string& name, std::function<void()> body);
+  // A reply mailbox for a helper actor; give it back when done.
   sg4::Mailbox* borrow_helper_mailbox();
   void return_helper_mailbox(sg4::Mailbox* mailbox);
 
@@ -58,30 +97,50 @@ class ServiceReplica {
   struct Worker {
     int index;
     std::unique_ptr<Inbox> replies;
+    sg4::ActorPtr actor;
+    Message* current = nullptr;  // the request it serves, owned until replied or forwarded
+    double arrived_at = 0;
   };
   struct Waiting {
     Message* request;
     double arrived_at;
   };
+  enum class Command { Stop, Start };
 
   void accept_loop();
+  void answer_probe(Message* probe);
   void work_loop(Worker& worker);
   void spawn_worker();
+  void supervise();
+  void stop_process(Outcome in_flight_outcome);
+  void set_state(ReplicaState state);
+  void forget_process_state();
 
   Service& service_;
   int index_;
   std::string name_;
   const Platform::Machine& machine_;
   Storage& storage_;
+  std::unique_ptr<ReplicaBehavior> behavior_;
   Inbox inbox_;
+  ReplicaState state_ = ReplicaState::HostDown;
+  bool held_down_ = false;
+  std::uint64_t generation_ = 0;
+
   std::deque<Waiting> queue_;
   sg4::SemaphorePtr work_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  int running_workers_ = 0;
   int idle_workers_ = 0;
   int in_system_ = 0;
   std::vector<ConnectionPool> pools_;
+  std::unordered_map<long, sg4::ActorPtr> helpers_;  // by actor id
+  std::vector<sg4::ActorPtr> auxiliaries_;
   std::vector<sg4::Mailbox*> helper_mailboxes_;
   int helper_mailboxes_created_ = 0;
+
+  std::deque<Command> commands_;
+  sg4::SemaphorePtr command_ready_;
 };
 
 }  // namespace archsim

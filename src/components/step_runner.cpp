@@ -8,7 +8,7 @@
 #include "components/service_replica.hpp"
 #include "components/storage.hpp"
 #include "engine/simulation.hpp"
-#include "metrics/host_meter.hpp"
+#include "engine/host_data.hpp"
 
 namespace archsim {
 
@@ -23,7 +23,7 @@ void run_cpu(const Step& step, StepContext& context) {
   if (ms <= 0) return;
   const double flops = ms / 1000.0 * Platform::kReferenceFlops;
   sg4::this_actor::execute(flops);
-  HostMeter::of(context.replica.machine().host)->cpu_flops += flops;
+  HostData::of(context.replica.machine().host)->cpu_flops += flops;
 }
 
 void run_read(const Step& step, StepContext& context) {
@@ -33,7 +33,7 @@ void run_read(const Step& step, StepContext& context) {
     const double seconds = step.bytes / service.sim().scenario().platform.memory_read_bytes_per_s;
     const double flops = seconds * context.replica.machine().host->get_speed();
     sg4::this_actor::execute(flops);
-    HostMeter::of(context.replica.machine().host)->cpu_flops += flops;
+    HostData::of(context.replica.machine().host)->cpu_flops += flops;
   } else {
     context.replica.storage().read(step.bytes);
   }
@@ -59,7 +59,9 @@ Outcome await_reply(Inbox& replies, std::uint64_t id, double deadline) {
 
 // A call in progress: connection held, request sent.
 struct OpenCall {
-  const Step* step = nullptr;
+  int hop = -1;
+  OnError on_error = OnError::Fail;
+  ServiceReplica* target = nullptr;
   ConnectionPool* pool = nullptr;
   std::uint64_t id = 0;
   double sent_at = 0;
@@ -70,67 +72,83 @@ struct OpenCall {
 
 // Acquires a connection and sends the request. Returns false (with `call.outcome` set)
 // when the call ended before anything was sent.
-bool open_call(StepContext& context, const Step& step, OpenCall& call) {
+bool open_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
+               double response_bytes, double timeout_s, OpenCall& call) {
   Simulation& sim = context.replica.service().sim();
-  call.step = &step;
-  Service& target = sim.service(step.service);
-  ServiceReplica* replica = target.pick_replica();
-  if (!replica) {
+  call.target = target;
+  if (!target) {
     call.outcome = Outcome::Unavailable;
     call.done = true;
-    sim.recorder().hop_ended(step.hop, now(), now(), call.outcome);
+    sim.recorder().hop_ended(call.hop, now(), now(), call.outcome);
     return false;
   }
-  call.pool = context.replica.pool_for(step.service);
+  call.pool = context.replica.pool_for(target->service().index());
   if (call.pool && !call.pool->acquire()) {
     call.pool = nullptr;
     call.outcome = Outcome::PoolTimeout;
     call.done = true;
-    sim.recorder().hop_ended(step.hop, now(), now(), call.outcome);
+    sim.recorder().hop_ended(call.hop, now(), now(), call.outcome);
     return false;
   }
   auto* message = new Message;
   message->id = call.id = sim.next_call_id();
   message->reply_to = context.replies.mailbox();
   message->reply_host = context.replica.machine().host;
-  message->endpoint = step.endpoint;
+  message->endpoint = endpoint;
   message->op = context.request.op;
   message->key = context.request.key;
-  message->response_bytes = step.response_bytes;
+  message->session = context.request.session;
+  message->session_ends = context.request.session_ends;
+  message->request_bytes = request_bytes;
+  message->response_bytes = response_bytes;
   call.sent_at = now();
-  call.deadline = call.sent_at + step.timeout_s;
-  send_message(replica->address(), replica->machine().host, message, step.request_bytes);
+  call.deadline = call.sent_at + timeout_s;
+  target->service().call_opened(target->index());
+  send_message(target->address(), target->host(), message, request_bytes);
   return true;
+}
+
+bool open_step_call(StepContext& context, const Step& step, OpenCall& call) {
+  Service& service = context.replica.service().sim().service(step.service);
+  const bool write = service.spec().endpoints[static_cast<std::size_t>(step.endpoint)].write;
+  call.hop = step.hop;
+  call.on_error = step.on_error;
+  return open_call(context, service.route(context.request, write), step.endpoint, step.request_bytes,
+                   step.response_bytes, step.timeout_s, call);
 }
 
 void close_call(StepContext& context, OpenCall& call, Outcome outcome) {
   call.done = true;
   call.outcome = outcome;
   if (call.pool) call.pool->release();
-  context.replica.service().sim().recorder().hop_ended(call.step->hop, call.sent_at, now(), outcome);
+  call.target->service().call_closed(call.target->index());
+  context.replica.service().sim().recorder().hop_ended(call.hop, call.sent_at, now(), outcome);
 }
 
-Outcome settle(const Step& step, Outcome outcome) {
-  return (outcome != Outcome::Ok && step.on_error == OnError::Continue) ? Outcome::Ok : outcome;
+Outcome settle(OnError on_error, Outcome outcome) {
+  return (outcome != Outcome::Ok && on_error == OnError::Continue) ? Outcome::Ok : outcome;
 }
 
 Outcome run_call(StepContext& context, const Step& step) {
   OpenCall call;
-  if (!open_call(context, step, call)) return settle(step, call.outcome);
+  if (!open_step_call(context, step, call)) return settle(step.on_error, call.outcome);
   close_call(context, call, await_reply(context.replies, call.id, call.deadline));
-  return settle(step, call.outcome);
+  return settle(step.on_error, call.outcome);
 }
 
 void run_forward(StepContext& context, const Step& step) {
   Simulation& sim = context.replica.service().sim();
-  ServiceReplica* replica = sim.service(step.service).pick_replica();
+  Service& target = sim.service(step.service);
+  ServiceReplica* replica = target.route(context.request, target.spec().endpoints[static_cast<std::size_t>(step.endpoint)].write);
   Message& request = context.request;
   context.forwarded = true;
+  if (context.owner) *context.owner = nullptr;  // the request leaves this worker
   if (!replica) {
     reply_to_caller(&request, Outcome::Unavailable);
     return;
   }
   request.endpoint = step.endpoint;
+  request.request_bytes = step.request_bytes;
   sim.recorder().hop_forwarded(step.hop, now());
   send_message(replica->address(), replica->machine().host, &request, step.request_bytes);
 }
@@ -152,7 +170,7 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     if (child.probability < 1.0 && !rng.bernoulli(child.probability)) continue;
     if (child.kind == StepKind::Call) {
       calls.emplace_back();
-      if (!open_call(context, child, calls.back()) && settle(child, calls.back().outcome) != Outcome::Ok &&
+      if (!open_step_call(context, child, calls.back()) && settle(child.on_error, calls.back().outcome) != Outcome::Ok &&
           outcome == Outcome::Ok)
         outcome = calls.back().outcome;
       continue;
@@ -161,15 +179,14 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     ServiceReplica* replica = &context.replica;
     Message* request = &context.request;
     const Step* step = &child;
-    auto actor = sg4::Actor::create(replica->name() + "/helper", sg4::this_actor::get_host(),
-                                    [replica, request, step, result] {
-                                      sg4::Mailbox* mailbox = replica->borrow_helper_mailbox();
-                                      Inbox replies(mailbox, 2);
-                                      replies.bind();
-                                      StepContext helper_context{*replica, replies, *request};
-                                      result->outcome = run_step(helper_context, *step);
-                                      replica->return_helper_mailbox(mailbox);
-                                    });
+    auto actor = replica->spawn_helper("helper", [replica, request, step, result] {
+      sg4::Mailbox* mailbox = replica->borrow_helper_mailbox();
+      Inbox replies(mailbox, 2);
+      replies.bind();
+      StepContext helper_context{*replica, replies, *request};
+      result->outcome = run_step(helper_context, *step);
+      replica->return_helper_mailbox(mailbox);
+    });
     helpers.emplace_back(actor, result);
   }
 
@@ -195,7 +212,7 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     delete reply;
   }
   for (auto& c : calls)
-    if (c.step && settle(*c.step, c.outcome) != Outcome::Ok && outcome == Outcome::Ok) outcome = c.outcome;
+    if (settle(c.on_error, c.outcome) != Outcome::Ok && outcome == Outcome::Ok) outcome = c.outcome;
 
   for (auto& [actor, result] : helpers) {
     actor->join();
@@ -229,6 +246,15 @@ Outcome run_step(StepContext& context, const Step& step) {
 }
 
 }  // namespace
+
+Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
+                     double response_bytes, double timeout_s, int hop) {
+  OpenCall call;
+  call.hop = hop;
+  if (!open_call(context, target, endpoint, request_bytes, response_bytes, timeout_s, call)) return call.outcome;
+  close_call(context, call, await_reply(context.replies, call.id, call.deadline));
+  return call.outcome;
+}
 
 Outcome run_steps(StepContext& context, const std::vector<Step>& steps) {
   RandomStream& rng = context.replica.service().rng();

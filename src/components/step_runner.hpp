@@ -24,12 +24,19 @@ class ServiceReplica;
 
 struct StepContext {
   ServiceReplica& replica;
-  Inbox& replies;      // where replies to this context's calls arrive
-  Message& request;    // the request being served
+  Inbox& replies;               // where replies to this context's calls arrive
+  Message& request;             // the request being served
+  Message** owner = nullptr;    // the worker's hold on the request, released by a forward
   bool forwarded = false;
 };
 
 // Runs `steps` in order; stops at the first failure and returns its outcome.
 Outcome run_steps(StepContext& context, const std::vector<Step>& steps);
+
+// One synchronous call from `context` to replica `target` (nullptr: no replica available),
+// holding a connection from the caller's pool for that service if it has one, and waiting
+// up to `timeout_s` for the reply. Records the hop.
+Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
+                     double response_bytes, double timeout_s, int hop);
 
 }  // namespace archsim

@@ -7,6 +7,8 @@
 // is. An I/O of B bytes thus takes seek + B / bandwidth when alone.
 //
 // Owned by the Simulation; used by worker actors of the host.
+#include <vector>
+
 #include <simgrid/s4u.hpp>
 
 #include "scenario/scenario.hpp"
@@ -26,6 +28,10 @@ class Storage {
   // Time during which at least one I/O was in service, up to `now` (for utilisation, like
   // iostat's %util).
   double busy_time(double now) const;
+  // The actors `pids` were killed (their process crashed): free the slots they held.
+  void forfeit(const std::vector<long>& pids);
+  // The host crashed: every I/O died with it.
+  void reset();
   std::uint64_t operations() const { return operations_; }
   const DiskSpec& spec() const { return spec_; }
 
@@ -35,6 +41,7 @@ class Storage {
   sg4::Host* device_;
   DiskSpec spec_;
   sg4::SemaphorePtr slots_;
+  std::vector<long> holders_;  // actors holding a slot
   int in_service_ = 0;
   double busy_since_ = 0;
   double busy_total_ = 0;

@@ -35,19 +35,10 @@ Message* Inbox::receive(double timeout) {
       index = sg4::Comm::wait_any_for(
           pending_, deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()));
     } catch (const simgrid::NetworkFailureException&) {
-      // One of the watched transfers failed (its sender or a link died): find it, drop it.
-      for (std::size_t i = 0; i < depth_; ++i) {
-        try {
-          if (pending_[i]->test()) {
-            // Completed normally meanwhile: keep its payload for the next round.
-            Message* m = payloads_[i];
-            post(i);
-            if (m) return m;
-          }
-        } catch (const simgrid::Exception&) {
-          post(i);
-        }
-      }
+      // A watched transfer failed (its sender, or a link on its way, died): SimGrid marked
+      // it FAILED; drop it and keep watching.
+      for (std::size_t i = 0; i < depth_; ++i)
+        if (pending_[i]->get_state() == sg4::Activity::State::FAILED) post(i);
       continue;
     }
     if (index < 0) return nullptr;

@@ -4,7 +4,7 @@
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
 
-#include "metrics/host_meter.hpp"
+#include "engine/host_data.hpp"
 
 namespace archsim {
 
@@ -37,9 +37,19 @@ void free_message(void* payload) { delete static_cast<Message*>(payload); }
 void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes) {
   message->sent_at = sg4::Engine::get_clock();
   const sg4::Host* from = sg4::this_actor::get_host();
+  if (!reachable(destination)) {
+    // Nothing answers on a dead host: the connection attempt is lost and the sender only
+    // learns of it by its timeout. (SimGrid 3.32 cannot even start a transfer to it.)
+    delete message;
+    return;
+  }
   if (destination != from) {
-    if (auto* meter = HostMeter::of(from)) meter->nic_out_bytes += bytes;
-    if (auto* meter = HostMeter::of(destination)) meter->nic_in_bytes += bytes;
+    if (partitioned(from, destination)) {
+      delete message;  // lost in the partition: the sender only learns of it by its timeout
+      return;
+    }
+    if (auto* data = HostData::of(from)) data->nic_out_bytes += bytes;
+    if (auto* data = HostData::of(destination)) data->nic_in_bytes += bytes;
   }
   to->put_init(message, static_cast<std::uint64_t>(bytes))->detach(free_message);
 }

@@ -26,21 +26,31 @@ enum class Outcome : std::uint8_t {
 constexpr int kOutcomeCount = 8;
 const char* to_string(Outcome outcome);
 
+// Endpoint numbers with a special meaning.
+constexpr int kProbeEndpoint = -2;        // a health-check probe, answered by the acceptor
+constexpr int kReplicationEndpoint = -3;  // a replication event (id = log position)
+
 struct Message {
   std::uint64_t id = 0;            // call id, unique per simulation; the caller matches replies on it
   sg4::Mailbox* reply_to = nullptr;
   const sg4::Host* reply_host = nullptr;  // host of reply_to's owner
-  int endpoint = -1;               // endpoint of the receiving service
+  int endpoint = -1;               // endpoint of the receiving service, or a special one above
   int op = -1;                     // client operation the request belongs to
+  double request_bytes = 0;        // size of this request (a proxy forwards as much)
   double response_bytes = 0;       // size of the successful reply
   double sent_at = 0;              // when the current hop was sent
+  double origin_at = 0;            // replication: when the write committed on the primary
   std::uint64_t key = 0;           // data key the request is about
+  std::uint64_t session = 0;       // client session
+  std::uint64_t sequence = 0;      // replication: log position of the write
   Outcome status = Outcome::Ok;    // replies only
   bool reply = false;
+  bool session_ends = false;       // the last request of its session
 };
 
-// Size of an error reply (headers only).
+// Size of an error reply (headers only), and of probes, acknowledgements and their replies.
 constexpr double kErrorReplyBytes = 200;
+constexpr double kControlBytes = 100;
 
 // Sends `message` to mailbox `to` (owned by an actor on `destination`) without waiting: a
 // detached transfer of `bytes` from the calling actor's host. If the transfer fails (a

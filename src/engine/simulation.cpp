@@ -9,6 +9,7 @@
 #include "components/client_population.hpp"
 #include "components/service.hpp"
 #include "components/storage.hpp"
+#include "faults/fault_injector.hpp"
 
 namespace archsim {
 
@@ -26,8 +27,14 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario), recorder
 
   for (const auto& m : platform_->machines()) {
     storages_.push_back(std::make_unique<Storage>(m.disk, m.spec->disk));
-    meters_.push_back(std::make_unique<HostMeter>());
-    m.host->set_data(meters_.back().get());
+    auto data = std::make_unique<HostData>();
+    data->index = m.index;
+    data->cpu_capacity = RateIntegral(m.host->get_speed() * m.host->get_core_count());
+    data->disk_capacity = RateIntegral(1.0);
+    m.host->set_data(data.get());
+    host_data_.push_back(std::move(data));
+    host_components_.push_back(
+        recorder_.add_component(m.spec->name, "host", configured_availability_of_host(m.index)));
   }
   for (std::size_t i = 0; i < scenario.services.size(); ++i)
     services_.push_back(std::make_unique<Service>(*this, scenario.services[i], static_cast<int>(i)));
@@ -37,6 +44,7 @@ Simulation::Simulation(const Scenario& scenario) : scenario_(scenario), recorder
                                                           platform_->client_host(static_cast<int>(i))));
     first_operation += static_cast<int>(scenario.clients[i].operations.size());
   }
+  faults_ = std::make_unique<FaultInjector>(*this);
 
   std::vector<std::string> names;
   for (const auto& m : platform_->machines())
@@ -55,55 +63,111 @@ Simulation::~Simulation() {
   storages_.clear();
 }
 
+std::vector<ServiceReplica*> Simulation::replicas_on(int host_index) const {
+  std::vector<ServiceReplica*> out;
+  for (const auto& s : services_)
+    for (const auto& r : s->replicas())
+      if (r->machine().index == host_index) out.push_back(r.get());
+  return out;
+}
+
+void Simulation::host_capacity_changed(int host_index) {
+  const Platform::Machine& m = platform_->machine(host_index);
+  HostData& data = *host_data_[static_cast<std::size_t>(host_index)];
+  const double now = sg4::Engine::get_clock();
+  const bool on = m.host->is_on();
+  data.cpu_capacity.set(now, on ? m.host->get_speed() * m.host->get_core_count() : 0.0);
+  data.disk_capacity.set(now, on ? 1.0 : 0.0);
+}
+
+void Simulation::host_state_changed(int host_index, bool up) {
+  const double now = sg4::Engine::get_clock();
+  host_capacity_changed(host_index);
+  recorder_.component_changed(host_components_[static_cast<std::size_t>(host_index)], up, now);
+  recorder_.timeline(now, platform_->machine(host_index).spec->name, up ? "host_up" : "host_down");
+}
+
+std::optional<double> Simulation::configured_availability_of_replica(int service, int replica) const {
+  for (const RandomFault& f : scenario_.random_faults) {
+    if (f.target.index != service) continue;
+    if (f.target.kind == FaultTarget::Kind::Service ||
+        (f.target.kind == FaultTarget::Kind::Replica && f.target.replica == replica))
+      return f.configured_availability;
+  }
+  return std::nullopt;
+}
+
+std::optional<double> Simulation::configured_availability_of_host(int host) const {
+  for (const RandomFault& f : scenario_.random_faults)
+    if (f.target.kind == FaultTarget::Kind::Host && f.target.index == host) return f.configured_availability;
+  return std::nullopt;
+}
+
 std::vector<double> Simulation::read_counters() const {
   std::vector<double> values;
   const double now = sg4::Engine::get_clock();
   for (const auto& m : platform_->machines()) {
     const auto i = static_cast<std::size_t>(m.index);
-    values.push_back(meters_[i]->cpu_flops);
+    values.push_back(host_data_[i]->cpu_flops);
     values.push_back(storages_[i]->busy_time(now));
-    values.push_back(meters_[i]->nic_out_bytes);
-    values.push_back(meters_[i]->nic_in_bytes);
+    values.push_back(host_data_[i]->nic_out_bytes);
+    values.push_back(host_data_[i]->nic_in_bytes);
   }
   return values;
 }
 
-std::vector<double> Simulation::capacities() const {
+std::vector<double> Simulation::read_capacities() const {
+  // Cumulative capacity offered so far, in the counters' units.
   std::vector<double> values;
+  const double now = sg4::Engine::get_clock();
   for (const auto& m : platform_->machines()) {
-    values.push_back(m.host->get_speed() * m.host->get_core_count());
-    values.push_back(1.0);  // busy seconds per second
-    values.push_back(m.nic_up->get_bandwidth());
-    values.push_back(m.nic_down->get_bandwidth());
+    const auto i = static_cast<std::size_t>(m.index);
+    values.push_back(host_data_[i]->cpu_capacity.at(now));
+    values.push_back(host_data_[i]->disk_capacity.at(now));
+    values.push_back(m.nic_up->get_bandwidth() * now);
+    values.push_back(m.nic_down->get_bandwidth() * now);
   }
   return values;
 }
+
+namespace {
+std::vector<double> ratios(const std::vector<double>& used_now, const std::vector<double>& used_before,
+                           const std::vector<double>& capacity_now, const std::vector<double>& capacity_before) {
+  std::vector<double> row(used_now.size());
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const double capacity = capacity_now[i] - capacity_before[i];
+    row[i] = capacity > 0 ? std::clamp((used_now[i] - used_before[i]) / capacity, 0.0, 1.0) : 0.0;
+  }
+  return row;
+}
+}  // namespace
 
 void Simulation::sampler_loop() {
   // Wakes at every window boundary (and once at the end of the warm-up) to turn the
   // cumulative counters into per-window utilisation.
   const double window = scenario_.metrics.window_s;
-  const std::vector<double> capacity = capacities();
   std::vector<double> previous = read_counters();
+  std::vector<double> previous_capacity = read_capacities();
   bool warmup_taken = scenario_.warmup_s <= 0;
-  if (warmup_taken) warmup_counters_ = previous;
+  if (warmup_taken) {
+    warmup_counters_ = previous;
+    warmup_capacities_ = previous_capacity;
+  }
   for (std::size_t w = 0; w < recorder_.windows().size(); ++w) {
     const double boundary = std::min(static_cast<double>(w + 1) * window, scenario_.duration_s);
     if (!warmup_taken && scenario_.warmup_s <= boundary) {
       sg4::this_actor::sleep_until(scenario_.warmup_s);
       warmup_counters_ = read_counters();
-      warmup_snapshot_at_ = scenario_.warmup_s;
-      spdlog::info("warm-up over, measuring until {} s", scenario_.duration_s);
+      warmup_capacities_ = read_capacities();
       warmup_taken = true;
+      spdlog::info("warm-up over, measuring until {} s", scenario_.duration_s);
     }
     sg4::this_actor::sleep_until(boundary);
-    const double start = static_cast<double>(w) * window;
     std::vector<double> current = read_counters();
-    std::vector<double> row(current.size());
-    for (std::size_t i = 0; i < current.size(); ++i)
-      row[i] = std::clamp((current[i] - previous[i]) / (capacity[i] * (boundary - start)), 0.0, 1.0);
-    recorder_.record_utilization(w, row);
+    std::vector<double> capacity = read_capacities();
+    recorder_.record_utilization(w, ratios(current, previous, capacity, previous_capacity));
     previous = std::move(current);
+    previous_capacity = std::move(capacity);
   }
 }
 
@@ -111,8 +175,8 @@ void Simulation::run() {
   const auto wall_start = std::chrono::steady_clock::now();
   for (auto& s : services_) s->start();
   for (auto& c : clients_) c->start();
-  // The sampler lives on the first client host, which never fails.
-  sg4::Actor::create("sampler", platform_->client_host(0), [this] { sampler_loop(); })->daemonize();
+  faults_->start();
+  sg4::Actor::create("sampler", control_host(), [this] { sampler_loop(); })->daemonize();
 
   spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
                clients_.size());
@@ -121,18 +185,17 @@ void Simulation::run() {
   spdlog::info("end of the run");
   recorder_.finish(end_time_);
 
-  const std::vector<double> final_counters = read_counters();
-  const std::vector<double> capacity = capacities();
-  const double measured = end_time_ - warmup_snapshot_at_;
+  const std::vector<double> used = read_counters();
+  const std::vector<double> capacity = read_capacities();
+  const std::vector<double> fraction =
+      warmup_counters_.empty() ? std::vector<double>(used.size(), 0.0)
+                               : ratios(used, warmup_counters_, capacity, warmup_capacities_);
   std::size_t i = 0;
-  for (const auto& m : platform_->machines()) {
+  for (const auto& m : platform_->machines())
     for (const char* kind : kResourceKinds) {
-      const double used = warmup_counters_.empty() ? 0.0 : final_counters[i] - warmup_counters_[i];
-      utilization_.push_back({m.spec->name + "." + kind, m.spec->name, kind,
-                              measured > 0 ? std::clamp(used / (capacity[i] * measured), 0.0, 1.0) : 0.0});
+      utilization_.push_back({m.spec->name + "." + kind, m.spec->name, kind, fraction[i]});
       ++i;
     }
-  }
   wall_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 }
 
@@ -143,6 +206,28 @@ std::vector<std::uint64_t> Simulation::in_flight_by_operation() const {
     counts.insert(counts.end(), per_op.begin(), per_op.end());
   }
   return counts;
+}
+
+nlohmann::ordered_json Simulation::service_reports() const {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& s : services_) {
+    nlohmann::ordered_json r;
+    const auto durations = s->replicas_up_durations(end_time_);
+    const double measured = end_time_ - scenario_.warmup_s;
+    nlohmann::ordered_json up = nlohmann::ordered_json::array();
+    for (double d : durations) up.push_back(measured > 0 ? d / measured : 0.0);
+    r["replicas_up_fraction"] = up;  // [fraction of time with 0 up, 1 up, ..., n up]
+    const auto extra = s->report(end_time_);
+    if (!extra.is_null()) r[s->spec().kind == ServiceKind::Database ? "replication" : "balancer"] = extra;
+    j[s->name()] = r;
+  }
+  return j;
+}
+
+nlohmann::ordered_json Simulation::client_reports() const {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& c : clients_) j[c->spec().name] = c->report();
+  return j;
 }
 
 }  // namespace archsim

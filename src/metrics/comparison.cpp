@@ -31,6 +31,8 @@ const Figure kFigures[] = {
     {"rejected", "/errors_by_cause/rejected", 0, 1.0},
     {"downtime (s)", "/downtime_s", 1, 1.0},
     {"availability (%)", "/availability", 4, 100.0},
+    {"nines", "/nines", 2, 1.0},
+    {"downtime/year (h)", "/projected_downtime_per_year_s", 1, 1.0 / 3600.0},
     {"bottleneck", "/bottleneck/resource", -1, 1.0},
     {"bottleneck use (%)", "/bottleneck/utilization", 1, 100.0},
 };
@@ -69,7 +71,10 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries) {
       std::string cell = "-";
       if (s.contains(ptr)) {
         const auto& v = s.at(ptr);
-        if (v.is_number())
+        if (v.is_null() && std::string(f.pointer) == "/nines" && s.contains("nines_at_least") &&
+            s["nines_at_least"].is_number())
+          cell = ">=" + format_number(s["nines_at_least"].get<double>(), 1);
+        else if (v.is_number())
           cell = format_number(v.get<double>() * f.scale, f.digits < 0 ? 0 : f.digits);
         else if (v.is_string())
           cell = v.get<std::string>();

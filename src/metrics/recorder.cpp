@@ -29,6 +29,39 @@ double TimeAverage::integral(double now) const {
   return integral_ + value_ * (now - std::max(last_, start_));
 }
 
+void StateDurations::change(double now, int state) {
+  if (now > start_) time_[static_cast<std::size_t>(state_)] += now - std::max(last_, start_);
+  last_ = std::max(last_, now);
+  state_ = state;
+}
+
+std::vector<double> StateDurations::totals(double now) const {
+  std::vector<double> t = time_;
+  if (now > start_) t[static_cast<std::size_t>(state_)] += now - std::max(last_, start_);
+  return t;
+}
+
+int Recorder::add_component(const std::string& name, const std::string& kind, std::optional<double> configured) {
+  components_.push_back({name, kind, configured, StateDurations(2, 1, warmup_s_), 0});
+  return static_cast<int>(components_.size()) - 1;
+}
+
+void Recorder::component_changed(int component, bool up, double now) {
+  ComponentStats& c = components_[static_cast<std::size_t>(component)];
+  if (c.up.state() == static_cast<int>(up)) return;
+  c.up.change(now, up ? 1 : 0);
+  if (!up && now >= warmup_s_) ++c.failures;
+}
+
+void Recorder::timeline(double now, const std::string& component, const std::string& event, const std::string& detail) {
+  events_.push_back({now, component, event, detail});
+}
+
+void Recorder::attempt_sent(double now, bool retry) {
+  windows_[window_of(now)].attempts++;
+  if (retry && measured(now)) ++retries_;
+}
+
 Recorder::Recorder(const Scenario& scenario)
     : warmup_s_(scenario.warmup_s), window_s_(scenario.metrics.window_s), slo_latency_s_(scenario.metrics.slo.latency_s) {
   std::size_t ops = 0;

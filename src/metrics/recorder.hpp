@@ -73,8 +73,44 @@ struct HopStats {
   Histogram latency;  // successful calls: send to reply, as the caller sees it
 };
 
+// Time spent in each of a few discrete states (e.g. how many replicas are up), counted
+// from the end of the warm-up.
+class StateDurations {
+ public:
+  StateDurations(int states, int initial, double start)
+      : time_(static_cast<std::size_t>(states), 0.0), state_(initial), start_(start), last_(start) {}
+  void change(double now, int state);
+  std::vector<double> totals(double now) const;
+  int state() const { return state_; }
+
+ private:
+  std::vector<double> time_;
+  int state_;
+  double start_;
+  double last_;
+};
+
+// A host or a service replica whose up time is reported against its configured
+// availability.
+struct ComponentStats {
+  std::string name;
+  std::string kind;  // host, replica
+  std::optional<double> configured_availability;
+  StateDurations up;  // state 1 = up
+  std::uint64_t failures = 0;  // transitions to down after the warm-up
+};
+
+// One line of the failure timeline.
+struct TimelineEvent {
+  double t_s;
+  std::string component;
+  std::string event;
+  std::string detail;
+};
+
 struct WindowRow {
-  std::uint64_t sent = 0;       // requests sent in the window
+  std::uint64_t sent = 0;       // requests sent in the window (first attempts)
+  std::uint64_t attempts = 0;   // attempts sent in the window, retries included
   std::uint64_t succeeded = 0;  // of those, the ones that met the SLO
   std::uint64_t resolved = 0;   // of those, the ones that ended (ok or failed) before the end
   OutcomeCounts completed;      // requests that ended in the window
@@ -90,9 +126,12 @@ class Recorder {
 
   bool measured(double sent_at) const { return sent_at >= warmup_s_; }
 
-  // End-to-end requests of client operation `op` (global operation index).
+  // End-to-end requests of client operation `op` (global operation index). A request may
+  // take several attempts; its latency runs from the first to the final outcome.
   void request_sent(int op, double now);
+  void attempt_sent(double now, bool retry);
   void request_ended(int op, double sent_at, double now, Outcome outcome);
+  std::uint64_t retries() const { return retries_; }
 
   // A call or forward along hop `hop`; ended is only reported for calls.
   void hop_ended(int hop, double sent_at, double now, Outcome outcome);
@@ -103,6 +142,13 @@ class Recorder {
   void service_turned_away(int service, double arrived_at, double now, Outcome outcome);
   void service_started(int service, double arrived_at, double now);
   void service_departed(int service, double arrived_at, double now, Outcome outcome);
+
+  // Components and the failure timeline.
+  int add_component(const std::string& name, const std::string& kind, std::optional<double> configured_availability);
+  void component_changed(int component, bool up, double now);
+  const std::vector<ComponentStats>& components() const { return components_; }
+  void timeline(double now, const std::string& component, const std::string& event, const std::string& detail = "");
+  const std::vector<TimelineEvent>& events() const { return events_; }
 
   // Resource sampling: names are fixed once, then one value per window.
   void set_sampled_resources(std::vector<std::string> names) { sampled_resources_ = std::move(names); }
@@ -133,6 +179,9 @@ class Recorder {
   std::vector<ServiceStats> services_;
   std::vector<HopStats> hops_;
   std::vector<WindowRow> windows_;
+  std::vector<ComponentStats> components_;
+  std::vector<TimelineEvent> events_;
+  std::uint64_t retries_ = 0;
   std::vector<std::string> sampled_resources_;
   Histogram window_latency_;
   std::size_t latency_window_ = 0;

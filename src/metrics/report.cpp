@@ -76,6 +76,21 @@ Downtime compute_downtime(const Scenario& scenario, const Recorder& recorder, do
   return d;
 }
 
+ordered_json availability_projection(const Downtime& d, double window_s) {
+  constexpr double kYear = 365.25 * 86400.0;
+  ordered_json j;
+  const double a = d.availability();
+  j["projected_downtime_per_year_s"] = tidy((1.0 - a) * kYear);
+  if (a < 1.0) {
+    j["nines"] = tidy(-std::log10(1.0 - a));
+    j["nines_at_least"] = nullptr;
+  } else {
+    j["nines"] = nullptr;
+    j["nines_at_least"] = d.measured_s > 0 ? tidy(std::log10(d.measured_s / window_s)) : 0.0;
+  }
+  return j;
+}
+
 ordered_json make_summary(const RunFacts& facts) {
   const Scenario& s = facts.scenario;
   const Recorder& r = facts.recorder;
@@ -103,6 +118,8 @@ ordered_json make_summary(const RunFacts& facts) {
   j["availability"] = tidy(down.availability());
   j["request_availability"] = tidy(ratio(static_cast<double>(all.outcomes.ok()), static_cast<double>(all.outcomes.total())));
   j["downtime_s"] = tidy(down.downtime_s);
+  const ordered_json projection = availability_projection(down, r.window_s());
+  for (const auto& [k, v] : projection.items()) j[k] = v;
   ordered_json slo;
   slo["success_ratio"] = s.metrics.slo.success_ratio;
   slo["latency_ms"] = s.metrics.slo.latency_s ? ordered_json(tidy(*s.metrics.slo.latency_s * 1000.0)) : ordered_json(nullptr);
@@ -146,6 +163,8 @@ ordered_json make_summary(const RunFacts& facts) {
     const double busy = ratio(st.busy_workers.integral(facts.end_time_s), measured);
     o["mean_busy_workers"] = tidy(busy);
     o["worker_utilization"] = tidy(ratio(busy, static_cast<double>(spec.workers * spec.replicas)));
+    if (facts.service_extras.contains(spec.name))
+      for (const auto& [k, v] : facts.service_extras[spec.name].items()) o[k] = v;
     services[spec.name] = o;
   }
   j["services"] = services;
@@ -180,6 +199,24 @@ ordered_json make_summary(const RunFacts& facts) {
     }
   }
   j["utilization"] = util;
+
+  ordered_json components = ordered_json::object();
+  for (const ComponentStats& c : r.components()) {
+    const auto t = c.up.totals(facts.end_time_s);
+    ordered_json o;
+    o["kind"] = c.kind;
+    o["uptime_fraction"] = tidy(ratio(t[1], t[0] + t[1]));
+    o["configured_availability"] = c.configured_availability ? ordered_json(tidy(*c.configured_availability)) : ordered_json(nullptr);
+    o["failures"] = c.failures;
+    o["downtime_s"] = tidy(t[0]);
+    components[c.name] = o;
+  }
+  j["components"] = components;
+  j["clients"] = facts.client_extras;
+  std::uint64_t retries = 0;
+  for (const auto& [name, c] : facts.client_extras.items())
+    if (c.contains("retries")) retries += c["retries"].get<std::uint64_t>();
+  j["retries"] = retries;
   j["bottleneck"] = {{"resource", top_name}, {"utilization", tidy(std::max(0.0, top_value))}};
   return j;
 }
@@ -187,7 +224,7 @@ ordered_json make_summary(const RunFacts& facts) {
 void write_timeseries_csv(const RunFacts& facts, std::ostream& out) {
   const Recorder& r = facts.recorder;
   out << std::setprecision(6);
-  out << "t_s,sent,ok,errors";
+  out << "t_s,sent,attempts,ok,errors";
   for (int i = 1; i < kOutcomeCount; ++i) out << ',' << to_string(static_cast<Outcome>(i));
   out << ",throughput_rps,success_ratio,down,mean_ms,p50_ms,p99_ms";
   for (const auto& name : r.sampled_resources()) out << ",util:" << name;
@@ -198,7 +235,8 @@ void write_timeseries_csv(const RunFacts& facts, std::ostream& out) {
     const double start = static_cast<double>(i) * w;
     if (start >= facts.end_time_s) break;
     const double length = std::min(start + w, facts.end_time_s) - start;
-    out << tidy(start) << ',' << row.sent << ',' << row.completed.ok() << ',' << row.completed.failed();
+    out << tidy(start) << ',' << row.sent << ',' << row.attempts << ',' << row.completed.ok() << ','
+        << row.completed.failed();
     for (int k = 1; k < kOutcomeCount; ++k) out << ',' << row.completed.by_outcome[static_cast<std::size_t>(k)];
     out << ',' << tidy(static_cast<double>(row.completed.ok()) / length);
     out << ',' << (row.resolved ? tidy(static_cast<double>(row.succeeded) / static_cast<double>(row.resolved)) : 1.0);
@@ -208,6 +246,20 @@ void write_timeseries_csv(const RunFacts& facts, std::ostream& out) {
     for (std::size_t k = 0; k < r.sampled_resources().size(); ++k)
       out << ',' << (k < row.utilization.size() ? tidy(row.utilization[k]) : 0.0);
     out << '\n';
+  }
+}
+
+void write_events_csv(const RunFacts& facts, std::ostream& out) {
+  out << std::setprecision(9);
+  out << "t_s,component,event,detail\n";
+  for (const TimelineEvent& e : facts.recorder.events()) {
+    std::string detail = e.detail;
+    if (detail.find_first_of(",\"") != std::string::npos) {
+      std::string quoted = "\"";
+      for (char c : detail) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      detail = quoted + "\"";
+    }
+    out << e.t_s << ',' << e.component << ',' << e.event << ',' << detail << '\n';
   }
 }
 
@@ -249,6 +301,7 @@ void write_results(const RunFacts& facts, const ordered_json& summary, const std
   write_file(fs::path(directory) / "timeseries.csv", [&](std::ostream& out) { write_timeseries_csv(facts, out); });
   write_file(fs::path(directory) / "latency_histogram.csv",
              [&](std::ostream& out) { write_latency_histogram_csv(facts, out); });
+  write_file(fs::path(directory) / "events.csv", [&](std::ostream& out) { write_events_csv(facts, out); });
 }
 
 namespace {
@@ -282,7 +335,12 @@ std::string summary_table(const ordered_json& j) {
       << "  p90 " << fixed(lat["p90"].get<double>(), 2) << "  p99 " << fixed(lat["p99"].get<double>(), 2) << "  p99.9 "
       << fixed(lat["p999"].get<double>(), 2) << "  max " << fixed(lat["max"].get<double>(), 2) << "\n";
   out << "downtime    " << fixed(j["downtime_s"].get<double>(), 1) << " s   availability "
-      << fixed(100.0 * j["availability"].get<double>(), 4) << " %\n";
+      << fixed(100.0 * j["availability"].get<double>(), 4) << " %   ";
+  if (j["nines"].is_null())
+    out << "no down window (>= " << fixed(j["nines_at_least"].get<double>(), 1) << " nines measurable)\n";
+  else
+    out << fixed(j["nines"].get<double>(), 2) << " nines, " << fixed(j["projected_downtime_per_year_s"].get<double>() / 3600.0, 1)
+        << " h/year projected\n";
   std::string causes;
   for (const auto& [cause, n] : j["errors_by_cause"].items())
     if (n.get<std::uint64_t>() > 0) causes += "  " + cause + " " + std::to_string(n.get<std::uint64_t>());

@@ -23,6 +23,8 @@ struct RunFacts {
   const std::vector<ResourceUse>& utilization;
   std::vector<std::uint64_t> in_flight_by_operation;  // global operation order
   double end_time_s = 0;
+  nlohmann::ordered_json service_extras = nlohmann::ordered_json::object();  // merged into services.NAME
+  nlohmann::ordered_json client_extras = nlohmann::ordered_json::object();   // clients.NAME
 };
 
 // Downtime accounting over the measured windows (those starting at or after the warm-up).
@@ -38,11 +40,17 @@ Downtime compute_downtime(const Scenario& scenario, const Recorder& recorder, do
 // resolved by the end) succeeded. A window without resolved requests counts as up.
 bool window_is_down(const WindowRow& row, double success_ratio);
 
+// Yearly downtime and "nines" that an availability extrapolates to. With no downtime
+// observed, the nines are unknown (null); `nines_at_least` then gives what the
+// observation supports: log10 of the number of windows measured.
+nlohmann::ordered_json availability_projection(const Downtime& downtime, double window_s);
+
 nlohmann::ordered_json make_summary(const RunFacts& facts);
+void write_events_csv(const RunFacts& facts, std::ostream& out);
 void write_timeseries_csv(const RunFacts& facts, std::ostream& out);
 void write_latency_histogram_csv(const RunFacts& facts, std::ostream& out);
 
-// Writes the three result files into `directory` (created if needed).
+// Writes the result files into `directory` (created if needed).
 void write_results(const RunFacts& facts, const nlohmann::ordered_json& summary, const std::string& directory);
 
 // A readable multi-line summary for the terminal.

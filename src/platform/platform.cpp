@@ -16,12 +16,29 @@ Platform::Platform(const Scenario& scenario) {
   auto* zone = sg4::create_star_zone("datacenter");
   const double nic_latency = net.datacenter_rtt_s / 4.0;  // a one-way trip crosses two NICs
 
+  // Degrade faults slow a host through power states, one per slow-down factor it will see.
+  cpu_factors_.assign(scenario.hosts.size(), {1.0});
+  disk_factors_.assign(scenario.hosts.size(), {1.0});
+  for (const FaultEvent& e : scenario.fault_events) {
+    if (e.action != FaultAction::Degrade) continue;
+    auto& cpu = cpu_factors_[static_cast<std::size_t>(e.target.index)];
+    auto& disk = disk_factors_[static_cast<std::size_t>(e.target.index)];
+    if (std::find(cpu.begin(), cpu.end(), e.cpu_factor) == cpu.end()) cpu.push_back(e.cpu_factor);
+    if (std::find(disk.begin(), disk.end(), e.disk_factor) == disk.end()) disk.push_back(e.disk_factor);
+  }
+  auto speeds = [](double peak, const std::vector<double>& factors) {
+    std::vector<double> v;
+    for (double f : factors) v.push_back(peak / f);
+    return v;
+  };
+
   machines_.reserve(scenario.hosts.size());
   for (const HostSpec& spec : scenario.hosts) {
     Machine m;
     m.index = static_cast<int>(machines_.size());
     m.spec = &spec;
-    m.host = zone->create_host(spec.name, spec.core_speed * kReferenceFlops)->set_core_count(spec.cores);
+    m.host = zone->create_host(spec.name, speeds(spec.core_speed * kReferenceFlops, cpu_factors_[m.index]))
+                 ->set_core_count(spec.cores);
     auto* nic = zone->create_split_duplex_link(spec.name + "-nic", spec.nic_bytes_per_s)->set_latency(nic_latency);
     zone->add_route(m.host->get_netpoint(), nullptr, nullptr, nullptr,
                     {{nic, sg4::LinkInRoute::Direction::UP}}, true);
@@ -30,11 +47,16 @@ Platform::Platform(const Scenario& scenario) {
                          ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
     zone->add_route(m.host->get_netpoint(), m.host->get_netpoint(), nullptr, nullptr,
                     {{loopback, sg4::LinkInRoute::Direction::NONE}}, false);
-    m.disk = zone->create_host(spec.name + "-disk", kDiskUnitsPerSecond)->set_core_count(1);
+    m.disk = zone->create_host(spec.name + "-disk", speeds(kDiskUnitsPerSecond, disk_factors_[m.index]))->set_core_count(1);
     m.nic_up = sg4::Link::by_name(spec.name + "-nic_UP");
     m.nic_down = sg4::Link::by_name(spec.name + "-nic_DOWN");
     machines_.push_back(m);
   }
+
+  control_host_ = zone->create_host("control-plane", kReferenceFlops);
+  auto* control_nic = zone->create_split_duplex_link("control-plane-nic", net.nic_bytes_per_s)->set_latency(nic_latency);
+  zone->add_route(control_host_->get_netpoint(), nullptr, nullptr, nullptr,
+                  {{control_nic, sg4::LinkInRoute::Direction::UP}}, true);
 
   // Client populations: the access link carries the rest of the client round trip.
   const double access_latency = std::max(0.0, net.client_rtt_s / 2.0 - nic_latency);
@@ -46,6 +68,16 @@ Platform::Platform(const Scenario& scenario) {
     client_hosts_.push_back(host);
   }
   zone->seal();
+}
+
+int Platform::cpu_pstate(int host_index, double factor) const {
+  const auto& f = cpu_factors_.at(static_cast<std::size_t>(host_index));
+  return static_cast<int>(std::find(f.begin(), f.end(), factor) - f.begin());
+}
+
+int Platform::disk_pstate(int host_index, double factor) const {
+  const auto& f = disk_factors_.at(static_cast<std::size_t>(host_index));
+  return static_cast<int>(std::find(f.begin(), f.end(), factor) - f.begin());
 }
 
 }  // namespace archsim

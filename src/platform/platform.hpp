@@ -50,12 +50,22 @@ class Platform {
   explicit Platform(const Scenario& scenario);
 
   const Machine& machine(int host_index) const { return machines_.at(static_cast<std::size_t>(host_index)); }
+  // Where the control plane runs (fault injection, database monitors, the load balancers'
+  // failover watch, the utilisation sampler): a host of the datacenter that never fails.
+  sg4::Host* control_host() const { return control_host_; }
+  // The power state slowing a host's CPU (or disk) by `factor` (see degrade faults); 0 is
+  // full speed.
+  int cpu_pstate(int host_index, double factor) const;
+  int disk_pstate(int host_index, double factor) const;
   const std::vector<Machine>& machines() const { return machines_; }
   sg4::Host* client_host(int client_index) const { return client_hosts_.at(static_cast<std::size_t>(client_index)); }
   const std::vector<sg4::Link*>& client_links() const { return client_links_; }
 
  private:
   std::vector<Machine> machines_;
+  std::vector<std::vector<double>> cpu_factors_;   // per host: factor of each power state
+  std::vector<std::vector<double>> disk_factors_;
+  sg4::Host* control_host_ = nullptr;
   std::vector<sg4::Host*> client_hosts_;
   std::vector<sg4::Link*> client_links_;
 };

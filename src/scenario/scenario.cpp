@@ -20,6 +20,8 @@ const char* to_string(ServiceKind kind) {
       return "app_server";
     case ServiceKind::Database:
       return "database";
+    case ServiceKind::LoadBalancer:
+      return "load_balancer";
   }
   return "?";
 }
@@ -83,6 +85,7 @@ class Builder {
     build_services();
     build_clients();
     check_call_cycles();
+    build_faults();
     build_metrics();
     if (!problems_.empty()) throw InputError(problems_);
     return std::move(s_);
@@ -198,26 +201,51 @@ class Builder {
       ServiceSpec svc;
       svc.name = it.key();
       const json& v = it.value();
-      svc.kind = v["kind"] == "database" ? ServiceKind::Database : ServiceKind::AppServer;
+      const std::string kind = v["kind"].get<std::string>();
+      svc.kind = kind == "database"        ? ServiceKind::Database
+                 : kind == "load_balancer" ? ServiceKind::LoadBalancer
+                                           : ServiceKind::AppServer;
       svc.replicas = v.value("replicas", 1);
-      svc.workers = svc.kind == ServiceKind::Database ? v["max_connections"].get<int>() : v["workers"].get<int>();
+      svc.workers = svc.kind == ServiceKind::Database       ? v["max_connections"].get<int>()
+                    : svc.kind == ServiceKind::LoadBalancer ? v.value("max_connections", 10000)
+                                                            : v["workers"].get<int>();
       svc.queue_limit = v.value("queue_limit", 1000);
       svc.buffer_cache_hit_ratio = v.value("buffer_cache_hit_ratio", 0.0);
-      for (auto e = v["endpoints"].begin(); e != v["endpoints"].end(); ++e) svc.endpoints.push_back({e.key(), {}});
+      svc.startup_s = v.value("startup_s", 0.0);
+      if (v.contains("endpoints"))
+        for (auto e = v["endpoints"].begin(); e != v["endpoints"].end(); ++e)
+          svc.endpoints.push_back({e.key(), {}, e.value().value("access", "read") == "write"});
       s_.services.push_back(std::move(svc));
     }
+    // Load balancers take their backend's endpoints, so calls to them resolve.
     std::size_t index = 0;
+    for (auto it = services.begin(); it != services.end(); ++it, ++index)
+      if (s_.services[index].kind == ServiceKind::LoadBalancer) build_balancer(s_.services[index], it.value());
+    index = 0;
     for (auto it = services.begin(); it != services.end(); ++it, ++index) {
       ServiceSpec& svc = s_.services[index];
       const std::string base = "/services/" + it.key();
       const json& v = it.value();
       place_replicas(svc, v["host"], base + "/host");
-      std::size_t e_index = 0;
-      for (auto e = v["endpoints"].begin(); e != v["endpoints"].end(); ++e, ++e_index) {
-        const std::string ep = base + "/endpoints/" + e.key() + "/steps";
-        svc.endpoints[e_index].steps = build_steps(e.value()["steps"], ep, static_cast<int>(index), false);
-        check_forward_position(svc.endpoints[e_index].steps, ep);
+      if (v.contains("health_check")) svc.health_check = health_check_from(v["health_check"]);
+      if (svc.kind == ServiceKind::Database) build_replication(svc, v, base);
+      if (svc.kind != ServiceKind::Database && v.contains("endpoints"))
+        for (auto e = v["endpoints"].begin(); e != v["endpoints"].end(); ++e)
+          if (e.value().contains("access"))
+            problem(base + "/endpoints/" + e.key() + "/access", "only database endpoints are reads or writes");
+      if (svc.kind == ServiceKind::Database && v.contains("health_check") && !svc.replication)
+        problem(base + "/health_check", "only used by a replicated database (replicas >= 2)");
+      if (svc.kind == ServiceKind::LoadBalancer && svc.balancer && svc.balancer->backend >= 0) {
+        for (std::size_t e = 0; e < svc.endpoints.size(); ++e)
+          svc.balancer->hops.push_back(hop_index(static_cast<int>(index), svc.balancer->backend, static_cast<int>(e)));
       }
+      std::size_t e_index = 0;
+      if (v.contains("endpoints"))
+        for (auto e = v["endpoints"].begin(); e != v["endpoints"].end(); ++e, ++e_index) {
+          const std::string ep = base + "/endpoints/" + e.key() + "/steps";
+          svc.endpoints[e_index].steps = build_steps(e.value()["steps"], ep, static_cast<int>(index), false);
+          check_forward_position(svc.endpoints[e_index].steps, ep);
+        }
       if (v.contains("connection_pools")) {
         const auto called = called_services(static_cast<int>(index));
         for (auto p = v["connection_pools"].begin(); p != v["connection_pools"].end(); ++p) {
@@ -232,6 +260,98 @@ class Builder {
         }
       }
     }
+  }
+
+  static HealthCheckSpec health_check_from(const json& v) {
+    HealthCheckSpec h;
+    h.interval_s = v.value("interval_ms", 2000.0) / 1000.0;
+    h.timeout_s = v.value("timeout_ms", 500.0) / 1000.0;
+    h.unhealthy_threshold = v.value("unhealthy_threshold", 3);
+    h.healthy_threshold = v.value("healthy_threshold", 2);
+    return h;
+  }
+
+  void build_balancer(ServiceSpec& svc, const json& v) {
+    const std::string base = "/services/" + svc.name;
+    LoadBalancerSpec lb;
+    const auto backend_name = v["backend"].get<std::string>();
+    lb.backend = s_.service_index(backend_name);
+    std::vector<std::string> names;
+    for (const auto& x : s_.services) names.push_back(x.name);
+    if (lb.backend < 0) {
+      problem(base + "/backend", "no such service" + suggestion(backend_name, names), v["backend"]);
+    } else if (lb.backend == s_.service_index(svc.name)) {
+      problem(base + "/backend", "a load balancer cannot be its own backend", v["backend"]);
+      lb.backend = -1;
+    } else {
+      const ServiceSpec& backend = s_.services[static_cast<std::size_t>(lb.backend)];
+      for (const auto& e : backend.endpoints) svc.endpoints.push_back({e.name, {}, false});
+    }
+    lb.policy.kind = policy_from_string(v.value("policy", "round_robin"));
+    lb.policy.virtual_nodes = v.value("virtual_nodes", 100);
+    lb.policy.hash_on = v.value("hash_on", "session") == "key" ? HashOn::Key : HashOn::Session;
+    const bool hashing = lb.policy.kind == PolicyKind::Hash || lb.policy.kind == PolicyKind::ConsistentHash;
+    if (v.contains("virtual_nodes") && lb.policy.kind != PolicyKind::ConsistentHash)
+      problem(base + "/virtual_nodes", "only used by the consistent_hash policy");
+    if (v.contains("hash_on") && !hashing) problem(base + "/hash_on", "only used by the hash and consistent_hash policies");
+    if (v.contains("weights")) {
+      if (lb.policy.kind != PolicyKind::WeightedRoundRobin)
+        problem(base + "/weights", "only used by the weighted_round_robin policy");
+      lb.policy.weights = v["weights"].get<std::vector<double>>();
+      if (lb.backend >= 0 &&
+          lb.policy.weights.size() != static_cast<std::size_t>(s_.services[static_cast<std::size_t>(lb.backend)].replicas))
+        problem(base + "/weights",
+                "needs one weight per replica of " + backend_name + " (" +
+                    std::to_string(s_.services[static_cast<std::size_t>(lb.backend)].replicas) + ")",
+                v["weights"]);
+    }
+    lb.active_passive = v.value("mode", "active_active") == "active_passive";
+    if (lb.active_passive && svc.replicas != 2)
+      problem(base + "/mode", "active_passive needs exactly 2 replicas of the load balancer", v["mode"]);
+    if (v.contains("failover_s") && !lb.active_passive) problem(base + "/failover_s", "only used in active_passive mode");
+    lb.failover_s = v.value("failover_s", 3.0);
+    if (v.contains("cpu_ms")) lb.cpu_ms = distribution(v["cpu_ms"], base + "/cpu_ms");
+    lb.timeout_s = v.value("timeout_ms", 5000.0) / 1000.0;
+    svc.balancer = lb;
+    if (!svc.health_check) svc.health_check = HealthCheckSpec{};
+  }
+
+  void build_replication(ServiceSpec& svc, const json& v, const std::string& base) {
+    if (!v.contains("replication")) {
+      if (svc.replicas > 1) svc.replication = ReplicationSpec{{}, {}, {}, kKiB, {default_apply_step()}};
+    } else {
+      const json& r = v["replication"];
+      if (svc.replicas < 2) problem(base + "/replication", "needs replicas >= 2 (a primary and at least one replica)");
+      ReplicationSpec rep;
+      rep.semi_sync = r.value("mode", "async") == "semi_sync";
+      rep.read_from_primary = r.value("read_from", "replicas") == "any";
+      rep.read_policy = policy_from_string(r.value("read_policy", "round_robin"));
+      rep.stream_bytes = r.value("stream_kb", 1.0) * kKiB;
+      rep.semi_sync_timeout_s = r.value("semi_sync_timeout_ms", 1000.0) / 1000.0;
+      if (r.contains("semi_sync_timeout_ms") && !rep.semi_sync)
+        problem(base + "/replication/semi_sync_timeout_ms", "only used in semi_sync mode");
+      rep.promotion_s = r.value("promotion_s", 5.0);
+      if (r.contains("apply_steps")) {
+        rep.apply_steps = build_steps(r["apply_steps"], base + "/replication/apply_steps", s_.service_index(svc.name), true);
+        std::function<bool(const std::vector<Step>&)> has_call = [&](const std::vector<Step>& steps) {
+          for (const auto& st : steps)
+            if (st.kind == StepKind::Call || st.kind == StepKind::Forward || has_call(st.children)) return true;
+          return false;
+        };
+        if (has_call(rep.apply_steps)) problem(base + "/replication/apply_steps", "applying a write cannot call other services");
+      } else {
+        rep.apply_steps = {default_apply_step()};
+      }
+      svc.replication = rep;
+    }
+    if (svc.replication && !svc.health_check) svc.health_check = HealthCheckSpec{};
+  }
+
+  static Step default_apply_step() {
+    Step s;
+    s.kind = StepKind::Cpu;
+    s.cpu_ms = Distribution::constant(0.2);
+    return s;
   }
 
   static std::string suggestion(const std::string& word, const std::vector<std::string>& known) {
@@ -404,6 +524,9 @@ class Builder {
       for (std::size_t e = 0; e < s_.services[s].endpoints.size(); ++e) {
         collect(base[s][e], s_.services[s].endpoints[e].steps);
         names[static_cast<std::size_t>(base[s][e])] = {static_cast<int>(s), static_cast<int>(e)};
+        const auto& lb = s_.services[s].balancer;
+        if (lb && lb->backend >= 0)
+          edges[static_cast<std::size_t>(base[s][e])].push_back(base[static_cast<std::size_t>(lb->backend)][e]);
       }
     std::vector<int> state(static_cast<std::size_t>(total), 0);  // 0 new, 1 on stack, 2 done
     std::vector<int> stack;
@@ -476,6 +599,17 @@ class Builder {
           problem(op_pointer, "operation names must be unique across clients; " + owner->second + " has one too");
         c.operations.push_back(op);
       }
+      if (v.contains("keys")) {
+        c.keys.count = v["keys"].value("count", std::uint64_t{100000});
+        c.keys.zipf_s = v["keys"].value("zipf_s", 0.0);
+      }
+      if (v.contains("sessions")) {
+        c.sessions.mean_requests = v["sessions"].value("mean_requests", 20.0);
+        c.sessions.active = v["sessions"].value("active", std::uint64_t{1000});
+        if (v["sessions"].contains("active") && c.model == ClientModel::Closed)
+          problem(base + "/sessions/active", "closed-loop clients have one session per user");
+      }
+      if (v.contains("retry")) c.retry = retry_from(v["retry"]);
       if (c.model == ClientModel::Open) {
         c.rate_rps = v["rate_rps"].get<double>();
         c.linear_schedule = v.value("schedule_shape", "step") == "linear";
@@ -496,6 +630,173 @@ class Builder {
         c.think_ms = distribution(v["think_ms"], base + "/think_ms");
       }
       s_.clients.push_back(std::move(c));
+    }
+  }
+
+  static RetrySpec retry_from(const json& r) {
+    RetrySpec spec;
+    spec.max_attempts = r.value("max_attempts", 3);
+    spec.backoff_s = r.value("backoff_ms", 50.0) / 1000.0;
+    spec.multiplier = r.value("multiplier", 2.0);
+    spec.max_backoff_s = r.value("max_backoff_ms", 2000.0) / 1000.0;
+    const std::string jitter = r.value("jitter", "full");
+    spec.jitter = jitter == "none" ? Jitter::None : jitter == "equal" ? Jitter::Equal : Jitter::Full;
+    if (r.contains("budget_ratio")) spec.budget_ratio = r["budget_ratio"].get<double>();
+    spec.budget_reserve = r.value("budget_reserve", 10.0);
+    const std::vector<std::string> on =
+        r.value("on", std::vector<std::string>{"timeout", "refused", "reset", "unavailable"});
+    for (const auto& cause : on)
+      for (int o = 1; o < kOutcomeCount; ++o)
+        if (cause == to_string(static_cast<Outcome>(o))) spec.retry_on[static_cast<std::size_t>(o)] = true;
+    return spec;
+  }
+
+  // ---- faults -----------------------------------------------------------------------
+  std::optional<FaultTarget> fault_target(const json& v, const std::string& pointer) {
+    FaultTarget t;
+    if (v.contains("host")) {
+      t.kind = FaultTarget::Kind::Host;
+      t.name = v["host"].get<std::string>();
+      t.index = s_.host_index(t.name);
+      if (t.index < 0) {
+        std::vector<std::string> known;
+        for (const auto& h : s_.hosts) known.push_back(h.name);
+        problem(pointer + "/host", "no such host" + suggestion(t.name, known), v["host"]);
+        return std::nullopt;
+      }
+      return t;
+    }
+    if (v.contains("service")) {
+      t.kind = FaultTarget::Kind::Service;
+      t.name = v["service"].get<std::string>();
+      t.index = s_.service_index(t.name);
+      if (t.index < 0) {
+        std::vector<std::string> known;
+        for (const auto& x : s_.services) known.push_back(x.name);
+        problem(pointer + "/service", "no such service" + suggestion(t.name, known), v["service"]);
+        return std::nullopt;
+      }
+      return t;
+    }
+    t.kind = FaultTarget::Kind::Replica;
+    t.name = v["replica"].get<std::string>();
+    const auto dash = t.name.rfind('-');
+    t.index = s_.service_index(t.name.substr(0, dash));
+    t.replica = std::stoi(t.name.substr(dash + 1)) - 1;
+    if (t.index < 0 || t.replica >= s_.services[static_cast<std::size_t>(t.index)].replicas) {
+      std::vector<std::string> known;
+      for (const auto& x : s_.services)
+        for (int r = 0; r < x.replicas && known.size() < 12; ++r) known.push_back(x.replica_name(r));
+      problem(pointer + "/replica", "no such replica" + suggestion(t.name, known), v["replica"]);
+      return std::nullopt;
+    }
+    return t;
+  }
+
+  void build_faults() {
+    if (!j_.contains("faults")) return;
+    const json& f = j_["faults"];
+    if (f.contains("events")) {
+      for (std::size_t i = 0; i < f["events"].size(); ++i) {
+        const json& e = f["events"][i];
+        const std::string p = "/faults/events/" + std::to_string(i);
+        FaultEvent ev;
+        ev.at_s = e["at_s"].get<double>();
+        if (e.contains("duration_s")) ev.duration_s = e["duration_s"].get<double>();
+        std::optional<FaultTarget> target;
+        if (e.contains("crash")) {
+          ev.action = FaultAction::Crash;
+          target = fault_target(e["crash"], p + "/crash");
+        } else if (e.contains("recover")) {
+          ev.action = FaultAction::Recover;
+          target = fault_target(e["recover"], p + "/recover");
+        } else if (e.contains("cut")) {
+          ev.action = FaultAction::Cut;
+          target = fault_target(e["cut"], p + "/cut");
+        } else if (e.contains("reconnect")) {
+          ev.action = FaultAction::Reconnect;
+          target = fault_target(e["reconnect"], p + "/reconnect");
+        } else if (e.contains("degrade")) {
+          ev.action = FaultAction::Degrade;
+          target = fault_target(e["degrade"], p + "/degrade");
+          ev.cpu_factor = e["degrade"].value("cpu_factor", 1.0);
+          ev.disk_factor = e["degrade"].value("disk_factor", 1.0);
+        } else if (e.contains("restore")) {
+          ev.action = FaultAction::Restore;
+          target = fault_target(e["restore"], p + "/restore");
+        } else if (e.contains("heal")) {
+          ev.action = FaultAction::Heal;
+        } else {
+          ev.action = FaultAction::Partition;
+          std::set<int> seen;
+          for (std::size_t g = 0; g < e["partition"].size(); ++g) {
+            std::vector<int> group;
+            for (std::size_t h = 0; h < e["partition"][g].size(); ++h) {
+              const std::string hp = p + "/partition/" + std::to_string(g) + "/" + std::to_string(h);
+              const auto name = e["partition"][g][h].get<std::string>();
+              const int host = s_.host_index(name);
+              if (host < 0) {
+                std::vector<std::string> known;
+                for (const auto& x : s_.hosts) known.push_back(x.name);
+                problem(hp, "no such host" + suggestion(name, known), e["partition"][g][h]);
+              } else if (!seen.insert(host).second) {
+                problem(hp, "a host can be in only one group", e["partition"][g][h]);
+              } else {
+                group.push_back(host);
+              }
+            }
+            ev.groups.push_back(group);
+          }
+        }
+        if (target) ev.target = *target;
+        if (e.contains("crash") || e.contains("recover") || e.contains("heal") || e.contains("partition") || target)
+          s_.fault_events.push_back(ev);
+      }
+      std::stable_sort(s_.fault_events.begin(), s_.fault_events.end(),
+                       [](const FaultEvent& a, const FaultEvent& b) { return a.at_s < b.at_s; });
+    }
+    if (f.contains("random")) {
+      for (std::size_t i = 0; i < f["random"].size(); ++i) {
+        const json& r = f["random"][i];
+        const std::string p = "/faults/random/" + std::to_string(i);
+        const int targets = static_cast<int>(r.contains("host")) + r.contains("service") + r.contains("replica");
+        if (targets != 1) {
+          problem(p, "needs exactly one of host, replica or service");
+          continue;
+        }
+        const int failure = static_cast<int>(r.contains("mtbf_s")) + r.contains("availability") +
+                            r.contains("time_to_failure_s");
+        const int repair = static_cast<int>(r.contains("mttr_s")) + r.contains("time_to_repair_s");
+        if (failure != 1) problem(p, "needs exactly one of mtbf_s, availability or time_to_failure_s");
+        if (repair != 1) problem(p, "needs exactly one of mttr_s or time_to_repair_s");
+        if (r.contains("availability") && !r.contains("mttr_s"))
+          problem(p + "/availability", "needs mttr_s (then mtbf = availability / (1 - availability) * mttr)");
+        auto target = fault_target(r, p);
+        if (!target || failure != 1 || repair != 1) continue;
+        RandomFault rf;
+        rf.target = *target;
+        rf.time_to_repair_s = r.contains("mttr_s") ? Distribution::exponential(r["mttr_s"].get<double>())
+                                                   : distribution(r["time_to_repair_s"], p + "/time_to_repair_s");
+        if (r.contains("mtbf_s")) {
+          rf.time_to_failure_s = Distribution::exponential(r["mtbf_s"].get<double>());
+        } else if (r.contains("availability")) {
+          const double a = r["availability"].get<double>();
+          rf.time_to_failure_s = Distribution::exponential(a / (1.0 - a) * r["mttr_s"].get<double>());
+        } else {
+          rf.time_to_failure_s = distribution(r["time_to_failure_s"], p + "/time_to_failure_s");
+        }
+        const double up = rf.time_to_failure_s.mean(), down = rf.time_to_repair_s.mean();
+        if (up <= 0) {
+          problem(p, "time to failure must have a positive mean");
+          continue;
+        }
+        if (down <= 0) {
+          problem(p, "time to repair must have a positive mean");
+          continue;
+        }
+        rf.configured_availability = up / (up + down);
+        s_.random_faults.push_back(rf);
+      }
     }
   }
 

@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "components/balancing_policy.hpp"
+#include "components/retry_policy.hpp"
 #include "core/distribution.hpp"
 
 namespace archsim {
@@ -73,6 +75,7 @@ struct Step {
 struct EndpointSpec {
   std::string name;
   std::vector<Step> steps;
+  bool write = false;  // databases: runs on the primary and is replicated
 };
 
 struct PoolSpec {
@@ -81,21 +84,53 @@ struct PoolSpec {
   double timeout_s = 1.0;
 };
 
-enum class ServiceKind { AppServer, Database };
+enum class ServiceKind { AppServer, Database, LoadBalancer };
 const char* to_string(ServiceKind kind);
+
+struct HealthCheckSpec {
+  double interval_s = 2.0;
+  double timeout_s = 0.5;
+  int unhealthy_threshold = 3;
+  int healthy_threshold = 2;
+};
+
+struct LoadBalancerSpec {
+  int backend = -1;  // service index
+  PolicyConfig policy;
+  bool active_passive = false;
+  double failover_s = 3.0;
+  Distribution cpu_ms = Distribution::constant(0.05);
+  double timeout_s = 5.0;
+  std::vector<int> hops;  // per endpoint: the hop to the backend
+};
+
+struct ReplicationSpec {
+  bool semi_sync = false;
+  bool read_from_primary = false;  // read_from "any"
+  PolicyKind read_policy = PolicyKind::RoundRobin;
+  double stream_bytes = kKiB;
+  std::vector<Step> apply_steps;
+  double semi_sync_timeout_s = 1.0;
+  double promotion_s = 5.0;
+};
 
 struct ServiceSpec {
   std::string name;
   ServiceKind kind = ServiceKind::AppServer;
   int replicas = 1;
   std::vector<int> replica_hosts;  // host index of each replica
-  int workers = 1;                 // worker threads, or database connections
+  int workers = 1;                 // worker threads, database connections, balancer connections
   int queue_limit = 0;
   double buffer_cache_hit_ratio = 0;
-  std::vector<EndpointSpec> endpoints;
+  double startup_s = 0;
+  std::vector<EndpointSpec> endpoints;  // a load balancer mirrors its backend's (without steps)
   std::vector<PoolSpec> pools;
+  std::optional<HealthCheckSpec> health_check;
+  std::optional<LoadBalancerSpec> balancer;
+  std::optional<ReplicationSpec> replication;  // databases with replicas > 1
 
   int endpoint_index(const std::string& endpoint) const;
+  std::string replica_name(int replica) const { return name + "-" + std::to_string(replica + 1); }
 };
 
 struct OperationSpec {
@@ -113,12 +148,25 @@ struct RatePoint {
 
 enum class ClientModel { Open, Closed };
 
+struct KeySpec {
+  std::uint64_t count = 100000;
+  double zipf_s = 0;
+};
+
+struct SessionSpec {
+  double mean_requests = 20;
+  std::uint64_t active = 1000;  // open loop
+};
+
 struct ClientSpec {
   std::string name;
   ClientModel model = ClientModel::Open;
   int target = -1;  // service index
   double timeout_s = 2.0;
   std::vector<OperationSpec> operations;
+  KeySpec keys;
+  SessionSpec sessions;
+  RetrySpec retry;
   // open loop
   double rate_rps = 0;
   std::vector<RatePoint> schedule;
@@ -134,6 +182,34 @@ struct HopSpec {
   int from_service = -1;
   int to_service = -1;
   int endpoint = -1;
+};
+
+// What a fault acts on.
+struct FaultTarget {
+  enum class Kind { Host, Replica, Service };
+  Kind kind = Kind::Host;
+  int index = -1;    // host or service index
+  int replica = -1;  // Replica: replica index within the service
+  std::string name;  // as written, for reports
+};
+
+enum class FaultAction { Crash, Recover, Cut, Reconnect, Partition, Heal, Degrade, Restore };
+
+struct FaultEvent {
+  double at_s = 0;
+  FaultAction action = FaultAction::Crash;
+  std::optional<double> duration_s;  // Crash, Cut, Partition, Degrade: undone after this long
+  FaultTarget target;                // Crash, Recover (any kind); Cut, Reconnect, Degrade, Restore (host)
+  std::vector<std::vector<int>> groups;  // Partition: host indices
+  double cpu_factor = 1.0;           // Degrade
+  double disk_factor = 1.0;
+};
+
+struct RandomFault {
+  FaultTarget target;
+  Distribution time_to_failure_s;
+  Distribution time_to_repair_s;
+  std::optional<double> configured_availability;  // from the distributions' means
 };
 
 struct SloSpec {
@@ -158,6 +234,8 @@ struct Scenario {
   std::vector<ServiceSpec> services;
   std::vector<ClientSpec> clients;
   std::vector<HopSpec> hops;
+  std::vector<FaultEvent> fault_events;
+  std::vector<RandomFault> random_faults;
   MetricsSpec metrics;
   nlohmann::json document;  // the merged document, for provenance
 

@@ -222,6 +222,13 @@ void SchemaValidator::check(const json& schema, const json& instance, const std:
     if (schema.contains("maxItems") && instance.size() > schema["maxItems"].get<std::size_t>())
       out.push_back({"", pointer, "must have at most " + number_text(schema["maxItems"]) + " items",
                      std::to_string(instance.size()) + " items"});
+    if (schema.contains("uniqueItems") && schema["uniqueItems"].get<bool>()) {
+      for (std::size_t i = 0; i < instance.size(); ++i)
+        for (std::size_t k = i + 1; k < instance.size(); ++k)
+          if (instance[i] == instance[k])
+            out.push_back({"", pointer + "/" + std::to_string(k), "duplicates item " + std::to_string(i),
+                           describe_value(instance[k])});
+    }
     if (schema.contains("items")) {
       for (std::size_t i = 0; i < instance.size(); ++i)
         check(schema["items"], instance[i], pointer + "/" + std::to_string(i), out);

@@ -2,7 +2,7 @@
 // Validates JSON documents against a JSON Schema (the subset of draft 2020-12 that
 // scenarios/schema.json uses): $ref to local definitions, allOf/anyOf/oneOf, type,
 // const, enum, numeric and string bounds, pattern, properties, required,
-// additionalProperties, propertyNames, min/maxProperties, items, min/maxItems.
+// additionalProperties, propertyNames, min/maxProperties, items, min/maxItems, uniqueItems.
 //
 // Because archsim validates scenarios with the very schema file it publishes for editors,
 // the C++ validator and any standard validator accept the same documents. On top of the

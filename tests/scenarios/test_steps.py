@@ -34,20 +34,26 @@ class StepLessonsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.step1 = summary_of("step01-single-node.json")
         cls.step2 = summary_of("step02-separate-db.json")
+        cls.step1_crash = summary_of("step01-host-crash.json")
+        cls.step2_crash = summary_of("step02-db-crash.json")
+        cls.step3 = summary_of("step03-load-balancer.json")
 
     def test_same_offered_load_and_no_errors(self):
         for s in (self.step1, self.step2):
             self.assertAlmostEqual(400, s["offered_rps"], delta=10)
             self.assertLess(s["error_rate"], 0.001)
 
-    def test_step1_cpu_and_disk_are_both_busy_on_one_host(self):
+    def test_step1_one_host_carries_both_tiers(self):
         node = self.step1["utilization"]["node1"]
-        self.assertGreater(node["cpu"], 0.6)
-        self.assertGreater(node["disk"], 0.5)
+        self.assertGreater(node["cpu"], 0.7)
+        self.assertEqual("node1.cpu", self.step1["bottleneck"]["resource"])
+        # The app and database CPU that step 2 spreads over two hosts, on one.
+        split = self.step2["utilization"]["app1"]["cpu"] + self.step2["utilization"]["db1"]["cpu"]
+        self.assertAlmostEqual(split, node["cpu"], delta=0.05)
+        self.assertAlmostEqual(self.step2["utilization"]["db1"]["disk"], node["disk"], delta=0.05)
 
     def test_step2_splits_the_load_and_lowers_the_tail(self):
         self.assertLess(self.step2["utilization"]["app1"]["cpu"], self.step1["utilization"]["node1"]["cpu"] - 0.15)
-        self.assertGreater(self.step2["utilization"]["db1"]["disk"], 0.5)
         self.assertLess(self.step2["utilization"]["db1"]["cpu"], 0.4)
         self.assertLess(self.step2["latency_ms"]["p99"], 0.9 * self.step1["latency_ms"]["p99"])
 
@@ -59,6 +65,34 @@ class StepLessonsTest(unittest.TestCase):
         self.assertLess(local, 0.2)
         self.assertGreater(remote - local, 0.45)
         self.assertLess(remote - local, 1.0)
+
+
+    def test_step3_sustains_three_times_the_load(self):
+        s3 = self.step3
+        self.assertAlmostEqual(1200, s3["offered_rps"], delta=20)
+        self.assertGreater(s3["throughput_rps"], 3 * self.step2["throughput_rps"] * 0.95)
+        # Reads spread over the replicas; every write lands on the primary's disk, the
+        # busiest of the database disks once the load has grown.
+        self.assertGreater(s3["services"]["db"]["replication"]["replica_reads"], 0)
+        self.assertTrue(s3["bottleneck"]["resource"].startswith("db-"))
+
+    def test_failures_cost_the_whole_outage_in_steps_1_and_2(self):
+        for s in (self.step1_crash, self.step2_crash):
+            self.assertGreater(s["downtime_s"], 60)
+            self.assertLess(s["nines"], 1.0)
+        self.assertEqual(1, self.step1_crash["components"]["node1"]["failures"])
+
+    def test_step3_loses_only_detection_and_failover(self):
+        s3 = self.step3
+        self.assertLess(s3["downtime_s"], 0.25 * self.step2_crash["downtime_s"])
+        self.assertGreater(s3["nines"], self.step2_crash["nines"] + 0.5)
+        replication = s3["services"]["db"]["replication"]
+        self.assertEqual(1, replication["failovers"])
+        self.assertNotEqual("db-1", replication["primary"])
+        self.assertGreater(replication["replication_lag_ms"]["p50"], 0)
+        self.assertGreater(replication["stale_reads"], 0)
+        self.assertGreater(s3["errors_by_cause"]["unavailable"], 0)  # writes during the failover
+        self.assertGreater(s3["retries"], 0)
 
 
 if __name__ == "__main__":

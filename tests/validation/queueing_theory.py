@@ -9,7 +9,7 @@ control) and requires the same comparison to reject it, which shows the toleranc
 tight enough to catch a wrong model.
 
 usage: queueing_theory.py ARCHSIM CHECK [--replications R] [--duration-s S]
-CHECK: mm1 | mmc | tandem
+CHECK: mm1 | mmc | tandem | dispatch | availability | kofn
 """
 import argparse
 import json
@@ -147,15 +147,67 @@ def check_tandem(archsim, r, duration, checker):
     checker.expect_rejection("the sum of per-hop p99s as the end-to-end p99", summed, p99, HISTOGRAM_ERROR)
 
 
+def gi_m_1_sigma(laplace_transform, mu):
+    """The root in (0, 1) of sigma = A*(mu (1 - sigma)) for a GI/M/1 queue."""
+    sigma = 0.5
+    for _ in range(10000):
+        sigma = laplace_transform(mu * (1.0 - sigma))
+    return sigma
+
+
+def check_dispatch(archsim, r, duration, checker):
+    n, lam, mu = 4, 320.0, 100.0
+    random_mean = 1000.0 / (mu - lam / n)
+    sigma = gi_m_1_sigma(lambda s: (lam / (lam + s)) ** n, mu)
+    rr_mean = 1000.0 / (mu * (1.0 - sigma))
+    print(f"Poisson {lam}/s over {n} single-worker servers (mu = {mu}/s): random -> {n} x M/M/1, mean "
+          f"{random_mean:.2f} ms; round robin -> E{n}/M/1 (sigma = {sigma:.4f}), mean {rr_mean:.2f} ms")
+    rr = replicate(archsim, "dispatch.json", r, duration)
+    rnd = replicate(archsim, "dispatch.json", r, duration, ["services.lb.policy=random"])
+    checker.expect_agreement("round robin mean (ms)", latency(rr, "mean"), rr_mean)
+    checker.expect_agreement("random mean (ms)", latency(rnd, "mean"), random_mean)
+    print("negative controls: each policy against the other's formula")
+    checker.expect_rejection("round robin against the M/M/1 formula", latency(rr, "mean"), random_mean)
+    checker.expect_rejection("random against the E4/M/1 formula", latency(rnd, "mean"), rr_mean)
+
+
+def check_availability(archsim, r, duration, checker):
+    mtbf, mttr = 100.0, 10.0
+    expected = mtbf / (mtbf + mttr)
+    print(f"one host, exponential MTBF {mtbf} s, MTTR {mttr} s: availability MTBF/(MTBF+MTTR) = {expected:.5f}")
+    runs = replicate(archsim, "mtbf.json", r, duration)
+    up = [s["components"]["node"]["uptime_fraction"] for s in runs]
+    checker.expect_agreement("measured up-time fraction", up, expected)
+    for s in runs:
+        if abs(s["components"]["node"]["configured_availability"] - expected) > 1e-4:
+            checker.failures.append("configured availability not reported")
+    print("negative control: the common slip 1 - MTTR/MTBF")
+    checker.expect_rejection("up-time against 1 - MTTR/MTBF", up, 1.0 - mttr / mtbf)
+
+
+def check_kofn(archsim, r, duration, checker):
+    a, n, k = 0.9, 3, 2
+    expected = sum(math.comb(n, j) * a ** j * (1 - a) ** (n - j) for j in range(k, n + 1))
+    print(f"{k}-out-of-{n} replicas, each available {a} with independent repair: binomial {expected:.5f}")
+    runs = replicate(archsim, "kofn.json", r, duration)
+    at_least_k = [sum(s["services"]["server"]["replicas_up_fraction"][k:]) for s in runs]
+    checker.expect_agreement(f"time with >= {k} of {n} up", at_least_k, expected)
+    each = [s["components"]["server-1"]["uptime_fraction"] for s in runs]
+    checker.expect_agreement("one replica's up-time", each, a)
+    print("negative control: the series formula (all replicas needed), A^n")
+    checker.expect_rejection(f"time with >= {k} of {n} up against A^{n}", at_least_k, a ** n)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("archsim")
-    parser.add_argument("check", choices=["mm1", "mmc", "tandem"])
+    parser.add_argument("check", choices=["mm1", "mmc", "tandem", "dispatch", "availability", "kofn"])
     parser.add_argument("--replications", type=int, default=6)
     parser.add_argument("--duration-s", type=float, default=0)
     args = parser.parse_args()
     checker = Checker()
-    {"mm1": check_mm1, "mmc": check_mmc, "tandem": check_tandem}[args.check](
+    {"mm1": check_mm1, "mmc": check_mmc, "tandem": check_tandem, "dispatch": check_dispatch,
+     "availability": check_availability, "kofn": check_kofn}[args.check](
         args.archsim, args.replications, args.duration_s, checker)
     if checker.failures:
         print("FAILED: " + "; ".join(checker.failures))

@@ -56,7 +56,8 @@ Command add_run_command(CLI::App& app) {
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
     Simulation sim(scenario);
     sim.run();
-    const RunFacts facts{scenario, sim.recorder(), sim.utilization(), sim.in_flight_by_operation(), sim.end_time()};
+    const RunFacts facts{scenario,          sim.recorder(),          sim.utilization(), sim.in_flight_by_operation(),
+                         sim.end_time(),    sim.service_reports(),   sim.client_reports()};
     const auto summary = make_summary(facts);
     const auto broken = check_invariants(summary);
     if (!broken.empty()) {

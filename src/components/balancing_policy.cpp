@@ -1,0 +1,180 @@
+#include "components/balancing_policy.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <stdexcept>
+
+namespace archsim {
+
+std::uint64_t mix_hash(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+namespace {
+const std::pair<PolicyKind, const char*> kNames[] = {
+    {PolicyKind::RoundRobin, "round_robin"},
+    {PolicyKind::WeightedRoundRobin, "weighted_round_robin"},
+    {PolicyKind::Random, "random"},
+    {PolicyKind::LeastConnections, "least_connections"},
+    {PolicyKind::PowerOfTwo, "power_of_two"},
+    {PolicyKind::Sticky, "sticky"},
+    {PolicyKind::Hash, "hash"},
+    {PolicyKind::ConsistentHash, "consistent_hash"},
+};
+
+std::vector<int> healthy_backends(const BackendView& view) {
+  std::vector<int> out;
+  for (std::size_t i = 0; i < view.healthy.size(); ++i)
+    if (view.healthy[i]) out.push_back(static_cast<int>(i));
+  return out;
+}
+
+std::uint64_t routing_hash(const RoutingRequest& r, HashOn on) {
+  return mix_hash(on == HashOn::Session ? r.session : r.key);
+}
+}  // namespace
+
+PolicyKind policy_from_string(const std::string& name) {
+  for (const auto& [kind, text] : kNames)
+    if (name == text) return kind;
+  throw std::invalid_argument("unknown balancing policy " + name);
+}
+
+const char* to_string(PolicyKind kind) {
+  for (const auto& [k, text] : kNames)
+    if (k == kind) return text;
+  return "?";
+}
+
+std::unique_ptr<BalancingPolicy> make_policy(const PolicyConfig& config, int backends) {
+  switch (config.kind) {
+    case PolicyKind::RoundRobin:
+      return std::make_unique<RoundRobinPolicy>();
+    case PolicyKind::WeightedRoundRobin: {
+      std::vector<double> w = config.weights;
+      w.resize(static_cast<std::size_t>(backends), 1.0);
+      return std::make_unique<WeightedRoundRobinPolicy>(w);
+    }
+    case PolicyKind::Random:
+      return std::make_unique<RandomPolicy>();
+    case PolicyKind::LeastConnections:
+      return std::make_unique<LeastConnectionsPolicy>();
+    case PolicyKind::PowerOfTwo:
+      return std::make_unique<PowerOfTwoPolicy>();
+    case PolicyKind::Sticky:
+      return std::make_unique<StickyPolicy>();
+    case PolicyKind::Hash:
+      return std::make_unique<HashPolicy>(config.hash_on);
+    case PolicyKind::ConsistentHash:
+      return std::make_unique<ConsistentHashPolicy>(backends, config.virtual_nodes, config.hash_on);
+  }
+  return std::make_unique<RoundRobinPolicy>();
+}
+
+int RoundRobinPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream&) {
+  const std::size_t n = view.healthy.size();
+  for (std::size_t tried = 0; tried < n; ++tried) {
+    const std::size_t i = next_ % n;
+    next_ = (next_ + 1) % n;
+    if (view.healthy[i]) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+WeightedRoundRobinPolicy::WeightedRoundRobinPolicy(std::vector<double> weights)
+    : weights_(std::move(weights)), current_(weights_.size(), 0.0) {}
+
+int WeightedRoundRobinPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream&) {
+  // Smooth weighted round robin: every healthy backend gains its weight, the richest is
+  // chosen and pays the total.
+  double total = 0.0;
+  int best = -1;
+  for (std::size_t i = 0; i < weights_.size() && i < view.healthy.size(); ++i) {
+    if (!view.healthy[i] || weights_[i] <= 0.0) continue;
+    current_[i] += weights_[i];
+    total += weights_[i];
+    if (best < 0 || current_[i] > current_[static_cast<std::size_t>(best)]) best = static_cast<int>(i);
+  }
+  if (best >= 0) current_[static_cast<std::size_t>(best)] -= total;
+  return best;
+}
+
+int RandomPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream& rng) {
+  const auto healthy = healthy_backends(view);
+  if (healthy.empty()) return -1;
+  return healthy[rng.below(healthy.size())];
+}
+
+int LeastConnectionsPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream&) {
+  const std::size_t n = view.healthy.size();
+  int best = -1;
+  for (std::size_t k = 0; k < n; ++k) {
+    const std::size_t i = (rotation_ + k) % n;
+    if (!view.healthy[i]) continue;
+    if (best < 0 || view.connections[i] < view.connections[static_cast<std::size_t>(best)]) best = static_cast<int>(i);
+  }
+  rotation_ = n ? (rotation_ + 1) % n : 0;
+  return best;
+}
+
+int PowerOfTwoPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream& rng) {
+  const auto healthy = healthy_backends(view);
+  if (healthy.empty()) return -1;
+  if (healthy.size() == 1) return healthy[0];
+  const auto a = rng.below(healthy.size());
+  auto b = rng.below(healthy.size() - 1);
+  if (b >= a) ++b;
+  const int x = healthy[a], y = healthy[b];
+  return view.connections[static_cast<std::size_t>(y)] < view.connections[static_cast<std::size_t>(x)] ? y : x;
+}
+
+int StickyPolicy::choose(const RoutingRequest& request, const BackendView& view, RandomStream& rng) {
+  auto it = assigned_.find(request.session);
+  if (it != assigned_.end()) {
+    if (view.healthy[static_cast<std::size_t>(it->second)]) return it->second;
+    ++lost_;  // the session's state lived on a backend that is gone
+    assigned_.erase(it);
+  }
+  const int chosen = first_.choose(request, view, rng);
+  if (chosen >= 0) assigned_.emplace(request.session, chosen);
+  return chosen;
+}
+
+int HashPolicy::choose(const RoutingRequest& request, const BackendView& view, RandomStream&) {
+  const auto healthy = healthy_backends(view);
+  if (healthy.empty()) return -1;
+  return healthy[routing_hash(request, on_) % healthy.size()];
+}
+
+HashRing::HashRing(int backends, int virtual_nodes) : backends_(backends) {
+  points_.reserve(static_cast<std::size_t>(backends) * static_cast<std::size_t>(virtual_nodes));
+  for (int b = 0; b < backends; ++b)
+    for (int v = 0; v < virtual_nodes; ++v)
+      points_.emplace_back(mix_hash((static_cast<std::uint64_t>(b) << 32) ^ static_cast<std::uint64_t>(v) ^
+                                    0x5bd1e9955bd1e995ULL),
+                           b);
+  std::sort(points_.begin(), points_.end());
+}
+
+std::vector<double> HashRing::shares() const {
+  std::vector<double> share(static_cast<std::size_t>(backends_), 0.0);
+  if (points_.empty()) return share;
+  constexpr double kSpace = 18446744073709551616.0;  // 2^64
+  for (std::size_t i = 0; i < points_.size(); ++i) {
+    // A point owns the arc from its predecessor (exclusive) up to itself.
+    const std::uint64_t from = i == 0 ? points_.back().first : points_[i - 1].first;
+    const std::uint64_t arc = points_[i].first - from;  // wraps modulo 2^64 for i == 0
+    share[static_cast<std::size_t>(points_[i].second)] += static_cast<double>(arc) / kSpace;
+  }
+  if (points_.size() == 1) share[static_cast<std::size_t>(points_[0].second)] = 1.0;
+  return share;
+}
+
+int ConsistentHashPolicy::choose(const RoutingRequest& request, const BackendView& view, RandomStream&) {
+  return ring_.owner(routing_hash(request, on_), [&view](int b) { return view.healthy[static_cast<std::size_t>(b)]; });
+}
+
+}  // namespace archsim

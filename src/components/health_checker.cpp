@@ -1,0 +1,82 @@
+#include "components/health_checker.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "components/service.hpp"
+#include "components/service_replica.hpp"
+#include "engine/simulation.hpp"
+
+namespace archsim {
+
+HealthTracker::HealthTracker(int replicas, int unhealthy_threshold, int healthy_threshold)
+    : unhealthy_threshold_(unhealthy_threshold),
+      healthy_threshold_(healthy_threshold),
+      healthy_(static_cast<std::size_t>(replicas), true),
+      streak_(static_cast<std::size_t>(replicas), 0) {}
+
+bool HealthTracker::record(int replica, bool ok) {
+  const auto i = static_cast<std::size_t>(replica);
+  if (ok == healthy_[i]) {
+    streak_[i] = 0;
+    return false;
+  }
+  if (++streak_[i] < (healthy_[i] ? unhealthy_threshold_ : healthy_threshold_)) return false;
+  healthy_[i] = ok;
+  streak_[i] = 0;
+  return true;
+}
+
+HealthChecker::HealthChecker(Simulation& sim, std::string name, const HealthCheckSpec& spec, Service& target,
+                             std::function<void(int, bool)> on_change)
+    : sim_(sim),
+      name_(std::move(name)),
+      spec_(spec),
+      target_(target),
+      on_change_(std::move(on_change)),
+      tracker_(target.spec().replicas, spec.unhealthy_threshold, spec.healthy_threshold),
+      inbox_(std::make_unique<Inbox>(sg4::Mailbox::by_name(name_), 4)) {}
+
+void HealthChecker::run() {
+  inbox_->bind();
+  const auto& replicas = target_.replicas();
+  std::vector<std::uint64_t> ids(replicas.size());
+  std::vector<bool> answered(replicas.size());
+  // Probe rounds start on multiples of the interval, so restarts stay in phase.
+  double next_round = std::ceil(sg4::Engine::get_clock() / spec_.interval_s) * spec_.interval_s;
+  while (true) {
+    sg4::this_actor::sleep_until(next_round);
+    next_round += spec_.interval_s;
+    for (std::size_t r = 0; r < replicas.size(); ++r) {
+      auto* probe = new Message;
+      probe->id = ids[r] = sim_.next_call_id();
+      probe->endpoint = kProbeEndpoint;
+      probe->reply_to = inbox_->mailbox();
+      probe->reply_host = sg4::this_actor::get_host();
+      probe->response_bytes = kControlBytes;
+      answered[r] = false;
+      send_message(replicas[r]->address(), replicas[r]->host(), probe, kControlBytes);
+    }
+    const double deadline = sg4::Engine::get_clock() + spec_.timeout_s;
+    std::size_t pending = replicas.size();
+    while (pending > 0) {
+      const double left = deadline - sg4::Engine::get_clock();
+      if (left <= 0) break;
+      Message* reply = inbox_->receive(left);
+      if (!reply) break;
+      for (std::size_t r = 0; r < replicas.size(); ++r) {
+        if (!answered[r] && reply->id == ids[r]) {
+          answered[r] = true;
+          --pending;
+          if (tracker_.record(static_cast<int>(r), reply->status == Outcome::Ok))
+            on_change_(static_cast<int>(r), tracker_.healthy(static_cast<int>(r)));
+        }
+      }
+      delete reply;
+    }
+    for (std::size_t r = 0; r < replicas.size(); ++r)
+      if (!answered[r] && tracker_.record(static_cast<int>(r), false)) on_change_(static_cast<int>(r), false);
+  }
+}
+
+}  // namespace archsim

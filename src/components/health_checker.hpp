@@ -1,0 +1,62 @@
+#pragma once
+// Active health checks of a service's replicas, as a load balancer or a database
+// monitor runs them: every interval a probe goes to each replica over the simulated
+// network and must be answered within the timeout. A replica is marked down after
+// `unhealthy_threshold` failed probes in a row and up after `healthy_threshold` good ones;
+// until then, traffic keeps going to a dead replica, which is the detection gap.
+//
+// The counting is a plain class (HealthTracker, unit-tested); HealthChecker is the actor
+// that feeds it probe results in simulated time.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <simgrid/s4u.hpp>
+
+#include "engine/inbox.hpp"
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+class Service;
+class Simulation;
+
+class HealthTracker {
+ public:
+  HealthTracker(int replicas, int unhealthy_threshold, int healthy_threshold);
+  // Records one probe result; returns true when the replica's health flipped.
+  bool record(int replica, bool ok);
+  bool healthy(int replica) const { return healthy_[static_cast<std::size_t>(replica)]; }
+  const std::vector<bool>& healthy() const { return healthy_; }
+
+ private:
+  int unhealthy_threshold_;
+  int healthy_threshold_;
+  std::vector<bool> healthy_;
+  std::vector<int> streak_;  // consecutive results contradicting the current flag
+};
+
+class HealthChecker {
+ public:
+  // `on_change(replica, healthy)` is called from the checker's actor when a flag flips.
+  HealthChecker(Simulation& sim, std::string name, const HealthCheckSpec& spec, Service& target,
+                std::function<void(int, bool)> on_change);
+
+  // The actor's body: probes for ever (until killed with its process or host).
+  void run();
+  const std::vector<bool>& healthy() const { return tracker_.healthy(); }
+  bool healthy(int replica) const { return tracker_.healthy(replica); }
+  const std::string& name() const { return name_; }
+
+ private:
+  Simulation& sim_;
+  std::string name_;
+  HealthCheckSpec spec_;
+  Service& target_;
+  std::function<void(int, bool)> on_change_;
+  HealthTracker tracker_;
+  std::unique_ptr<Inbox> inbox_;
+};
+
+}  // namespace archsim

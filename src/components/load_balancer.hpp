@@ -1,0 +1,75 @@
+#pragma once
+// A load balancer in front of a service: a layer 7 proxy that takes each request, spends
+// a little CPU on it, picks a backend replica with its balancing policy among those its
+// own health checks consider up, forwards the request and relays the reply. Each balancer
+// replica runs its own health checker (it starts and dies with the process) and counts its
+// own open connections; the policy's state (round-robin position, sticky sessions, the
+// hash ring) is shared by the balancer replicas, as a cookie or a consistent configuration
+// would make it.
+//
+// Two replicas can run active/passive: clients reach the active one (a virtual IP); when
+// it fails, the passive takes the address failover_s later (the time VRRP-style
+// heartbeats take to notice), if it is up.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "components/balancing_policy.hpp"
+#include "components/health_checker.hpp"
+#include "components/replica_behavior.hpp"
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+class Simulation;
+class Service;
+class ServiceReplica;
+
+class BalancerGroup {
+ public:
+  BalancerGroup(Simulation& sim, Service& service, const LoadBalancerSpec& spec);
+
+  void start() {}
+  std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica& replica);
+  bool active_passive() const { return spec_.active_passive; }
+  int active() const { return active_; }
+  void replica_state_changed(ServiceReplica& replica);
+
+  // Called by the balancer replicas.
+  int choose(const RoutingRequest& request, const BackendView& view);
+  void routed(int backend, bool session_ends, std::uint64_t session);
+  const LoadBalancerSpec& spec() const { return spec_; }
+  Service& backend();
+  Service& service() { return service_; }
+
+  nlohmann::ordered_json report() const;
+
+ private:
+  void failover_watch();
+
+  Simulation& sim_;
+  Service& service_;
+  LoadBalancerSpec spec_;
+  std::unique_ptr<BalancingPolicy> policy_;
+  int active_ = 0;
+  bool failover_pending_ = false;
+  std::vector<std::uint64_t> routed_;  // requests per backend replica (measured)
+  std::uint64_t failovers_ = 0;
+};
+
+class LoadBalancerBehavior : public ReplicaBehavior {
+ public:
+  explicit LoadBalancerBehavior(BalancerGroup& group);
+  Outcome serve(StepContext& context) override;
+  void on_start(ServiceReplica& replica) override;
+  void on_stop(ServiceReplica& replica) override;
+
+ private:
+  BalancerGroup& group_;
+  std::unique_ptr<HealthChecker> checker_;
+  std::vector<int> connections_;
+};
+
+}  // namespace archsim

@@ -1,0 +1,58 @@
+#pragma once
+// Client retries: exponential backoff with jitter, a cap on attempts, the outcomes worth
+// retrying, and an optional retry budget, so that a retry storm after a failure is both
+// visible and controllable.
+//
+// Backoff before attempt k+1 (k >= 1 failed attempts): b = min(max_backoff, base * m^(k-1)),
+// then "full" jitter draws uniformly in [0, b], "equal" in [b/2, b], "none" waits b.
+// The budget is a token bucket in the style of Finagle's: every first attempt deposits
+// `budget_ratio` tokens, a retry spends one, the balance starts at and never exceeds
+// `budget_reserve`; with a budget, retries are at most about budget_ratio of the traffic.
+#include <array>
+#include <cstdint>
+#include <optional>
+
+#include "core/rng.hpp"
+#include "engine/message.hpp"
+
+namespace archsim {
+
+enum class Jitter { None, Full, Equal };
+
+struct RetrySpec {
+  int max_attempts = 1;  // 1: no retries
+  double backoff_s = 0.05;
+  double multiplier = 2.0;
+  double max_backoff_s = 2.0;
+  Jitter jitter = Jitter::Full;
+  std::optional<double> budget_ratio;  // none: no budget
+  double budget_reserve = 10.0;
+  std::array<bool, kOutcomeCount> retry_on{};  // by Outcome
+
+  static RetrySpec none() { return RetrySpec{}; }
+};
+
+class RetryPolicy {
+ public:
+  explicit RetryPolicy(const RetrySpec& spec);
+
+  // A first attempt is being sent.
+  void on_first_attempt();
+  // Whether attempt `attempt` (1-based) that ended with `outcome` may be retried; spends
+  // budget when it may.
+  bool may_retry(int attempt, Outcome outcome);
+  // The delay before the next attempt after `attempt` failed attempts.
+  double backoff(int attempt, RandomStream& rng) const;
+
+  std::uint64_t retries() const { return retries_; }
+  std::uint64_t denied_by_budget() const { return denied_; }
+  double balance() const { return balance_; }
+
+ private:
+  RetrySpec spec_;
+  double balance_;
+  std::uint64_t retries_ = 0;
+  std::uint64_t denied_ = 0;
+};
+
+}  // namespace archsim

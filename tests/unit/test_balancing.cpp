@@ -1,0 +1,239 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+#include <vector>
+
+#include "components/balancing_policy.hpp"
+#include "components/key_space.hpp"
+#include "components/retry_policy.hpp"
+
+using namespace archsim;
+
+namespace {
+BackendView all_healthy(int n) { return BackendView{std::vector<bool>(n, true), std::vector<int>(n, 0)}; }
+
+std::vector<int> counts(BalancingPolicy& p, BackendView view, int requests, RandomStream& rng) {
+  std::vector<int> c(view.healthy.size(), 0);
+  for (int i = 0; i < requests; ++i) {
+    const int b = p.choose({static_cast<std::uint64_t>(i), static_cast<std::uint64_t>(i)}, view, rng);
+    REQUIRE(b >= 0);
+    c[static_cast<std::size_t>(b)]++;
+  }
+  return c;
+}
+}  // namespace
+
+TEST_CASE("round robin cycles over the healthy backends") {
+  RoundRobinPolicy p;
+  RandomStream rng(1, "rr");
+  auto view = all_healthy(3);
+  std::vector<int> order;
+  for (int i = 0; i < 6; ++i) order.push_back(p.choose({}, view, rng));
+  CHECK(order == std::vector<int>{0, 1, 2, 0, 1, 2});
+  view.healthy[1] = false;
+  for (int i = 0; i < 4; ++i) CHECK(p.choose({}, view, rng) != 1);
+  view.healthy.assign(3, false);
+  CHECK(p.choose({}, view, rng) == -1);
+}
+
+TEST_CASE("smooth weighted round robin follows the weights, interleaved") {
+  WeightedRoundRobinPolicy p({5, 1, 1});
+  RandomStream rng(1, "wrr");
+  auto view = all_healthy(3);
+  std::vector<int> order;
+  for (int i = 0; i < 7; ++i) order.push_back(p.choose({}, view, rng));
+  CHECK(order == std::vector<int>{0, 0, 1, 0, 2, 0, 0});  // nginx's documented sequence for 5,1,1
+  auto c = counts(p, view, 7000, rng);
+  CHECK(c[0] == 5000);
+  CHECK(c[1] == 1000);
+  view.healthy[0] = false;
+  c = counts(p, view, 1000, rng);
+  CHECK(c[0] == 0);
+  CHECK(c[1] == 500);
+}
+
+TEST_CASE("random spreads uniformly over healthy backends") {
+  RandomPolicy p;
+  RandomStream rng(2, "random");
+  auto view = all_healthy(4);
+  view.healthy[3] = false;
+  auto c = counts(p, view, 30000, rng);
+  CHECK(c[3] == 0);
+  for (int i = 0; i < 3; ++i) CHECK(c[i] == Approx(10000).epsilon(0.04));
+}
+
+TEST_CASE("least connections picks the emptiest healthy backend, ties in turn") {
+  LeastConnectionsPolicy p;
+  RandomStream rng(3, "lc");
+  BackendView view{{true, true, true}, {5, 2, 7}};
+  CHECK(p.choose({}, view, rng) == 1);
+  view.healthy[1] = false;
+  CHECK(p.choose({}, view, rng) == 0);
+  BackendView tie{{true, true, true}, {1, 1, 1}};
+  std::vector<int> picks;
+  for (int i = 0; i < 3; ++i) picks.push_back(p.choose({}, tie, rng));
+  std::sort(picks.begin(), picks.end());
+  CHECK(picks == std::vector<int>{0, 1, 2});
+}
+
+TEST_CASE("power of two choices prefers the less loaded of two random backends") {
+  PowerOfTwoPolicy p;
+  RandomStream rng(4, "p2c");
+  BackendView view{{true, true, true, true}, {0, 100, 100, 100}};
+  auto c = counts(p, view, 30000, rng);
+  // Backend 0 wins whenever it is one of the two drawn: probability 1/2.
+  CHECK(c[0] == Approx(15000).epsilon(0.03));
+  BackendView one{{false, true, false}, {0, 0, 0}};
+  CHECK(p.choose({}, one, rng) == 1);
+}
+
+TEST_CASE("sticky sessions stay, move when their backend dies, and are counted as lost") {
+  StickyPolicy p;
+  RandomStream rng(5, "sticky");
+  auto view = all_healthy(3);
+  std::map<int, int> first;
+  for (int s = 0; s < 30; ++s) first[s] = p.choose({static_cast<std::uint64_t>(s), 0}, view, rng);
+  for (int s = 0; s < 30; ++s) CHECK(p.choose({static_cast<std::uint64_t>(s), 0}, view, rng) == first[s]);
+  view.healthy[1] = false;
+  int moved = 0;
+  for (int s = 0; s < 30; ++s) {
+    const int b = p.choose({static_cast<std::uint64_t>(s), 0}, view, rng);
+    CHECK(b != 1);
+    moved += first[s] == 1;
+  }
+  CHECK(moved == 10);
+  CHECK(p.lost_sessions() == 10);
+  p.end_session(0);
+  CHECK(p.sessions() == 29);
+}
+
+TEST_CASE("hash mod N remaps most keys when a backend fails; consistent hashing about 1/n") {
+  RandomStream rng(6, "hash");
+  const int n = 10;
+  auto view = all_healthy(n);
+  HashPolicy mod(HashOn::Key);
+  ConsistentHashPolicy ring(n, 200, HashOn::Key);
+  std::vector<int> before_mod, before_ring;
+  const int keys = 20000;
+  for (int k = 0; k < keys; ++k) {
+    before_mod.push_back(mod.choose({0, static_cast<std::uint64_t>(k)}, view, rng));
+    before_ring.push_back(ring.choose({0, static_cast<std::uint64_t>(k)}, view, rng));
+  }
+  view.healthy[3] = false;
+  int moved_mod = 0, moved_ring = 0, moved_ring_not_from_3 = 0;
+  for (int k = 0; k < keys; ++k) {
+    const int m = mod.choose({0, static_cast<std::uint64_t>(k)}, view, rng);
+    const int r = ring.choose({0, static_cast<std::uint64_t>(k)}, view, rng);
+    CHECK(m != 3);
+    CHECK(r != 3);
+    moved_mod += m != before_mod[k];
+    moved_ring += r != before_ring[k];
+    moved_ring_not_from_3 += (r != before_ring[k]) && before_ring[k] != 3;
+  }
+  CHECK(moved_mod > 0.8 * keys);                   // ~ (n-1)/n of the keys move
+  CHECK(moved_ring < 0.15 * keys);                 // ~ 1/n: only the dead backend's keys
+  CHECK(moved_ring_not_from_3 == 0);               // and no other key moves
+}
+
+TEST_CASE("the ring's max/mean key share matches a Monte Carlo expectation and falls with virtual nodes") {
+  const int n = 10;
+  RandomStream rng(7, "monte-carlo");
+  double previous_expected = 1e9;
+  for (int v : {1, 10, 100, 1000}) {
+    INFO("virtual nodes " << v);
+    // Monte Carlo: rings of n * v uniformly random points.
+    std::vector<double> samples;
+    for (int trial = 0; trial < 400; ++trial) {
+      std::vector<std::pair<double, int>> points;
+      for (int b = 0; b < n; ++b)
+        for (int i = 0; i < v; ++i) points.emplace_back(rng.uniform01(), b);
+      std::sort(points.begin(), points.end());
+      std::vector<double> share(n, 0.0);
+      for (std::size_t i = 0; i < points.size(); ++i) {
+        const double from = i == 0 ? points.back().first - 1.0 : points[i - 1].first;
+        share[static_cast<std::size_t>(points[i].second)] += points[i].first - from;
+      }
+      samples.push_back(*std::max_element(share.begin(), share.end()) * n);
+    }
+    std::sort(samples.begin(), samples.end());
+    const double expected = std::accumulate(samples.begin(), samples.end(), 0.0) / samples.size();
+    const double low = samples[2], high = samples[samples.size() - 3];  // ~0.5% and 99.5%
+
+    const auto shares = HashRing(n, v).shares();
+    CHECK(std::accumulate(shares.begin(), shares.end(), 0.0) == Approx(1.0));
+    const double ours = *std::max_element(shares.begin(), shares.end()) * n;
+    CHECK(ours >= low);
+    CHECK(ours <= high);
+    CHECK(expected < previous_expected);
+    previous_expected = expected;
+  }
+  CHECK(previous_expected < 1.15);  // 1000 virtual nodes: the busiest backend owns < 15% above average
+}
+
+TEST_CASE("retries: attempts, outcomes, backoff with jitter, budget") {
+  RetrySpec spec;
+  spec.max_attempts = 3;
+  spec.backoff_s = 0.1;
+  spec.multiplier = 2;
+  spec.max_backoff_s = 0.3;
+  spec.jitter = Jitter::None;
+  spec.retry_on[static_cast<std::size_t>(Outcome::Timeout)] = true;
+  RetryPolicy p(spec);
+  RandomStream rng(8, "retry");
+  CHECK(p.may_retry(1, Outcome::Timeout));
+  CHECK(p.may_retry(2, Outcome::Timeout));
+  CHECK_FALSE(p.may_retry(3, Outcome::Timeout));  // max attempts reached
+  CHECK_FALSE(p.may_retry(1, Outcome::Rejected));  // not a retried outcome
+  CHECK_FALSE(p.may_retry(1, Outcome::Ok));
+  CHECK(p.backoff(1, rng) == Approx(0.1));
+  CHECK(p.backoff(2, rng) == Approx(0.2));
+  CHECK(p.backoff(3, rng) == Approx(0.3));  // capped
+  spec.jitter = Jitter::Full;
+  RetryPolicy full(spec);
+  double sum = 0;
+  for (int i = 0; i < 10000; ++i) {
+    const double b = full.backoff(2, rng);
+    REQUIRE(b >= 0.0);
+    REQUIRE(b <= 0.2);
+    sum += b;
+  }
+  CHECK(sum / 10000 == Approx(0.1).epsilon(0.03));
+  spec.jitter = Jitter::Equal;
+  CHECK(RetryPolicy(spec).backoff(2, rng) >= 0.1);
+
+  spec.budget_ratio = 0.1;
+  spec.budget_reserve = 10;
+  RetryPolicy budget(spec);
+  int allowed = 0;
+  for (int i = 0; i < 1000; ++i) {
+    budget.on_first_attempt();
+    allowed += budget.may_retry(1, Outcome::Timeout);  // every request fails
+  }
+  // The reserve (10) plus 10% of 1000 requests.
+  CHECK(allowed == Approx(110).margin(2));
+  CHECK(budget.denied_by_budget() == 1000 - budget.retries());
+}
+
+TEST_CASE("zipf keys follow their popularity law; uniform keys are uniform") {
+  RandomStream rng(9, "keys");
+  KeySpace zipf(1000, 1.0);
+  std::vector<int> c(1000, 0);
+  const int n = 500000;
+  for (int i = 0; i < n; ++i) {
+    const auto k = zipf.sample(rng);
+    REQUIRE(k < 1000);
+    c[k]++;
+  }
+  double harmonic = 0;
+  for (int k = 1; k <= 1000; ++k) harmonic += 1.0 / k;
+  for (int k : {0, 1, 9, 99}) CHECK(c[k] == Approx(n / ((k + 1) * harmonic)).epsilon(0.05));
+  KeySpace skewed(1000000, 1.2);
+  for (int i = 0; i < 1000; ++i) REQUIRE(skewed.sample(rng) < 1000000);
+  KeySpace uniform(10, 0.0);
+  std::vector<int> u(10, 0);
+  for (int i = 0; i < 100000; ++i) u[uniform.sample(rng)]++;
+  for (int x : u) CHECK(x == Approx(10000).epsilon(0.05));
+}
