@@ -132,8 +132,8 @@ void Document::apply_patch(Json& target, const Json& patch, const std::string& p
   }
 }
 
-void Document::set(const std::string& path, const std::string& value) {
-  const std::string label = "--set " + path;
+void Document::set(const std::string& path, const std::string& value, const std::string& origin) {
+  const std::string label = origin.empty() ? "--set " + path : origin;
   if (path.empty()) throw InputError(label, "", "path is empty");
   std::vector<std::string> tokens;
   if (path[0] == '/') {
@@ -197,6 +197,14 @@ void Document::set(const std::string& path, const std::string& value) {
     pointer += pointer_token(t);
   }
   const std::string& last = tokens.back();
+  if (parsed_value.is_null() && node->is_object()) {
+    // null deletes, as in a merge patch.
+    node->erase(last);
+    pointer += pointer_token(last);
+    origins_.erase(pointer);
+    forget_below(pointer);
+    return;
+  }
   if (node->is_array()) {
     char* end = nullptr;
     const unsigned long index = std::strtoul(last.c_str(), &end, 10);

@@ -21,9 +21,10 @@ class Document {
   static Document from_text(const std::string& text, const std::string& label);
 
   // Sets one value: `path` is a JSON pointer ("/services/web/workers") or a dotted path
-  // ("services.web.workers"); `value` is parsed as JSON and taken as a string otherwise.
-  // Throws InputError when the path is malformed.
-  void set(const std::string& path, const std::string& value);
+  // ("services.web.workers"); `value` is parsed as JSON and taken as a string otherwise;
+  // null deletes the key, as in a merge patch. Errors about the value name `origin`
+  // ("--set PATH" by default). Throws InputError when the path is malformed.
+  void set(const std::string& path, const std::string& value, const std::string& origin = "");
 
   const nlohmann::json& json() const { return json_; }
   nlohmann::json& json() { return json_; }

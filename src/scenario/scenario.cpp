@@ -721,6 +721,8 @@ class Builder {
           target = fault_target(e["degrade"], p + "/degrade");
           ev.cpu_factor = e["degrade"].value("cpu_factor", 1.0);
           ev.disk_factor = e["degrade"].value("disk_factor", 1.0);
+          if (!e["degrade"].contains("cpu_factor") && !e["degrade"].contains("disk_factor"))
+            problem(p + "/degrade", "needs cpu_factor, disk_factor or both");
         } else if (e.contains("restore")) {
           ev.action = FaultAction::Restore;
           target = fault_target(e["restore"], p + "/restore");
@@ -772,7 +774,7 @@ class Builder {
         if (r.contains("availability") && !r.contains("mttr_s"))
           problem(p + "/availability", "needs mttr_s (then mtbf = availability / (1 - availability) * mttr)");
         auto target = fault_target(r, p);
-        if (!target || failure != 1 || repair != 1) continue;
+        if (!target || failure != 1 || repair != 1 || (r.contains("availability") && !r.contains("mttr_s"))) continue;
         RandomFault rf;
         rf.target = *target;
         rf.time_to_repair_s = r.contains("mttr_s") ? Distribution::exponential(r["mttr_s"].get<double>())
@@ -830,8 +832,8 @@ Scenario build_scenario(const Document& document) {
 Scenario load_scenario(const std::string& path, const LoadOptions& options) {
   Document doc = Document::load(path);
   for (const auto& [key, value] : options.overrides) doc.set(key, value);
-  if (options.seed) doc.set("/seed", std::to_string(*options.seed));
-  if (options.duration_s) doc.set("/duration_s", json(*options.duration_s).dump());
+  if (options.seed) doc.set("/seed", std::to_string(*options.seed), "--seed");
+  if (options.duration_s) doc.set("/duration_s", json(*options.duration_s).dump(), "--duration-s");
   return build_scenario(doc);
 }
 

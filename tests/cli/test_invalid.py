@@ -51,7 +51,7 @@ class InvalidInputTest(unittest.TestCase):
                       result.stderr)
         result = archsim("run", scenario, "--duration-s", "-5")
         self.assertEqual(2, result.returncode)
-        self.assertIn("/duration_s: must be > 0", result.stderr)
+        self.assertIn("--duration-s: /duration_s: must be > 0", result.stderr)
 
     def test_bad_command_line(self):
         self.assertEqual(2, archsim("run").returncode)

@@ -237,3 +237,22 @@ TEST_CASE("zipf keys follow their popularity law; uniform keys are uniform") {
   for (int i = 0; i < 100000; ++i) u[uniform.sample(rng)]++;
   for (int x : u) CHECK(x == Approx(10000).epsilon(0.05));
 }
+
+#include "components/health_checker.hpp"
+
+TEST_CASE("health tracking: thresholds of consecutive results flip a replica's flag") {
+  HealthTracker t(2, 3, 2);
+  CHECK(t.healthy(0));
+  CHECK_FALSE(t.record(0, false));
+  CHECK_FALSE(t.record(0, false));
+  CHECK_FALSE(t.record(0, true));  // a success resets the count
+  CHECK_FALSE(t.record(0, false));
+  CHECK_FALSE(t.record(0, false));
+  CHECK(t.record(0, false));  // third failure in a row
+  CHECK_FALSE(t.healthy(0));
+  CHECK(t.healthy(1));
+  CHECK_FALSE(t.record(0, true));
+  CHECK(t.record(0, true));  // second success in a row
+  CHECK(t.healthy(0));
+  CHECK_FALSE(t.record(0, true));  // already healthy: nothing changes
+}
