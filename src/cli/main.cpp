@@ -22,6 +22,10 @@ int main(int argc, char** argv) {
       {"run", cli::add_run_command(app)},
       {"validate", cli::add_validate_command(app)},
       {"compare", cli::add_compare_command(app)},
+      {"sweep", cli::add_sweep_command(app)},
+      {"collect", cli::add_collect_command(app)},
+      {"capacity", cli::add_capacity_command(app)},
+      {"numbers", cli::add_numbers_command(app)},
   };
 
   try {

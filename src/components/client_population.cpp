@@ -36,6 +36,7 @@ ClientPopulation::ClientPopulation(Simulation& sim, const ClientSpec& spec, int 
       spec.model == ClientModel::Open ? spec.sessions.active : static_cast<std::uint64_t>(spec.users);
   sessions_.resize(sessions);
   for (auto& s : sessions_) s = next_session();
+  if (sim.tracer().enabled()) trace_track_ = sim.tracer().track("clients " + spec.name, 0);
 }
 
 std::uint64_t ClientPopulation::next_session() {
@@ -76,6 +77,11 @@ void ClientPopulation::new_request(int user) {
   p.session_ends = rng_.uniform01() * spec_.sessions.mean_requests < 1.0;
   if (p.session_ends) sessions_[slot] = next_session();
   sim_.recorder().request_sent(first_operation_ + p.op, p.first_sent_at);
+  if (trace_track_ && sim_.tracer().samples(requests_)) {
+    p.trace_span = sim_.next_call_id();
+    sim_.tracer().begin(trace_track_, p.trace_span, spec_.operations[static_cast<std::size_t>(p.op)].name, p.first_sent_at);
+  }
+  ++requests_;
   retry_.on_first_attempt();
   send_attempt(p);
 }
@@ -107,6 +113,7 @@ void ClientPopulation::send_attempt(Pending p) {
   message->key = p.key;
   message->session = p.session;
   message->session_ends = p.session_ends;
+  message->traced = p.trace_span != 0;
   message->request_bytes = operation.request_bytes;
   message->response_bytes = operation.response_bytes;
   send_message(replica->address(), replica->host(), message, operation.request_bytes);
@@ -133,6 +140,7 @@ void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {
 
 void ClientPopulation::end_request(const Pending& p, Outcome outcome) {
   const double t = now();
+  if (p.trace_span) sim_.tracer().end(trace_track_, p.trace_span, t, outcome);
   sim_.recorder().request_ended(first_operation_ + p.op, p.first_sent_at, t, outcome);
   if (p.user >= 0)
     timers_.push({t + spec_.think_ms.sample(rng_) / 1000.0, TimerKind::UserWakes, static_cast<std::uint64_t>(p.user)});

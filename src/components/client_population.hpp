@@ -52,6 +52,7 @@ class ClientPopulation {
     std::uint64_t session;
     bool session_ends;
     int last_replica = -1;  // where the previous attempt went: a retry tries another
+    std::uint64_t trace_span = 0;  // traced requests: the span's id (0: not traced)
   };
   enum class TimerKind : std::uint8_t { Deadline, UserWakes, Retry };
   struct Timer {
@@ -85,6 +86,8 @@ class ClientPopulation {
   std::unordered_map<std::uint64_t, Pending> backing_off_;  // waiting to retry, by token
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   double next_arrival_ = std::numeric_limits<double>::infinity();
+  int trace_track_ = 0;
+  std::uint64_t requests_ = 0;         // all, for trace sampling
   std::uint64_t attempts_ = 0;         // measured
   std::uint64_t retries_ = 0;          // measured
   std::uint64_t retries_denied_ = 0;   // measured

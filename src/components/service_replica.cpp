@@ -44,6 +44,17 @@ ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Mach
       command_ready_(sg4::Semaphore::create(0)) {
   for (const PoolSpec& p : service.spec().pools) pools_.emplace_back(p.target, p.size, p.timeout_s);
   behavior_ = service.make_behavior(*this);
+  if (service.sim().tracer().enabled()) trace_track_ = service.sim().tracer().track(name_);
+}
+
+void ServiceReplica::trace_begin(const Message& request, double t) {
+  if (!request.traced || !trace_track_) return;
+  service_.sim().tracer().begin(trace_track_, request.id,
+                                service_.name() + "." + service_.spec().endpoints[static_cast<std::size_t>(request.endpoint)].name, t);
+}
+
+void ServiceReplica::trace_end(std::uint64_t span, bool traced, double t, Outcome outcome) {
+  if (traced && trace_track_) service_.sim().tracer().end(trace_track_, span, t, outcome);
 }
 
 ServiceReplica::~ServiceReplica() = default;
@@ -111,13 +122,16 @@ void ServiceReplica::accept_loop() {
     }
     const double t = now();
     recorder.service_arrival(service_index, t);
+    trace_begin(*request, t);
     if (!up()) {
       recorder.service_turned_away(service_index, t, t, Outcome::Refused);
+      trace_end(request->id, request->traced, t, Outcome::Refused);
       reply_to_caller(request, Outcome::Refused);
       continue;
     }
     if (in_system_ >= capacity) {
       recorder.service_turned_away(service_index, t, t, Outcome::Rejected);
+      trace_end(request->id, request->traced, t, Outcome::Rejected);
       reply_to_caller(request, Outcome::Rejected);
       continue;
     }
@@ -163,8 +177,11 @@ void ServiceReplica::work_loop(Worker& worker) {
     worker.arrived_at = job.arrived_at;
     recorder.service_started(service_index, job.arrived_at, now());
 
+    const std::uint64_t span = job.request->id;
+    const bool traced = job.request->traced;
     StepContext context{*this, *worker.replies, *job.request, &worker.current};
     const Outcome outcome = behavior_->serve(context);
+    trace_end(span, traced, now(), context.forwarded ? Outcome::Ok : outcome);
     if (!context.forwarded) {
       Message* request = worker.current;
       worker.current = nullptr;  // no longer ours once the reply leaves
@@ -208,11 +225,13 @@ void ServiceReplica::stop_process(Outcome in_flight_outcome) {
   for (auto& w : workers_) {
     if (!w->current) continue;
     recorder.service_departed(service_index, w->arrived_at, t, in_flight_outcome);
+    trace_end(w->current->id, w->current->traced, t, in_flight_outcome);
     reply_to_caller(w->current, in_flight_outcome);
     w->current = nullptr;
   }
   for (const Waiting& job : queue_) {
     recorder.service_turned_away(service_index, job.arrived_at, t, in_flight_outcome);
+    trace_end(job.request->id, job.request->traced, t, in_flight_outcome);
     reply_to_caller(job.request, in_flight_outcome);
   }
   queue_.clear();
@@ -227,11 +246,13 @@ void ServiceReplica::host_went_down() {
   for (auto& w : workers_) {
     if (!w->current) continue;
     recorder.service_departed(service_index, w->arrived_at, t, Outcome::Failed);
+    trace_end(w->current->id, w->current->traced, t, Outcome::Failed);
     delete w->current;
     w->current = nullptr;
   }
   for (const Waiting& job : queue_) {
     recorder.service_turned_away(service_index, job.arrived_at, t, Outcome::Failed);
+    trace_end(job.request->id, job.request->traced, t, Outcome::Failed);
     delete job.request;
   }
   queue_.clear();

@@ -115,6 +115,8 @@ class ServiceReplica {
   void stop_process(Outcome in_flight_outcome);
   void set_state(ReplicaState state);
   void forget_process_state();
+  void trace_begin(const Message& request, double t);
+  void trace_end(std::uint64_t span, bool traced, double t, Outcome outcome);
 
   Service& service_;
   int index_;
@@ -138,6 +140,8 @@ class ServiceReplica {
   std::vector<sg4::ActorPtr> auxiliaries_;
   std::vector<sg4::Mailbox*> helper_mailboxes_;
   int helper_mailboxes_created_ = 0;
+
+  int trace_track_ = 0;  // 0: requests are not traced
 
   std::deque<Command> commands_;
   sg4::SemaphorePtr command_ready_;

@@ -99,6 +99,7 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
   message->key = context.request.key;
   message->session = context.request.session;
   message->session_ends = context.request.session_ends;
+  message->traced = context.request.traced;
   message->request_bytes = request_bytes;
   message->response_bytes = response_bytes;
   call.sent_at = now();

@@ -46,6 +46,7 @@ struct Message {
   Outcome status = Outcome::Ok;    // replies only
   bool reply = false;
   bool session_ends = false;       // the last request of its session
+  bool traced = false;             // part of a sampled request (see Tracer)
 };
 
 // Size of an error reply (headers only), and of probes, acknowledgements and their replies.

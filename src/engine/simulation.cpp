@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include <spdlog/spdlog.h>
 
@@ -17,7 +19,8 @@ namespace {
 const char* const kResourceKinds[] = {"cpu", "disk", "nic_up", "nic_down"};
 }  // namespace
 
-Simulation::Simulation(const Scenario& scenario) : scenario_(scenario), recorder_(scenario) {
+Simulation::Simulation(const Scenario& scenario, const SimulationOptions& options)
+    : scenario_(scenario), recorder_(scenario), tracer_(options.trace_sample) {
   engine_args_.push_back("archsim");
   for (auto& a : Platform::engine_arguments()) engine_args_.push_back(a);
   for (auto& a : engine_args_) engine_argv_.push_back(a.data());
@@ -171,12 +174,38 @@ void Simulation::sampler_loop() {
   }
 }
 
-void Simulation::run() {
+void Simulation::progress_loop() {
+  // Checks the wall clock 200 times per run; draws only once the run has lasted 2 s.
+  const auto start = std::chrono::steady_clock::now();
+  const double duration = scenario_.duration_s;
+  auto last_draw = start;
+  bool drawn = false;
+  for (int step = 1; step <= 200; ++step) {
+    sg4::this_actor::sleep_until(duration * step / 200.0);
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    if (elapsed < 2.0 || std::chrono::duration<double>(now - last_draw).count() < 0.2) continue;
+    last_draw = now;
+    drawn = true;
+    const double t = sg4::Engine::get_clock();
+    const double fraction = t / duration;
+    const int filled = static_cast<int>(fraction * 30);
+    const double rate = static_cast<double>(recorder_.requests_started()) / elapsed;
+    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+    std::fprintf(stderr, "\r[%s%s] %3.0f%%  t=%.0f/%.0f s  %.0f req/s  ETA %.0f s ", std::string(filled, '#').c_str(),
+                 std::string(30 - filled, '.').c_str(), 100 * fraction, t, duration, rate, eta);
+    std::fflush(stderr);
+  }
+  if (drawn) std::fprintf(stderr, "\r%80s\r", "");
+}
+
+void Simulation::run(bool progress) {
   const auto wall_start = std::chrono::steady_clock::now();
   for (auto& s : services_) s->start();
   for (auto& c : clients_) c->start();
   faults_->start();
   sg4::Actor::create("sampler", control_host(), [this] { sampler_loop(); })->daemonize();
+  if (progress) sg4::Actor::create("progress", control_host(), [this] { progress_loop(); })->daemonize();
 
   spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
                clients_.size());

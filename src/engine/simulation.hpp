@@ -12,6 +12,7 @@
 
 #include "engine/host_data.hpp"
 #include "metrics/recorder.hpp"
+#include "metrics/trace.hpp"
 #include "platform/platform.hpp"
 #include "scenario/scenario.hpp"
 
@@ -23,20 +24,27 @@ class Storage;
 class ClientPopulation;
 class FaultInjector;
 
+struct SimulationOptions {
+  std::uint64_t trace_sample = 0;  // trace every N-th client request (0: no trace)
+};
+
 class Simulation {
  public:
-  explicit Simulation(const Scenario& scenario);
+  explicit Simulation(const Scenario& scenario, const SimulationOptions& options = {});
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  // Runs until the scenario's duration.
-  void run();
+  // Runs until the scenario's duration. With `progress`, a run that lasts more than about
+  // two seconds of wall time shows a progress line on stderr.
+  void run(bool progress = false);
 
   const Scenario& scenario() const { return scenario_; }
   const Platform& platform() const { return *platform_; }
   sg4::Host* control_host() const { return platform_->control_host(); }
   Recorder& recorder() { return recorder_; }
+  Tracer& tracer() { return tracer_; }
+  const Tracer& tracer() const { return tracer_; }
   const Recorder& recorder() const { return recorder_; }
   Service& service(int index) { return *services_[static_cast<std::size_t>(index)]; }
   const Service& service(int index) const { return *services_[static_cast<std::size_t>(index)]; }
@@ -67,6 +75,7 @@ class Simulation {
   std::vector<double> read_counters() const;
   std::vector<double> read_capacities() const;
   void sampler_loop();
+  void progress_loop();
 
   const Scenario& scenario_;
   std::vector<std::string> engine_args_;
@@ -74,6 +83,7 @@ class Simulation {
   std::unique_ptr<sg4::Engine> engine_;
   std::unique_ptr<Platform> platform_;
   Recorder recorder_;
+  Tracer tracer_;
   std::vector<std::unique_ptr<HostData>> host_data_;
   std::vector<int> host_components_;
   std::vector<std::unique_ptr<Storage>> storages_;

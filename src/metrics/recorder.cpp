@@ -84,6 +84,7 @@ std::size_t Recorder::window_of(double t) const {
 }
 
 void Recorder::request_sent(int op, double now) {
+  ++requests_started_;
   windows_[window_of(now)].sent++;
   if (!measured(now)) return;
   overall_.sent++;

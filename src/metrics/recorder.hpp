@@ -132,6 +132,7 @@ class Recorder {
   void attempt_sent(double now, bool retry);
   void request_ended(int op, double sent_at, double now, Outcome outcome);
   std::uint64_t retries() const { return retries_; }
+  std::uint64_t requests_started() const { return requests_started_; }  // including the warm-up
 
   // A call or forward along hop `hop`; ended is only reported for calls.
   void hop_ended(int hop, double sent_at, double now, Outcome outcome);
@@ -182,6 +183,7 @@ class Recorder {
   std::vector<ComponentStats> components_;
   std::vector<TimelineEvent> events_;
   std::uint64_t retries_ = 0;
+  std::uint64_t requests_started_ = 0;
   std::vector<std::string> sampled_resources_;
   Histogram window_latency_;
   std::size_t latency_window_ = 0;

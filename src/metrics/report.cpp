@@ -280,9 +280,8 @@ void write_latency_histogram_csv(const RunFacts& facts, std::ostream& out) {
   for (std::size_t i = 0; i < names.size(); ++i) emit(names[i], facts.recorder.operations()[i].latency);
 }
 
-namespace {
-// Writes through a temporary file and a rename, so a reader never sees half a file.
-void write_file(const fs::path& path, const std::function<void(std::ostream&)>& fill) {
+void write_result_file(const std::string& target, const std::function<void(std::ostream&)>& fill) {
+  const fs::path path = target;
   const fs::path temporary = path.string() + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
@@ -293,15 +292,15 @@ void write_file(const fs::path& path, const std::function<void(std::ostream&)>& 
   }
   fs::rename(temporary, path);
 }
-}  // namespace
 
 void write_results(const RunFacts& facts, const ordered_json& summary, const std::string& directory) {
   fs::create_directories(directory);
-  write_file(fs::path(directory) / "summary.json", [&](std::ostream& out) { out << summary.dump(2) << "\n"; });
-  write_file(fs::path(directory) / "timeseries.csv", [&](std::ostream& out) { write_timeseries_csv(facts, out); });
-  write_file(fs::path(directory) / "latency_histogram.csv",
-             [&](std::ostream& out) { write_latency_histogram_csv(facts, out); });
-  write_file(fs::path(directory) / "events.csv", [&](std::ostream& out) { write_events_csv(facts, out); });
+  const fs::path dir = directory;
+  write_result_file(dir / "timeseries.csv", [&](std::ostream& out) { write_timeseries_csv(facts, out); });
+  write_result_file(dir / "latency_histogram.csv", [&](std::ostream& out) { write_latency_histogram_csv(facts, out); });
+  write_result_file(dir / "events.csv", [&](std::ostream& out) { write_events_csv(facts, out); });
+  // The summary last: its presence means the run's files are complete.
+  write_result_file(dir / "summary.json", [&](std::ostream& out) { out << summary.dump(2) << "\n"; });
 }
 
 namespace {

@@ -6,6 +6,7 @@
 // The summary holds no wall-clock figure, so the same scenario and seed give a
 // byte-identical summary.json.
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -49,6 +50,9 @@ nlohmann::ordered_json make_summary(const RunFacts& facts);
 void write_events_csv(const RunFacts& facts, std::ostream& out);
 void write_timeseries_csv(const RunFacts& facts, std::ostream& out);
 void write_latency_histogram_csv(const RunFacts& facts, std::ostream& out);
+
+// Writes a file through a temporary file and a rename, so a reader never sees half a file.
+void write_result_file(const std::string& path, const std::function<void(std::ostream&)>& fill);
 
 // Writes the result files into `directory` (created if needed).
 void write_results(const RunFacts& facts, const nlohmann::ordered_json& summary, const std::string& directory);

@@ -12,6 +12,10 @@ using Command = std::function<int()>;
 Command add_run_command(CLI::App& app);
 Command add_validate_command(CLI::App& app);
 Command add_compare_command(CLI::App& app);
+Command add_sweep_command(CLI::App& app);
+Command add_collect_command(CLI::App& app);
+Command add_capacity_command(CLI::App& app);
+Command add_numbers_command(CLI::App& app);
 
 constexpr int kExitOk = 0;
 constexpr int kExitInternal = 1;

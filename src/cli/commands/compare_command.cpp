@@ -1,12 +1,16 @@
+#include <unistd.h>
+
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands/commands.hpp"
+#include "cli/commands/run_options.hpp"
+#include "cli/commands/runner.hpp"
 #include "metrics/comparison.hpp"
+#include "metrics/result_files.hpp"
 #include "scenario/diagnostics.hpp"
 
 namespace archsim::cli {
@@ -17,31 +21,57 @@ namespace {
 struct CompareArgs {
   std::vector<std::string> inputs;
   std::string format = "table";
+  std::string out;
+  RunOptions run;
 };
 
-nlohmann::ordered_json read_summary(const std::string& input) {
-  fs::path path = input;
-  if (fs::is_directory(path)) path /= "summary.json";
-  std::ifstream in(path);
-  if (!in) throw InputError(input, "", "not a result folder or summary.json (no " + path.string() + ")");
-  try {
-    return nlohmann::ordered_json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(path.string(), "", std::string("invalid JSON: ") + e.what());
-  }
+bool is_result(const std::string& input) {
+  return fs::is_directory(input) || fs::path(input).filename() == "summary.json";
 }
 }  // namespace
 
 Command add_compare_command(CLI::App& app) {
   auto args = std::make_shared<CompareArgs>();
-  CLI::App* sub = app.add_subcommand("compare", "Compare finished runs side by side");
-  sub->add_option("results", args->inputs, "Result folders (archsim run --out) or summary.json files")->required();
+  CLI::App* sub = app.add_subcommand(
+      "compare", "Compare runs side by side: result folders as they are, scenario files run first (same seed and duration)");
+  sub->add_option("inputs", args->inputs, "Result folders, summary.json files or scenario files")->required();
   sub->add_option("--format", args->format, "table, markdown, csv or json")
       ->check(CLI::IsMember({"table", "markdown", "csv", "json"}))
       ->capture_default_str();
+  sub->add_option("--out,-o", args->out, "Keep the results of the scenarios run here (one folder each)");
+  args->run.add_to(sub);
   return [args]() {
+    // Scenario files are validated first, then run in parallel child processes.
+    std::vector<std::string> folders(args->inputs.size());
+    std::vector<ChildRun> runs;
+    std::vector<std::size_t> run_index;
+    std::string scratch;
+    for (std::size_t i = 0; i < args->inputs.size(); ++i) {
+      const std::string& input = args->inputs[i];
+      if (is_result(input)) {
+        folders[i] = input;
+        continue;
+      }
+      if (!fs::exists(input)) throw InputError(input, "", "no such file or folder");
+      args->run.validate(input, {});
+      if (args->out.empty() && scratch.empty()) {
+        scratch = (fs::temp_directory_path() / ("archsim-compare-" + std::to_string(getpid()))).string();
+        fs::create_directories(scratch);
+      }
+      const fs::path base = args->out.empty() ? fs::path(scratch) : fs::path(args->out);
+      folders[i] = (base / (std::to_string(i + 1) + "-" + fs::path(input).stem().string())).string();
+      runs.push_back({args->run.run_arguments(input, folders[i], {}), input});
+      run_index.push_back(i);
+    }
+    if (!runs.empty()) {
+      std::cerr << "running " << runs.size() << " scenario" << (runs.size() > 1 ? "s" : "") << "...\n";
+      const auto status = run_children(runs, args->run.jobs);
+      for (std::size_t k = 0; k < status.size(); ++k)
+        if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
+    }
     std::vector<nlohmann::ordered_json> summaries;
-    for (const auto& input : args->inputs) summaries.push_back(read_summary(input));
+    for (const auto& folder : folders) summaries.push_back(read_summary(folder));
+    if (!scratch.empty()) fs::remove_all(scratch);
     const TableFormat format = args->format == "markdown" ? TableFormat::Markdown
                                : args->format == "csv"    ? TableFormat::Csv
                                : args->format == "json"   ? TableFormat::Json

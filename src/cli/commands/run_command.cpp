@@ -1,3 +1,6 @@
+#include <unistd.h>
+
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -5,6 +8,7 @@
 #include <vector>
 
 #include "cli/commands/commands.hpp"
+#include "cli/commands/run_options.hpp"
 #include "core/log.hpp"
 #include "engine/simulation.hpp"
 #include "metrics/invariants.hpp"
@@ -22,19 +26,9 @@ struct RunArgs {
   std::optional<double> duration_s;
   std::vector<std::string> sets;
   bool quiet = false;
+  std::uint64_t trace_sample = 0;
 };
 
-// Splits "path=value" overrides.
-std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& s : sets) {
-    const auto eq = s.find('=');
-    if (eq == std::string::npos || eq == 0)
-      throw InputError("--set " + s, "", "expected PATH=VALUE, e.g. services.web.workers=32");
-    out.emplace_back(s.substr(0, eq), s.substr(eq + 1));
-  }
-  return out;
-}
 }  // namespace
 
 Command add_run_command(CLI::App& app) {
@@ -46,6 +40,9 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--duration-s", args->duration_s, "Override the scenario's duration (seconds)");
   sub->add_option("--set", args->sets, "Override a value: PATH=VALUE (dotted path or JSON pointer; VALUE is JSON)");
   sub->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
+  sub->add_option("--trace-sample", args->trace_sample,
+                  "Trace every N-th request into OUT/trace.json (Chrome trace format, for Perfetto)")
+      ->check(CLI::PositiveNumber);
   return [args]() {
     LoadOptions options;
     options.overrides = parse_sets(args->sets);
@@ -53,9 +50,13 @@ Command add_run_command(CLI::App& app) {
     options.duration_s = args->duration_s;
     const Scenario scenario = load_scenario(args->scenario, options);
 
+    if (args->trace_sample && args->out.empty())
+      throw InputError("--trace-sample", "", "needs --out DIR, where trace.json is written");
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
-    Simulation sim(scenario);
-    sim.run();
+    SimulationOptions sim_options;
+    sim_options.trace_sample = args->trace_sample;
+    Simulation sim(scenario, sim_options);
+    sim.run(!args->quiet && isatty(fileno(stderr)));
     const RunFacts facts{scenario,          sim.recorder(),          sim.utilization(), sim.in_flight_by_operation(),
                          sim.end_time(),    sim.service_reports(),   sim.client_reports()};
     const auto summary = make_summary(facts);
@@ -66,6 +67,12 @@ Command add_run_command(CLI::App& app) {
       throw std::logic_error(message);
     }
     if (!args->out.empty()) write_results(facts, summary, args->out);
+    if (args->trace_sample) {
+      write_result_file(args->out + "/trace.json",
+                        [&](std::ostream& out) { sim.tracer().write(out, scenario.name); });
+      if (sim.tracer().truncated())
+        spdlog::warn("the trace reached {} events and was cut: sample fewer requests", Tracer::kMaxEvents);
+    }
     if (!args->quiet) {
       std::cout << summary_table(summary);
       if (!args->out.empty()) std::cout << "\nresults in " << args->out << "/\n";

@@ -1,0 +1,289 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands/commands.hpp"
+#include "cli/commands/run_options.hpp"
+#include "cli/commands/runner.hpp"
+#include "metrics/result_files.hpp"
+#include "metrics/utilization_law.hpp"
+#include "scenario/diagnostics.hpp"
+#include "scenario/document.hpp"
+#include "scenario/scenario.hpp"
+
+namespace archsim::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CapacityArgs {
+  std::string scenario;
+  std::string slo;
+  std::string find_max;
+  std::string find_min;
+  double precision = 0.01;
+  std::optional<double> lower;
+  std::optional<double> upper;
+  std::string out;
+  RunOptions run;
+};
+
+struct Evaluation {
+  double value = 0;
+  bool meets = false;
+  std::string why;
+  nlohmann::ordered_json summary;
+};
+
+std::string value_text(double v, bool integer) {
+  char text[64];
+  if (integer)
+    std::snprintf(text, sizeof text, "%.0f", v);
+  else
+    std::snprintf(text, sizeof text, "%.6g", v);
+  return text;
+}
+
+class Search {
+ public:
+  Search(const CapacityArgs& args, std::string path, bool integer, fs::path folder)
+      : args_(args), path_(std::move(path)), integer_(integer), folder_(std::move(folder)) {}
+
+  // Evaluates the values (in parallel), prints one line each, returns them in order.
+  std::vector<Evaluation> evaluate(const std::vector<double>& values) {
+    std::vector<ChildRun> runs;
+    std::vector<std::string> dirs;
+    for (double v : values) {
+      const std::string dir = (folder_ / ("eval-" + std::to_string(++count_))).string();
+      dirs.push_back(dir);
+      runs.push_back({args_.run.run_arguments(args_.scenario, dir, {path_ + "=" + value_text(v, integer_)}),
+                      path_ + "=" + value_text(v, integer_)});
+    }
+    const auto status = run_children(runs, args_.run.jobs);
+    std::vector<Evaluation> out;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      if (status[i] != 0) throw std::runtime_error("the run with " + runs[i].label + " failed");
+      Evaluation e;
+      e.value = values[i];
+      e.summary = read_summary(dirs[i]);
+      e.meets = meets_slo(e.summary, slo_, &e.why);
+      std::cout << "  " << std::setw(12) << value_text(e.value, integer_) << "  p99 " << std::setw(9) << std::fixed
+                << std::setprecision(2) << summary_figure(e.summary, "p99_ms").value_or(0) << " ms  errors "
+                << std::setw(7) << std::setprecision(4) << 100.0 * summary_figure(e.summary, "error_rate").value_or(0)
+                << " %  throughput " << std::setw(9) << std::setprecision(1)
+                << summary_figure(e.summary, "throughput_rps").value_or(0) << "  "
+                << (e.meets ? "meets the SLO" : e.why) << "\n";
+      out.push_back(std::move(e));
+    }
+    return out;
+  }
+
+  void set_slo(std::vector<SloCondition> slo) { slo_ = std::move(slo); }
+
+ private:
+  const CapacityArgs& args_;
+  std::string path_;
+  bool integer_;
+  fs::path folder_;
+  std::vector<SloCondition> slo_;
+  int count_ = 0;
+};
+
+// The value at `path` in the scenario as a run would see it.
+nlohmann::json current_value(const CapacityArgs& args, const std::string& path) {
+  Document doc = Document::load(args.scenario);
+  for (const auto& [k, v] : parse_sets(args.run.sets)) doc.set(k, v);
+  std::string pointer = path;
+  if (pointer.empty() || pointer[0] != '/') {
+    std::replace(pointer.begin(), pointer.end(), '.', '/');
+    pointer = "/" + pointer;
+  }
+  const nlohmann::json::json_pointer ptr(pointer);
+  if (!doc.json().contains(ptr)) return nullptr;
+  return doc.json().at(ptr);
+}
+
+// The utilisation law's answer for the same question: the extreme value of `path` at which
+// no resource is predicted above 100%.
+std::optional<double> law_estimate(const CapacityArgs& args, const std::string& path, bool maximize, bool integer,
+                                   double near) {
+  auto saturated = [&](double v) {
+    LoadOptions options;
+    options.overrides = parse_sets(args.run.sets);
+    options.overrides.emplace_back(path, value_text(v, integer));
+    const Scenario s = load_scenario(args.scenario, options);
+    double rate = 0;
+    for (const auto& c : s.clients) rate += c.model == ClientModel::Open ? c.rate_rps : 0.0;
+    const auto demands = estimate_demands(s);
+    return !demands.empty() && rate * demands.front().seconds_per_request / demands.front().capacity >= 1.0;
+  };
+  try {
+    double lo = std::max(integer ? 1.0 : near / 1024.0, 1e-9), hi = std::max(near, lo) * 2;
+    // lo must be unsaturated when maximising (saturated when minimising), hi the opposite.
+    for (int i = 0; i < 40 && saturated(lo) == maximize; ++i) lo /= 2;
+    for (int i = 0; i < 40 && saturated(hi) != maximize; ++i) hi *= 2;
+    if (saturated(lo) == maximize || saturated(hi) != maximize) return std::nullopt;
+    for (int i = 0; i < 100 && (integer ? hi - lo > 1 : hi - lo > 1e-4 * lo); ++i) {
+      const double mid = integer ? std::floor((lo + hi) / 2) : (lo + hi) / 2;
+      (saturated(mid) == maximize ? hi : lo) = mid;
+    }
+    return maximize ? lo : hi;
+  } catch (const InputError&) {
+    return std::nullopt;
+  }
+}
+
+void print_law(const CapacityArgs& args, const std::string& path, double value, bool integer) {
+  LoadOptions options;
+  options.overrides = parse_sets(args.run.sets);
+  options.overrides.emplace_back(path, value_text(value, integer));
+  const Scenario s = load_scenario(args.scenario, options);
+  double rate = 0;
+  for (const auto& c : s.clients) rate += c.model == ClientModel::Open ? c.rate_rps : 0.0;
+  const auto demands = estimate_demands(s);
+  std::cout << "\nutilisation law (U = X * D / C, demands from the scenario at " << path << " = "
+            << value_text(value, integer) << ", " << std::fixed << std::setprecision(1) << rate << " req/s):\n";
+  for (std::size_t i = 0; i < demands.size() && i < 4; ++i) {
+    const auto& d = demands[i];
+    std::cout << "  " << std::left << std::setw(22) << d.resource << std::right << " D = " << std::setw(8)
+              << std::setprecision(3) << d.seconds_per_request * 1000.0 << " ms/request  C = " << std::setprecision(0)
+              << d.capacity << "  U = " << std::setw(6) << std::setprecision(1)
+              << 100.0 * rate * d.seconds_per_request / d.capacity << " %  saturates at " << std::setprecision(1)
+              << d.saturation_rps() << " req/s\n";
+  }
+}
+
+}  // namespace
+
+Command add_capacity_command(CLI::App& app) {
+  auto args = std::make_shared<CapacityArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "capacity", "Find the largest (or smallest) value of a scenario parameter that meets a service-level objective");
+  sub->add_option("scenario", args->scenario, "Scenario file")->required();
+  sub->add_option("--slo", args->slo, "Conditions on summary figures, e.g. 'p99_ms<=200,error_rate<=0.001'")->required();
+  auto* max = sub->add_option("--find-max", args->find_max, "The parameter to maximise, e.g. clients.shoppers.rate_rps");
+  auto* min = sub->add_option("--find-min", args->find_min, "The parameter to minimise, e.g. services.web.replicas");
+  max->excludes(min);
+  sub->add_option("--precision", args->precision, "Relative width of the final bracket (default 0.01)")
+      ->check(CLI::Range(1e-6, 1.0));
+  sub->add_option("--lower", args->lower, "Where the search starts (default: the scenario's value)");
+  sub->add_option("--upper", args->upper, "The largest value to try");
+  sub->add_option("--out,-o", args->out, "Keep every evaluated run here (eval-N folders)");
+  args->run.add_to(sub);
+  return [args]() {
+    if (args->find_max.empty() == args->find_min.empty())
+      throw InputError("archsim capacity", "", "give exactly one of --find-max PATH or --find-min PATH");
+    const bool maximize = !args->find_max.empty();
+    const std::string path = maximize ? args->find_max : args->find_min;
+    const std::vector<SloCondition> slo = parse_slo(args->slo);
+    args->run.validate(args->scenario, {});
+
+    const nlohmann::json current = current_value(*args, path);
+    if (!args->lower && !current.is_number())
+      throw InputError(args->scenario, path, "has no number to start the search from: give --lower");
+    const bool integer = current.is_number_integer();
+    double start = args->lower ? *args->lower : current.get<double>();
+    if (start <= 0) start = integer ? 1 : 1e-3;
+    const double limit_up = args->upper ? *args->upper : start * 1048576.0;
+    const double limit_down = integer ? 1.0 : start / 1048576.0;
+    args->run.validate(args->scenario, {path + "=" + value_text(start, integer)});
+
+    const fs::path folder = args->out.empty()
+                                ? fs::temp_directory_path() / ("archsim-capacity-" + std::to_string(getpid()))
+                                : fs::path(args->out);
+    fs::create_directories(folder);
+    Search search(*args, path, integer, folder);
+    search.set_slo(slo);
+    std::string slo_text;
+    for (const auto& c : slo) slo_text += (slo_text.empty() ? "" : ", ") + c.text();
+    std::cout << (maximize ? "largest " : "smallest ") << path << " meeting " << slo_text << "\n";
+
+    // `good` meets the SLO, `bad` does not; maximising, good < bad; minimising, bad < good.
+    std::optional<Evaluation> good, bad;
+    auto record = [&](const std::vector<Evaluation>& results) {
+      for (const auto& e : results) {
+        if (e.meets && (!good || (maximize ? e.value > good->value : e.value < good->value)) &&
+            (!bad || (maximize ? e.value < bad->value : e.value > bad->value)))
+          good = e;
+        if (!e.meets && (!bad || (maximize ? e.value < bad->value : e.value > bad->value)) &&
+            (!good || (maximize ? e.value > good->value : e.value < good->value)))
+          bad = e;
+      }
+    };
+    auto snap = [&](double v) { return integer ? std::max(1.0, std::round(v)) : v; };
+
+    // Bracketing: double (or halve) until the SLO flips, `jobs` values at a time.
+    record(search.evaluate({start}));
+    const bool moving_up = (good.has_value() == maximize);
+    double edge = start;
+    while (!(good && bad)) {
+      std::vector<double> next;
+      for (int k = 0; k < args->run.jobs; ++k) {
+        edge = snap(moving_up ? edge * 2 : edge / 2);
+        if (moving_up ? edge > limit_up : edge < limit_down) break;
+        if (next.empty() || next.back() != edge) next.push_back(edge);
+      }
+      if (next.empty()) break;
+      record(search.evaluate(next));
+    }
+    if (!good) {
+      std::cout << "\nno value tried meets the SLO (down to " << value_text(limit_down, integer) << ")\n";
+      return kExitOk;
+    }
+    if (!bad) {
+      std::cout << "\nthe SLO holds at every value tried, up to " << value_text(good->value, integer) << "\n";
+      return kExitOk;
+    }
+    // Refinement: split the bracket into jobs + 1 parts until it is narrow enough.
+    auto narrow = [&] {
+      const double lo = std::min(good->value, bad->value), hi = std::max(good->value, bad->value);
+      return (hi - lo) <= std::max(integer ? 1.0 : 0.0, args->precision * lo);
+    };
+    while (!narrow()) {
+      const double lo = std::min(good->value, bad->value), hi = std::max(good->value, bad->value);
+      std::vector<double> next;
+      for (int k = 1; k <= args->run.jobs; ++k) {
+        double v = lo + (hi - lo) * k / (args->run.jobs + 1);
+        if (integer) v = std::floor(v);
+        if (v > lo && v < hi && (next.empty() || next.back() != v)) next.push_back(v);
+      }
+      if (next.empty()) break;
+      record(search.evaluate(next));
+    }
+
+    const auto& s = good->summary;
+    std::cout << "\n" << (maximize ? "maximum " : "minimum ") << path << " meeting the SLO: " << value_text(good->value, integer)
+              << "   (it fails at " << value_text(bad->value, integer);
+    if (!integer)
+      std::cout << ", " << std::fixed << std::setprecision(2)
+                << 100.0 * std::fabs(bad->value - good->value) / good->value << " % away";
+    std::cout << ")\n";
+    std::cout << "  there: throughput " << std::fixed << std::setprecision(1) << summary_figure(s, "throughput_rps").value_or(0)
+              << " req/s, p99 " << std::setprecision(2) << summary_figure(s, "p99_ms").value_or(0) << " ms, errors "
+              << std::setprecision(4) << 100.0 * summary_figure(s, "error_rate").value_or(0) << " %, bottleneck "
+              << s["bottleneck"].value("resource", "?") << " at " << std::setprecision(1)
+              << 100.0 * summary_figure(s, "bottleneck_utilization").value_or(0) << " %\n";
+    print_law(*args, path, good->value, integer);
+    if (const auto law = law_estimate(*args, path, maximize, integer, good->value))
+      std::cout << "  the law alone puts saturation at " << path << " = " << value_text(*law, integer)
+                << " (it knows no queueing, no failures: with a latency objective the simulated answer is "
+                << (maximize ? "lower" : "higher") << ")\n";
+    if (args->out.empty()) fs::remove_all(folder);
+    return kExitOk;
+  };
+}
+
+}  // namespace archsim::cli

@@ -1,0 +1,29 @@
+#pragma once
+// Options shared by the commands that launch runs (compare, sweep, capacity): the seed,
+// duration and overrides every run gets, and how many run at once.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace archsim::cli {
+
+struct RunOptions {
+  std::optional<std::uint64_t> seed;
+  std::optional<double> duration_s;
+  std::vector<std::string> sets;
+  int jobs = 1;
+
+  void add_to(CLI::App* app);
+  // Arguments of `archsim run SCENARIO` with these options, the extra overrides, into `out`.
+  std::vector<std::string> run_arguments(const std::string& scenario, const std::string& out,
+                                         const std::vector<std::string>& extra_sets) const;
+  // Loads and validates the scenario as such a run would (throws InputError).
+  void validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const;
+};
+
+// Splits "path=value" overrides; throws InputError.
+std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);
+
+}  // namespace archsim::cli

@@ -1,0 +1,35 @@
+#pragma once
+// Reading finished runs back: summary.json from a result folder, named figures of a
+// summary (what SLOs, sweep tables and comparisons are made of), and service-level
+// objectives such as "p99_ms<=200,error_rate<=0.001".
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace archsim {
+
+// summary.json of a result folder (or the file itself). Throws InputError.
+nlohmann::ordered_json read_summary(const std::string& folder_or_file);
+
+// A figure of a summary by name: offered_rps, throughput_rps, mean_ms, p50_ms, p90_ms,
+// p99_ms, p999_ms, max_ms, error_rate, availability, downtime_s, nines,
+// bottleneck_utilization. nullopt when the summary has no value for it.
+std::optional<double> summary_figure(const nlohmann::ordered_json& summary, const std::string& name);
+const std::vector<std::string>& summary_figure_names();
+
+struct SloCondition {
+  std::string figure;
+  std::string op;  // <=, <, >=, >
+  double value = 0;
+  bool met_by(double x) const;
+  std::string text() const;
+};
+
+// Parses "p99_ms<=200,error_rate<=0.001". Throws InputError naming `source`.
+std::vector<SloCondition> parse_slo(const std::string& text, const std::string& source = "--slo");
+// Whether the summary meets every condition; `why` gets the first unmet one.
+bool meets_slo(const nlohmann::ordered_json& summary, const std::vector<SloCondition>& slo, std::string* why = nullptr);
+
+}  // namespace archsim

@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""The user's loop: compare, sweep (in parallel, as a job list for GNU parallel or Slurm,
+collected afterwards), capacity search against a fine sweep, traces, numbers, progress."""
+import csv
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from common import ARCHSIM, ROOT, archsim  # noqa: E402
+
+STEP1 = os.path.join(ROOT, "scenarios", "step01-single-node.json")
+STEP2 = os.path.join(ROOT, "scenarios", "step02-separate-db.json")
+STEP3 = os.path.join(ROOT, "scenarios", "step03-load-balancer.json")
+SHORT = ["--duration-s", "30", "--set", "warmup_s=5"]
+
+
+class Scratch(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="archsim-loop-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+
+class SweepTest(Scratch):
+    VARY = ["--vary", "clients.shoppers.rate_rps=300:500:100", "--vary", "services.web.workers=16,64"]
+
+    def sweep(self, out, *extra):
+        result = archsim("sweep", STEP1, *self.VARY, *SHORT, "--out", out, *extra)
+        self.assertEqual(0, result.returncode, result.stderr)
+        return result
+
+    def test_results_do_not_depend_on_jobs(self):
+        self.sweep(self.path("one"), "--jobs", "1")
+        self.sweep(self.path("two"), "--jobs", "2")
+        with open(self.path("one", "sweep.csv")) as a, open(self.path("two", "sweep.csv")) as b:
+            one, two = a.read(), b.read()
+        self.assertEqual(one, two)
+        rows = list(csv.DictReader(io.StringIO(one)))
+        self.assertEqual(6, len(rows))  # a 3 x 2 grid
+        self.assertEqual(["300", "300", "400", "400", "500", "500"], [r["clients.shoppers.rate_rps"] for r in rows])
+        self.assertEqual(["16", "64"] * 3, [r["services.web.workers"] for r in rows])
+        for column in ("offered_rps", "throughput_rps", "p99_ms", "error_rate", "availability", "bottleneck"):
+            self.assertIn(column, rows[0])
+        self.assertGreater(float(rows[4]["offered_rps"]), float(rows[0]["offered_rps"]))
+
+    def test_emitted_jobs_run_with_gnu_parallel_and_collect_rebuilds_the_table(self):
+        self.sweep(self.path("direct"), "--jobs", "2")
+        jobs = self.path("jobs.txt")
+        result = self.sweep(self.path("emitted"), "--emit-jobs", jobs)
+        self.assertIn("parallel <", result.stdout)
+        with open(jobs) as f:
+            lines = f.read().splitlines()
+        self.assertEqual(6, len(lines))
+        self.assertIn(" run ", lines[0])
+        with open(self.path("emitted", "sweep.sbatch")) as f:
+            sbatch = f.read()
+        self.assertIn("#SBATCH --array=1-6", sbatch)
+        self.assertIn(jobs, sbatch)
+        # Nothing has run yet: collect says which points are missing.
+        missing = archsim("collect", self.path("emitted"))
+        self.assertEqual(2, missing.returncode)
+        self.assertIn("6 point(s) have no summary.json yet", missing.stderr)
+        with open(jobs) as f:
+            ran = subprocess.run(["parallel", "--will-cite", "-j", "2"], stdin=f, capture_output=True, text=True)
+        self.assertEqual(0, ran.returncode, ran.stderr)
+        collected = archsim("collect", self.path("emitted"))
+        self.assertEqual(0, collected.returncode, collected.stderr)
+        with open(self.path("direct", "sweep.csv")) as a, open(self.path("emitted", "sweep.csv")) as b:
+            self.assertEqual(a.read(), b.read())
+
+    def test_bad_variations(self):
+        for bad in ("rate=1:2", "clients.shoppers.rate_rps=5:1:1", "clients.shoppers.rate_rps=1:5:0", "x"):
+            result = archsim("sweep", STEP1, "--vary", bad, "--out", self.path("bad"))
+            self.assertEqual(2, result.returncode, bad)
+        # A value that makes the scenario invalid is reported before anything runs.
+        result = archsim("sweep", STEP1, "--vary", "clients.shoppers.rate_rps=-1,10", "--out", self.path("bad"))
+        self.assertEqual(2, result.returncode)
+        self.assertIn("--set clients.shoppers.rate_rps: /clients/shoppers/rate_rps: must be >= 0", result.stderr)
+
+
+class CapacityTest(Scratch):
+    SLO = "p99_ms<=200,error_rate<=0.001"
+    RUN = ["--duration-s", "40", "--set", "warmup_s=10"]
+
+    def test_capacity_matches_a_fine_sweep_within_two_percent(self):
+        sweep = archsim("sweep", STEP2, "--vary", "clients.shoppers.rate_rps=600:780:4", *self.RUN,
+                        "--out", self.path("fine"), "--jobs", "2")
+        self.assertEqual(0, sweep.returncode, sweep.stderr)
+        with open(self.path("fine", "sweep.csv")) as f:
+            rows = list(csv.DictReader(f))
+        # The sweep's answer: the largest rate below the first one that breaks the SLO.
+        answer = None
+        for row in rows:
+            if float(row["p99_ms"]) > 200 or float(row["error_rate"]) > 0.001:
+                break
+            answer = float(row["clients.shoppers.rate_rps"])
+        self.assertIsNotNone(answer)
+        result = archsim("capacity", STEP2, "--slo", self.SLO, "--find-max", "clients.shoppers.rate_rps",
+                         "--precision", "0.005", *self.RUN, "--jobs", "2")
+        self.assertEqual(0, result.returncode, result.stderr)
+        line = next(l for l in result.stdout.splitlines() if l.startswith("maximum clients.shoppers.rate_rps"))
+        found = float(line.split(":")[1].split()[0])
+        self.assertLess(abs(found - answer) / answer, 0.02, f"capacity {found} vs sweep {answer}")
+        self.assertIn("bottleneck app1.cpu", result.stdout)
+        # The utilisation law from the scenario's demands: app1.cpu, 5.5 ms per request on 4 cores.
+        self.assertIn("saturates at 727.3 req/s", result.stdout)
+
+    def test_find_min_replicas(self):
+        result = archsim("capacity", STEP3, "--slo", "p99_ms<=200,error_rate<=0.001", "--find-min",
+                         "services.web.replicas", "--set", "faults=null", "--set", "clients.shoppers.rate_rps=1400",
+                         *self.RUN, "--jobs", "2")
+        self.assertEqual(0, result.returncode, result.stderr)
+        line = next(l for l in result.stdout.splitlines() if l.startswith("minimum services.web.replicas"))
+        # 1400 req/s x 5.5 ms of app CPU = 7.7 cores: at least 2 hosts of 4 cores by the law.
+        self.assertIn(int(line.split(":")[1].split()[0]), (2, 3))
+        self.assertIn("the law alone puts saturation at services.web.replicas = 2", result.stdout)
+
+    def test_bad_capacity_requests(self):
+        self.assertEqual(2, archsim("capacity", STEP2, "--slo", "p99<=200", "--find-max", "x").returncode)
+        self.assertEqual(2, archsim("capacity", STEP2, "--slo", "p99_ms<=fast", "--find-max", "x").returncode)
+        self.assertEqual(2, archsim("capacity", STEP2, "--slo", "p99_ms<=200").returncode)
+        result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "description")
+        self.assertEqual(2, result.returncode)
+
+
+class CompareTest(Scratch):
+    def test_compare_runs_scenarios_and_reads_folders(self):
+        result = archsim("compare", STEP1, STEP2, *SHORT, "--out", self.path("runs"), "--format", "csv")
+        self.assertEqual(0, result.returncode, result.stderr)
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        self.assertEqual(["figure", "step01-single-node", "step02-separate-db"], rows[0])
+        labels = [r[0] for r in rows]
+        for label in ("throughput (req/s)", "latency p99 (ms)", "error rate (%)", "downtime (s)", "nines",
+                      "bottleneck"):
+            self.assertIn(label, labels)
+        folders = sorted(os.listdir(self.path("runs")))
+        again = archsim("compare", *[self.path("runs", f) for f in folders], "--format", "json")
+        self.assertEqual(0, again.returncode)
+        data = json.loads(again.stdout)
+        self.assertEqual({"step01-single-node", "step02-separate-db"}, set(data))
+        markdown = archsim("compare", *[self.path("runs", f) for f in folders], "--format", "markdown")
+        self.assertIn("| figure | step01-single-node | step02-separate-db |", markdown.stdout)
+
+    def test_missing_input(self):
+        result = archsim("compare", self.path("nothing"))
+        self.assertEqual(2, result.returncode)
+
+
+class TraceTest(Scratch):
+    def test_trace_is_valid_with_matching_spans_and_marked_failures(self):
+        out = self.path("traced")
+        result = archsim("run", STEP3, "--duration-s", "130", "--trace-sample", "200", "--out", out, "--quiet")
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(os.path.join(out, "trace.json")) as f:
+            trace = json.load(f)
+        events = trace["traceEvents"]
+        tracks = {e["pid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
+        self.assertIn("clients shoppers", tracks.values())
+        for replica in ("lb-1", "web-1", "web-4", "db-1", "db-3"):
+            self.assertIn(replica, tracks.values())
+        open_spans = {}
+        ended = 0
+        for e in events:
+            if e["ph"] == "b":
+                key = (e["pid"], e["id2"]["local"])
+                self.assertNotIn(key, open_spans)
+                open_spans[key] = e
+            elif e["ph"] == "e":
+                key = (e["pid"], e["id2"]["local"])
+                self.assertIn(key, open_spans)
+                begin = open_spans.pop(key)
+                self.assertEqual(begin["name"], e["name"])
+                self.assertGreaterEqual(e["ts"], begin["ts"])
+                ended += 1
+        self.assertGreater(ended, 1000)
+        # Spans still open at the end belong to requests still in flight: few.
+        self.assertLess(len(open_spans), 50)
+        failed = [e for e in events if e["ph"] == "e" and e["args"]["outcome"] != "ok"]
+        self.assertTrue(failed)  # the crash of web-2 and the primary's failure
+        self.assertTrue(any(e["ph"] == "i" and e["name"].startswith("failed:") for e in events))
+        names = {e["name"] for e in events if e["ph"] == "b"}
+        self.assertIn("lb.view_item", names)
+        self.assertIn("db.select_item", names)
+
+    def test_trace_needs_an_output_folder(self):
+        result = archsim("run", STEP1, "--trace-sample", "10")
+        self.assertEqual(2, result.returncode)
+        self.assertIn("needs --out", result.stderr)
+
+
+class NumbersAndProgressTest(unittest.TestCase):
+    def test_numbers(self):
+        result = archsim("numbers")
+        self.assertEqual(0, result.returncode)
+        self.assertIn("Round trip within the same datacenter", result.stdout)
+        self.assertIn("52.60 minutes", result.stdout)  # 99.99% a year
+        self.assertIn("2^30", result.stdout)
+        converted = archsim("numbers", "--availability", "99.95")
+        self.assertIn("4.38 hours", converted.stdout)
+        self.assertEqual(2, archsim("numbers", "--availability", "120").returncode)
+
+    def test_progress_only_on_a_terminal(self):
+        args = [STEP3, "--duration-s", "240", "--set", "faults=null"]
+        plain = archsim("run", *args)
+        self.assertNotIn("ETA", plain.stderr)
+        if shutil.which("script") is None:
+            self.skipTest("script (util-linux) is not installed")
+        command = " ".join([ARCHSIM, "run", *args, ">/dev/null"])
+        tty = subprocess.run(["script", "-qc", command, "/dev/null"], capture_output=True, text=True)
+        self.assertIn("ETA", tty.stdout)
+        quiet = subprocess.run(["script", "-qc", command + " --quiet", "/dev/null"], capture_output=True, text=True)
+        self.assertNotIn("ETA", quiet.stdout)
+
+
+if __name__ == "__main__":
+    unittest.main()
