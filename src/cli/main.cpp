@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands/commands.hpp"
+#include "cli/commands/runner.hpp"
+#include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "version.hpp"
 #include "scenario/diagnostics.hpp"
@@ -12,6 +14,7 @@
 int main(int argc, char** argv) {
   using namespace archsim;
   setup_logging();
+  install_interrupt_handler();
   CLI::App app{"archsim: simulate the ten-step evolution of a web architecture on SimGrid"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("archsim ") + kVersion);
@@ -44,6 +47,9 @@ int main(int argc, char** argv) {
     for (const auto& [name, command] : commands)
       if (app.got_subcommand(name)) return command();
     return cli::kExitInternal;
+  } catch (const cli::Interrupted&) {
+    std::cerr << "archsim: interrupted: the runs in progress were stopped\n";
+    return kExitInterrupted;
   } catch (const InputError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";
     return cli::kExitBadInput;

@@ -114,8 +114,9 @@ Outcome LoadBalancerBehavior::serve(StepContext& context) {
   const int endpoint = request.endpoint;
   const int hop = spec.hops[static_cast<std::size_t>(endpoint)];
   if (backend < 0) {
-    replica.service().sim().recorder().hop_ended(hop, sg4::Engine::get_clock(), sg4::Engine::get_clock(),
-                                                 Outcome::Unavailable);
+    Recorder& recorder = replica.service().sim().recorder();
+    recorder.hop_started(hop, sg4::Engine::get_clock());
+    recorder.hop_ended(hop, sg4::Engine::get_clock(), 0.0, Outcome::Unavailable);
     return Outcome::Unavailable;
   }
   group_.routed(backend, request.session_ends, request.session);

@@ -64,7 +64,8 @@ struct OpenCall {
   ServiceReplica* target = nullptr;
   ConnectionPool* pool = nullptr;
   std::uint64_t id = 0;
-  double sent_at = 0;
+  double started_at = 0;  // before waiting for a connection: decides whether the call is measured
+  double sent_at = 0;     // when the request left: the hop's latency starts here
   double deadline = 0;
   bool done = false;
   Outcome outcome = Outcome::Ok;
@@ -76,10 +77,12 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
                double response_bytes, double timeout_s, OpenCall& call) {
   Simulation& sim = context.replica.service().sim();
   call.target = target;
+  call.started_at = now();
+  sim.recorder().hop_started(call.hop, call.started_at);
   if (!target) {
     call.outcome = Outcome::Unavailable;
     call.done = true;
-    sim.recorder().hop_ended(call.hop, now(), now(), call.outcome);
+    sim.recorder().hop_ended(call.hop, call.started_at, 0.0, call.outcome);
     return false;
   }
   call.pool = context.replica.pool_for(target->service().index());
@@ -87,7 +90,7 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
     call.pool = nullptr;
     call.outcome = Outcome::PoolTimeout;
     call.done = true;
-    sim.recorder().hop_ended(call.hop, now(), now(), call.outcome);
+    sim.recorder().hop_ended(call.hop, call.started_at, 0.0, call.outcome);
     return false;
   }
   auto* message = new Message;
@@ -123,7 +126,7 @@ void close_call(StepContext& context, OpenCall& call, Outcome outcome) {
   call.outcome = outcome;
   if (call.pool) call.pool->release();
   call.target->service().call_closed(call.target->index());
-  context.replica.service().sim().recorder().hop_ended(call.hop, call.sent_at, now(), outcome);
+  context.replica.service().sim().recorder().hop_ended(call.hop, call.started_at, now() - call.sent_at, outcome);
 }
 
 Outcome settle(OnError on_error, Outcome outcome) {

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "components/client_population.hpp"
+#include "core/interrupt.hpp"
 #include "components/service.hpp"
 #include "components/storage.hpp"
 #include "faults/fault_injector.hpp"
@@ -26,6 +27,7 @@ Simulation::Simulation(const Scenario& scenario, const SimulationOptions& option
   for (auto& a : engine_args_) engine_argv_.push_back(a.data());
   int argc = static_cast<int>(engine_argv_.size());
   engine_ = std::make_unique<sg4::Engine>(&argc, engine_argv_.data());
+  install_interrupt_handler();  // SimGrid installs its own, which exits at once
   platform_ = std::make_unique<Platform>(scenario);
 
   for (const auto& m : platform_->machines()) {
@@ -199,6 +201,20 @@ void Simulation::progress_loop() {
   if (drawn) std::fprintf(stderr, "\r%80s\r", "");
 }
 
+void Simulation::interrupt_watch() {
+  // Looks for Ctrl-C a few thousand times per run; stopping means ending every actor.
+  const double step = std::min(scenario_.metrics.window_s, scenario_.duration_s / 2000.0);
+  while (true) {
+    sg4::this_actor::sleep_for(step);
+    if (archsim::interrupted()) {
+      interrupted_ = true;
+      interrupted_at_ = sg4::Engine::get_clock();
+      sg4::Actor::kill_all();
+      return;
+    }
+  }
+}
+
 void Simulation::run(bool progress) {
   const auto wall_start = std::chrono::steady_clock::now();
   for (auto& s : services_) s->start();
@@ -206,11 +222,13 @@ void Simulation::run(bool progress) {
   faults_->start();
   sg4::Actor::create("sampler", control_host(), [this] { sampler_loop(); })->daemonize();
   if (progress) sg4::Actor::create("progress", control_host(), [this] { progress_loop(); })->daemonize();
+  sg4::Actor::create("interrupt", control_host(), [this] { interrupt_watch(); })->daemonize();
 
   spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
                clients_.size());
   engine_->run_until(scenario_.duration_s);
   end_time_ = sg4::Engine::get_clock();
+  if (interrupted_) return;
   spdlog::info("end of the run");
   recorder_.finish(end_time_);
 

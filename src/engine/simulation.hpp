@@ -62,6 +62,9 @@ class Simulation {
   // Results, after run().
   double end_time() const { return end_time_; }
   double wall_seconds() const { return wall_seconds_; }
+  // Whether the run stopped early on Ctrl-C; then nothing it measured is complete.
+  bool interrupted() const { return interrupted_; }
+  double interrupted_at() const { return interrupted_at_; }
   const std::vector<ResourceUse>& utilization() const { return utilization_; }
   // Requests sent after the warm-up and still unresolved at the end, per operation.
   std::vector<std::uint64_t> in_flight_by_operation() const;
@@ -76,6 +79,7 @@ class Simulation {
   std::vector<double> read_capacities() const;
   void sampler_loop();
   void progress_loop();
+  void interrupt_watch();
 
   const Scenario& scenario_;
   std::vector<std::string> engine_args_;
@@ -96,6 +100,8 @@ class Simulation {
   std::uint64_t last_call_id_ = 0;
   double end_time_ = 0;
   double wall_seconds_ = 0;
+  bool interrupted_ = false;
+  double interrupted_at_ = 0;
 };
 
 }  // namespace archsim

@@ -1,7 +1,7 @@
 #pragma once
-// Accounting identities every run must satisfy, checked on the summary before it is
-// written. A broken one is an archsim bug, reported as an internal error (exit 1), never
-// a number printed as if it were right.
+// Accounting identities every run must satisfy, checked on the summary before any result
+// file is written. A broken one is an archsim bug, reported as an internal error (exit
+// status 1), never a number printed as if it were right.
 #include <string>
 #include <vector>
 
@@ -10,10 +10,20 @@
 namespace archsim {
 
 // Returns one message per broken invariant (empty when all hold):
-//  - requests: sent = ok + failed + in flight, overall and per operation, and the
-//    operations add up to the overall counts;
+//  - conservation: requests sent = ok + failed + in flight, overall and per operation, and
+//    the operations add up to the overall counts; per hop, calls = ok + failed + in flight;
+//    per tier, arrivals = served + rejected + refused + still in the tier at the end;
+//  - per component (host, replica): up time + down time = the measured horizon;
+//  - every utilisation lies in [0, 1];
 //  - latency percentiles are monotone (min <= p50 <= p90 <= p99 <= p999 <= max);
-//  - every utilisation lies in [0, 1].
+//  - Little's law per tier, L = lambda * W, within 5% (+0.05 requests) on runs long enough
+//    for it to hold: at least 2000 requests through the tier and a measured period of at
+//    least 50 mean residence times.
 std::vector<std::string> check_invariants(const nlohmann::ordered_json& summary);
+
+// For the tests of the checks above: corrupts `summary` so that invariant `name` breaks
+// (requests, operation, hop, service, component, utilization, percentiles, littles_law).
+// Returns false for an unknown name.
+bool break_invariant_for_test(nlohmann::ordered_json& summary, const std::string& name);
 
 }  // namespace archsim

@@ -121,27 +121,48 @@ void Recorder::request_ended(int op, double sent_at, double now, Outcome outcome
   }
 }
 
-void Recorder::hop_ended(int hop, double sent_at, double now, Outcome outcome) {
+void Recorder::hop_started(int hop, double sent_at) {
   if (!measured(sent_at)) return;
   HopStats& stats = hops_[static_cast<std::size_t>(hop)];
+  stats.sent++;
+  stats.open++;
+}
+
+void Recorder::hop_ended(int hop, double started_at, double latency, Outcome outcome) {
+  if (!measured(started_at)) return;
+  HopStats& stats = hops_[static_cast<std::size_t>(hop)];
+  stats.open--;
   stats.outcomes.add(outcome);
-  if (outcome == Outcome::Ok) stats.latency.record(now - sent_at);
+  if (outcome == Outcome::Ok) stats.latency.record(latency);
 }
 
 void Recorder::hop_forwarded(int hop, double now) {
-  if (measured(now)) hops_[static_cast<std::size_t>(hop)].outcomes.add(Outcome::Ok);
+  if (!measured(now)) return;
+  hops_[static_cast<std::size_t>(hop)].sent++;
+  hops_[static_cast<std::size_t>(hop)].outcomes.add(Outcome::Ok);
 }
 
 void Recorder::service_arrival(int service, double now) {
   ServiceStats& stats = services_[static_cast<std::size_t>(service)];
   stats.in_system.add(now, +1);
-  if (measured(now)) stats.arrivals++;
+  if (measured(now)) {
+    stats.arrivals++;
+    stats.open++;
+  }
 }
 
 void Recorder::service_turned_away(int service, double arrived_at, double now, Outcome outcome) {
   ServiceStats& stats = services_[static_cast<std::size_t>(service)];
   stats.in_system.add(now, -1);
-  if (measured(arrived_at)) stats.outcomes.add(outcome);
+  if (!measured(arrived_at)) return;
+  stats.open--;
+  if (now == arrived_at) {
+    stats.turned_away.add(outcome);
+    return;
+  }
+  // Admitted, then dropped from the queue when its process died: it spent time in the tier.
+  stats.outcomes.add(outcome);
+  stats.residence.record(now - arrived_at);
 }
 
 void Recorder::service_started(int service, double arrived_at, double now) {
@@ -155,6 +176,7 @@ void Recorder::service_departed(int service, double arrived_at, double now, Outc
   stats.in_system.add(now, -1);
   stats.busy_workers.add(now, -1);
   if (!measured(arrived_at)) return;
+  stats.open--;
   stats.outcomes.add(outcome);
   stats.residence.record(now - arrived_at);
 }

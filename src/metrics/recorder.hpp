@@ -61,7 +61,9 @@ struct RequestStats {
 
 struct ServiceStats {
   std::uint64_t arrivals = 0;
-  OutcomeCounts outcomes;  // how each arrival ended at this service (Rejected/Refused included)
+  std::int64_t open = 0;     // measured arrivals that have not left yet
+  OutcomeCounts turned_away;  // arrivals not admitted: refused (process down), rejected (queue full)
+  OutcomeCounts outcomes;     // how admitted requests left (a downstream failure's cause included)
   Histogram residence;     // arrival to reply (or forward), served requests
   Histogram queue_wait;    // arrival to a worker taking it
   TimeAverage in_system;   // requests queued or in service
@@ -69,6 +71,8 @@ struct ServiceStats {
 };
 
 struct HopStats {
+  std::uint64_t sent = 0;  // calls attempted (measured)
+  std::int64_t open = 0;   // measured calls still waiting for their outcome
   OutcomeCounts outcomes;
   Histogram latency;  // successful calls: send to reply, as the caller sees it
 };
@@ -134,8 +138,10 @@ class Recorder {
   std::uint64_t retries() const { return retries_; }
   std::uint64_t requests_started() const { return requests_started_; }  // including the warm-up
 
-  // A call or forward along hop `hop`; ended is only reported for calls.
-  void hop_ended(int hop, double sent_at, double now, Outcome outcome);
+  // A call along hop `hop` (started at `sent_at`), and how it ended; a forward is one
+  // event (it has no reply to wait for).
+  void hop_started(int hop, double sent_at);
+  void hop_ended(int hop, double started_at, double latency, Outcome outcome);
   void hop_forwarded(int hop, double now);
 
   // A request arriving at service `service` and how it left.

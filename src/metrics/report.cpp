@@ -153,9 +153,11 @@ ordered_json make_summary(const RunFacts& facts) {
     o["replicas"] = spec.replicas;
     o["workers_per_replica"] = spec.workers;
     o["arrivals"] = st.arrivals;
-    o["served"] = st.outcomes.total() - st.outcomes.count(Outcome::Rejected) - st.outcomes.count(Outcome::Refused);
-    o["rejected"] = st.outcomes.count(Outcome::Rejected);
-    o["failed"] = st.outcomes.failed() - st.outcomes.count(Outcome::Rejected) - st.outcomes.count(Outcome::Refused);
+    o["in_system_at_end"] = st.open;
+    o["served"] = st.outcomes.total();
+    o["rejected"] = st.turned_away.count(Outcome::Rejected);
+    o["refused"] = st.turned_away.count(Outcome::Refused);
+    o["failed"] = st.outcomes.failed();
     o["throughput_rps"] = tidy(ratio(static_cast<double>(st.outcomes.ok()), measured));
     o["residence_ms"] = latency_ms(st.residence);
     o["queue_wait_ms"] = latency_ms(st.queue_wait);
@@ -173,9 +175,10 @@ ordered_json make_summary(const RunFacts& facts) {
   for (std::size_t i = 0; i < s.hops.size(); ++i) {
     const HopStats& h = r.hops()[i];
     ordered_json o;
-    o["calls"] = h.outcomes.total();
+    o["calls"] = h.sent;
     o["ok"] = h.outcomes.ok();
     o["failed"] = h.outcomes.failed();
+    o["in_flight"] = h.open;
     o["latency_ms"] = latency_ms(h.latency);
     hops[s.hops[i].name] = o;
   }
@@ -208,7 +211,8 @@ ordered_json make_summary(const RunFacts& facts) {
     o["uptime_fraction"] = tidy(ratio(t[1], t[0] + t[1]));
     o["configured_availability"] = c.configured_availability ? ordered_json(tidy(*c.configured_availability)) : ordered_json(nullptr);
     o["failures"] = c.failures;
-    o["downtime_s"] = tidy(t[0]);
+    o["uptime_s"] = t[1];
+    o["downtime_s"] = t[0];
     components[c.name] = o;
   }
   j["components"] = components;

@@ -125,3 +125,56 @@ class CliTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class InvariantTest(unittest.TestCase):
+    """Each run invariant, broken on purpose through the test-only hook, is reported as an
+    internal error and no result is written."""
+    EXPECTED = {
+        "requests": "requests: sent (",
+        "operation": "operation ",
+        "hop": "hop web->db.",
+        "service": "service db: arrivals (",
+        "component": "component node1: up time + down time",
+        "utilization": "utilization of node1.cpu outside [0, 1]",
+        "percentiles": "requests: latency p90",
+        "littles_law": "Little's law does not hold",
+    }
+
+    def test_each_invariant_is_checked(self):
+        for name, message in self.EXPECTED.items():
+            with self.subTest(invariant=name):
+                out = tempfile.mkdtemp(prefix="archsim-invariant-")
+                result = archsim("run", STEP1, "--duration-s", "60", "--set", "warmup_s=10", "--quiet",
+                                 "--test-break-invariant", name, "--out", out)
+                self.assertEqual(1, result.returncode)
+                self.assertIn("internal error: run invariants broken", result.stderr)
+                self.assertIn(message, result.stderr)
+                self.assertFalse(os.path.exists(os.path.join(out, "summary.json")))
+
+    def test_unknown_hook(self):
+        result = archsim("run", STEP1, "--duration-s", "5", "--test-break-invariant", "gravity")
+        self.assertEqual(2, result.returncode)
+
+    def test_hook_is_hidden_from_help(self):
+        self.assertNotIn("test-break-invariant", archsim("run", "--help").stdout)
+
+
+class InterruptTest(unittest.TestCase):
+    def test_ctrl_c_stops_cleanly_and_writes_nothing(self):
+        import signal
+        import subprocess
+        import time
+        out = tempfile.mkdtemp(prefix="archsim-interrupt-")
+        shutil_out = os.path.join(out, "run")
+        process = subprocess.Popen([os.environ.get("ARCHSIM", os.path.join(ROOT, "build", "archsim")), "run",
+                                    os.path.join(ROOT, "scenarios", "step03-load-balancer.json"),
+                                    "--duration-s", "5000", "--out", shutil_out],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(1.5)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+        self.assertEqual(130, process.returncode)
+        self.assertIn("interrupted at t=", stderr)
+        self.assertIn("wrote no results", stderr)
+        self.assertFalse(os.path.exists(os.path.join(shutil_out, "summary.json")))

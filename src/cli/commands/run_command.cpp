@@ -9,6 +9,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/commands/run_options.hpp"
+#include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "engine/simulation.hpp"
 #include "metrics/invariants.hpp"
@@ -27,6 +28,7 @@ struct RunArgs {
   std::vector<std::string> sets;
   bool quiet = false;
   std::uint64_t trace_sample = 0;
+  std::string break_invariant;  // test-only
 };
 
 }  // namespace
@@ -43,6 +45,8 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--trace-sample", args->trace_sample,
                   "Trace every N-th request into OUT/trace.json (Chrome trace format, for Perfetto)")
       ->check(CLI::PositiveNumber);
+  // Test-only: corrupts the summary so that one invariant check must fail.
+  sub->add_option("--test-break-invariant", args->break_invariant)->group("");
   return [args]() {
     LoadOptions options;
     options.overrides = parse_sets(args->sets);
@@ -57,9 +61,16 @@ Command add_run_command(CLI::App& app) {
     sim_options.trace_sample = args->trace_sample;
     Simulation sim(scenario, sim_options);
     sim.run(!args->quiet && isatty(fileno(stderr)));
+    if (sim.interrupted()) {
+      std::cerr << "archsim: interrupted at t=" << sim.interrupted_at() << " s of " << scenario.duration_s
+                << " s: the run stopped and wrote no results\n";
+      return kExitInterrupted;
+    }
     const RunFacts facts{scenario,          sim.recorder(),          sim.utilization(), sim.in_flight_by_operation(),
                          sim.end_time(),    sim.service_reports(),   sim.client_reports()};
-    const auto summary = make_summary(facts);
+    auto summary = make_summary(facts);
+    if (!args->break_invariant.empty() && !break_invariant_for_test(summary, args->break_invariant))
+      throw InputError("--test-break-invariant", "", "unknown invariant", args->break_invariant);
     const auto broken = check_invariants(summary);
     if (!broken.empty()) {
       std::string message = "run invariants broken:";

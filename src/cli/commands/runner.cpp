@@ -1,5 +1,7 @@
 #include "cli/commands/runner.hpp"
 
+#include "core/interrupt.hpp"
+
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -46,6 +48,8 @@ std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
   std::size_t next = 0;
   if (parallel < 1) parallel = 1;
   while (next < runs.size() || !running.empty()) {
+    // After Ctrl-C (which the children receive too), start nothing new and wait for the rest.
+    if (interrupted()) next = runs.size();
     while (next < runs.size() && static_cast<int>(running.size()) < parallel) {
       running[spawn(program, runs[next].args)] = next;
       ++next;
@@ -61,6 +65,7 @@ std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
     status[it->second] = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     running.erase(it);
   }
+  if (interrupted()) throw Interrupted();
   return status;
 }
 

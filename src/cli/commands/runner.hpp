@@ -16,6 +16,9 @@ struct ChildRun {
 // Path of the running archsim executable.
 std::string self_executable();
 
+// Thrown when Ctrl-C stopped a batch of runs.
+struct Interrupted {};
+
 // Runs every job, at most `parallel` at once; returns each job's exit status (in order).
 // Children inherit stderr; their stdout is discarded.
 std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel);
