@@ -123,9 +123,6 @@ class CliTest(unittest.TestCase):
         self.assertIn("ok", result.stdout)
 
 
-if __name__ == "__main__":
-    unittest.main()
-
 
 class InvariantTest(unittest.TestCase):
     """Each run invariant, broken on purpose through the test-only hook, is reported as an
@@ -178,3 +175,7 @@ class InterruptTest(unittest.TestCase):
         self.assertIn("interrupted at t=", stderr)
         self.assertIn("wrote no results", stderr)
         self.assertFalse(os.path.exists(os.path.join(shutil_out, "summary.json")))
+
+
+if __name__ == "__main__":
+    unittest.main()
