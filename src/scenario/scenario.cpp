@@ -87,6 +87,7 @@ class Builder {
     check_call_cycles();
     build_faults();
     build_metrics();
+    if (problems_.empty()) check_resource_limits();
     if (!problems_.empty()) throw InputError(problems_);
     return std::move(s_);
   }
@@ -800,6 +801,65 @@ class Builder {
         s_.random_faults.push_back(rf);
       }
     }
+  }
+
+  // ---- limits ------------------------------------------------------------------------
+  // What the engine can hold: refuse a scenario that would exhaust SimGrid's threads or
+  // memory with a message about the limit, rather than abort deep inside a run.
+  static int helpers_per_request(const std::vector<Step>& steps) {
+    int n = 0;
+    for (const Step& st : steps) {
+      if (st.kind == StepKind::Parallel)
+        for (const Step& branch : st.children) n += (branch.kind == StepKind::Call ? 0 : 1) + helpers_per_request({branch});
+      else if (st.kind == StepKind::Sequence)
+        n += helpers_per_request(st.children);
+    }
+    return n;
+  }
+
+  void check_resource_limits() {
+    constexpr double kMaxThreads = 30000;  // SimGrid runs out of stacks near 32k actors
+    double threads = static_cast<double>(s_.clients.size()) + 16;
+    double biggest = -1;
+    std::string biggest_service;
+    for (const ServiceSpec& svc : s_.services) {
+      int helpers = 0;
+      for (const auto& e : svc.endpoints) helpers = std::max(helpers, helpers_per_request(e.steps));
+      const double per_replica = static_cast<double>(svc.workers) * (1 + helpers) + 5;
+      const double total = per_replica * svc.replicas;
+      threads += total;
+      if (total > biggest) {
+        biggest = total;
+        biggest_service = svc.name;
+      }
+    }
+    if (threads > kMaxThreads)
+      problem("/services/" + biggest_service,
+              "the architecture could need up to " + std::to_string(static_cast<long long>(threads)) +
+                  " simulated threads (workers, connections, helpers of parallel steps, across replicas); the "
+                  "limit is 30000: lower workers, max_connections or replicas");
+
+    const double windows = std::ceil(s_.duration_s / s_.metrics.window_s);
+    const double window_bytes = windows * (160.0 + 16.0 * static_cast<double>(s_.hosts.size()));
+    if (window_bytes > 512.0 * kMiB)
+      problem(j_.contains("metrics") && j_["metrics"].contains("window_s") ? "/metrics/window_s" : "/duration_s",
+              "the run would keep " + std::to_string(static_cast<long long>(windows)) + " windows for " +
+                  std::to_string(s_.hosts.size()) + (s_.hosts.size() == 1 ? " host" : " hosts") + ", about " +
+                  std::to_string(static_cast<long long>(window_bytes / kMiB)) +
+                  " MB; the limit is 512 MB: use a longer metrics.window_s");
+
+    double replicated = 0;
+    for (const ServiceSpec& svc : s_.services)
+      if (svc.replication) replicated += svc.replicas;
+    if (replicated > 0)
+      for (const ClientSpec& c : s_.clients) {
+        const double bytes = static_cast<double>(c.keys.count) * replicated * 2 * 48.0;
+        if (bytes > 2048.0 * kMiB)
+          problem("/clients/" + c.name + "/keys/count",
+                  "replicated databases track a version per key and replica: " + std::to_string(c.keys.count) +
+                      " keys could take " + std::to_string(static_cast<long long>(bytes / kMiB)) +
+                      " MB; the limit is 2048 MB: use fewer keys");
+      }
   }
 
   void build_metrics() {
