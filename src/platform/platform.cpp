@@ -6,9 +6,12 @@
 namespace archsim {
 
 std::vector<std::string> Platform::engine_arguments() {
-  return {"--log=root.thresh:warning", "--log=xbt_cfg.thresh:warning", "--cfg=network/model:CM02",
-          // Actors run archsim's step interpreter; 128 KiB is ample and only touched pages cost memory.
-          "--cfg=contexts/stack-size:128"};
+  std::vector<std::string> args{"--log=root.thresh:warning", "--log=xbt_cfg.thresh:warning",
+                                "--cfg=network/model:CM02",
+                                // Actors run archsim's step interpreter; 128 KiB is ample and only
+                                // touched pages cost memory.
+                                "--cfg=contexts/stack-size:128"};
+  return args;
 }
 
 Platform::Platform(const Scenario& scenario) {
