@@ -10,7 +10,7 @@
 namespace archsim {
 
 namespace {
-constexpr int kClientInboxDepth = 16;
+constexpr int kClientInboxDepth = 4;
 
 std::vector<double> weights_of(const ClientSpec& spec) {
   std::vector<double> w;

@@ -46,7 +46,8 @@ void DatabaseCluster::start() {
 ServiceReplica* DatabaseCluster::route(const Message& request, bool write, int avoid) {
   const auto& replicas = service_.replicas();
   if (write) return primary_ >= 0 ? replicas[static_cast<std::size_t>(primary_)].get() : nullptr;
-  std::vector<bool> eligible(replicas.size());
+  std::vector<bool>& eligible = read_view_.healthy;
+  eligible.resize(replicas.size());
   bool any = false;
   for (std::size_t r = 0; r < replicas.size(); ++r) {
     eligible[r] = checker_.healthy(static_cast<int>(r)) && (static_cast<int>(r) != primary_ || spec_.read_from_primary);
@@ -57,7 +58,8 @@ ServiceReplica* DatabaseCluster::route(const Message& request, bool write, int a
   if (avoid >= 0 && eligible[static_cast<std::size_t>(avoid)] &&
       std::count(eligible.begin(), eligible.end(), true) > 1)
     eligible[static_cast<std::size_t>(avoid)] = false;
-  const int chosen = read_policy_->choose({request.session, request.key}, {eligible, service_.open_calls()}, service_.rng());
+  read_view_.connections = service_.open_calls();
+  const int chosen = read_policy_->choose({request.session, request.key}, read_view_, service_.rng());
   return chosen >= 0 ? replicas[static_cast<std::size_t>(chosen)].get() : nullptr;
 }
 

@@ -87,6 +87,7 @@ class DatabaseCluster {
   std::set<std::uint64_t> acknowledged_;
   std::vector<Log> logs_;
   std::vector<std::unique_ptr<Inbox>> streams_;  // per replica: where its replication events arrive
+  BackendView read_view_;  // scratch for routing reads
 
   Histogram lag_;
   std::uint64_t writes_ = 0;

@@ -83,7 +83,7 @@ LoadBalancerBehavior::LoadBalancerBehavior(BalancerGroup& group) : group_(group)
 
 void LoadBalancerBehavior::on_start(ServiceReplica& replica) {
   Service& backend = group_.backend();
-  connections_.assign(backend.replicas().size(), 0);
+  view_.connections.assign(backend.replicas().size(), 0);
   Simulation& sim = replica.service().sim();
   checker_ = std::make_unique<HealthChecker>(
       sim, replica.name() + "/health", *replica.service().spec().health_check, backend,
@@ -109,8 +109,8 @@ Outcome LoadBalancerBehavior::serve(StepContext& context) {
     HostData::of(replica.host())->cpu_flops += flops;
   }
   Message& request = context.request;
-  const BackendView view{checker_->healthy(), connections_};
-  const int backend = group_.choose({request.session, request.key}, view);
+  view_.healthy = checker_->healthy();  // same size each time: no allocation
+  const int backend = group_.choose({request.session, request.key}, view_);
   const int endpoint = request.endpoint;
   const int hop = spec.hops[static_cast<std::size_t>(endpoint)];
   if (backend < 0) {
@@ -120,11 +120,11 @@ Outcome LoadBalancerBehavior::serve(StepContext& context) {
     return Outcome::Unavailable;
   }
   group_.routed(backend, request.session_ends, request.session);
-  ++connections_[static_cast<std::size_t>(backend)];
+  ++view_.connections[static_cast<std::size_t>(backend)];
   ServiceReplica* target = group_.backend().replicas()[static_cast<std::size_t>(backend)].get();
   const Outcome outcome =
       call_replica(context, target, endpoint, request.request_bytes, request.response_bytes, spec.timeout_s, hop);
-  --connections_[static_cast<std::size_t>(backend)];
+  --view_.connections[static_cast<std::size_t>(backend)];
   return outcome;
 }
 

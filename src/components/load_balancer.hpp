@@ -69,7 +69,7 @@ class LoadBalancerBehavior : public ReplicaBehavior {
  private:
   BalancerGroup& group_;
   std::unique_ptr<HealthChecker> checker_;
-  std::vector<int> connections_;
+  BackendView view_;  // its connections are the balancer's open connections per backend
 };
 
 }  // namespace archsim

@@ -12,9 +12,9 @@ namespace archsim {
 namespace {
 // Receives watched at once by an acceptor: enough that a long upload in progress does not
 // hold back the short requests that arrive behind it.
-constexpr int kAcceptorDepth = 8;
-// A worker waits for one reply at a time, except in parallel steps.
-constexpr int kWorkerReplyDepth = 4;
+constexpr int kAcceptorDepth = 4;
+// A worker waits for one reply at a time (a parallel step takes its replies one by one).
+constexpr int kWorkerReplyDepth = 1;
 
 double now() { return sg4::Engine::get_clock(); }
 }  // namespace

@@ -16,9 +16,9 @@ namespace archsim {
 //  - per component (host, replica): up time + down time = the measured horizon;
 //  - every utilisation lies in [0, 1];
 //  - latency percentiles are monotone (min <= p50 <= p90 <= p99 <= p999 <= max);
-//  - Little's law per tier, L = lambda * W, within 5% (+0.05 requests) on runs long enough
-//    for it to hold: at least 2000 requests through the tier and a measured period of at
-//    least 50 mean residence times.
+//  - Little's law per tier, L = lambda * W, within 5% (+0.05 requests) where it must hold:
+//    at least 2000 requests through the tier, a measured period of at least 50 mean
+//    residence times, and no backlog left at the end (at most 1% of the requests, or 10).
 std::vector<std::string> check_invariants(const nlohmann::ordered_json& summary);
 
 // For the tests of the checks above: corrupts `summary` so that invariant `name` breaks

@@ -19,8 +19,9 @@ constexpr std::uintmax_t kMaxFileBytes = 16u << 20;
 Json parse_text(const std::string& text, const std::string& label) {
   try {
     return Json::parse(text, nullptr, true, /*ignore_comments=*/false);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
     // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
+    // (or out_of_range.406 for a number too large for a double)
     std::string what = e.what();
     const auto pos = what.find("] ");
     if (pos != std::string::npos) what = what.substr(pos + 2);
@@ -175,8 +176,8 @@ void Document::set(const std::string& path, const std::string& value, const std:
   Json parsed_value;
   try {
     parsed_value = Json::parse(value);
-  } catch (const Json::parse_error&) {
-    parsed_value = value;
+  } catch (const Json::exception&) {
+    parsed_value = value;  // not JSON (or a number out of range): the text itself
   }
 
   Json* node = &json_;

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <functional>
 #include <set>
+#include <unordered_map>
 
 #include "core/embedded.hpp"
 #include "scenario/document.hpp"
@@ -191,7 +192,17 @@ class Builder {
     if (profile_.is_null()) return;
     if (j_.contains("hosts"))
       for (auto it = j_["hosts"].begin(); it != j_["hosts"].end(); ++it)
-        s_.hosts.push_back(host_from(profile_["host"], it.value(), it.key(), "/hosts/" + it.key()));
+        add_host(host_from(profile_["host"], it.value(), it.key(), "/hosts/" + it.key()));
+  }
+
+  // Hosts are looked up by name through a map: a tier may have 100,000 replicas.
+  void add_host(HostSpec h) {
+    host_names_.emplace(h.name, static_cast<int>(s_.hosts.size()));
+    s_.hosts.push_back(std::move(h));
+  }
+  int host_index(const std::string& name) const {
+    auto it = host_names_.find(name);
+    return it == host_names_.end() ? -1 : it->second;
   }
 
   // ---- services ---------------------------------------------------------------------
@@ -364,7 +375,7 @@ class Builder {
 
   void place_replicas(ServiceSpec& svc, const json& host, const std::string& pointer) {
     if (host.is_string()) {
-      const int h = s_.host_index(host.get<std::string>());
+      const int h = host_index(host.get<std::string>());
       if (h < 0) {
         std::vector<std::string> known;
         for (const auto& hs : s_.hosts) known.push_back(hs.name);
@@ -377,11 +388,11 @@ class Builder {
     if (profile_.is_null()) return;
     for (int r = 1; r <= svc.replicas; ++r) {
       const std::string name = svc.name + "-" + std::to_string(r);
-      if (s_.host_index(name) >= 0) {
+      if (host_index(name) >= 0) {
         problem(pointer, "the dedicated host name " + name + " is already taken by another host");
         return;
       }
-      s_.hosts.push_back(host_from(profile_["host"], host, name, pointer));
+      add_host(host_from(profile_["host"], host, name, pointer));
       svc.replica_hosts.push_back(static_cast<int>(s_.hosts.size()) - 1);
     }
   }
@@ -658,7 +669,7 @@ class Builder {
     if (v.contains("host")) {
       t.kind = FaultTarget::Kind::Host;
       t.name = v["host"].get<std::string>();
-      t.index = s_.host_index(t.name);
+      t.index = host_index(t.name);
       if (t.index < 0) {
         std::vector<std::string> known;
         for (const auto& h : s_.hosts) known.push_back(h.name);
@@ -737,7 +748,7 @@ class Builder {
             for (std::size_t h = 0; h < e["partition"][g].size(); ++h) {
               const std::string hp = p + "/partition/" + std::to_string(g) + "/" + std::to_string(h);
               const auto name = e["partition"][g][h].get<std::string>();
-              const int host = s_.host_index(name);
+              const int host = host_index(name);
               if (host < 0) {
                 std::vector<std::string> known;
                 for (const auto& x : s_.hosts) known.push_back(x.name);
@@ -877,6 +888,7 @@ class Builder {
   const Document& doc_;
   const json& j_;
   json profile_;
+  std::unordered_map<std::string, int> host_names_;
   Scenario s_;
   std::vector<Diagnostic> problems_;
 };

@@ -1,0 +1,239 @@
+#!/usr/bin/python3
+"""Fuzzes the engine with small random scenarios: random tiers (app servers, replicated
+databases, load balancers with any policy), random call graphs (calls, forwards, parallel
+branches, disk I/O, probabilities), random clients (open and closed loop, retries) and
+random faults (crashes of hosts, replicas and services, cuts, partitions, degradations,
+random failures), each run for a short simulated time. Every run must end with status 0
+(or 2 if the generator produced an invalid scenario, which is counted): never an internal
+error (1), an abort or a crash. Failing scenarios are saved for replay.
+
+usage: simfuzz.py ARCHSIM [--runs N] [--seed S] [--keep DIR]
+"""
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+
+
+def distribution(rng, scale):
+    kind = rng.choice(["number", "exponential", "lognormal", "uniform", "empirical", "constant"])
+    if kind == "number":
+        return round(rng.uniform(0, scale), 3)
+    if kind == "exponential":
+        return {"dist": "exponential", "mean": round(rng.uniform(0.01, scale), 3)}
+    if kind == "lognormal":
+        mean = rng.uniform(0.01, scale)
+        return {"dist": "lognormal", "mean": round(mean, 3), "p99": round(mean * rng.uniform(1.1, 14), 3)}
+    if kind == "uniform":
+        a = rng.uniform(0, scale)
+        return {"dist": "uniform", "min": round(a, 3), "max": round(a + rng.uniform(0, scale), 3)}
+    if kind == "constant":
+        return {"dist": "constant", "value": round(rng.uniform(0, scale), 3)}
+    return {"dist": "empirical", "values": [round(rng.uniform(0, scale), 3) for _ in range(rng.randint(1, 5))]}
+
+
+def maybe(rng, p=0.5):
+    return rng.random() < p
+
+
+def steps_for(rng, callees, depth=0, allow_forward=True):
+    """Steps calling only `callees` (services later in the chain: no cycles)."""
+    steps = []
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.choice(["cpu", "cpu", "read", "write", "call", "call", "parallel"] if depth < 2 else ["cpu", "read"])
+        if kind == "cpu":
+            step = {"cpu_ms": distribution(rng, 5)}
+        elif kind == "read":
+            step = {"read_kb": rng.choice([1, 4, 16, 256])}
+        elif kind == "write":
+            step = {"write_kb": rng.choice([1, 8, 64])}
+        elif kind == "call" and callees:
+            name, endpoints = rng.choice(callees)
+            step = {"call": name, "endpoint": rng.choice(endpoints), "request_kb": rng.choice([0, 0.5, 4]),
+                    "response_kb": rng.choice([0, 1, 40]), "timeout_ms": rng.choice([50, 500, 2000])}
+            if maybe(rng, 0.2):
+                step["on_error"] = "continue"
+        elif kind == "parallel":
+            branches = [s for s in steps_for(rng, callees, depth + 1, False)]
+            step = {"parallel": branches} if maybe(rng) else {"parallel": [{"sequence": branches}, {"cpu_ms": 1}]}
+        else:
+            step = {"cpu_ms": 1}
+        if maybe(rng, 0.15):
+            step["probability"] = round(rng.random(), 2)
+        steps.append(step)
+    if allow_forward and callees and maybe(rng, 0.1):
+        name, endpoints = rng.choice(callees)
+        steps.append({"forward": name, "endpoint": rng.choice(endpoints), "request_kb": 1})
+    return steps
+
+
+def scenario(rng):
+    services = {}
+    callees = []  # (name, endpoints) callable by tiers created afterwards
+    hosts = {"shared": {"cores": rng.randint(1, 8), "disk": rng.choice(["hdd", "ssd"])}}
+    tiers = rng.randint(1, 4)
+    for t in reversed(range(tiers)):
+        name = f"t{t}"
+        endpoints = {f"e{k}": {"steps": steps_for(rng, callees)} for k in range(rng.randint(1, 3))}
+        host = "shared" if maybe(rng, 0.3) else {"cores": rng.randint(1, 8), "disk": rng.choice(["hdd", "ssd"])}
+        replicas = rng.randint(1, 3)
+        if maybe(rng, 0.3):
+            svc = {"kind": "database", "host": host, "replicas": replicas, "max_connections": rng.randint(1, 32),
+                   "buffer_cache_hit_ratio": round(rng.random(), 2), "endpoints": endpoints}
+            for e in endpoints.values():
+                if maybe(rng, 0.4):
+                    e["access"] = "write"
+            if replicas > 1:
+                svc["replication"] = {"mode": rng.choice(["async", "semi_sync"]),
+                                      "read_policy": rng.choice(["round_robin", "random", "least_connections",
+                                                                 "power_of_two"]),
+                                      "promotion_s": rng.choice([0, 1, 3])}
+                svc["health_check"] = {"interval_ms": rng.choice([200, 1000]), "unhealthy_threshold": rng.randint(1, 3)}
+        else:
+            svc = {"kind": "app_server", "host": host, "replicas": replicas, "workers": rng.randint(1, 32),
+                   "queue_limit": rng.choice([0, 10, 1000]), "endpoints": endpoints,
+                   "startup_s": rng.choice([0, 0, 1, 5])}
+            called = {s["call"] for e in endpoints.values() for s in e["steps"] if "call" in s}
+            if called and maybe(rng, 0.4):
+                svc["connection_pools"] = {c: {"size": rng.randint(1, 8), "timeout_ms": rng.choice([10, 500])}
+                                           for c in called}
+        services[name] = svc
+        callees.append((name, list(endpoints)))
+    entry, entry_endpoints = callees[-1]
+    target = entry
+    if maybe(rng, 0.5):
+        policy = rng.choice(["round_robin", "weighted_round_robin", "random", "least_connections", "power_of_two",
+                             "sticky", "hash", "consistent_hash"])
+        lb = {"kind": "load_balancer", "host": {"cores": 2}, "backend": entry, "policy": policy,
+              "max_connections": rng.choice([16, 256]),
+              "health_check": {"interval_ms": rng.choice([200, 1000]), "unhealthy_threshold": rng.randint(1, 3)}}
+        if policy == "weighted_round_robin":
+            lb["weights"] = [rng.randint(0, 5) for _ in range(services[entry]["replicas"])]
+        if policy in ("hash", "consistent_hash"):
+            lb["hash_on"] = rng.choice(["session", "key"])
+        if policy == "consistent_hash":
+            lb["virtual_nodes"] = rng.choice([1, 10, 100])
+        if maybe(rng, 0.3):
+            lb["replicas"] = 2
+            lb["mode"] = "active_passive"
+            lb["failover_s"] = rng.choice([0, 1, 3])
+        services["lb"] = lb
+        target = "lb"
+    operations = {f"op{k}": {"weight": rng.randint(1, 10), "endpoint": rng.choice(entry_endpoints),
+                             "request_kb": rng.choice([0, 1]), "response_kb": rng.choice([0, 4, 100])}
+                  for k in range(rng.randint(1, 3))}
+    duration = rng.choice([5, 20, 60])
+    if maybe(rng):
+        client = {"model": "open", "target": target, "rate_rps": rng.choice([1, 50, 300, 2000]),
+                  "operations": operations}
+        if maybe(rng, 0.3):
+            client["schedule"] = [{"at_s": duration / 3, "rate_rps": rng.choice([0, 10, 500])},
+                                  {"at_s": 2 * duration / 3, "rate_rps": rng.choice([5, 100])}]
+            client["schedule_shape"] = rng.choice(["step", "linear"])
+    else:
+        client = {"model": "closed", "target": target, "users": rng.choice([1, 20, 300]),
+                  "think_ms": distribution(rng, 200), "operations": operations}
+    client["timeout_ms"] = rng.choice([20, 500, 3000])
+    if maybe(rng):
+        client["retry"] = {"max_attempts": rng.randint(1, 4), "jitter": rng.choice(["none", "full", "equal"]),
+                           "on": rng.sample(["timeout", "refused", "reset", "unavailable", "rejected", "failed",
+                                             "pool_timeout"], rng.randint(1, 4))}
+        if maybe(rng):
+            client["retry"]["budget_ratio"] = rng.choice([0.05, 0.5])
+    if maybe(rng, 0.3):
+        client["keys"] = {"count": rng.choice([1, 100, 100000]), "zipf_s": rng.choice([0, 0.9, 1.5])}
+    if maybe(rng, 0.3):
+        client["sessions"] = {"mean_requests": rng.choice([1, 5, 50])}
+    doc = {"description": "simulation fuzzing", "duration_s": duration, "warmup_s": rng.choice([0, 1]),
+           "hosts": hosts, "services": services, "clients": {"users": client}}
+
+    # Faults on the hosts and replicas that exist.
+    host_names = ["shared"]
+    replica_names = []
+    for name, svc in services.items():
+        for r in range(1, svc.get("replicas", 1) + 1):
+            replica_names.append(f"{name}-{r}")
+            if isinstance(svc["host"], dict):
+                host_names.append(f"{name}-{r}")
+    events = []
+    for _ in range(rng.randint(0, 5)):
+        at = round(rng.uniform(0, duration), 2)
+        kind = rng.choice(["crash_host", "crash_replica", "crash_service", "cut", "partition", "degrade", "recover"])
+        if kind == "crash_host":
+            event = {"crash": {"host": rng.choice(host_names)}}
+        elif kind == "crash_replica":
+            event = {"crash": {"replica": rng.choice(replica_names)}}
+        elif kind == "crash_service":
+            event = {"crash": {"service": rng.choice(list(services))}}
+        elif kind == "cut":
+            event = {"cut": {"host": rng.choice(host_names)}}
+        elif kind == "partition":
+            shuffled = rng.sample(host_names, len(host_names))
+            cut = rng.randint(1, len(shuffled)) if len(shuffled) > 1 else 1
+            groups = [shuffled[:cut], shuffled[cut:]] if shuffled[cut:] else [shuffled[:1], ["shared"]]
+            if groups[0] == groups[1]:
+                continue
+            event = {"partition": groups}
+        elif kind == "degrade":
+            event = {"degrade": {"host": rng.choice(host_names), "cpu_factor": rng.choice([1, 2, 10])}}
+        else:
+            event = {"recover": {"host": rng.choice(host_names)}}
+        event["at_s"] = at
+        if kind != "recover" and maybe(rng, 0.7):
+            event["duration_s"] = round(rng.uniform(0.1, duration), 2)
+        events.append(event)
+    random_faults = []
+    if maybe(rng, 0.3):
+        random_faults.append({"host": rng.choice(host_names), "mtbf_s": rng.choice([2, 10]), "mttr_s": rng.choice([1, 3])})
+    if maybe(rng, 0.3):
+        random_faults.append({"service": rng.choice(list(services)), "availability": 0.8, "mttr_s": 1})
+    if events or random_faults:
+        doc["faults"] = {}
+        if events:
+            doc["faults"]["events"] = events
+        if random_faults:
+            doc["faults"]["random"] = random_faults
+    return doc
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("archsim")
+    parser.add_argument("--runs", type=int, default=25)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", default="", help="save failing scenarios here")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    failures, invalid = 0, 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for i in range(args.runs):
+            doc = scenario(rng)
+            path = os.path.join(scratch, f"s{i}.json")
+            with open(path, "w") as f:
+                json.dump(doc, f, indent=1)
+            try:
+                result = subprocess.run([args.archsim, "run", path, "--quiet", "--out", os.path.join(scratch, "out")],
+                                        capture_output=True, text=True, timeout=300)
+                code, stderr = result.returncode, result.stderr
+            except subprocess.TimeoutExpired:
+                code, stderr = "timeout", "no end after 300 s"
+            if code == 2:
+                invalid += 1
+                print(f"run {i}: the generator made an invalid scenario: {stderr.strip().splitlines()[0]}")
+                continue
+            if code != 0:
+                failures += 1
+                print(f"run {i}: status {code}\n{stderr[-2000:]}")
+                if args.keep:
+                    os.makedirs(args.keep, exist_ok=True)
+                    with open(os.path.join(args.keep, f"seed{args.seed}-run{i}.json"), "w") as f:
+                        json.dump(doc, f, indent=1)
+    print(f"{args.runs} random scenarios: {failures} failed, {invalid} invalid")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
