@@ -143,19 +143,20 @@ void Recorder::hop_forwarded(int hop, double now) {
 }
 
 void Recorder::service_arrival(int service, double now) {
+  if (!measured(now)) return;
   ServiceStats& stats = services_[static_cast<std::size_t>(service)];
   stats.in_system.add(now, +1);
-  if (measured(now)) {
-    stats.arrivals++;
-    stats.open++;
-  }
+  stats.arrivals++;
+  stats.open++;
+  stats.open_arrivals_sum += now;
 }
 
 void Recorder::service_turned_away(int service, double arrived_at, double now, Outcome outcome) {
+  if (!measured(arrived_at)) return;
   ServiceStats& stats = services_[static_cast<std::size_t>(service)];
   stats.in_system.add(now, -1);
-  if (!measured(arrived_at)) return;
   stats.open--;
+  stats.open_arrivals_sum -= arrived_at;
   if (now == arrived_at) {
     stats.turned_away.add(outcome);
     return;
@@ -173,10 +174,11 @@ void Recorder::service_started(int service, double arrived_at, double now) {
 
 void Recorder::service_departed(int service, double arrived_at, double now, Outcome outcome) {
   ServiceStats& stats = services_[static_cast<std::size_t>(service)];
-  stats.in_system.add(now, -1);
   stats.busy_workers.add(now, -1);
   if (!measured(arrived_at)) return;
+  stats.in_system.add(now, -1);
   stats.open--;
+  stats.open_arrivals_sum -= arrived_at;
   stats.outcomes.add(outcome);
   stats.residence.record(now - arrived_at);
 }

@@ -61,12 +61,13 @@ struct RequestStats {
 
 struct ServiceStats {
   std::uint64_t arrivals = 0;
-  std::int64_t open = 0;     // measured arrivals that have not left yet
+  std::int64_t open = 0;          // measured arrivals that have not left yet
+  double open_arrivals_sum = 0;   // the sum of their arrival times (time spent so far, at the end)
   OutcomeCounts turned_away;  // arrivals not admitted: refused (process down), rejected (queue full)
   OutcomeCounts outcomes;     // how admitted requests left (a downstream failure's cause included)
   Histogram residence;     // arrival to reply (or forward), served requests
   Histogram queue_wait;    // arrival to a worker taking it
-  TimeAverage in_system;   // requests queued or in service
+  TimeAverage in_system;   // measured requests queued or in service
   TimeAverage busy_workers;
 };
 

@@ -162,6 +162,11 @@ ordered_json make_summary(const RunFacts& facts) {
     o["residence_ms"] = latency_ms(st.residence);
     o["queue_wait_ms"] = latency_ms(st.queue_wait);
     o["mean_in_system"] = tidy(ratio(st.in_system.integral(facts.end_time_s), measured));
+    // Little's law on this very run: the area under the number of requests in the tier
+    // equals the time they spent in it (those still inside counted up to the end).
+    o["littles_law"] = {{"area_s", st.in_system.integral(facts.end_time_s)},
+                        {"time_in_tier_s", st.residence.sum() + static_cast<double>(st.open) * facts.end_time_s -
+                                               st.open_arrivals_sum}};
     const double busy = ratio(st.busy_workers.integral(facts.end_time_s), measured);
     o["mean_busy_workers"] = tidy(busy);
     o["worker_utilization"] = tidy(ratio(busy, static_cast<double>(spec.workers * spec.replicas)));
