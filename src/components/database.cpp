@@ -4,6 +4,7 @@
 
 #include "components/service.hpp"
 #include "components/service_replica.hpp"
+#include "engine/daemon.hpp"
 #include "engine/simulation.hpp"
 
 namespace archsim {
@@ -40,7 +41,7 @@ std::unique_ptr<ReplicaBehavior> DatabaseCluster::make_behavior(ServiceReplica&)
 
 void DatabaseCluster::start() {
   sim_.recorder().timeline(0.0, service_.replicas()[0]->name(), "primary");
-  sg4::Actor::create(service_.name() + "/monitor", sim_.control_host(), [this] { checker_.run(); })->daemonize();
+  spawn_daemon(service_.name() + "/monitor", sim_.control_host(), [this] { checker_.run(); });
 }
 
 ServiceReplica* DatabaseCluster::route(const Message& request, bool write, int avoid) {
@@ -175,7 +176,7 @@ void DatabaseCluster::health_changed(int replica, bool healthy) {
   sim_.recorder().timeline(now(), service_.name() + "/monitor", healthy ? "marks_up" : "marks_down", name);
   if (!healthy && replica == primary_ && !failover_running_) {
     failover_running_ = true;
-    sg4::Actor::create(service_.name() + "/failover", sim_.control_host(), [this] { failover(); })->daemonize();
+    spawn_daemon(service_.name() + "/failover", sim_.control_host(), [this] { failover(); });
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include "components/service.hpp"
 #include "components/service_replica.hpp"
+#include "engine/daemon.hpp"
 #include "engine/host_data.hpp"
 #include "engine/simulation.hpp"
 
@@ -29,32 +30,32 @@ void BalancerGroup::routed(int backend, bool session_ends, std::uint64_t session
   if (session_ends) policy_->end_session(session);
 }
 
-void BalancerGroup::replica_state_changed(ServiceReplica& replica) {
+void BalancerGroup::replica_state_changed(ServiceReplica&) {
+  // Whenever the active replica is down (it just failed, or another one just came up while
+  // it is down), the watch starts, unless it is already running.
   if (!spec_.active_passive || failover_pending_) return;
-  if (replica.index() != active_ || replica.up()) return;
+  if (service_.replicas()[static_cast<std::size_t>(active_)]->up()) return;
   failover_pending_ = true;
-  sg4::Actor::create(service_.name() + "/vip", sim_.control_host(), [this] { failover_watch(); })->daemonize();
+  spawn_daemon(service_.name() + "/vip", sim_.control_host(), [this] { failover_watch(); });
 }
 
 void BalancerGroup::failover_watch() {
-  // The passive notices the missing heartbeats failover_s after the active failed, then
-  // takes the address if it is itself up; otherwise it keeps watching.
+  // A standby notices the missing heartbeats failover_s later, then takes the address if it
+  // is up. If none is, the next replica to come up starts a new watch.
   const auto& replicas = service_.replicas();
   sg4::this_actor::sleep_for(spec_.failover_s);
-  while (!replicas[static_cast<std::size_t>(active_)]->up()) {
-    for (std::size_t r = 0; r < replicas.size(); ++r) {
-      if (static_cast<int>(r) != active_ && replicas[r]->up()) {
-        sim_.recorder().timeline(sg4::Engine::get_clock(), service_.name(), "failover",
-                                 "traffic moves from " + replicas[static_cast<std::size_t>(active_)]->name() + " to " +
-                                     replicas[r]->name());
-        active_ = static_cast<int>(r);
-        ++failovers_;
-        break;
-      }
-    }
-    if (!replicas[static_cast<std::size_t>(active_)]->up()) sg4::this_actor::sleep_for(spec_.failover_s);
-  }
   failover_pending_ = false;
+  if (replicas[static_cast<std::size_t>(active_)]->up()) return;
+  for (std::size_t r = 0; r < replicas.size(); ++r) {
+    if (static_cast<int>(r) != active_ && replicas[r]->up()) {
+      sim_.recorder().timeline(sg4::Engine::get_clock(), service_.name(), "failover",
+                               "traffic moves from " + replicas[static_cast<std::size_t>(active_)]->name() + " to " +
+                                   replicas[r]->name());
+      active_ = static_cast<int>(r);
+      ++failovers_;
+      return;
+    }
+  }
 }
 
 nlohmann::ordered_json BalancerGroup::report() const {

@@ -1,10 +1,12 @@
 #include "components/service_replica.hpp"
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include "components/replica_behavior.hpp"
 #include "components/service.hpp"
 #include "components/storage.hpp"
+#include "engine/daemon.hpp"
 #include "engine/simulation.hpp"
 
 namespace archsim {
@@ -68,8 +70,8 @@ void ServiceReplica::set_state(ReplicaState state) {
 void ServiceReplica::start() {
   generation_ = 1;
   state_ = ReplicaState::Up;  // running from the start: components and counts begin "up"
-  sg4::Actor::create(name_ + "/acceptor", machine_.host, [this] { accept_loop(); })->daemonize();
-  sg4::Actor::create(name_ + "/supervisor", machine_.host, [this] { supervise(); })->daemonize();
+  spawn_daemon(name_ + "/acceptor", machine_.host, [this] { accept_loop(); });
+  spawn_daemon(name_ + "/supervisor", machine_.host, [this] { supervise(); });
   behavior_->on_start(*this);
 }
 
@@ -89,9 +91,7 @@ sg4::ActorPtr ServiceReplica::spawn_helper(const std::string& name, std::functio
 }
 
 void ServiceReplica::spawn_auxiliary(const std::string& name, std::function<void()> body) {
-  auto actor = sg4::Actor::create(name_ + "/" + name, machine_.host, std::move(body));
-  actor->daemonize();
-  auxiliaries_.push_back(actor);
+  auxiliaries_.push_back(spawn_daemon(name_ + "/" + name, machine_.host, std::move(body)));
 }
 
 sg4::Mailbox* ServiceReplica::borrow_helper_mailbox() {
@@ -153,14 +153,16 @@ void ServiceReplica::spawn_worker() {
   if (!worker) {
     const int index = static_cast<int>(workers_.size());
     auto* mailbox = sg4::Mailbox::by_name(name_ + "/worker-" + std::to_string(index));
-    workers_.push_back(std::make_unique<Worker>(Worker{index, std::make_unique<Inbox>(mailbox, kWorkerReplyDepth)}));
+    auto worker_slot = std::make_unique<Worker>();
+    worker_slot->index = index;
+    worker_slot->replies = std::make_unique<Inbox>(mailbox, kWorkerReplyDepth);
+    workers_.push_back(std::move(worker_slot));
     worker = workers_.back().get();
   }
   ++running_workers_;
   spdlog::debug("{}: started worker {} ({} requests waiting)", name_, worker->index + 1, queue_.size());
-  worker->actor = sg4::Actor::create(name_ + "/worker-" + std::to_string(worker->index), machine_.host,
-                                     [this, worker] { work_loop(*worker); });
-  worker->actor->daemonize();
+  worker->actor = spawn_daemon(name_ + "/worker-" + std::to_string(worker->index), machine_.host,
+                               [this, worker] { work_loop(*worker); });
 }
 
 void ServiceReplica::work_loop(Worker& worker) {
@@ -181,14 +183,20 @@ void ServiceReplica::work_loop(Worker& worker) {
     const bool traced = job.request->traced;
     StepContext context{*this, *worker.replies, *job.request, &worker.current};
     const Outcome outcome = behavior_->serve(context);
-    trace_end(span, traced, now(), context.forwarded ? Outcome::Ok : outcome);
-    if (!context.forwarded) {
-      Message* request = worker.current;
-      worker.current = nullptr;  // no longer ours once the reply leaves
-      reply_to_caller(request, outcome);
-    }
+    const Outcome departure = context.forwarded ? Outcome::Ok : outcome;
+    // Every account is settled before the request leaves: sending is a simulation call,
+    // during which a crash may end this worker.
+    Message* request = worker.current;
+    worker.current = nullptr;
     --in_system_;
-    recorder.service_departed(service_index, job.arrived_at, now(), context.forwarded ? Outcome::Ok : outcome);
+    recorder.service_departed(service_index, job.arrived_at, now(), departure);
+    trace_end(span, traced, now(), departure);
+    if (!context.forwarded)
+      reply_to_caller(request, outcome);
+    else if (context.forward_to)
+      send_message(context.forward_to->address(), context.forward_to->host(), request, context.forward_bytes);
+    else
+      reply_to_caller(request, Outcome::Unavailable);
   }
 }
 
@@ -209,17 +217,24 @@ void ServiceReplica::stop_process(Outcome in_flight_outcome) {
   Recorder& recorder = service_.sim().recorder();
   const int service_index = service_.index();
   set_state(ReplicaState::Crashed);
+  // Each kill is a simulation call: while it is handled, actors not yet killed run on and
+  // may finish (a helper erases itself) or start others (a worker spawns a helper). So the
+  // victims are snapshotted, and the sweep repeats until it finds nobody new.
   std::vector<long> dead;
-  for (auto& w : workers_)
-    if (w->actor) {
-      dead.push_back(w->actor->get_pid());
-      w->actor->kill();
+  std::vector<sg4::ActorPtr> victims;
+  do {
+    victims.clear();
+    const auto doomed = [&](const sg4::ActorPtr& actor) {
+      if (actor && std::find(dead.begin(), dead.end(), actor->get_pid()) == dead.end()) victims.push_back(actor);
+    };
+    for (auto& w : workers_) doomed(w->actor);
+    for (auto& [pid, actor] : helpers_) doomed(actor);
+    for (auto& actor : auxiliaries_) doomed(actor);
+    for (auto& actor : victims) {
+      dead.push_back(actor->get_pid());
+      actor->kill();
     }
-  for (auto& [pid, actor] : helpers_) {
-    dead.push_back(pid);
-    actor->kill();
-  }
-  for (auto& actor : auxiliaries_) actor->kill();
+  } while (!victims.empty());
   storage_.forfeit(dead);
   const double t = now();
   for (auto& w : workers_) {
@@ -267,8 +282,8 @@ void ServiceReplica::host_came_up() {
   // What sat in the socket buffers died with the host.
   inbox_.discard_all();
   state_ = ReplicaState::Crashed;  // the process is not running yet (down before and after: no event)
-  sg4::Actor::create(name_ + "/acceptor", machine_.host, [this] { accept_loop(); })->daemonize();
-  sg4::Actor::create(name_ + "/supervisor", machine_.host, [this] { supervise(); })->daemonize();
+  spawn_daemon(name_ + "/acceptor", machine_.host, [this] { accept_loop(); });
+  spawn_daemon(name_ + "/supervisor", machine_.host, [this] { supervise(); });
   if (!held_down_) {
     commands_.push_back(Command::Start);
     command_ready_->release();

@@ -95,7 +95,7 @@ class ServiceReplica {
 
  private:
   struct Worker {
-    int index;
+    int index = 0;
     std::unique_ptr<Inbox> replies;
     sg4::ActorPtr actor;
     Message* current = nullptr;  // the request it serves, owned until replied or forwarded

@@ -143,18 +143,13 @@ Outcome run_call(StepContext& context, const Step& step) {
 void run_forward(StepContext& context, const Step& step) {
   Simulation& sim = context.replica.service().sim();
   Service& target = sim.service(step.service);
-  ServiceReplica* replica = target.route(context.request, target.spec().endpoints[static_cast<std::size_t>(step.endpoint)].write);
-  Message& request = context.request;
   context.forwarded = true;
-  if (context.owner) *context.owner = nullptr;  // the request leaves this worker
-  if (!replica) {
-    reply_to_caller(&request, Outcome::Unavailable);
-    return;
-  }
-  request.endpoint = step.endpoint;
-  request.request_bytes = step.request_bytes;
-  sim.recorder().hop_forwarded(step.hop, now());
-  send_message(replica->address(), replica->machine().host, &request, step.request_bytes);
+  context.forward_to =
+      target.route(context.request, target.spec().endpoints[static_cast<std::size_t>(step.endpoint)].write);
+  context.forward_bytes = step.request_bytes;
+  context.request.endpoint = step.endpoint;
+  context.request.request_bytes = step.request_bytes;
+  if (context.forward_to) sim.recorder().hop_forwarded(step.hop, now());
 }
 
 // A branch of a parallel step that is not a plain call runs in a helper actor of its own,

@@ -12,6 +12,7 @@
 #include "core/interrupt.hpp"
 #include "components/service.hpp"
 #include "components/storage.hpp"
+#include "engine/daemon.hpp"
 #include "faults/fault_injector.hpp"
 
 namespace archsim {
@@ -220,9 +221,9 @@ void Simulation::run(bool progress) {
   for (auto& s : services_) s->start();
   for (auto& c : clients_) c->start();
   faults_->start();
-  sg4::Actor::create("sampler", control_host(), [this] { sampler_loop(); })->daemonize();
-  if (progress) sg4::Actor::create("progress", control_host(), [this] { progress_loop(); })->daemonize();
-  sg4::Actor::create("interrupt", control_host(), [this] { interrupt_watch(); })->daemonize();
+  spawn_daemon("sampler", control_host(), [this] { sampler_loop(); });
+  if (progress) spawn_daemon("progress", control_host(), [this] { progress_loop(); });
+  spawn_daemon("interrupt", control_host(), [this] { interrupt_watch(); });
 
   spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
                clients_.size());

@@ -9,6 +9,7 @@
 #include "components/service.hpp"
 #include "components/service_replica.hpp"
 #include "components/storage.hpp"
+#include "engine/daemon.hpp"
 #include "engine/host_data.hpp"
 #include "engine/simulation.hpp"
 
@@ -37,20 +38,18 @@ FaultInjector::FaultInjector(Simulation& sim) : sim_(sim) {
 void FaultInjector::start() {
   const Scenario& s = sim_.scenario();
   if (!s.fault_events.empty())
-    sg4::Actor::create("faults/schedule", sim_.control_host(), [this] { run_schedule(); })->daemonize();
+    spawn_daemon("faults/schedule", sim_.control_host(), [this] { run_schedule(); });
   for (const RandomFault& fault : s.random_faults) {
     if (fault.target.kind == FaultTarget::Kind::Service) {
       // Each replica of the service fails on its own.
       for (int r = 0; r < s.services[static_cast<std::size_t>(fault.target.index)].replicas; ++r) {
         FaultTarget t{FaultTarget::Kind::Replica, fault.target.index, r,
                       s.services[static_cast<std::size_t>(fault.target.index)].replica_name(r)};
-        sg4::Actor::create("faults/random/" + t.name, sim_.control_host(), [this, &fault, t] { run_random(fault, t); })
-            ->daemonize();
+        spawn_daemon("faults/random/" + t.name, sim_.control_host(), [this, &fault, t] { run_random(fault, t); });
       }
     } else {
-      sg4::Actor::create("faults/random/" + fault.target.name, sim_.control_host(),
-                         [this, &fault] { run_random(fault, fault.target); })
-          ->daemonize();
+      spawn_daemon("faults/random/" + fault.target.name, sim_.control_host(),
+                   [this, &fault] { run_random(fault, fault.target); });
     }
   }
 }
@@ -58,22 +57,22 @@ void FaultInjector::start() {
 void FaultInjector::run_schedule() {
   // Every event and the undoing of those with a duration, in time order (an undo before a
   // new event at the same time).
-  struct Step {
+  struct Timed {
     double at;
     int order;
     const FaultEvent* event;
     bool undo;
   };
-  std::vector<Step> steps;
+  std::vector<Timed> steps;
   int order = 0;
   for (const FaultEvent& e : sim_.scenario().fault_events) {
     steps.push_back({e.at_s, order++, &e, false});
     if (e.duration_s) steps.push_back({e.at_s + *e.duration_s, -1, &e, true});
   }
-  std::stable_sort(steps.begin(), steps.end(), [](const Step& a, const Step& b) {
+  std::stable_sort(steps.begin(), steps.end(), [](const Timed& a, const Timed& b) {
     return a.at < b.at || (a.at == b.at && a.undo && !b.undo);
   });
-  for (const Step& step : steps) {
+  for (const Timed& step : steps) {
     if (step.at >= sim_.scenario().duration_s) break;
     sg4::this_actor::sleep_until(step.at);
     apply(*step.event, step.undo);
