@@ -8,6 +8,7 @@ random failures), each run for a short simulated time. Every run must end with s
 error (1), an abort or a crash. Failing scenarios are saved for replay.
 
 usage: simfuzz.py ARCHSIM [--runs N] [--seed S] [--keep DIR]
+       simfuzz.py ARCHSIM --replay FILE...   (saved failures, each must now end with status 0)
 """
 import argparse
 import json
@@ -199,13 +200,38 @@ def scenario(rng):
     return doc
 
 
+def run_archsim(archsim, path, scratch):
+    """Runs one scenario; returns (status, stderr); status is "timeout" after 300 s."""
+    try:
+        result = subprocess.run([archsim, "run", path, "--quiet", "--out", os.path.join(scratch, "out")],
+                                capture_output=True, text=True, timeout=300)
+        return result.returncode, result.stderr
+    except subprocess.TimeoutExpired:
+        return "timeout", "no end after 300 s"
+
+
+def replay(archsim, paths):
+    failures = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        for path in paths:
+            code, stderr = run_archsim(archsim, path, scratch)
+            if code != 0:
+                failures += 1
+                print(f"{os.path.basename(path)}: status {code}\n{stderr[-2000:]}")
+    print(f"{len(paths)} saved scenarios: {failures} failed")
+    return 1 if failures else 0
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("archsim")
     parser.add_argument("--runs", type=int, default=25)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", default="", help="save failing scenarios here")
+    parser.add_argument("--replay", nargs="+", default=[], help="run these saved scenarios instead")
     args = parser.parse_args()
+    if args.replay:
+        return replay(args.archsim, args.replay)
     rng = random.Random(args.seed)
     failures, invalid = 0, 0
     with tempfile.TemporaryDirectory() as scratch:
@@ -214,12 +240,7 @@ def main():
             path = os.path.join(scratch, f"s{i}.json")
             with open(path, "w") as f:
                 json.dump(doc, f, indent=1)
-            try:
-                result = subprocess.run([args.archsim, "run", path, "--quiet", "--out", os.path.join(scratch, "out")],
-                                        capture_output=True, text=True, timeout=300)
-                code, stderr = result.returncode, result.stderr
-            except subprocess.TimeoutExpired:
-                code, stderr = "timeout", "no end after 300 s"
+            code, stderr = run_archsim(args.archsim, path, scratch)
             if code == 2:
                 invalid += 1
                 print(f"run {i}: the generator made an invalid scenario: {stderr.strip().splitlines()[0]}")
