@@ -164,7 +164,8 @@ int main(int argc, char** argv) {
   db = &db_tier;
   auto add = [&](Tier& t, sg4::Host* h) {
     t.hosts.push_back(h);
-    t.disks.push_back(zone->create_host(h->get_name() + "-disk", kDiskUnit));
+    sg4::Host* disk = sg4::Host::by_name_or_null(h->get_name() + "-disk");
+    t.disks.push_back(disk ? disk : zone->create_host(h->get_name() + "-disk", kDiskUnit));
     t.inboxes.push_back(sg4::Mailbox::by_name(t.name + std::to_string(t.inboxes.size())));
   };
   if (step == 1) {

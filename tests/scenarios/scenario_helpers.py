@@ -38,16 +38,8 @@ def scenario(services, rate=5.0, duration=200, target="front", endpoint_name="ma
 
 
 def run(doc, *args):
-    with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "s.json")
-        with open(path, "w") as f:
-            json.dump(doc, f)
-        out = os.path.join(d, "out")
-        result = archsim("run", path, "--quiet", "--out", out, *args)
-        if result.returncode != 0:
-            raise AssertionError(result.stderr)
-        with open(os.path.join(out, "summary.json")) as f:
-            return json.load(f)
+    """Runs the scenario and returns its summary."""
+    return run_with_files(doc, *args)[0]
 
 
 def call(target, ep="main", **extra):
