@@ -116,19 +116,31 @@ nlohmann::json current_value(const CapacityArgs& args, const std::string& path) 
   return doc.json().at(ptr);
 }
 
+// The utilisation law applied to the scenario with `path` set to `value`: the open-loop
+// load and every resource's demand, busiest first.
+struct LawInputs {
+  double rate = 0;
+  std::vector<ResourceDemand> demands;
+};
+
+LawInputs law_inputs(const CapacityArgs& args, const std::string& path, double value, bool integer) {
+  LoadOptions options;
+  options.overrides = parse_sets(args.run.sets);
+  options.overrides.emplace_back(path, value_text(value, integer));
+  const Scenario s = load_scenario(args.scenario, options);
+  LawInputs in;
+  for (const auto& c : s.clients) in.rate += c.model == ClientModel::Open ? c.rate_rps : 0.0;
+  in.demands = estimate_demands(s);
+  return in;
+}
+
 // The utilisation law's answer for the same question: the extreme value of `path` at which
 // no resource is predicted above 100%.
 std::optional<double> law_estimate(const CapacityArgs& args, const std::string& path, bool maximize, bool integer,
                                    double near) {
   auto saturated = [&](double v) {
-    LoadOptions options;
-    options.overrides = parse_sets(args.run.sets);
-    options.overrides.emplace_back(path, value_text(v, integer));
-    const Scenario s = load_scenario(args.scenario, options);
-    double rate = 0;
-    for (const auto& c : s.clients) rate += c.model == ClientModel::Open ? c.rate_rps : 0.0;
-    const auto demands = estimate_demands(s);
-    return !demands.empty() && rate * demands.front().seconds_per_request / demands.front().capacity >= 1.0;
+    const LawInputs in = law_inputs(args, path, v, integer);
+    return !in.demands.empty() && in.rate * in.demands.front().seconds_per_request / in.demands.front().capacity >= 1.0;
   };
   try {
     double lo = std::max(integer ? 1.0 : near / 1024.0, 1e-9), hi = std::max(near, lo) * 2;
@@ -147,13 +159,9 @@ std::optional<double> law_estimate(const CapacityArgs& args, const std::string& 
 }
 
 void print_law(const CapacityArgs& args, const std::string& path, double value, bool integer) {
-  LoadOptions options;
-  options.overrides = parse_sets(args.run.sets);
-  options.overrides.emplace_back(path, value_text(value, integer));
-  const Scenario s = load_scenario(args.scenario, options);
-  double rate = 0;
-  for (const auto& c : s.clients) rate += c.model == ClientModel::Open ? c.rate_rps : 0.0;
-  const auto demands = estimate_demands(s);
+  const LawInputs in = law_inputs(args, path, value, integer);
+  const double rate = in.rate;
+  const auto& demands = in.demands;
   std::cout << "\nutilisation law (U = X * D / C, demands from the scenario at " << path << " = "
             << value_text(value, integer) << ", " << std::fixed << std::setprecision(1) << rate << " req/s):\n";
   for (std::size_t i = 0; i < demands.size() && i < 4; ++i) {
