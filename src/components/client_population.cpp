@@ -116,6 +116,7 @@ void ClientPopulation::send_attempt(Pending p) {
   message->traced = p.trace_span != 0;
   message->request_bytes = operation.request_bytes;
   message->response_bytes = operation.response_bytes;
+  message->deadline = t + spec_.timeout_s;
   send_message(replica->address(), replica->host(), message, operation.request_bytes);
 }
 

@@ -47,6 +47,7 @@ void HealthChecker::run() {
   while (true) {
     sg4::this_actor::sleep_until(next_round);
     next_round += spec_.interval_s;
+    const double deadline = sg4::Engine::get_clock() + spec_.timeout_s;
     for (std::size_t r = 0; r < replicas.size(); ++r) {
       auto* probe = new Message;
       probe->id = ids[r] = sim_.next_call_id();
@@ -54,10 +55,10 @@ void HealthChecker::run() {
       probe->reply_to = inbox_->mailbox();
       probe->reply_host = sg4::this_actor::get_host();
       probe->response_bytes = kControlBytes;
+      probe->deadline = deadline;
       answered[r] = false;
       send_message(replicas[r]->address(), replicas[r]->host(), probe, kControlBytes);
     }
-    const double deadline = sg4::Engine::get_clock() + spec_.timeout_s;
     std::size_t pending = replicas.size();
     while (pending > 0) {
       const double left = deadline - sg4::Engine::get_clock();

@@ -107,6 +107,7 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
   message->response_bytes = response_bytes;
   call.sent_at = now();
   call.deadline = call.sent_at + timeout_s;
+  message->deadline = call.deadline;
   target->service().call_opened(target->index());
   send_message(target->address(), target->host(), message, request_bytes);
   return true;

@@ -1,8 +1,11 @@
 #include "engine/inbox.hpp"
 
 #include <algorithm>
+#include <memory>
 
 #include <simgrid/Exception.hpp>
+
+#include "engine/host_data.hpp"
 
 namespace archsim {
 
@@ -12,7 +15,10 @@ Inbox::Inbox(sg4::Mailbox* mailbox, int depth)
   payloads_.assign(depth_, nullptr);
 }
 
-Inbox::~Inbox() = default;
+Inbox::~Inbox() {
+  // The engine has stopped: the bodies are only let go.
+  for (Message* m : arriving_) delete m;
+}
 
 void Inbox::bind() {
   mailbox_->set_receiver(sg4::Actor::self());
@@ -25,26 +31,78 @@ void Inbox::post(std::size_t slot) {
   pending_[slot] = mailbox_->get_async<Message>(&payloads_[slot]);
 }
 
+void Inbox::drop_arriving(std::size_t index) {
+  // Out of the list and owned here before the cancel, which lets other actors run (and
+  // unwinds this one if it is killed meanwhile).
+  const std::unique_ptr<Message> m(arriving_[index]);
+  arriving_[index] = arriving_.back();
+  arriving_.pop_back();
+  // What was not sent yet does not cross the NICs after all (0 if the transfer ended).
+  const double unsent = m->body->get_remaining();
+  if (unsent > 0 && m->body->get_source() != m->body->get_destination()) {
+    if (auto* data = HostData::of(m->body->get_source())) data->nic_out_bytes -= unsent;
+    if (auto* data = HostData::of(m->body->get_destination())) data->nic_in_bytes -= unsent;
+  }
+  // A transfer in progress fails as if its link broke; one that ended is left as it is.
+  m->body->cancel();
+}
+
+void Inbox::cut_off_late(double now) {
+  for (std::size_t i = 0; i < arriving_.size();) {
+    if (arriving_[i]->deadline <= now)
+      drop_arriving(i);  // the last one takes its place: look at index i again
+    else
+      ++i;
+  }
+}
+
 Message* Inbox::receive(double timeout) {
   for (std::size_t i = 0; i < depth_; ++i)
     if (!pending_[i]) post(i);
   const double deadline = timeout < 0 ? -1.0 : sg4::Engine::get_clock() + timeout;
   while (true) {
+    cut_off_late(sg4::Engine::get_clock());
+    waited_.assign(pending_.begin(), pending_.end());
+    for (Message* m : arriving_) waited_.push_back(m->body);
     ssize_t index;
     try {
       index = sg4::Comm::wait_any_for(
-          pending_, deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()));
+          waited_, deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()));
     } catch (const simgrid::NetworkFailureException&) {
       // A watched transfer failed (its sender, or a link on its way, died): SimGrid marked
       // it FAILED; drop it and keep watching.
       for (std::size_t i = 0; i < depth_; ++i)
         if (pending_[i]->get_state() == sg4::Activity::State::FAILED) post(i);
+      for (std::size_t i = 0; i < arriving_.size();) {
+        if (arriving_[i]->body->get_state() == sg4::Activity::State::FAILED) {
+          delete arriving_[i];
+          arriving_[i] = arriving_.back();
+          arriving_.pop_back();
+        } else {
+          ++i;
+        }
+      }
       continue;
     }
-    if (index < 0) return nullptr;
+    if (index < 0) {
+      cut_off_late(sg4::Engine::get_clock());
+      return nullptr;
+    }
     const auto slot = static_cast<std::size_t>(index);
-    Message* m = payloads_[slot];
-    post(slot);
+    Message* m;
+    if (slot < depth_) {
+      m = payloads_[slot];
+      post(slot);
+      if (m->body) {
+        arriving_.push_back(m);  // the header: wait for the body
+        continue;
+      }
+    } else {
+      m = arriving_[slot - depth_];
+      arriving_[slot - depth_] = arriving_.back();
+      arriving_.pop_back();
+      m->body = nullptr;
+    }
     return m;
   }
 }
@@ -52,6 +110,7 @@ Message* Inbox::receive(double timeout) {
 void Inbox::discard_all() {
   for (auto& comm : pending_) comm = nullptr;  // receives of the dead owner died with it
   mailbox_->clear();
+  while (!arriving_.empty()) drop_arriving(arriving_.size() - 1);
 }
 
 }  // namespace archsim

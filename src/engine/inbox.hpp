@@ -5,6 +5,10 @@
 // *started*; watching several at once lets a short message that arrives first be seen
 // first instead of waiting behind a long transfer still in progress.
 //
+// A long message comes as a header and a body (see message.hpp): the inbox keeps the
+// headers whose bodies are still in transfer, hands each message out once its body is in,
+// and cuts off the bodies of messages whose caller's deadline has passed.
+//
 // Bind the inbox to its owning actor (from that actor) before receiving; rebind after the
 // owner was restarted. Only the owner may call receive().
 #include <vector>
@@ -26,23 +30,29 @@ class Inbox {
   // previous owner. Messages already delivered to the mailbox are kept.
   void bind();
   // The next message, or nullptr when `timeout` seconds pass first (timeout < 0: wait for
-  // ever). A message whose transfer failed is skipped.
+  // ever). A message whose transfer failed or was cut off is skipped.
   Message* receive(double timeout);
   // Drops every pending and delivered message (after a crash: what was in the socket
   // buffers is gone).
   void discard_all();
+  // Messages whose body is still in transfer.
+  std::size_t arriving() const { return arriving_.size(); }
 
   sg4::Mailbox* mailbox() const { return mailbox_; }
 
  private:
   void post(std::size_t slot);
+  // Cuts off the bodies whose caller's deadline is at or before `now`.
+  void cut_off_late(double now);
+  // Drops the message at `index` of arriving_, cutting off its body.
+  void drop_arriving(std::size_t index);
 
   sg4::Mailbox* mailbox_;
   std::size_t depth_;
   std::vector<sg4::CommPtr> pending_;
   std::vector<Message*> payloads_;
-  std::vector<sg4::CommPtr> scratch_;
-  std::vector<std::size_t> scratch_slots_;
+  std::vector<Message*> arriving_;  // headers in, bodies still in transfer
+  std::vector<sg4::CommPtr> waited_;  // pending_, then the bodies of arriving_
 };
 
 }  // namespace archsim

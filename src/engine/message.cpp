@@ -35,8 +35,13 @@ void free_message(void* payload) { delete static_cast<Message*>(payload); }
 }  // namespace
 
 void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes) {
-  message->sent_at = sg4::Engine::get_clock();
-  const sg4::Host* from = sg4::this_actor::get_host();
+  const double now = sg4::Engine::get_clock();
+  message->sent_at = now;
+  sg4::Host* from = sg4::this_actor::get_host();
+  if (message->deadline > 0 && now >= message->deadline) {
+    delete message;  // the caller has hung up already: the write fails at once
+    return;
+  }
   if (!reachable(destination)) {
     // Nothing answers on a dead host: the connection attempt is lost and the sender only
     // learns of it by its timeout. (SimGrid 3.32 cannot even start a transfer to it.)
@@ -50,6 +55,15 @@ void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* messa
     }
     if (auto* data = HostData::of(from)) data->nic_out_bytes += bytes;
     if (auto* data = HostData::of(destination)) data->nic_in_bytes += bytes;
+  }
+  if (message->deadline > 0 && bytes > kInitialWindowBytes) {
+    // The bytes as a host-to-host transfer that the receiving inbox waits for once the
+    // header is in (on the same path with no bytes, the header cannot arrive later).
+    message->body = sg4::Comm::sendto_init(from, const_cast<sg4::Host*>(destination));
+    message->body->set_payload_size(static_cast<std::uint64_t>(bytes));
+    message->body->detach();  // starts it; nobody has to wait for it to end
+    to->put_init(message, 0)->detach(free_message);
+    return;
   }
   to->put_init(message, static_cast<std::uint64_t>(bytes))->detach(free_message);
 }

@@ -3,8 +3,16 @@
 // the server turns the request around (reply = true, status set) and sends it back to
 // `reply_to`, so one request costs one allocation whatever its path. Whoever holds a
 // message owns it; a message lost with a failed transfer is freed by the transfer.
+//
+// A caller that stops waiting hangs up, as a TCP peer closing its connection does: the
+// rest of a long message to or from it is not sent. A message longer than TCP's initial
+// congestion window travels as a header (no bytes, to the mailbox) and a body (the bytes,
+// a host-to-host transfer that starts at the same time); the receiving inbox hands the
+// message out when the body is in, and cuts the body off once the caller's deadline has
+// passed. A shorter message is in flight at once and cannot be recalled.
 #include <cstdint>
 
+#include <simgrid/s4u/Comm.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
 
@@ -40,6 +48,11 @@ struct Message {
   double response_bytes = 0;       // size of the successful reply
   double sent_at = 0;              // when the current hop was sent
   double origin_at = 0;            // replication: when the write committed on the primary
+  // When the caller stops waiting for the reply and hangs up (0: never). A replication
+  // stream is a standing connection: its events have none, even when an acknowledgement
+  // is awaited.
+  double deadline = 0;
+  sg4::CommPtr body;               // the bytes of a long message, still in transfer
   std::uint64_t key = 0;           // data key the request is about
   std::uint64_t session = 0;       // client session
   std::uint64_t sequence = 0;      // replication: log position of the write
@@ -52,10 +65,14 @@ struct Message {
 // Size of an error reply (headers only), and of probes, acknowledgements and their replies.
 constexpr double kErrorReplyBytes = 200;
 constexpr double kControlBytes = 100;
+// TCP's initial congestion window, 10 segments of 1460 bytes (RFC 6928): a message up to
+// this size leaves in one flight.
+constexpr double kInitialWindowBytes = 14600;
 
 // Sends `message` to mailbox `to` (owned by an actor on `destination`) without waiting: a
-// detached transfer of `bytes` from the calling actor's host. If the transfer fails (a
-// host or link down), the message is freed.
+// detached transfer of `bytes` from the calling actor's host (header and body if the
+// message is long and its caller has a deadline). If the transfer fails (a host or link
+// down), the message is freed.
 void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes);
 
 // Turns a request into a reply with `status` and sends it back to its caller.

@@ -7,7 +7,7 @@ namespace archsim {
 
 std::vector<std::string> Platform::engine_arguments() {
   std::vector<std::string> args{"--log=root.thresh:warning", "--log=xbt_cfg.thresh:warning",
-                                "--cfg=network/model:CM02",
+                                "--cfg=network/model:CM02", "--cfg=network/crosstraffic:0",
                                 // Actors run archsim's step interpreter; 128 KiB is ample and only
                                 // touched pages cost memory.
                                 "--cfg=contexts/stack-size:128"};

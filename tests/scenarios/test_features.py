@@ -95,6 +95,44 @@ class NetworkTest(unittest.TestCase):
         self.assertGreater(s["hops"]["front->back.main"]["latency_ms"]["max"], hop + 1.0)
 
 
+class HangUpTest(unittest.TestCase):
+    """A caller that gives up hangs up: the rest of a long message is not sent."""
+
+    PLATFORM = {"network": {"datacenter_rtt_ms": 0.5, "client_rtt_ms": 0.5, "loopback_rtt_ms": 0}}
+
+    def back_nic_up(self, response_kb, timeout_ms):
+        s = run(scenario({
+            "front": service({"main": endpoint(call("back", response_kb=response_kb, timeout_ms=timeout_ms))}),
+            "back": service({"main": endpoint({"cpu_ms": 1})}),
+        }, rate=2, duration=100, platform=self.PLATFORM))
+        return s, s["utilization"]["back-1"]["nic_up"]
+
+    def test_long_reply_is_cut_off_at_the_deadline(self):
+        # 10 MiB take 84 ms over 1 Gbps. With a 1 s timeout every byte crosses the back NIC;
+        # with 20 ms the reply starts after 1.25 ms (request trip and work) and the first
+        # 0.25 ms carry no bytes (latency): the body flows for 18.5 ms, then the caller hangs up.
+        whole, full = self.back_nic_up(10240, 1000)
+        cut, partial = self.back_nic_up(10240, 20)
+        self.assertEqual(0, whole["hops"]["front->back.main"]["failed"])
+        self.assertEqual(0, cut["hops"]["front->back.main"]["ok"])
+        per_call = 10240 * 1024 / 125e6
+        self.assertAlmostEqual(0.0185 / per_call, partial / full, delta=0.02)
+
+    def test_short_reply_is_in_flight_at_once(self):
+        # 8 KiB fit in TCP's initial window: sent at 1.25 ms, before the 1.4 ms deadline, they
+        # arrive after it (at 1.57 ms) but cross the NICs all the same.
+        whole, full = self.back_nic_up(8, 1000)
+        cut, partial = self.back_nic_up(8, 1.4)
+        self.assertEqual(0, cut["hops"]["front->back.main"]["ok"])
+        self.assertAlmostEqual(1.0, partial / full, delta=0.01)
+
+    def test_reply_after_the_deadline_is_not_sent(self):
+        # The caller gave up at 1 ms, before the reply was ready: nothing goes out.
+        cut, partial = self.back_nic_up(8, 1)
+        self.assertEqual(0, cut["hops"]["front->back.main"]["ok"])
+        self.assertEqual(0, partial)
+
+
 class ServerTest(unittest.TestCase):
     def test_full_queue_rejects(self):
         s = run(scenario({"front": service({"main": endpoint({"cpu_ms": 100})}, workers=1, queue_limit=0)},
