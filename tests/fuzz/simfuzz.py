@@ -126,7 +126,7 @@ def scenario(rng):
     operations = {f"op{k}": {"weight": rng.randint(1, 10), "endpoint": rng.choice(entry_endpoints),
                              "request_kb": rng.choice([0, 1]), "response_kb": rng.choice([0, 4, 100])}
                   for k in range(rng.randint(1, 3))}
-    duration = rng.choice([5, 20, 60])
+    duration = rng.choice([5, 20])
     if maybe(rng):
         client = {"model": "open", "target": target, "rate_rps": rng.choice([1, 50, 300, 2000]),
                   "operations": operations}
