@@ -124,6 +124,19 @@ class CliTest(unittest.TestCase):
 
 
 
+class HorizonTest(unittest.TestCase):
+    def test_a_horizon_that_the_summary_rounds(self):
+        # 1234.56789 s is reported as 1234.57: the up-time check allows for the rounding.
+        result, out = run(STEP1, "--duration-s", "1234.56789", "--set", "warmup_s=0", "--set",
+                          "clients.shoppers.rate_rps=1", "--quiet")
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertEqual(1234.57, summary["measured_s"])
+        node = summary["components"]["node1"]
+        self.assertAlmostEqual(1234.56789, node["uptime_s"] + node["downtime_s"], places=6)
+
+
 class InvariantTest(unittest.TestCase):
     """Each run invariant, broken on purpose through the test-only hook, is reported as an
     internal error and no result is written."""
