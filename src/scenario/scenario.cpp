@@ -715,29 +715,24 @@ class Builder {
         FaultEvent ev;
         ev.at_s = e["at_s"].get<double>();
         if (e.contains("duration_s")) ev.duration_s = e["duration_s"].get<double>();
+        // The actions on one target, by key.
+        static const std::pair<const char*, FaultAction> kTargeted[] = {
+            {"crash", FaultAction::Crash},         {"recover", FaultAction::Recover},
+            {"cut", FaultAction::Cut},             {"reconnect", FaultAction::Reconnect},
+            {"degrade", FaultAction::Degrade},     {"restore", FaultAction::Restore}};
+        const auto* targeted = std::find_if(std::begin(kTargeted), std::end(kTargeted),
+                                            [&e](const auto& k) { return e.contains(k.first); });
         std::optional<FaultTarget> target;
-        if (e.contains("crash")) {
-          ev.action = FaultAction::Crash;
-          target = fault_target(e["crash"], p + "/crash");
-        } else if (e.contains("recover")) {
-          ev.action = FaultAction::Recover;
-          target = fault_target(e["recover"], p + "/recover");
-        } else if (e.contains("cut")) {
-          ev.action = FaultAction::Cut;
-          target = fault_target(e["cut"], p + "/cut");
-        } else if (e.contains("reconnect")) {
-          ev.action = FaultAction::Reconnect;
-          target = fault_target(e["reconnect"], p + "/reconnect");
-        } else if (e.contains("degrade")) {
-          ev.action = FaultAction::Degrade;
-          target = fault_target(e["degrade"], p + "/degrade");
-          ev.cpu_factor = e["degrade"].value("cpu_factor", 1.0);
-          ev.disk_factor = e["degrade"].value("disk_factor", 1.0);
-          if (!e["degrade"].contains("cpu_factor") && !e["degrade"].contains("disk_factor"))
-            problem(p + "/degrade", "needs cpu_factor, disk_factor or both");
-        } else if (e.contains("restore")) {
-          ev.action = FaultAction::Restore;
-          target = fault_target(e["restore"], p + "/restore");
+        if (targeted != std::end(kTargeted)) {
+          const std::string key = targeted->first;
+          ev.action = targeted->second;
+          target = fault_target(e[key], p + "/" + key);
+          if (ev.action == FaultAction::Degrade) {
+            ev.cpu_factor = e[key].value("cpu_factor", 1.0);
+            ev.disk_factor = e[key].value("disk_factor", 1.0);
+            if (!e[key].contains("cpu_factor") && !e[key].contains("disk_factor"))
+              problem(p + "/degrade", "needs cpu_factor, disk_factor or both");
+          }
         } else if (e.contains("heal")) {
           ev.action = FaultAction::Heal;
         } else {
