@@ -25,11 +25,16 @@ const std::pair<PolicyKind, const char*> kNames[] = {
     {PolicyKind::ConsistentHash, "consistent_hash"},
 };
 
-std::vector<int> healthy_backends(const BackendView& view) {
-  std::vector<int> out;
+// The healthy backends in index order, counted and picked without building a list (the
+// policies choose once per request).
+std::size_t healthy_count(const BackendView& view) {
+  return static_cast<std::size_t>(std::count(view.healthy.begin(), view.healthy.end(), true));
+}
+
+int nth_healthy(const BackendView& view, std::size_t n) {
   for (std::size_t i = 0; i < view.healthy.size(); ++i)
-    if (view.healthy[i]) out.push_back(static_cast<int>(i));
-  return out;
+    if (view.healthy[i] && n-- == 0) return static_cast<int>(i);
+  return -1;
 }
 
 std::uint64_t routing_hash(const RoutingRequest& r, HashOn on) {
@@ -103,9 +108,9 @@ int WeightedRoundRobinPolicy::choose(const RoutingRequest&, const BackendView& v
 }
 
 int RandomPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream& rng) {
-  const auto healthy = healthy_backends(view);
-  if (healthy.empty()) return -1;
-  return healthy[rng.below(healthy.size())];
+  const std::size_t healthy = healthy_count(view);
+  if (healthy == 0) return -1;
+  return nth_healthy(view, rng.below(healthy));
 }
 
 int LeastConnectionsPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream&) {
@@ -121,13 +126,13 @@ int LeastConnectionsPolicy::choose(const RoutingRequest&, const BackendView& vie
 }
 
 int PowerOfTwoPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream& rng) {
-  const auto healthy = healthy_backends(view);
-  if (healthy.empty()) return -1;
-  if (healthy.size() == 1) return healthy[0];
-  const auto a = rng.below(healthy.size());
-  auto b = rng.below(healthy.size() - 1);
+  const std::size_t healthy = healthy_count(view);
+  if (healthy == 0) return -1;
+  if (healthy == 1) return nth_healthy(view, 0);
+  const auto a = rng.below(healthy);
+  auto b = rng.below(healthy - 1);
   if (b >= a) ++b;
-  const int x = healthy[a], y = healthy[b];
+  const int x = nth_healthy(view, a), y = nth_healthy(view, b);
   return view.connections[static_cast<std::size_t>(y)] < view.connections[static_cast<std::size_t>(x)] ? y : x;
 }
 
@@ -144,9 +149,9 @@ int StickyPolicy::choose(const RoutingRequest& request, const BackendView& view,
 }
 
 int HashPolicy::choose(const RoutingRequest& request, const BackendView& view, RandomStream&) {
-  const auto healthy = healthy_backends(view);
-  if (healthy.empty()) return -1;
-  return healthy[routing_hash(request, on_) % healthy.size()];
+  const std::size_t healthy = healthy_count(view);
+  if (healthy == 0) return -1;
+  return nth_healthy(view, routing_hash(request, on_) % healthy);
 }
 
 HashRing::HashRing(int backends, int virtual_nodes) : backends_(backends) {

@@ -141,7 +141,6 @@ class HashRing {
   int owner(std::uint64_t hash, Accept accept) const;
   // Fraction of the hash space each backend owns.
   std::vector<double> shares() const;
-  int backends() const { return backends_; }
 
  private:
   int backends_;

@@ -14,8 +14,6 @@ class KeySpace {
   // zipf_s <= 0 means uniform.
   KeySpace(std::uint64_t count, double zipf_s);
   std::uint64_t sample(RandomStream& rng) const;
-  std::uint64_t count() const { return count_; }
-  double exponent() const { return s_; }
 
  private:
   double h(double x) const;

@@ -96,30 +96,16 @@ void LoadBalancerBehavior::on_start(ServiceReplica& replica) {
   replica.spawn_auxiliary("health", [checker] { checker->run(); });
 }
 
-void LoadBalancerBehavior::on_stop(ServiceReplica&) {
-  // The checker's actor is dead; its object goes with the next start.
-}
-
 Outcome LoadBalancerBehavior::serve(StepContext& context) {
-  ServiceReplica& replica = context.replica;
   const LoadBalancerSpec& spec = group_.spec();
-  const double ms = spec.cpu_ms.sample(replica.service().rng());
-  if (ms > 0) {
-    const double flops = ms / 1000.0 * Platform::kReferenceFlops;
-    sg4::this_actor::execute(flops);
-    HostData::of(replica.host())->cpu_flops += flops;
-  }
+  run_cpu(context, spec.cpu_ms);
   Message& request = context.request;
   view_.healthy = checker_->healthy();  // same size each time: no allocation
   const int backend = group_.choose({request.session, request.key}, view_);
   const int endpoint = request.endpoint;
   const int hop = spec.hops[static_cast<std::size_t>(endpoint)];
-  if (backend < 0) {
-    Recorder& recorder = replica.service().sim().recorder();
-    recorder.hop_started(hop, sg4::Engine::get_clock());
-    recorder.hop_ended(hop, sg4::Engine::get_clock(), 0.0, Outcome::Unavailable);
-    return Outcome::Unavailable;
-  }
+  if (backend < 0)  // no backend to call: the hop fails at once
+    return call_replica(context, nullptr, endpoint, request.request_bytes, request.response_bytes, spec.timeout_s, hop);
   group_.routed(backend, request.session_ends, request.session);
   ++view_.connections[static_cast<std::size_t>(backend)];
   ServiceReplica* target = group_.backend().replicas()[static_cast<std::size_t>(backend)].get();

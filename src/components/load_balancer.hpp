@@ -31,7 +31,6 @@ class BalancerGroup {
  public:
   BalancerGroup(Simulation& sim, Service& service, const LoadBalancerSpec& spec);
 
-  void start() {}
   std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica& replica);
   bool active_passive() const { return spec_.active_passive; }
   int active() const { return active_; }
@@ -64,7 +63,6 @@ class LoadBalancerBehavior : public ReplicaBehavior {
   explicit LoadBalancerBehavior(BalancerGroup& group);
   Outcome serve(StepContext& context) override;
   void on_start(ServiceReplica& replica) override;
-  void on_stop(ServiceReplica& replica) override;
 
  private:
   BalancerGroup& group_;

@@ -29,7 +29,6 @@ struct RetrySpec {
   double budget_reserve = 10.0;
   std::array<bool, kOutcomeCount> retry_on{};  // by Outcome
 
-  static RetrySpec none() { return RetrySpec{}; }
 };
 
 class RetryPolicy {
@@ -46,7 +45,6 @@ class RetryPolicy {
 
   std::uint64_t retries() const { return retries_; }
   std::uint64_t denied_by_budget() const { return denied_; }
-  double balance() const { return balance_; }
 
  private:
   RetrySpec spec_;

@@ -39,7 +39,6 @@ std::unique_ptr<ReplicaBehavior> Service::make_behavior(ServiceReplica& replica)
 void Service::start() {
   for (auto& r : replicas_) r->start();
   if (database_) database_->start();
-  if (balancer_) balancer_->start();
 }
 
 int Service::replicas_up() const {

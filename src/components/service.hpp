@@ -47,8 +47,6 @@ class Service {
   Simulation& sim() { return sim_; }
   RandomStream& rng() { return rng_; }
   const std::vector<std::unique_ptr<ServiceReplica>>& replicas() const { return replicas_; }
-  DatabaseCluster* database() { return database_.get(); }
-  BalancerGroup* balancer() { return balancer_.get(); }
   int replicas_up() const;
   // Time spent with 0, 1, ..., n replicas up over the measured period.
   std::vector<double> replicas_up_durations(double end) const { return up_count_.totals(end); }

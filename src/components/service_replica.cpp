@@ -181,7 +181,7 @@ void ServiceReplica::work_loop(Worker& worker) {
 
     const std::uint64_t span = job.request->id;
     const bool traced = job.request->traced;
-    StepContext context{*this, *worker.replies, *job.request, &worker.current};
+    StepContext context{*this, *worker.replies, *job.request};
     const Outcome outcome = behavior_->serve(context);
     const Outcome departure = context.forwarded ? Outcome::Ok : outcome;
     // Every account is settled before the request leaves: sending is a simulation call,

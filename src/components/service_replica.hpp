@@ -81,7 +81,6 @@ class ServiceReplica {
   const Platform::Machine& machine() const { return machine_; }
   sg4::Host* host() const { return machine_.host; }
   Storage& storage() { return storage_; }
-  ReplicaBehavior& behavior() { return *behavior_; }
   // The pool for calls to `target_service`, or nullptr when calls to it are not pooled.
   ConnectionPool* pool_for(int target_service);
 

@@ -18,14 +18,6 @@ double now() { return sg4::Engine::get_clock(); }
 
 Outcome run_step(StepContext& context, const Step& step);
 
-void run_cpu(const Step& step, StepContext& context) {
-  const double ms = step.cpu_ms.sample(context.replica.service().rng());
-  if (ms <= 0) return;
-  const double flops = ms / 1000.0 * Platform::kReferenceFlops;
-  sg4::this_actor::execute(flops);
-  HostData::of(context.replica.machine().host)->cpu_flops += flops;
-}
-
 void run_read(const Step& step, StepContext& context) {
   Service& service = context.replica.service();
   if (service.rng().bernoulli(service.spec().buffer_cache_hit_ratio)) {
@@ -224,7 +216,7 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
 Outcome run_step(StepContext& context, const Step& step) {
   switch (step.kind) {
     case StepKind::Cpu:
-      run_cpu(step, context);
+      run_cpu(context, step.cpu_ms);
       return Outcome::Ok;
     case StepKind::Read:
       run_read(step, context);
@@ -246,6 +238,14 @@ Outcome run_step(StepContext& context, const Step& step) {
 }
 
 }  // namespace
+
+void run_cpu(StepContext& context, const Distribution& cpu_ms) {
+  const double ms = cpu_ms.sample(context.replica.service().rng());
+  if (ms <= 0) return;
+  const double flops = ms / 1000.0 * Platform::kReferenceFlops;
+  sg4::this_actor::execute(flops);
+  HostData::of(context.replica.machine().host)->cpu_flops += flops;
+}
 
 Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
                      double response_bytes, double timeout_s, int hop) {

@@ -26,13 +26,15 @@ struct StepContext {
   ServiceReplica& replica;
   Inbox& replies;               // where replies to this context's calls arrive
   Message& request;             // the request being served
-  Message** owner = nullptr;    // the worker's hold on the request
   // A forward step hands the request on: the worker sends it to `forward_to` (nullptr: no
   // replica could take it) once its own accounting is done.
   bool forwarded = false;
   ServiceReplica* forward_to = nullptr;
   double forward_bytes = 0;
 };
+
+// Computes for a time drawn from `cpu_ms` on one core of the context's host.
+void run_cpu(StepContext& context, const Distribution& cpu_ms);
 
 // Runs `steps` in order; stops at the first failure and returns its outcome.
 Outcome run_steps(StepContext& context, const std::vector<Step>& steps);

@@ -27,7 +27,6 @@ class RateIntegral {
 };
 
 struct HostData {
-  int index = -1;  // scenario host index
   // Whether the host is up. Set by the fault injector *before* it turns the SimGrid host
   // off (and after it turns it back on): actors that run later in the same scheduling
   // round must not start a transfer to a host whose turning off is already decided, or

@@ -31,12 +31,17 @@ void Inbox::post(std::size_t slot) {
   pending_[slot] = mailbox_->get_async<Message>(&payloads_[slot]);
 }
 
+Message* Inbox::take_arriving(std::size_t index) {
+  Message* m = arriving_[index];
+  arriving_[index] = arriving_.back();
+  arriving_.pop_back();
+  return m;
+}
+
 void Inbox::drop_arriving(std::size_t index) {
   // Out of the list and owned here before the cancel, which lets other actors run (and
   // unwinds this one if it is killed meanwhile).
-  const std::unique_ptr<Message> m(arriving_[index]);
-  arriving_[index] = arriving_.back();
-  arriving_.pop_back();
+  const std::unique_ptr<Message> m(take_arriving(index));
   // What was not sent yet does not cross the NICs after all (0 if the transfer ended).
   const double unsent = m->body->get_remaining();
   if (unsent > 0 && m->body->get_source() != m->body->get_destination()) {
@@ -62,25 +67,25 @@ Message* Inbox::receive(double timeout) {
   const double deadline = timeout < 0 ? -1.0 : sg4::Engine::get_clock() + timeout;
   while (true) {
     cut_off_late(sg4::Engine::get_clock());
-    waited_.assign(pending_.begin(), pending_.end());
-    for (Message* m : arriving_) waited_.push_back(m->body);
+    // The pending receives, then the bodies in transfer (usually none).
+    if (!arriving_.empty()) {
+      waited_.assign(pending_.begin(), pending_.end());
+      for (Message* m : arriving_) waited_.push_back(m->body);
+    }
     ssize_t index;
     try {
-      index = sg4::Comm::wait_any_for(
-          waited_, deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()));
+      index = sg4::Comm::wait_any_for(arriving_.empty() ? pending_ : waited_,
+                                      deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()));
     } catch (const simgrid::NetworkFailureException&) {
       // A watched transfer failed (its sender, or a link on its way, died): SimGrid marked
       // it FAILED; drop it and keep watching.
       for (std::size_t i = 0; i < depth_; ++i)
         if (pending_[i]->get_state() == sg4::Activity::State::FAILED) post(i);
       for (std::size_t i = 0; i < arriving_.size();) {
-        if (arriving_[i]->body->get_state() == sg4::Activity::State::FAILED) {
-          delete arriving_[i];
-          arriving_[i] = arriving_.back();
-          arriving_.pop_back();
-        } else {
+        if (arriving_[i]->body->get_state() == sg4::Activity::State::FAILED)
+          delete take_arriving(i);  // the last one took its place: look at index i again
+        else
           ++i;
-        }
       }
       continue;
     }
@@ -98,9 +103,7 @@ Message* Inbox::receive(double timeout) {
         continue;
       }
     } else {
-      m = arriving_[slot - depth_];
-      arriving_[slot - depth_] = arriving_.back();
-      arriving_.pop_back();
+      m = take_arriving(slot - depth_);
       m->body = nullptr;
     }
     return m;

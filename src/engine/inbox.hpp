@@ -35,8 +35,6 @@ class Inbox {
   // Drops every pending and delivered message (after a crash: what was in the socket
   // buffers is gone).
   void discard_all();
-  // Messages whose body is still in transfer.
-  std::size_t arriving() const { return arriving_.size(); }
 
   sg4::Mailbox* mailbox() const { return mailbox_; }
 
@@ -44,6 +42,8 @@ class Inbox {
   void post(std::size_t slot);
   // Cuts off the bodies whose caller's deadline is at or before `now`.
   void cut_off_late(double now);
+  // Takes the message at `index` out of arriving_ (the last one takes its place).
+  Message* take_arriving(std::size_t index);
   // Drops the message at `index` of arriving_, cutting off its body.
   void drop_arriving(std::size_t index);
 

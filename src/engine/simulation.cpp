@@ -34,7 +34,6 @@ Simulation::Simulation(const Scenario& scenario, const SimulationOptions& option
   for (const auto& m : platform_->machines()) {
     storages_.push_back(std::make_unique<Storage>(m.disk, m.spec->disk));
     auto data = std::make_unique<HostData>();
-    data->index = m.index;
     data->cpu_capacity = RateIntegral(m.host->get_speed() * m.host->get_core_count());
     data->disk_capacity = RateIntegral(1.0);
     m.host->set_data(data.get());
