@@ -91,7 +91,7 @@ void ClientPopulation::send_attempt(Pending p) {
   const double t = now();
   const std::uint64_t id = sim_.next_call_id();
   const bool measured = sim_.recorder().measured(p.first_sent_at);
-  sim_.recorder().attempt_sent(t, p.attempt > 1);
+  sim_.recorder().attempt_sent(t);
   if (measured) {
     ++attempts_;
     if (p.attempt > 1) ++retries_;
@@ -125,6 +125,7 @@ void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {
   if (it == pending_.end()) return;  // already ended: a late reply or a stale deadline
   const Pending p = it->second;
   pending_.erase(it);
+  const std::uint64_t denied_before = retry_.denied_by_budget();
   if (retry_.may_retry(p.attempt, outcome)) {
     Pending next = p;
     ++next.attempt;
@@ -133,9 +134,7 @@ void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {
     timers_.push({now() + retry_.backoff(p.attempt, rng_), TimerKind::Retry, token});
     return;
   }
-  if (outcome != Outcome::Ok && p.attempt < spec_.retry.max_attempts &&
-      spec_.retry.retry_on[static_cast<std::size_t>(outcome)] && sim_.recorder().measured(p.first_sent_at))
-    ++retries_denied_;
+  if (retry_.denied_by_budget() > denied_before && sim_.recorder().measured(p.first_sent_at)) ++retries_denied_;
   end_request(p, outcome);
 }
 

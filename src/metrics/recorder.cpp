@@ -57,10 +57,7 @@ void Recorder::timeline(double now, const std::string& component, const std::str
   events_.push_back({now, component, event, detail});
 }
 
-void Recorder::attempt_sent(double now, bool retry) {
-  windows_[window_of(now)].attempts++;
-  if (retry && measured(now)) ++retries_;
-}
+void Recorder::attempt_sent(double now) { windows_[window_of(now)].attempts++; }
 
 Recorder::Recorder(const Scenario& scenario)
     : warmup_s_(scenario.warmup_s), window_s_(scenario.metrics.window_s), slo_latency_s_(scenario.metrics.slo.latency_s) {

@@ -134,9 +134,8 @@ class Recorder {
   // End-to-end requests of client operation `op` (global operation index). A request may
   // take several attempts; its latency runs from the first to the final outcome.
   void request_sent(int op, double now);
-  void attempt_sent(double now, bool retry);
+  void attempt_sent(double now);
   void request_ended(int op, double sent_at, double now, Outcome outcome);
-  std::uint64_t retries() const { return retries_; }
   std::uint64_t requests_started() const { return requests_started_; }  // including the warm-up
 
   // A call along hop `hop` (started at `sent_at`), and how it ended; a forward is one
@@ -189,7 +188,6 @@ class Recorder {
   std::vector<WindowRow> windows_;
   std::vector<ComponentStats> components_;
   std::vector<TimelineEvent> events_;
-  std::uint64_t retries_ = 0;
   std::uint64_t requests_started_ = 0;
   std::vector<std::string> sampled_resources_;
   Histogram window_latency_;
