@@ -133,8 +133,9 @@ void Document::apply_patch(Json& target, const Json& patch, const std::string& p
   }
 }
 
-void Document::set(const std::string& path, const std::string& value, const std::string& origin) {
-  const std::string label = origin.empty() ? "--set " + path : origin;
+namespace {
+// The keys along `path`, a JSON pointer or a dotted path.
+std::vector<std::string> path_tokens(const std::string& path, const std::string& label) {
   if (path.empty()) throw InputError(label, "", "path is empty");
   std::vector<std::string> tokens;
   if (path[0] == '/') {
@@ -172,6 +173,30 @@ void Document::set(const std::string& path, const std::string& value, const std:
   }
   for (const auto& t : tokens)
     if (t.empty()) throw InputError(label, "", "path has an empty component");
+  return tokens;
+}
+}  // namespace
+
+const nlohmann::json* Document::find(const std::string& path, const std::string& origin) const {
+  const Json* node = &json_;
+  for (const std::string& t : path_tokens(path, origin)) {
+    if (node->is_array()) {
+      char* end = nullptr;
+      const unsigned long index = std::strtoul(t.c_str(), &end, 10);
+      if (*end != '\0' || index >= node->size()) return nullptr;
+      node = &(*node)[index];
+    } else if (node->is_object() && node->contains(t)) {
+      node = &(*node)[t];
+    } else {
+      return nullptr;
+    }
+  }
+  return node;
+}
+
+void Document::set(const std::string& path, const std::string& value, const std::string& origin) {
+  const std::string label = origin.empty() ? "--set " + path : origin;
+  const std::vector<std::string> tokens = path_tokens(path, label);
 
   Json parsed_value;
   try {

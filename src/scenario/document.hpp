@@ -25,6 +25,9 @@ class Document {
   // null deletes the key, as in a merge patch. Errors about the value name `origin`
   // ("--set PATH" by default). Throws InputError when the path is malformed.
   void set(const std::string& path, const std::string& value, const std::string& origin = "");
+  // The value at `path` (a JSON pointer or a dotted path, as for set), or nullptr when there
+  // is none. Throws InputError, naming `origin`, when the path is malformed.
+  const nlohmann::json* find(const std::string& path, const std::string& origin) const;
 
   const nlohmann::json& json() const { return json_; }
   nlohmann::json& json() { return json_; }

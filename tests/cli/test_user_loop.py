@@ -131,6 +131,10 @@ class CapacityTest(Scratch):
         self.assertEqual(2, archsim("capacity", STEP2, "--slo", "p99_ms<=200").returncode)
         result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "description")
         self.assertEqual(2, result.returncode)
+        # A malformed JSON pointer is bad input, named with the option.
+        result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "/clients/a~x")
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("--find-max /clients/a~x", result.stderr)
 
 
 class CompareTest(Scratch):

@@ -8,7 +8,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -103,17 +102,11 @@ class Search {
 };
 
 // The value at `path` in the scenario as a run would see it.
-nlohmann::json current_value(const CapacityArgs& args, const std::string& path) {
+nlohmann::json current_value(const CapacityArgs& args, const std::string& path, const std::string& option) {
   Document doc = Document::load(args.scenario);
   for (const auto& [k, v] : parse_sets(args.run.sets)) doc.set(k, v);
-  std::string pointer = path;
-  if (pointer.empty() || pointer[0] != '/') {
-    std::replace(pointer.begin(), pointer.end(), '.', '/');
-    pointer = "/" + pointer;
-  }
-  const nlohmann::json::json_pointer ptr(pointer);
-  if (!doc.json().contains(ptr)) return nullptr;
-  return doc.json().at(ptr);
+  const nlohmann::json* value = doc.find(path, option + " " + path);
+  return value ? *value : nlohmann::json();
 }
 
 // The utilisation law applied to the scenario with `path` set to `value`: the open-loop
@@ -199,7 +192,7 @@ Command add_capacity_command(CLI::App& app) {
     const std::vector<SloCondition> slo = parse_slo(args->slo);
     args->run.validate(args->scenario, {});
 
-    const nlohmann::json current = current_value(*args, path);
+    const nlohmann::json current = current_value(*args, path, maximize ? "--find-max" : "--find-min");
     if (!args->lower && !current.is_number())
       throw InputError(args->scenario, path, "has no number to start the search from: give --lower");
     const bool integer = current.is_number_integer();
@@ -221,14 +214,12 @@ Command add_capacity_command(CLI::App& app) {
 
     // `good` meets the SLO, `bad` does not; maximising, good < bad; minimising, bad < good.
     std::optional<Evaluation> good, bad;
+    // Whether `a` lies further than `b` in the direction of the search.
+    auto beyond = [maximize](double a, double b) { return maximize ? a > b : a < b; };
     auto record = [&](const std::vector<Evaluation>& results) {
       for (const auto& e : results) {
-        if (e.meets && (!good || (maximize ? e.value > good->value : e.value < good->value)) &&
-            (!bad || (maximize ? e.value < bad->value : e.value > bad->value)))
-          good = e;
-        if (!e.meets && (!bad || (maximize ? e.value < bad->value : e.value > bad->value)) &&
-            (!good || (maximize ? e.value > good->value : e.value < good->value)))
-          bad = e;
+        const bool inside = (!good || beyond(e.value, good->value)) && (!bad || beyond(bad->value, e.value));
+        if (inside) (e.meets ? good : bad) = e;
       }
     };
     auto snap = [&](double v) { return integer ? std::max(1.0, std::round(v)) : v; };
