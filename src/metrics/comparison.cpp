@@ -4,6 +4,8 @@
 #include <iomanip>
 #include <sstream>
 
+#include "metrics/report.hpp"
+
 namespace archsim {
 
 using nlohmann::ordered_json;
@@ -41,13 +43,6 @@ std::string format_number(double v, int digits) {
   std::ostringstream out;
   out << std::fixed << std::setprecision(digits) << v;
   return out.str();
-}
-
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 }  // namespace

@@ -15,6 +15,13 @@ namespace archsim {
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
 
+std::string csv_escape(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 double tidy(double value) {
   if (value == 0.0 || !std::isfinite(value)) return std::isfinite(value) ? 0.0 : value;
   const double magnitude = std::floor(std::log10(std::fabs(value)));
@@ -262,13 +269,7 @@ void write_events_csv(const RunFacts& facts, std::ostream& out) {
   out << std::setprecision(9);
   out << "t_s,component,event,detail\n";
   for (const TimelineEvent& e : facts.recorder.events()) {
-    std::string detail = e.detail;
-    if (detail.find_first_of(",\"") != std::string::npos) {
-      std::string quoted = "\"";
-      for (char c : detail) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-      detail = quoted + "\"";
-    }
-    out << e.t_s << ',' << e.component << ',' << e.event << ',' << detail << '\n';
+    out << e.t_s << ',' << e.component << ',' << e.event << ',' << csv_escape(e.detail) << '\n';
   }
 }
 

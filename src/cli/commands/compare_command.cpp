@@ -44,7 +44,6 @@ Command add_compare_command(CLI::App& app) {
     // Scenario files are validated first, then run in parallel child processes.
     std::vector<std::string> folders(args->inputs.size());
     std::vector<ChildRun> runs;
-    std::vector<std::size_t> run_index;
     std::string scratch;
     for (std::size_t i = 0; i < args->inputs.size(); ++i) {
       const std::string& input = args->inputs[i];
@@ -61,7 +60,6 @@ Command add_compare_command(CLI::App& app) {
       const fs::path base = args->out.empty() ? fs::path(scratch) : fs::path(args->out);
       folders[i] = (base / (std::to_string(i + 1) + "-" + fs::path(input).stem().string())).string();
       runs.push_back({args->run.run_arguments(input, folders[i], {}), input});
-      run_index.push_back(i);
     }
     if (!runs.empty()) {
       std::cerr << "running " << runs.size() << " scenario" << (runs.size() > 1 ? "s" : "") << "...\n";

@@ -1,12 +1,10 @@
 #include <cmath>
 #include <cstdio>
-#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/commands/commands.hpp"
-#include "scenario/diagnostics.hpp"
 
 namespace archsim::cli {
 

@@ -1,5 +1,4 @@
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -11,6 +10,7 @@
 #include "cli/commands/run_options.hpp"
 #include "cli/commands/runner.hpp"
 #include "cli/commands/sweep_points.hpp"
+#include "metrics/report.hpp"
 #include "scenario/diagnostics.hpp"
 
 namespace archsim::cli {
@@ -27,9 +27,7 @@ struct SweepArgs {
 };
 
 void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
+  write_result_file(path.string(), [&text](std::ostream& out) { out << text; });
 }
 
 std::string slurm_script(const std::string& jobs_file, const std::string& directory, std::size_t count) {

@@ -32,13 +32,6 @@ double parse_number(const std::string& text, const std::string& source) {
   throw InputError(source, "", "not a number", text);
 }
 
-std::string csv_cell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 const char* const kColumns[] = {"offered_rps", "throughput_rps", "mean_ms",    "p50_ms",      "p90_ms",
                                 "p99_ms",      "p999_ms",        "error_rate", "availability", "downtime_s"};
 }  // namespace
@@ -118,7 +111,7 @@ std::string sweep_table(const std::string& directory) {
     if (!header) {
       for (const auto& [path, value] : info["values"].items()) paths.push_back(path);
       out << "point";
-      for (const auto& path : paths) out << ',' << csv_cell(path);
+      for (const auto& path : paths) out << ',' << csv_escape(path);
       for (const char* c : kColumns) out << ',' << c;
       out << ",bottleneck,bottleneck_utilization\n";
       header = true;
@@ -129,13 +122,13 @@ std::string sweep_table(const std::string& directory) {
     }
     const auto summary = read_summary(p.string());
     out << p.filename().string();
-    for (const auto& path : paths) out << ',' << csv_cell(info["values"].value(path, ""));
+    for (const auto& path : paths) out << ',' << csv_escape(info["values"].value(path, ""));
     for (const char* c : kColumns) {
       const auto x = summary_figure(summary, c);
       out << ',';
       if (x) out << number_text(*x);
     }
-    out << ',' << csv_cell(summary["bottleneck"].value("resource", "")) << ',';
+    out << ',' << csv_escape(summary["bottleneck"].value("resource", "")) << ',';
     if (const auto u = summary_figure(summary, "bottleneck_utilization")) out << number_text(*u);
     out << '\n';
   }
