@@ -31,7 +31,7 @@ std::string factor_text(double cpu, double disk) {
 FaultInjector::FaultInjector(Simulation& sim) : sim_(sim) {
   const Scenario& s = sim.scenario();
   host_holds_.resize(s.hosts.size());
-  link_holds_.resize(s.hosts.size(), 0);
+  link_holds_.resize(s.hosts.size());
   for (const auto& svc : s.services) replica_holds_.emplace_back(static_cast<std::size_t>(svc.replicas));
 }
 
@@ -100,11 +100,8 @@ void FaultInjector::apply(const FaultEvent& e, bool undo) {
     case FaultAction::Cut:
     case FaultAction::Reconnect: {
       const int host = e.target.index;
-      const bool cut = e.action == FaultAction::Cut && !undo;
-      const int before = link_holds_[static_cast<std::size_t>(host)];
-      link_holds_[static_cast<std::size_t>(host)] = cut ? before + 1 : (e.action == FaultAction::Reconnect ? 0 : std::max(0, before - 1));
-      const bool was_cut = before > 0, is_cut = link_holds_[static_cast<std::size_t>(host)] > 0;
-      if (was_cut != is_cut) set_link(host, !is_cut);
+      Hold& link = link_holds_[static_cast<std::size_t>(host)];
+      if (link.change(e.action == FaultAction::Reconnect ? 0 : (undo ? -1 : +1), false)) set_link(host, !link.down());
       break;
     }
     case FaultAction::Partition:
@@ -136,31 +133,31 @@ void FaultInjector::apply(const FaultEvent& e, bool undo) {
   }
 }
 
+bool FaultInjector::Hold::change(int delta, bool from_random) {
+  const bool before = down();
+  if (from_random)
+    random = std::max(0, random + delta);
+  else
+    scheduled = delta == 0 ? 0 : std::max(0, scheduled + delta);
+  return down() != before;
+}
+
 void FaultInjector::hold(const FaultTarget& target, int delta, bool random) {
-  auto update = [&](Hold& h) {
-    const bool before = h.down();
-    if (random)
-      h.random = std::max(0, h.random + delta);
-    else
-      h.scheduled = delta == 0 ? 0 : std::max(0, h.scheduled + delta);
-    return std::make_pair(before, h.down());
-  };
   switch (target.kind) {
     case FaultTarget::Kind::Host: {
-      const auto [was, is] = update(host_holds_[static_cast<std::size_t>(target.index)]);
-      if (was != is) set_host(target.index, !is);
+      Hold& h = host_holds_[static_cast<std::size_t>(target.index)];
+      if (h.change(delta, random)) set_host(target.index, !h.down());
       break;
     }
     case FaultTarget::Kind::Replica: {
-      const auto [was, is] =
-          update(replica_holds_[static_cast<std::size_t>(target.index)][static_cast<std::size_t>(target.replica)]);
-      if (was != is) set_replica(target.index, target.replica, !is);
+      Hold& h = replica_holds_[static_cast<std::size_t>(target.index)][static_cast<std::size_t>(target.replica)];
+      if (h.change(delta, random)) set_replica(target.index, target.replica, !h.down());
       break;
     }
     case FaultTarget::Kind::Service:
       for (std::size_t r = 0; r < replica_holds_[static_cast<std::size_t>(target.index)].size(); ++r) {
-        const auto [was, is] = update(replica_holds_[static_cast<std::size_t>(target.index)][r]);
-        if (was != is) set_replica(target.index, static_cast<int>(r), !is);
+        Hold& h = replica_holds_[static_cast<std::size_t>(target.index)][r];
+        if (h.change(delta, random)) set_replica(target.index, static_cast<int>(r), !h.down());
       }
       break;
   }

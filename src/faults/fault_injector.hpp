@@ -28,6 +28,9 @@ class FaultInjector {
     int scheduled = 0;
     int random = 0;
     bool down() const { return scheduled > 0 || random > 0; }
+    // Adds `delta` to the scheduled or the random count (a scheduled 0 clears it); true
+    // when that turns the component down or up.
+    bool change(int delta, bool from_random);
   };
 
   void run_schedule();
@@ -43,7 +46,7 @@ class FaultInjector {
   Simulation& sim_;
   std::vector<Hold> host_holds_;
   std::vector<std::vector<Hold>> replica_holds_;
-  std::vector<int> link_holds_;
+  std::vector<Hold> link_holds_;  // scheduled cuts only
 };
 
 }  // namespace archsim
