@@ -5,7 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands/commands.hpp"
-#include "cli/commands/runner.hpp"
+#include "study/runner.hpp"
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
 #include "version.hpp"
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     for (const auto& [name, command] : commands)
       if (app.got_subcommand(name)) return command();
     return cli::kExitInternal;
-  } catch (const cli::Interrupted&) {
+  } catch (const Interrupted&) {
     std::cerr << "archsim: interrupted: the runs in progress were stopped\n";
     return kExitInterrupted;
   } catch (const InputError& e) {

@@ -14,17 +14,6 @@ std::uint64_t mix_hash(std::uint64_t x) {
 }
 
 namespace {
-const std::pair<PolicyKind, const char*> kNames[] = {
-    {PolicyKind::RoundRobin, "round_robin"},
-    {PolicyKind::WeightedRoundRobin, "weighted_round_robin"},
-    {PolicyKind::Random, "random"},
-    {PolicyKind::LeastConnections, "least_connections"},
-    {PolicyKind::PowerOfTwo, "power_of_two"},
-    {PolicyKind::Sticky, "sticky"},
-    {PolicyKind::Hash, "hash"},
-    {PolicyKind::ConsistentHash, "consistent_hash"},
-};
-
 // The healthy backends in index order, counted and picked without building a list (the
 // policies choose once per request).
 std::size_t healthy_count(const BackendView& view) {
@@ -41,18 +30,6 @@ std::uint64_t routing_hash(const RoutingRequest& r, HashOn on) {
   return mix_hash(on == HashOn::Session ? r.session : r.key);
 }
 }  // namespace
-
-PolicyKind policy_from_string(const std::string& name) {
-  for (const auto& [kind, text] : kNames)
-    if (name == text) return kind;
-  throw std::invalid_argument("unknown balancing policy " + name);
-}
-
-const char* to_string(PolicyKind kind) {
-  for (const auto& [k, text] : kNames)
-    if (k == kind) return text;
-  return "?";
-}
 
 std::unique_ptr<BalancingPolicy> make_policy(const PolicyConfig& config, int backends) {
   switch (config.kind) {

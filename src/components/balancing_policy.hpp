@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "core/rng.hpp"
+#include "scenario/balancing.hpp"
 
 namespace archsim {
 
@@ -48,28 +49,6 @@ class BalancingPolicy {
   virtual std::uint64_t lost_sessions() const { return 0; }
   // Forgets a finished session (sticky only).
   virtual void end_session(std::uint64_t /*session*/) {}
-};
-
-enum class PolicyKind {
-  RoundRobin,
-  WeightedRoundRobin,
-  Random,
-  LeastConnections,
-  PowerOfTwo,
-  Sticky,
-  Hash,
-  ConsistentHash
-};
-PolicyKind policy_from_string(const std::string& name);  // throws std::invalid_argument
-const char* to_string(PolicyKind kind);
-
-enum class HashOn { Session, Key };
-
-struct PolicyConfig {
-  PolicyKind kind = PolicyKind::RoundRobin;
-  std::vector<double> weights;  // weighted_round_robin, one per backend
-  int virtual_nodes = 100;      // consistent_hash
-  HashOn hash_on = HashOn::Session;
 };
 
 std::unique_ptr<BalancingPolicy> make_policy(const PolicyConfig& config, int backends);

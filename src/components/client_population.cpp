@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "components/service.hpp"
+#include "components/run_context.hpp"
 #include "components/service_replica.hpp"
-#include "engine/simulation.hpp"
 
 namespace archsim {
 
@@ -21,12 +21,12 @@ std::vector<double> weights_of(const ClientSpec& spec) {
 double now() { return sg4::Engine::get_clock(); }
 }  // namespace
 
-ClientPopulation::ClientPopulation(Simulation& sim, const ClientSpec& spec, int first_operation, sg4::Host* host)
-    : sim_(sim),
+ClientPopulation::ClientPopulation(RunContext& run, const ClientSpec& spec, int first_operation, sg4::Host* host)
+    : run_(run),
       spec_(spec),
       first_operation_(first_operation),
       host_(host),
-      rng_(sim.scenario().seed, "clients/" + spec.name),
+      rng_(run.random_stream("clients/" + spec.name)),
       mix_(weights_of(spec)),
       arrivals_(spec.rate_rps, spec.schedule, spec.linear_schedule),
       keys_(spec.keys.count, spec.keys.zipf_s),
@@ -36,7 +36,7 @@ ClientPopulation::ClientPopulation(Simulation& sim, const ClientSpec& spec, int 
       spec.model == ClientModel::Open ? spec.sessions.active : static_cast<std::uint64_t>(spec.users);
   sessions_.resize(sessions);
   for (auto& s : sessions_) s = next_session();
-  if (sim.tracer().enabled()) trace_track_ = sim.tracer().track("clients " + spec.name, 0);
+  if (run.tracer().enabled()) trace_track_ = run.tracer().track("clients " + spec.name, 0);
 }
 
 std::uint64_t ClientPopulation::next_session() {
@@ -53,7 +53,7 @@ std::vector<std::uint64_t> ClientPopulation::in_flight_measured_by_operation() c
   std::vector<std::uint64_t> counts(spec_.operations.size(), 0);
   for (const auto* table : {&pending_, &backing_off_})
     for (const auto& [id, p] : *table)
-      if (sim_.recorder().measured(p.first_sent_at)) counts[static_cast<std::size_t>(p.op)]++;
+      if (run_.recorder().measured(p.first_sent_at)) counts[static_cast<std::size_t>(p.op)]++;
   return counts;
 }
 
@@ -76,10 +76,10 @@ void ClientPopulation::new_request(int user) {
   p.session = sessions_[slot];
   p.session_ends = rng_.uniform01() * spec_.sessions.mean_requests < 1.0;
   if (p.session_ends) sessions_[slot] = next_session();
-  sim_.recorder().request_sent(first_operation_ + p.op, p.first_sent_at);
-  if (trace_track_ && sim_.tracer().samples(requests_)) {
-    p.trace_span = sim_.next_call_id();
-    sim_.tracer().begin(trace_track_, p.trace_span, spec_.operations[static_cast<std::size_t>(p.op)].name, p.first_sent_at);
+  run_.recorder().request_sent(first_operation_ + p.op, p.first_sent_at);
+  if (trace_track_ && run_.tracer().samples(requests_)) {
+    p.trace_span = run_.next_call_id();
+    run_.tracer().begin(trace_track_, p.trace_span, spec_.operations[static_cast<std::size_t>(p.op)].name, p.first_sent_at);
   }
   ++requests_;
   retry_.on_first_attempt();
@@ -89,14 +89,14 @@ void ClientPopulation::new_request(int user) {
 void ClientPopulation::send_attempt(Pending p) {
   const OperationSpec& operation = spec_.operations[static_cast<std::size_t>(p.op)];
   const double t = now();
-  const std::uint64_t id = sim_.next_call_id();
-  const bool measured = sim_.recorder().measured(p.first_sent_at);
-  sim_.recorder().attempt_sent(t);
+  const std::uint64_t id = run_.next_call_id();
+  const bool measured = run_.recorder().measured(p.first_sent_at);
+  run_.recorder().attempt_sent(t);
   if (measured) {
     ++attempts_;
     if (p.attempt > 1) ++retries_;
   }
-  ServiceReplica* replica = sim_.service(spec_.target).route(Message{}, false, p.last_replica);
+  ServiceReplica* replica = run_.service(spec_.target).route(Message{}, false, p.last_replica);
   if (replica) p.last_replica = replica->index();
   pending_.emplace(id, p);
   timers_.push({t + spec_.timeout_s, TimerKind::Deadline, id});
@@ -129,19 +129,19 @@ void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {
   if (retry_.may_retry(p.attempt, outcome)) {
     Pending next = p;
     ++next.attempt;
-    const std::uint64_t token = sim_.next_call_id();
+    const std::uint64_t token = run_.next_call_id();
     backing_off_.emplace(token, next);
     timers_.push({now() + retry_.backoff(p.attempt, rng_), TimerKind::Retry, token});
     return;
   }
-  if (retry_.denied_by_budget() > denied_before && sim_.recorder().measured(p.first_sent_at)) ++retries_denied_;
+  if (retry_.denied_by_budget() > denied_before && run_.recorder().measured(p.first_sent_at)) ++retries_denied_;
   end_request(p, outcome);
 }
 
 void ClientPopulation::end_request(const Pending& p, Outcome outcome) {
   const double t = now();
-  if (p.trace_span) sim_.tracer().end(trace_track_, p.trace_span, t, outcome);
-  sim_.recorder().request_ended(first_operation_ + p.op, p.first_sent_at, t, outcome);
+  if (p.trace_span) run_.tracer().end(trace_track_, p.trace_span, t, outcome);
+  run_.recorder().request_ended(first_operation_ + p.op, p.first_sent_at, t, outcome);
   if (p.user >= 0)
     timers_.push({t + spec_.think_ms.sample(rng_) / 1000.0, TimerKind::UserWakes, static_cast<std::uint64_t>(p.user)});
 }

@@ -29,12 +29,12 @@
 
 namespace archsim {
 
-class Simulation;
+class RunContext;
 
 class ClientPopulation {
  public:
   // `first_operation`: global index of this population's first operation (for metrics).
-  ClientPopulation(Simulation& sim, const ClientSpec& spec, int first_operation, sg4::Host* host);
+  ClientPopulation(RunContext& run, const ClientSpec& spec, int first_operation, sg4::Host* host);
 
   void start();
   // Requests sent after the warm-up and still waiting for an outcome, per operation.
@@ -70,7 +70,7 @@ class ClientPopulation {
   void handle_timer(const Timer& timer);
   std::uint64_t next_session();
 
-  Simulation& sim_;
+  RunContext& run_;
   const ClientSpec& spec_;
   int first_operation_;
   sg4::Host* host_;

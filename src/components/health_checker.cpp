@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "components/service.hpp"
+#include "components/run_context.hpp"
 #include "components/service_replica.hpp"
-#include "engine/simulation.hpp"
 
 namespace archsim {
 
@@ -27,9 +27,9 @@ bool HealthTracker::record(int replica, bool ok) {
   return true;
 }
 
-HealthChecker::HealthChecker(Simulation& sim, std::string name, const HealthCheckSpec& spec, Service& target,
+HealthChecker::HealthChecker(RunContext& run, std::string name, const HealthCheckSpec& spec, Service& target,
                              std::function<void(int, bool)> on_change)
-    : sim_(sim),
+    : run_(run),
       name_(std::move(name)),
       spec_(spec),
       target_(target),
@@ -50,7 +50,7 @@ void HealthChecker::run() {
     const double deadline = sg4::Engine::get_clock() + spec_.timeout_s;
     for (std::size_t r = 0; r < replicas.size(); ++r) {
       auto* probe = new Message;
-      probe->id = ids[r] = sim_.next_call_id();
+      probe->id = ids[r] = run_.next_call_id();
       probe->endpoint = kProbeEndpoint;
       probe->reply_to = inbox_->mailbox();
       probe->reply_host = sg4::this_actor::get_host();

@@ -20,7 +20,7 @@
 namespace archsim {
 
 class Service;
-class Simulation;
+class RunContext;
 
 class HealthTracker {
  public:
@@ -40,7 +40,7 @@ class HealthTracker {
 class HealthChecker {
  public:
   // `on_change(replica, healthy)` is called from the checker's actor when a flag flips.
-  HealthChecker(Simulation& sim, std::string name, const HealthCheckSpec& spec, Service& target,
+  HealthChecker(RunContext& run, std::string name, const HealthCheckSpec& spec, Service& target,
                 std::function<void(int, bool)> on_change);
 
   // The actor's body: probes for ever (until killed with its process or host).
@@ -50,7 +50,7 @@ class HealthChecker {
   const std::string& name() const { return name_; }
 
  private:
-  Simulation& sim_;
+  RunContext& run_;
   std::string name_;
   HealthCheckSpec spec_;
   Service& target_;

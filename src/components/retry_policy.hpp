@@ -8,32 +8,19 @@
 // The budget is a token bucket in the style of Finagle's: every first attempt deposits
 // `budget_ratio` tokens, a retry spends one, the balance starts at and never exceeds
 // `budget_reserve`; with a budget, retries are at most about budget_ratio of the traffic.
-#include <array>
 #include <cstdint>
 #include <optional>
 
+#include "core/outcome.hpp"
 #include "core/rng.hpp"
-#include "engine/message.hpp"
+#include "scenario/scenario.hpp"
 
 namespace archsim {
 
-enum class Jitter { None, Full, Equal };
-
-struct RetrySpec {
-  int max_attempts = 1;  // 1: no retries
-  double backoff_s = 0.05;
-  double multiplier = 2.0;
-  double max_backoff_s = 2.0;
-  Jitter jitter = Jitter::Full;
-  std::optional<double> budget_ratio;  // none: no budget
-  double budget_reserve = 10.0;
-  std::array<bool, kOutcomeCount> retry_on{};  // by Outcome
-
-};
-
 class RetryPolicy {
  public:
-  explicit RetryPolicy(const RetrySpec& spec);
+  // No spec: failed attempts are never retried.
+  explicit RetryPolicy(const std::optional<RetrySpec>& spec);
 
   // A first attempt is being sent.
   void on_first_attempt();
@@ -47,7 +34,7 @@ class RetryPolicy {
   std::uint64_t denied_by_budget() const { return denied_; }
 
  private:
-  RetrySpec spec_;
+  std::optional<RetrySpec> spec_;
   double balance_;
   std::uint64_t retries_ = 0;
   std::uint64_t denied_ = 0;

@@ -1,44 +1,42 @@
 #include "components/service.hpp"
 
-#include "components/database.hpp"
-#include "components/load_balancer.hpp"
-#include "engine/simulation.hpp"
+#include "components/hosts.hpp"
+#include "components/runtime_catalog.hpp"
 
 namespace archsim {
 
-Outcome AppServerBehavior::serve(StepContext& context) {
+Outcome StepsBehavior::serve(StepContext& context) {
   const ServiceSpec& spec = context.replica.service().spec();
   return run_steps(context, spec.endpoints[static_cast<std::size_t>(context.request.endpoint)].steps);
 }
 
-Service::Service(Simulation& sim, const ServiceSpec& spec, int index)
-    : sim_(sim),
+ServiceReplica* ServiceRuntime::route(Service& service, const Message&, bool, int avoid) {
+  return service.next_in_turn(avoid);
+}
+
+Service::Service(RunContext& run, const ServiceSpec& spec, int index)
+    : run_(run),
       spec_(spec),
       index_(index),
-      rng_(sim.scenario().seed, "service/" + spec.name),
+      rng_(run.random_stream("service/" + spec.name)),
       open_calls_(static_cast<std::size_t>(spec.replicas), 0),
-      up_count_(spec.replicas + 1, spec.replicas, sim.scenario().warmup_s) {
-  if (spec.replication) database_ = std::make_unique<DatabaseCluster>(sim, *this, *spec.replication, *spec.health_check);
-  if (spec.balancer) balancer_ = std::make_unique<BalancerGroup>(sim, *this, *spec.balancer);
+      up_count_(spec.replicas + 1, spec.replicas, run.scenario().warmup_s) {
+  // The kind's side first: replicas ask it for their behaviour as they are created.
+  runtime_ = run.runtime().service(spec.kind->name())(*this, run);
   for (int r = 0; r < spec.replicas; ++r) {
     const int host = spec.replica_hosts[static_cast<std::size_t>(r)];
-    replicas_.push_back(std::make_unique<ServiceReplica>(*this, r, sim.platform().machine(host), sim.storage(host)));
-    components_.push_back(sim.recorder().add_component(spec.replica_name(r), "replica",
-                                                       sim.configured_availability_of_replica(index, r)));
+    replicas_.push_back(
+        std::make_unique<ServiceReplica>(*this, r, run.platform().machine(host), run.hosts().storage(host)));
+    components_.push_back(run.recorder().add_component(spec.replica_name(r), "replica",
+                                                       configured_availability_of_replica(run.scenario(), index, r)));
   }
 }
 
 Service::~Service() = default;
 
-std::unique_ptr<ReplicaBehavior> Service::make_behavior(ServiceReplica& replica) {
-  if (database_) return database_->make_behavior(replica);
-  if (balancer_) return balancer_->make_behavior(replica);
-  return std::make_unique<AppServerBehavior>();
-}
-
 void Service::start() {
   for (auto& r : replicas_) r->start();
-  if (database_) database_->start();
+  runtime_->start();
 }
 
 int Service::replicas_up() const {
@@ -48,20 +46,18 @@ int Service::replicas_up() const {
 }
 
 void Service::replica_state_changed(ServiceReplica& replica, ReplicaState before, ReplicaState after) {
-  const double now = sg4::Engine::get_clock();
+  const double now = RunContext::now();
   const bool was_up = before == ReplicaState::Up;
   const bool is_up = after == ReplicaState::Up;
   // A host failure is on the timeline already, as the host's event.
-  if (after != ReplicaState::HostDown) sim_.recorder().timeline(now, replica.name(), to_string(after));
+  if (after != ReplicaState::HostDown) run_.recorder().timeline(now, replica.name(), to_string(after));
   if (was_up == is_up) return;
-  sim_.recorder().component_changed(components_[static_cast<std::size_t>(replica.index())], is_up, now);
+  run_.recorder().component_changed(components_[static_cast<std::size_t>(replica.index())], is_up, now);
   up_count_.change(now, replicas_up());
-  if (balancer_) balancer_->replica_state_changed(replica);
+  runtime_->replica_state_changed(replica);
 }
 
-ServiceReplica* Service::route(const Message& request, bool write, int avoid) {
-  if (database_) return database_->route(request, write, avoid);
-  if (balancer_ && balancer_->active_passive()) return replicas_[static_cast<std::size_t>(balancer_->active())].get();
+ServiceReplica* Service::next_in_turn(int avoid) {
   if (replicas_.empty()) return nullptr;
   ServiceReplica* r = replicas_[next_replica_].get();
   next_replica_ = (next_replica_ + 1) % replicas_.size();
@@ -70,12 +66,6 @@ ServiceReplica* Service::route(const Message& request, bool write, int avoid) {
     next_replica_ = (next_replica_ + 1) % replicas_.size();
   }
   return r;
-}
-
-nlohmann::ordered_json Service::report(double end) const {
-  if (database_) return database_->report(end);
-  if (balancer_) return balancer_->report();
-  return nullptr;
 }
 
 }  // namespace archsim

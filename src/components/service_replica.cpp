@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <spdlog/spdlog.h>
 
-#include "components/replica_behavior.hpp"
 #include "components/service.hpp"
+#include "components/service_runtime.hpp"
 #include "components/storage.hpp"
 #include "engine/daemon.hpp"
-#include "engine/simulation.hpp"
 
 namespace archsim {
 
@@ -43,20 +42,21 @@ ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Mach
       storage_(storage),
       inbox_(sg4::Mailbox::by_name(name_), kAcceptorDepth),
       work_(sg4::Semaphore::create(0)),
+      admission_(service.spec().workers, service.spec().queue_limit),
       command_ready_(sg4::Semaphore::create(0)) {
   for (const PoolSpec& p : service.spec().pools) pools_.emplace_back(p.target, p.size, p.timeout_s);
-  behavior_ = service.make_behavior(*this);
-  if (service.sim().tracer().enabled()) trace_track_ = service.sim().tracer().track(name_);
+  behavior_ = service.runtime().make_behavior(*this);
+  if (service.run().tracer().enabled()) trace_track_ = service.run().tracer().track(name_);
 }
 
 void ServiceReplica::trace_begin(const Message& request, double t) {
   if (!request.traced || !trace_track_) return;
-  service_.sim().tracer().begin(trace_track_, request.id,
+  service_.run().tracer().begin(trace_track_, request.id,
                                 service_.name() + "." + service_.spec().endpoints[static_cast<std::size_t>(request.endpoint)].name, t);
 }
 
 void ServiceReplica::trace_end(std::uint64_t span, bool traced, double t, Outcome outcome) {
-  if (traced && trace_track_) service_.sim().tracer().end(trace_track_, span, t, outcome);
+  if (traced && trace_track_) service_.run().tracer().end(trace_track_, span, t, outcome);
 }
 
 ServiceReplica::~ServiceReplica() = default;
@@ -110,9 +110,7 @@ void ServiceReplica::answer_probe(Message* probe) {
 
 void ServiceReplica::accept_loop() {
   inbox_.bind();
-  Recorder& recorder = service_.sim().recorder();
-  const ServiceSpec& spec = service_.spec();
-  const int capacity = spec.workers + spec.queue_limit;
+  Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   while (true) {
     Message* request = inbox_.receive(-1);
@@ -123,21 +121,17 @@ void ServiceReplica::accept_loop() {
     const double t = now();
     recorder.service_arrival(service_index, t);
     trace_begin(*request, t);
-    if (!up()) {
-      recorder.service_turned_away(service_index, t, t, Outcome::Refused);
-      trace_end(request->id, request->traced, t, Outcome::Refused);
-      reply_to_caller(request, Outcome::Refused);
+    const Admission::Verdict verdict = admission_.decide(up());
+    if (verdict != Admission::Verdict::Admit) {
+      const Outcome outcome = verdict == Admission::Verdict::Refuse ? Outcome::Refused : Outcome::Rejected;
+      recorder.service_turned_away(service_index, t, t, outcome);
+      trace_end(request->id, request->traced, t, outcome);
+      reply_to_caller(request, outcome);
       continue;
     }
-    if (in_system_ >= capacity) {
-      recorder.service_turned_away(service_index, t, t, Outcome::Rejected);
-      trace_end(request->id, request->traced, t, Outcome::Rejected);
-      reply_to_caller(request, Outcome::Rejected);
-      continue;
-    }
-    ++in_system_;
+    admission_.admitted();
     queue_.push_back({request, t});
-    if (static_cast<int>(queue_.size()) > idle_workers_ && running_workers_ < spec.workers) spawn_worker();
+    if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, running_workers_)) spawn_worker();
     work_->release();
   }
 }
@@ -167,7 +161,7 @@ void ServiceReplica::spawn_worker() {
 
 void ServiceReplica::work_loop(Worker& worker) {
   worker.replies->bind();
-  Recorder& recorder = service_.sim().recorder();
+  Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   while (true) {
     ++idle_workers_;
@@ -188,7 +182,7 @@ void ServiceReplica::work_loop(Worker& worker) {
     // during which a crash may end this worker.
     Message* request = worker.current;
     worker.current = nullptr;
-    --in_system_;
+    admission_.left();
     recorder.service_departed(service_index, job.arrived_at, now(), departure);
     trace_end(span, traced, now(), departure);
     if (!context.forwarded)
@@ -206,7 +200,7 @@ void ServiceReplica::forget_process_state() {
   auxiliaries_.clear();
   running_workers_ = 0;
   idle_workers_ = 0;
-  in_system_ = 0;
+  admission_.reset();
   work_ = sg4::Semaphore::create(0);
   for (auto& p : pools_) p.reset();
   behavior_->on_stop(*this);
@@ -214,7 +208,7 @@ void ServiceReplica::forget_process_state() {
 
 void ServiceReplica::stop_process(Outcome in_flight_outcome) {
   // From the supervisor: the process dies, its kernel resets the connections it had.
-  Recorder& recorder = service_.sim().recorder();
+  Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   set_state(ReplicaState::Crashed);
   // Each kill is a simulation call: while it is handled, actors not yet killed run on and
@@ -255,7 +249,7 @@ void ServiceReplica::stop_process(Outcome in_flight_outcome) {
 
 void ServiceReplica::host_went_down() {
   // Every actor of the host is already dead; what they held is lost without an answer.
-  Recorder& recorder = service_.sim().recorder();
+  Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   const double t = now();
   for (auto& w : workers_) {

@@ -25,6 +25,7 @@
 
 #include <simgrid/s4u.hpp>
 
+#include "components/admission.hpp"
 #include "engine/inbox.hpp"
 #include "platform/platform.hpp"
 
@@ -133,7 +134,7 @@ class ServiceReplica {
   std::vector<std::unique_ptr<Worker>> workers_;
   int running_workers_ = 0;
   int idle_workers_ = 0;
-  int in_system_ = 0;
+  Admission admission_;
   std::vector<ConnectionPool> pools_;
   std::unordered_map<long, sg4::ActorPtr> helpers_;  // by actor id
   std::vector<sg4::ActorPtr> auxiliaries_;

@@ -4,11 +4,12 @@
 #include <limits>
 #include <memory>
 
+#include "components/runtime_catalog.hpp"
 #include "components/service.hpp"
 #include "components/service_replica.hpp"
 #include "components/storage.hpp"
-#include "engine/simulation.hpp"
 #include "engine/host_data.hpp"
+#include "scenario/steps.hpp"
 
 namespace archsim {
 
@@ -16,18 +17,20 @@ namespace {
 
 double now() { return sg4::Engine::get_clock(); }
 
-Outcome run_step(StepContext& context, const Step& step);
+Outcome run_step(StepContext& context, const Step& step) {
+  return context.replica.service().run().executor(step).execute(context, step);
+}
 
-void run_read(const Step& step, StepContext& context) {
+void run_read(double bytes, StepContext& context) {
   Service& service = context.replica.service();
   if (service.rng().bernoulli(service.spec().buffer_cache_hit_ratio)) {
     // A buffer-cache hit copies the data from memory, on one of the host's cores.
-    const double seconds = step.bytes / service.sim().scenario().platform.memory_read_bytes_per_s;
+    const double seconds = bytes / service.run().scenario().platform.memory_read_bytes_per_s;
     const double flops = seconds * context.replica.machine().host->get_speed();
     sg4::this_actor::execute(flops);
     HostData::of(context.replica.machine().host)->cpu_flops += flops;
   } else {
-    context.replica.storage().read(step.bytes);
+    context.replica.storage().read(bytes);
   }
 }
 
@@ -52,7 +55,7 @@ Outcome await_reply(Inbox& replies, std::uint64_t id, double deadline) {
 // A call in progress: connection held, request sent.
 struct OpenCall {
   int hop = -1;
-  OnError on_error = OnError::Fail;
+  bool continue_on_error = false;
   ServiceReplica* target = nullptr;
   ConnectionPool* pool = nullptr;
   std::uint64_t id = 0;
@@ -67,14 +70,14 @@ struct OpenCall {
 // when the call ended before anything was sent.
 bool open_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
                double response_bytes, double timeout_s, OpenCall& call) {
-  Simulation& sim = context.replica.service().sim();
+  RunContext& run = context.replica.service().run();
   call.target = target;
   call.started_at = now();
-  sim.recorder().hop_started(call.hop, call.started_at);
+  run.recorder().hop_started(call.hop, call.started_at);
   if (!target) {
     call.outcome = Outcome::Unavailable;
     call.done = true;
-    sim.recorder().hop_ended(call.hop, call.started_at, 0.0, call.outcome);
+    run.recorder().hop_ended(call.hop, call.started_at, 0.0, call.outcome);
     return false;
   }
   call.pool = context.replica.pool_for(target->service().index());
@@ -82,11 +85,11 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
     call.pool = nullptr;
     call.outcome = Outcome::PoolTimeout;
     call.done = true;
-    sim.recorder().hop_ended(call.hop, call.started_at, 0.0, call.outcome);
+    run.recorder().hop_ended(call.hop, call.started_at, 0.0, call.outcome);
     return false;
   }
   auto* message = new Message;
-  message->id = call.id = sim.next_call_id();
+  message->id = call.id = run.next_call_id();
   message->reply_to = context.replies.mailbox();
   message->reply_host = context.replica.machine().host;
   message->endpoint = endpoint;
@@ -106,12 +109,13 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
 }
 
 bool open_step_call(StepContext& context, const Step& step, OpenCall& call) {
-  Service& service = context.replica.service().sim().service(step.service);
-  const bool write = service.spec().endpoints[static_cast<std::size_t>(step.endpoint)].write;
-  call.hop = step.hop;
-  call.on_error = step.on_error;
-  return open_call(context, service.route(context.request, write), step.endpoint, step.request_bytes,
-                   step.response_bytes, step.timeout_s, call);
+  const auto& spec = step.options_as<CallStep>();
+  Service& service = context.replica.service().run().service(spec.service);
+  const bool write = service.spec().endpoints[static_cast<std::size_t>(spec.endpoint)].write;
+  call.hop = spec.hop;
+  call.continue_on_error = spec.continue_on_error;
+  return open_call(context, service.route(context.request, write), spec.endpoint, spec.request_bytes,
+                   spec.response_bytes, spec.timeout_s, call);
 }
 
 void close_call(StepContext& context, OpenCall& call, Outcome outcome) {
@@ -119,30 +123,11 @@ void close_call(StepContext& context, OpenCall& call, Outcome outcome) {
   call.outcome = outcome;
   if (call.pool) call.pool->release();
   call.target->service().call_closed(call.target->index());
-  context.replica.service().sim().recorder().hop_ended(call.hop, call.started_at, now() - call.sent_at, outcome);
+  context.replica.service().run().recorder().hop_ended(call.hop, call.started_at, now() - call.sent_at, outcome);
 }
 
-Outcome settle(OnError on_error, Outcome outcome) {
-  return (outcome != Outcome::Ok && on_error == OnError::Continue) ? Outcome::Ok : outcome;
-}
-
-Outcome run_call(StepContext& context, const Step& step) {
-  OpenCall call;
-  if (!open_step_call(context, step, call)) return settle(step.on_error, call.outcome);
-  close_call(context, call, await_reply(context.replies, call.id, call.deadline));
-  return settle(step.on_error, call.outcome);
-}
-
-void run_forward(StepContext& context, const Step& step) {
-  Simulation& sim = context.replica.service().sim();
-  Service& target = sim.service(step.service);
-  context.forwarded = true;
-  context.forward_to =
-      target.route(context.request, target.spec().endpoints[static_cast<std::size_t>(step.endpoint)].write);
-  context.forward_bytes = step.request_bytes;
-  context.request.endpoint = step.endpoint;
-  context.request.request_bytes = step.request_bytes;
-  if (context.forward_to) sim.recorder().hop_forwarded(step.hop, now());
+Outcome settle(bool continue_on_error, Outcome outcome) {
+  return (outcome != Outcome::Ok && continue_on_error) ? Outcome::Ok : outcome;
 }
 
 // A branch of a parallel step that is not a plain call runs in a helper actor of its own,
@@ -160,10 +145,10 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
 
   for (const Step& child : parallel.children) {
     if (child.probability < 1.0 && !rng.bernoulli(child.probability)) continue;
-    if (child.kind == StepKind::Call) {
+    if (child.kind->sent_in_parallel()) {
       calls.emplace_back();
-      if (!open_step_call(context, child, calls.back()) && settle(child.on_error, calls.back().outcome) != Outcome::Ok &&
-          outcome == Outcome::Ok)
+      if (!open_step_call(context, child, calls.back()) &&
+          settle(calls.back().continue_on_error, calls.back().outcome) != Outcome::Ok && outcome == Outcome::Ok)
         outcome = calls.back().outcome;
       continue;
     }
@@ -204,37 +189,13 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     delete reply;
   }
   for (auto& c : calls)
-    if (settle(c.on_error, c.outcome) != Outcome::Ok && outcome == Outcome::Ok) outcome = c.outcome;
+    if (settle(c.continue_on_error, c.outcome) != Outcome::Ok && outcome == Outcome::Ok) outcome = c.outcome;
 
   for (auto& [actor, result] : helpers) {
     actor->join();
     if (result->outcome != Outcome::Ok && outcome == Outcome::Ok) outcome = result->outcome;
   }
   return outcome;
-}
-
-Outcome run_step(StepContext& context, const Step& step) {
-  switch (step.kind) {
-    case StepKind::Cpu:
-      run_cpu(context, step.cpu_ms);
-      return Outcome::Ok;
-    case StepKind::Read:
-      run_read(step, context);
-      return Outcome::Ok;
-    case StepKind::Write:
-      context.replica.storage().write(step.bytes);
-      return Outcome::Ok;
-    case StepKind::Call:
-      return run_call(context, step);
-    case StepKind::Forward:
-      run_forward(context, step);
-      return Outcome::Ok;
-    case StepKind::Parallel:
-      return run_parallel(context, step);
-    case StepKind::Sequence:
-      return run_steps(context, step.children);
-  }
-  return Outcome::Failed;
 }
 
 }  // namespace
@@ -264,6 +225,88 @@ Outcome run_steps(StepContext& context, const std::vector<Step>& steps) {
     if (outcome != Outcome::Ok || context.forwarded) return outcome;
   }
   return Outcome::Ok;
+}
+
+namespace {
+
+class CpuExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    run_cpu(context, step.options_as<CpuStep>().cpu_ms);
+    return Outcome::Ok;
+  }
+};
+
+class ReadExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    run_read(step.options_as<IoStep>().bytes, context);
+    return Outcome::Ok;
+  }
+};
+
+class WriteExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    context.replica.storage().write(step.options_as<IoStep>().bytes);
+    return Outcome::Ok;
+  }
+};
+
+class CallExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    OpenCall call;
+    if (!open_step_call(context, step, call)) return settle(call.continue_on_error, call.outcome);
+    close_call(context, call, await_reply(context.replies, call.id, call.deadline));
+    return settle(call.continue_on_error, call.outcome);
+  }
+};
+
+class ForwardExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    const auto& spec = step.options_as<CallStep>();
+    RunContext& run = context.replica.service().run();
+    Service& target = run.service(spec.service);
+    context.forwarded = true;
+    context.forward_to =
+        target.route(context.request, target.spec().endpoints[static_cast<std::size_t>(spec.endpoint)].write);
+    context.forward_bytes = spec.request_bytes;
+    context.request.endpoint = spec.endpoint;
+    context.request.request_bytes = spec.request_bytes;
+    if (context.forward_to) run.recorder().hop_forwarded(spec.hop, now());
+    return Outcome::Ok;
+  }
+};
+
+class ParallelExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override { return run_parallel(context, step); }
+};
+
+class SequenceExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override { return run_steps(context, step.children); }
+};
+
+}  // namespace
+
+void add_generic_step_executors(RuntimeCatalog& catalog) {
+  static const CpuExecutor cpu;
+  static const ReadExecutor read;
+  static const WriteExecutor write;
+  static const CallExecutor call;
+  static const ForwardExecutor forward;
+  static const ParallelExecutor parallel;
+  static const SequenceExecutor sequence;
+  catalog.add_step("cpu_ms", cpu);
+  catalog.add_step("read_kb", read);
+  catalog.add_step("write_kb", write);
+  catalog.add_step("call", call);
+  catalog.add_step("forward", forward);
+  catalog.add_step("parallel", parallel);
+  catalog.add_step("sequence", sequence);
 }
 
 }  // namespace archsim

@@ -1,20 +1,24 @@
 #include "core/log.hpp"
 
+#include <atomic>
 #include <cstdio>
 
-#include <simgrid/s4u/Engine.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 namespace archsim {
 
 namespace {
+std::atomic<LogClock> g_clock{nullptr};
+
 class SimulatedTimeFlag : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
     char text[48];
-    if (simgrid::s4u::Engine::has_instance())
-      std::snprintf(text, sizeof text, "t=%.6f", simgrid::s4u::Engine::get_clock());
+    const LogClock clock = g_clock.load();
+    const double t = clock ? clock() : -1.0;
+    if (t >= 0)
+      std::snprintf(text, sizeof text, "t=%.6f", t);
     else
       std::snprintf(text, sizeof text, "t=-");
     dest.append(text, text + std::char_traits<char>::length(text));
@@ -22,6 +26,8 @@ class SimulatedTimeFlag : public spdlog::custom_flag_formatter {
   std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<SimulatedTimeFlag>(); }
 };
 }  // namespace
+
+void set_log_clock(LogClock clock) { g_clock.store(clock); }
 
 void setup_logging() {
   auto logger = spdlog::stderr_color_mt("archsim");

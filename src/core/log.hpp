@@ -1,7 +1,8 @@
 #pragma once
 // Logging through spdlog. Every line carries the simulated time ("t=12.345678") when a
-// simulation is running. Silent below warnings unless --log-level says otherwise; never
-// used per request on the hot path.
+// simulation is running: the engine installs a clock (set_log_clock), so this layer knows
+// nothing of it. Silent below warnings unless --log-level says otherwise; never used per
+// request on the hot path.
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -11,5 +12,10 @@ namespace archsim {
 // Sets the level by name (trace, debug, info, warn, error, off); false when unknown.
 bool set_log_level(const std::string& level);
 void setup_logging();
+
+// The simulated time to stamp log lines with, or a negative value when no simulation runs.
+using LogClock = double (*)();
+// Installs (or, with nullptr, removes) the clock.
+void set_log_clock(LogClock clock);
 
 }  // namespace archsim

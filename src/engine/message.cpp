@@ -8,28 +8,6 @@
 
 namespace archsim {
 
-const char* to_string(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::Ok:
-      return "ok";
-    case Outcome::Timeout:
-      return "timeout";
-    case Outcome::Rejected:
-      return "rejected";
-    case Outcome::Refused:
-      return "refused";
-    case Outcome::Reset:
-      return "reset";
-    case Outcome::PoolTimeout:
-      return "pool_timeout";
-    case Outcome::Unavailable:
-      return "unavailable";
-    case Outcome::Failed:
-      return "failed";
-  }
-  return "?";
-}
-
 namespace {
 void free_message(void* payload) { delete static_cast<Message*>(payload); }
 }  // namespace

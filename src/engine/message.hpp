@@ -16,23 +16,11 @@
 #include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
 
+#include "core/outcome.hpp"
+
 namespace archsim {
 
 namespace sg4 = simgrid::s4u;
-
-// How a request ended, from the point of view of whoever waited for it.
-enum class Outcome : std::uint8_t {
-  Ok,
-  Timeout,      // no reply before the caller's deadline
-  Rejected,     // a server's accept queue was full
-  Refused,      // connection refused: the service process is down
-  Reset,        // connection reset: the process died while serving the request
-  PoolTimeout,  // no free connection in the caller's pool in time
-  Unavailable,  // no replica of the service could be reached
-  Failed,       // any other failure
-};
-constexpr int kOutcomeCount = 8;
-const char* to_string(Outcome outcome);
 
 // Endpoint numbers with a special meaning.
 constexpr int kProbeEndpoint = -2;        // a health-check probe, answered by the acceptor

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 namespace archsim {
 
 std::vector<std::string> Platform::engine_arguments() {
@@ -19,16 +18,6 @@ Platform::Platform(const Scenario& scenario) {
   auto* zone = sg4::create_star_zone("datacenter");
   const double nic_latency = net.datacenter_rtt_s / 4.0;  // a one-way trip crosses two NICs
 
-  // Degrade faults slow a host through power states, one per slow-down factor it will see.
-  cpu_factors_.assign(scenario.hosts.size(), {1.0});
-  disk_factors_.assign(scenario.hosts.size(), {1.0});
-  for (const FaultEvent& e : scenario.fault_events) {
-    if (e.action != FaultAction::Degrade) continue;
-    auto& cpu = cpu_factors_[static_cast<std::size_t>(e.target.index)];
-    auto& disk = disk_factors_[static_cast<std::size_t>(e.target.index)];
-    if (std::find(cpu.begin(), cpu.end(), e.cpu_factor) == cpu.end()) cpu.push_back(e.cpu_factor);
-    if (std::find(disk.begin(), disk.end(), e.disk_factor) == disk.end()) disk.push_back(e.disk_factor);
-  }
   auto speeds = [](double peak, const std::vector<double>& factors) {
     std::vector<double> v;
     for (double f : factors) v.push_back(peak / f);
@@ -40,7 +29,7 @@ Platform::Platform(const Scenario& scenario) {
     Machine m;
     m.index = static_cast<int>(machines_.size());
     m.spec = &spec;
-    m.host = zone->create_host(spec.name, speeds(spec.core_speed * kReferenceFlops, cpu_factors_[m.index]))
+    m.host = zone->create_host(spec.name, speeds(spec.core_speed * kReferenceFlops, spec.cpu_factors))
                  ->set_core_count(spec.cores);
     auto* nic = zone->create_split_duplex_link(spec.name + "-nic", spec.nic_bytes_per_s)->set_latency(nic_latency);
     zone->add_route(m.host->get_netpoint(), nullptr, nullptr, nullptr,
@@ -50,7 +39,7 @@ Platform::Platform(const Scenario& scenario) {
                          ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
     zone->add_route(m.host->get_netpoint(), m.host->get_netpoint(), nullptr, nullptr,
                     {{loopback, sg4::LinkInRoute::Direction::NONE}}, false);
-    m.disk = zone->create_host(spec.name + "-disk", speeds(kDiskUnitsPerSecond, disk_factors_[m.index]))->set_core_count(1);
+    m.disk = zone->create_host(spec.name + "-disk", speeds(kDiskUnitsPerSecond, spec.disk_factors))->set_core_count(1);
     m.nic_up = sg4::Link::by_name(spec.name + "-nic_UP");
     m.nic_down = sg4::Link::by_name(spec.name + "-nic_DOWN");
     machines_.push_back(m);
@@ -74,12 +63,12 @@ Platform::Platform(const Scenario& scenario) {
 }
 
 int Platform::cpu_pstate(int host_index, double factor) const {
-  const auto& f = cpu_factors_.at(static_cast<std::size_t>(host_index));
+  const auto& f = machine(host_index).spec->cpu_factors;
   return static_cast<int>(std::find(f.begin(), f.end(), factor) - f.begin());
 }
 
 int Platform::disk_pstate(int host_index, double factor) const {
-  const auto& f = disk_factors_.at(static_cast<std::size_t>(host_index));
+  const auto& f = machine(host_index).spec->disk_factors;
   return static_cast<int>(std::find(f.begin(), f.end(), factor) - f.begin());
 }
 

@@ -63,8 +63,6 @@ class Platform {
 
  private:
   std::vector<Machine> machines_;
-  std::vector<std::vector<double>> cpu_factors_;   // per host: factor of each power state
-  std::vector<std::vector<double>> disk_factors_;
   sg4::Host* control_host_ = nullptr;
   std::vector<sg4::Host*> client_hosts_;
   std::vector<sg4::Link*> client_links_;

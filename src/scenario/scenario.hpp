@@ -1,39 +1,47 @@
 #pragma once
-// The typed, validated form of a scenario: what the engine builds and runs. Every field
-// is in SI units (seconds, bytes, bytes per second) whatever unit the JSON used, and every
-// cross reference (host, service, endpoint) is resolved to an index.
+// The typed, validated form of a scenario: what the engine builds and runs. Every field is
+// in SI units (seconds, bytes, bytes per second) whatever unit the JSON used, and every
+// cross reference (host, service, endpoint) is resolved to an index. Plain data: nothing
+// here knows the engine. What a service kind, a step kind or a timed action adds of its
+// own hangs off the generic structures as options the kind defines (see catalog.hpp).
+#include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "components/balancing_policy.hpp"
-#include "components/retry_policy.hpp"
 #include "core/distribution.hpp"
+#include "core/outcome.hpp"
 
 namespace archsim {
 
-constexpr double kKiB = 1024.0;
-constexpr double kMiB = 1024.0 * 1024.0;
+class Catalog;
+class ServiceKind;
+class StepKind;
+class ActionKind;
 
 struct DiskSpec {
   std::string type;  // profile disk name, or "custom"
   double read_bytes_per_s = 0;
   double write_bytes_per_s = 0;
   double seek_s = 0;
-  int parallelism = 1;
+  int parallelism = 0;
 };
 
 struct HostSpec {
   std::string name;
-  int cores = 1;
-  double core_speed = 1.0;  // relative to the reference core of cpu_ms values
+  int cores = 0;
+  double core_speed = 0;  // relative to the reference core of cpu_ms values
   DiskSpec disk;
   double nic_bytes_per_s = 0;
+  // Slow-down factors the timeline will apply to the CPU and the disk (1 first): the
+  // platform gives the host one power state per factor.
+  std::vector<double> cpu_factors{1.0};
+  std::vector<double> disk_factors{1.0};
+  // A dedicated host of a parked replica: created switched off, turned on with its replica.
+  bool parked = false;
 };
 
 struct NetworkSpec {
@@ -54,88 +62,70 @@ struct PlatformSpec {
   HostSpec host_defaults;
 };
 
-enum class StepKind { Cpu, Read, Write, Call, Forward, Parallel, Sequence };
-enum class OnError { Fail, Continue };
+// What a step kind keeps of its own (a CPU demand, a call's target...).
+struct StepOptions {
+  virtual ~StepOptions() = default;
+};
 
+// One step of an endpoint's call graph. Its kind says what it does (see catalog.hpp).
 struct Step {
-  StepKind kind = StepKind::Cpu;
+  const StepKind* kind = nullptr;
   double probability = 1.0;
-  Distribution cpu_ms;         // Cpu: demand in ms on a reference core
-  double bytes = 0;            // Read, Write
-  int service = -1;            // Call, Forward: target service
-  int endpoint = -1;           // Call, Forward: endpoint of the target
-  double request_bytes = 0;    // Call, Forward
-  double response_bytes = 0;   // Call
-  double timeout_s = 0;        // Call
-  OnError on_error = OnError::Fail;
-  int hop = -1;                // Call, Forward: index into Scenario::hops
-  std::vector<Step> children;  // Parallel, Sequence
+  std::vector<Step> children;  // group steps (parallel, sequence, choice)
+  std::shared_ptr<const StepOptions> options;
+
+  template <typename T>
+  const T& options_as() const { return static_cast<const T&>(*options); }
 };
 
 struct EndpointSpec {
   std::string name;
   std::vector<Step> steps;
-  bool write = false;  // databases: runs on the primary and is replicated
+  bool write = false;  // "access": "write": a write (kinds with access modes: the primary)
 };
 
 struct PoolSpec {
   int target = -1;  // service index
-  int size = 1;
-  double timeout_s = 1.0;
+  int size = 0;
+  double timeout_s = 0;
 };
-
-enum class ServiceKind { AppServer, Database, LoadBalancer };
-const char* to_string(ServiceKind kind);
 
 struct HealthCheckSpec {
-  double interval_s = 2.0;
-  double timeout_s = 0.5;
-  int unhealthy_threshold = 3;
-  int healthy_threshold = 2;
+  double interval_s = 0;
+  double timeout_s = 0;
+  int unhealthy_threshold = 0;
+  int healthy_threshold = 0;
 };
 
-struct LoadBalancerSpec {
-  int backend = -1;  // service index
-  PolicyConfig policy;
-  bool active_passive = false;
-  double failover_s = 3.0;
-  Distribution cpu_ms = Distribution::constant(0.05);
-  double timeout_s = 5.0;
-  std::vector<int> hops;  // per endpoint: the hop to the backend
-};
-
-struct ReplicationSpec {
-  bool semi_sync = false;
-  bool read_from_primary = false;  // read_from "any"
-  PolicyKind read_policy = PolicyKind::RoundRobin;
-  double stream_bytes = kKiB;
-  std::vector<Step> apply_steps;
-  double semi_sync_timeout_s = 1.0;
-  double promotion_s = 5.0;
+// What a service kind keeps of its own (a balancer's policy, a database's replication...).
+struct KindOptions {
+  virtual ~KindOptions() = default;
 };
 
 struct ServiceSpec {
   std::string name;
-  ServiceKind kind = ServiceKind::AppServer;
-  int replicas = 1;
-  std::vector<int> replica_hosts;  // host index of each replica
-  int workers = 1;                 // worker threads, database connections, balancer connections
+  const ServiceKind* kind = nullptr;
+  int replicas = 0;                // running from the start
+  int max_replicas = 0;            // replicas created; those beyond `replicas` start parked
+  std::vector<int> replica_hosts;  // host index of each replica (max_replicas of them)
+  int workers = 0;                 // requests served at once: worker threads, connections
   int queue_limit = 0;
   double buffer_cache_hit_ratio = 0;
   double startup_s = 0;
-  std::vector<EndpointSpec> endpoints;  // a load balancer mirrors its backend's (without steps)
+  std::vector<EndpointSpec> endpoints;
   std::vector<PoolSpec> pools;
   std::optional<HealthCheckSpec> health_check;
-  std::optional<LoadBalancerSpec> balancer;
-  std::optional<ReplicationSpec> replication;  // databases with replicas > 1
+  std::shared_ptr<const KindOptions> options;  // null for kinds without options
 
+  template <typename T>
+  const T& options_as() const { return static_cast<const T&>(*options); }
   int endpoint_index(const std::string& endpoint) const;
   std::string replica_name(int replica) const { return name + "-" + std::to_string(replica + 1); }
 };
 
 struct OperationSpec {
   std::string name;
-  double weight = 1;
+  double weight = 0;
   int endpoint = -1;  // endpoint of the client's target service
   double request_bytes = 0;
   double response_bytes = 0;
@@ -149,24 +139,37 @@ struct RatePoint {
 enum class ClientModel { Open, Closed };
 
 struct KeySpec {
-  std::uint64_t count = 100000;
+  std::uint64_t count = 0;
   double zipf_s = 0;
 };
 
 struct SessionSpec {
-  double mean_requests = 20;
-  std::uint64_t active = 1000;  // open loop
+  double mean_requests = 0;
+  std::uint64_t active = 0;  // open loop
+};
+
+enum class Jitter { None, Full, Equal };
+
+struct RetrySpec {
+  int max_attempts = 0;
+  double backoff_s = 0;
+  double multiplier = 1;
+  double max_backoff_s = 0;
+  Jitter jitter = Jitter::None;
+  std::optional<double> budget_ratio;  // none: no budget
+  double budget_reserve = 0;
+  std::array<bool, kOutcomeCount> retry_on{};  // by Outcome
 };
 
 struct ClientSpec {
   std::string name;
   ClientModel model = ClientModel::Open;
   int target = -1;  // service index
-  double timeout_s = 2.0;
+  double timeout_s = 0;
   std::vector<OperationSpec> operations;
   KeySpec keys;
   SessionSpec sessions;
-  RetrySpec retry;
+  std::optional<RetrySpec> retry;  // none: failed attempts are not retried
   // open loop
   double rate_rps = 0;
   std::vector<RatePoint> schedule;
@@ -184,8 +187,8 @@ struct HopSpec {
   int endpoint = -1;
 };
 
-// What a fault acts on.
-struct FaultTarget {
+// What an action or a random failure acts on.
+struct Target {
   enum class Kind { Host, Replica, Service };
   Kind kind = Kind::Host;
   int index = -1;    // host or service index
@@ -193,40 +196,47 @@ struct FaultTarget {
   std::string name;  // as written, for reports
 };
 
-enum class FaultAction { Crash, Recover, Cut, Reconnect, Partition, Heal, Degrade, Restore };
+// What an action kind keeps of its own (a partition's groups, a degradation's factors).
+struct ActionOptions {
+  virtual ~ActionOptions() = default;
+};
 
-struct FaultEvent {
+// One timed action of the timeline (the faults section's events): a crash, a cut, a
+// scaling... Its kind says what it does (see catalog.hpp).
+struct ActionSpec {
+  const ActionKind* kind = nullptr;
   double at_s = 0;
-  FaultAction action = FaultAction::Crash;
-  std::optional<double> duration_s;  // Crash, Cut, Partition, Degrade: undone after this long
-  FaultTarget target;                // Crash, Recover (any kind); Cut, Reconnect, Degrade, Restore (host)
-  std::vector<std::vector<int>> groups;  // Partition: host indices
-  double cpu_factor = 1.0;           // Degrade
-  double disk_factor = 1.0;
+  std::optional<double> duration_s;  // undone after this long (kinds that can be undone)
+  std::optional<Target> target;
+  std::shared_ptr<const ActionOptions> options;
+
+  template <typename T>
+  const T& options_as() const { return static_cast<const T&>(*options); }
 };
 
 struct RandomFault {
-  FaultTarget target;
+  Target target;
   Distribution time_to_failure_s;
   Distribution time_to_repair_s;
   std::optional<double> configured_availability;  // from the distributions' means
 };
 
 struct SloSpec {
-  double success_ratio = 0.99;
+  double success_ratio = 0;
   std::optional<double> latency_s;  // none: any successful reply within the timeout counts
 };
 
 struct MetricsSpec {
-  double window_s = 1.0;
+  double window_s = 0;
   SloSpec slo;
 };
 
 struct Scenario {
+  const Catalog* catalog = nullptr;  // the kinds the scenario was typed with
   std::string name;
   std::string description;
   std::string file;
-  std::uint64_t seed = 1;
+  std::uint64_t seed = 0;
   double duration_s = 0;
   double warmup_s = 0;
   PlatformSpec platform;
@@ -234,27 +244,12 @@ struct Scenario {
   std::vector<ServiceSpec> services;
   std::vector<ClientSpec> clients;
   std::vector<HopSpec> hops;
-  std::vector<FaultEvent> fault_events;
+  std::vector<ActionSpec> actions;  // the timeline, in time order
   std::vector<RandomFault> random_faults;
   MetricsSpec metrics;
-  nlohmann::json document;  // the merged document, for provenance
 
   int service_index(const std::string& service) const;
   int host_index(const std::string& host) const;
 };
-
-struct LoadOptions {
-  std::vector<std::pair<std::string, std::string>> overrides;  // --set path=value, in order
-  std::optional<std::uint64_t> seed;
-  std::optional<double> duration_s;
-};
-
-// Loads, merges, validates and types a scenario file. Throws InputError listing every
-// problem found.
-Scenario load_scenario(const std::string& path, const LoadOptions& options = {});
-
-class Document;
-// Validates and types an already merged document.
-Scenario build_scenario(const Document& document);
 
 }  // namespace archsim

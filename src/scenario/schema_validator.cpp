@@ -288,6 +288,68 @@ void SchemaValidator::check_object(const json& schema, const json& instance, con
   }
 }
 
+const json* SchemaValidator::chosen_branch(const json& branches, const json& instance) const {
+  std::vector<const json*> candidates;
+  for (const auto& b : branches)
+    if (admits_type(b, instance)) candidates.push_back(&b);
+  if (candidates.empty()) return nullptr;
+  if (candidates.size() == 1) return candidates.front();
+  if (instance.is_object()) {
+    std::string disc_key;
+    if (discriminator(candidates, disc_key)) {
+      if (!instance.contains(disc_key)) return nullptr;
+      for (const json* c : candidates)
+        if (resolve(*c)["properties"][disc_key]["const"] == instance[disc_key]) return c;
+      return nullptr;
+    }
+    std::vector<std::string> signatures;
+    if (signatures_of(candidates, signatures)) {
+      const json* found = nullptr;
+      for (std::size_t i = 0; i < signatures.size(); ++i)
+        if (instance.contains(signatures[i])) {
+          if (found) return nullptr;
+          found = candidates[i];
+        }
+      return found;
+    }
+  }
+  for (const json* c : candidates) {
+    std::vector<Diagnostic> scratch;
+    check(*c, instance, "", scratch);
+    if (scratch.empty()) return c;
+  }
+  return nullptr;
+}
+
+bool SchemaValidator::discriminator(const std::vector<const json*>& candidates, std::string& key_out) const {
+  // A key that every candidate constrains with "const".
+  std::string disc_key;
+  for (const json* c : candidates) {
+    const json& r = resolve(*c);
+    std::string key;
+    if (r.contains("properties"))
+      for (auto it = r["properties"].begin(); it != r["properties"].end(); ++it)
+        if (it.value().is_object() && it.value().contains("const")) {
+          key = it.key();
+          break;
+        }
+    if (key.empty() || (!disc_key.empty() && key != disc_key)) return false;
+    disc_key = key;
+  }
+  key_out = disc_key;
+  return !disc_key.empty();
+}
+
+bool SchemaValidator::signatures_of(const std::vector<const json*>& candidates, std::vector<std::string>& out) const {
+  // The key that only one candidate requires first ("cpu_ms", "call", ...).
+  for (const json* c : candidates) {
+    const json& r = resolve(*c);
+    if (!r.contains("required") || r["required"].empty()) return false;
+    out.push_back(r["required"][0].get<std::string>());
+  }
+  return std::set<std::string>(out.begin(), out.end()).size() == out.size();
+}
+
 void SchemaValidator::check_one_of(const json& branches, const json& instance, const std::string& pointer,
                                    std::vector<Diagnostic>& out) const {
   std::vector<const json*> candidates;
@@ -308,25 +370,8 @@ void SchemaValidator::check_one_of(const json& branches, const json& instance, c
   }
 
   if (instance.is_object()) {
-    // A discriminator: a key that every candidate constrains with "const".
     std::string disc_key;
-    bool all_have_disc = true;
-    for (const json* c : candidates) {
-      const json& r = resolve(*c);
-      std::string key;
-      if (r.contains("properties"))
-        for (auto it = r["properties"].begin(); it != r["properties"].end(); ++it)
-          if (it.value().is_object() && it.value().contains("const")) {
-            key = it.key();
-            break;
-          }
-      if (key.empty() || (!disc_key.empty() && key != disc_key)) {
-        all_have_disc = false;
-        break;
-      }
-      disc_key = key;
-    }
-    if (all_have_disc && !disc_key.empty()) {
+    if (discriminator(candidates, disc_key)) {
       std::vector<std::string> values;
       for (const json* c : candidates) values.push_back(resolve(*c)["properties"][disc_key]["const"].dump());
       if (!instance.contains(disc_key)) {
@@ -345,18 +390,8 @@ void SchemaValidator::check_one_of(const json& branches, const json& instance, c
       return;
     }
 
-    // Otherwise the key that only one candidate requires first ("cpu_ms", "call", ...).
     std::vector<std::string> signatures;
-    bool all_signed = true;
-    for (const json* c : candidates) {
-      const json& r = resolve(*c);
-      if (!r.contains("required") || r["required"].empty()) {
-        all_signed = false;
-        break;
-      }
-      signatures.push_back(r["required"][0].get<std::string>());
-    }
-    if (all_signed && std::set<std::string>(signatures.begin(), signatures.end()).size() == signatures.size()) {
+    if (signatures_of(candidates, signatures)) {
       std::vector<std::size_t> present;
       for (std::size_t i = 0; i < signatures.size(); ++i)
         if (instance.contains(signatures[i])) present.push_back(i);
@@ -386,6 +421,49 @@ void SchemaValidator::check_one_of(const json& branches, const json& instance, c
   if (valid != 1)
     out.push_back({"", pointer, valid == 0 ? "does not match any of the allowed forms" : "is ambiguous",
                    describe_value(instance)});
+}
+
+void SchemaValidator::fill_defaults(json& instance, const std::string& schema_pointer) const {
+  fill(schema_pointer.empty() ? root_ : root_.at(json::json_pointer(schema_pointer)), instance);
+}
+
+void SchemaValidator::fill(const json& schema, json& instance) const {
+  if (!schema.is_object()) return;
+  if (schema.contains("$ref")) fill(resolve(schema), instance);
+  if (schema.contains("allOf"))
+    for (const auto& sub : schema["allOf"]) fill(sub, instance);
+  if (schema.contains("oneOf"))
+    if (const json* branch = chosen_branch(schema["oneOf"], instance)) fill(*branch, instance);
+  if (schema.contains("anyOf"))
+    for (const auto& sub : schema["anyOf"]) {
+      std::vector<Diagnostic> scratch;
+      check(sub, instance, "", scratch);
+      if (scratch.empty()) {
+        fill(sub, instance);
+        break;
+      }
+    }
+  if (instance.is_object()) {
+    const json* properties = schema.contains("properties") ? &schema["properties"] : nullptr;
+    if (properties)
+      for (auto it = properties->begin(); it != properties->end(); ++it) {
+        if (!instance.contains(it.key())) {
+          const json& sub = it.value();
+          if (sub.is_object() && sub.contains("default"))
+            instance[it.key()] = sub["default"];
+          else if (sub.is_object() && sub.contains("$ref") && resolve(sub).is_object() && resolve(sub).contains("default"))
+            instance[it.key()] = resolve(sub)["default"];
+          else
+            continue;
+        }
+        fill(it.value(), instance[it.key()]);
+      }
+    if (schema.contains("additionalProperties") && schema["additionalProperties"].is_object())
+      for (auto it = instance.begin(); it != instance.end(); ++it)
+        if (!properties || !properties->contains(it.key())) fill(schema["additionalProperties"], it.value());
+  }
+  if (instance.is_array() && schema.contains("items"))
+    for (auto& element : instance) fill(schema["items"], element);
 }
 
 }  // namespace archsim

@@ -27,6 +27,12 @@ class SchemaValidator {
   // schema ("" for the root itself). Diagnostics have an empty `file`.
   std::vector<Diagnostic> validate(const nlohmann::json& instance, const std::string& schema_pointer = "") const;
 
+  // Fills the schema's defaults into `instance`, which must be valid against the schema at
+  // `schema_pointer`: every absent property with a "default" gets it (and the defaults of
+  // what it holds), through $ref, allOf, the oneOf branch the instance matches (chosen as
+  // validate() chooses it), properties, additionalProperties and items.
+  void fill_defaults(nlohmann::json& instance, const std::string& schema_pointer = "") const;
+
  private:
   void check(const nlohmann::json& schema, const nlohmann::json& instance, const std::string& pointer,
              std::vector<Diagnostic>& out) const;
@@ -34,6 +40,11 @@ class SchemaValidator {
                     std::vector<Diagnostic>& out) const;
   void check_object(const nlohmann::json& schema, const nlohmann::json& instance, const std::string& pointer,
                     std::vector<Diagnostic>& out) const;
+  void fill(const nlohmann::json& schema, nlohmann::json& instance) const;
+  // The oneOf branch `instance` is meant to match (see check_one_of), or nullptr.
+  bool discriminator(const std::vector<const nlohmann::json*>& candidates, std::string& key) const;
+  bool signatures_of(const std::vector<const nlohmann::json*>& candidates, std::vector<std::string>& signatures) const;
+  const nlohmann::json* chosen_branch(const nlohmann::json& branches, const nlohmann::json& instance) const;
   const nlohmann::json& resolve(const nlohmann::json& schema) const;
   bool admits_type(const nlohmann::json& schema, const nlohmann::json& instance) const;
   std::vector<std::string> allowed_types(const nlohmann::json& schema) const;

@@ -9,11 +9,12 @@
 #include <cstdint>
 #include <string>
 
-#include "cli/commands/sweep_points.hpp"
-#include "metrics/result_files.hpp"
+#include "kinds/catalog.hpp"
+#include "results/result_files.hpp"
+#include "scenario/builder.hpp"
 #include "scenario/diagnostics.hpp"
 #include "scenario/document.hpp"
-#include "scenario/scenario.hpp"
+#include "study/sweep_points.hpp"
 
 namespace {
 const char* kBase = R"({
@@ -43,20 +44,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     switch (mode) {
       case 0:
-        archsim::build_scenario(archsim::Document::from_text(text, "fuzz.json"));
+        archsim::build_scenario(archsim::Document::from_text(text, "fuzz.json"), archsim::kinds::catalog());
         break;
       case 1: {
         archsim::Document doc = archsim::Document::from_text(kBase, "base.json");
         const auto eq = text.find('=');
         doc.set(text.substr(0, eq), eq == std::string::npos ? "" : text.substr(eq + 1));
-        archsim::build_scenario(doc);
+        archsim::build_scenario(doc, archsim::kinds::catalog());
         break;
       }
       case 2:
         archsim::parse_slo(text);
         break;
       case 3:
-        archsim::cli::parse_variation(text);
+        archsim::parse_variation(text);
         break;
     }
   } catch (const archsim::InputError&) {

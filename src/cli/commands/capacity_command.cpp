@@ -15,12 +15,13 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/commands/run_options.hpp"
-#include "cli/commands/runner.hpp"
-#include "metrics/result_files.hpp"
-#include "metrics/utilization_law.hpp"
+#include "study/runner.hpp"
+#include "results/result_files.hpp"
+#include "analysis/utilization_law.hpp"
 #include "scenario/diagnostics.hpp"
 #include "scenario/document.hpp"
-#include "scenario/scenario.hpp"
+#include "kinds/catalog.hpp"
+#include "scenario/builder.hpp"
 
 namespace archsim::cli {
 
@@ -120,7 +121,7 @@ LawInputs law_inputs(const CapacityArgs& args, const std::string& path, double v
   LoadOptions options;
   options.overrides = parse_sets(args.run.sets);
   options.overrides.emplace_back(path, value_text(value, integer));
-  const Scenario s = load_scenario(args.scenario, options);
+  const Scenario s = load_scenario(args.scenario, options, kinds::catalog());
   LawInputs in;
   for (const auto& c : s.clients) in.rate += c.model == ClientModel::Open ? c.rate_rps : 0.0;
   in.demands = estimate_demands(s);

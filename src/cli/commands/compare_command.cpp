@@ -8,9 +8,9 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/commands/run_options.hpp"
-#include "cli/commands/runner.hpp"
-#include "metrics/comparison.hpp"
-#include "metrics/result_files.hpp"
+#include "study/runner.hpp"
+#include "results/comparison.hpp"
+#include "results/result_files.hpp"
 #include "scenario/diagnostics.hpp"
 
 namespace archsim::cli {

@@ -10,12 +10,15 @@
 #include "cli/commands/commands.hpp"
 #include "cli/commands/run_options.hpp"
 #include "core/interrupt.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
-#include "engine/simulation.hpp"
-#include "metrics/invariants.hpp"
-#include "metrics/report.hpp"
+#include "kinds/catalog.hpp"
+#include "kinds/runtime_catalog.hpp"
+#include "recording/report.hpp"
+#include "simulation/simulation.hpp"
+#include "results/invariants.hpp"
 #include "scenario/diagnostics.hpp"
-#include "scenario/scenario.hpp"
+#include "scenario/builder.hpp"
 
 namespace archsim::cli {
 
@@ -52,14 +55,14 @@ Command add_run_command(CLI::App& app) {
     options.overrides = parse_sets(args->sets);
     options.seed = args->seed;
     options.duration_s = args->duration_s;
-    const Scenario scenario = load_scenario(args->scenario, options);
+    const Scenario scenario = load_scenario(args->scenario, options, kinds::catalog());
 
     if (args->trace_sample && args->out.empty())
       throw InputError("--trace-sample", "", "needs --out DIR, where trace.json is written");
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
     SimulationOptions sim_options;
     sim_options.trace_sample = args->trace_sample;
-    Simulation sim(scenario, sim_options);
+    Simulation sim(scenario, kinds::runtime_catalog(), sim_options);
     sim.run(!args->quiet && isatty(fileno(stderr)));
     if (sim.interrupted()) {
       std::cerr << "archsim: interrupted at t=" << sim.interrupted_at() << " s of " << scenario.duration_s

@@ -6,7 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "scenario/diagnostics.hpp"
-#include "scenario/scenario.hpp"
+#include "kinds/catalog.hpp"
+#include "scenario/builder.hpp"
 
 namespace archsim::cli {
 
@@ -46,7 +47,7 @@ void RunOptions::validate(const std::string& scenario, const std::vector<std::st
   options.overrides.insert(options.overrides.end(), extra.begin(), extra.end());
   options.seed = seed;
   options.duration_s = duration_s;
-  load_scenario(scenario, options);
+  load_scenario(scenario, options, kinds::catalog());
 }
 
 }  // namespace archsim::cli

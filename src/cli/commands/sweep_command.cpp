@@ -8,9 +8,9 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/commands/run_options.hpp"
-#include "cli/commands/runner.hpp"
-#include "cli/commands/sweep_points.hpp"
-#include "metrics/report.hpp"
+#include "study/runner.hpp"
+#include "study/sweep_points.hpp"
+#include "core/files.hpp"
 #include "scenario/diagnostics.hpp"
 
 namespace archsim::cli {

@@ -5,7 +5,8 @@
 
 #include "cli/commands/commands.hpp"
 #include "scenario/diagnostics.hpp"
-#include "scenario/scenario.hpp"
+#include "kinds/catalog.hpp"
+#include "scenario/builder.hpp"
 
 namespace archsim::cli {
 
@@ -17,7 +18,7 @@ Command add_validate_command(CLI::App& app) {
     int status = kExitOk;
     for (const auto& file : *files) {
       try {
-        const Scenario s = load_scenario(file);
+        const Scenario s = load_scenario(file, {}, kinds::catalog());
         std::cout << file << ": ok (" << s.services.size() << " services, " << s.hosts.size() << " hosts, "
                   << s.clients.size() << " client population" << (s.clients.size() == 1 ? "" : "s") << ")\n";
       } catch (const InputError& e) {

@@ -1,0 +1,48 @@
+#pragma once
+// The run-time state of the scenario's hosts: archsim's data attached to each SimGrid host
+// (work counters, the capacity offered over time, liveness, partition side), its storage
+// device, its component in the recorder (up and down time) and the utilisation gauges of
+// its CPU, disk and NIC (columns util:HOST.cpu, .disk, .nic_up, .nic_down).
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "components/storage.hpp"
+#include "engine/host_data.hpp"
+#include "platform/platform.hpp"
+#include "recording/recorder.hpp"
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+class Hosts {
+ public:
+  // Create after the platform and before the services (their replicas use the storages).
+  Hosts(const Scenario& scenario, const Platform& platform, Recorder& recorder);
+  ~Hosts();
+
+  HostData& data(int host) { return *data_[static_cast<std::size_t>(host)]; }
+  Storage& storage(int host) { return *storages_[static_cast<std::size_t>(host)]; }
+
+  // The fault timeline turned the host off or on (its capacity, component and timeline).
+  void state_changed(int host, bool up);
+  // Its speed changed (degraded or restored).
+  void capacity_changed(int host);
+  // Utilisation of every resource over the measured period, in platform order.
+  std::vector<ResourceUse> utilization() const;
+
+ private:
+  const Scenario& scenario_;
+  const Platform& platform_;
+  Recorder& recorder_;
+  std::vector<std::unique_ptr<HostData>> data_;
+  std::vector<std::unique_ptr<Storage>> storages_;
+  std::vector<int> components_;
+  std::vector<int> gauges_;  // per host: the ids of its cpu, disk, nic_up and nic_down gauges
+};
+
+// Availability that random faults aim at for a host or a replica, if they target it.
+std::optional<double> configured_availability_of_host(const Scenario& scenario, int host);
+std::optional<double> configured_availability_of_replica(const Scenario& scenario, int service, int replica);
+
+}  // namespace archsim

@@ -1,0 +1,74 @@
+#pragma once
+// The timeline of a run, played from actors on the control host:
+//  - timed actions (the faults section's events), each optionally undone after its
+//    duration, applied in time order (an undo before a new action at the same time) by the
+//    applier of its kind (see RuntimeCatalog): crash and recover a host, a replica or a
+//    service; cut and reconnect a host's network link; partition and heal; degrade and
+//    restore a host's CPU and disk; and whatever actions the kinds add;
+//  - random failures: one actor per failing component alternates up and down periods
+//    drawn from the component's own random stream (its time to failure and time to repair
+//    distributions), for the whole run.
+// A component is down while any source holds it down. What a failure does is left to
+// SimGrid and the components (see ServiceReplica): the timeline only turns hosts and links
+// off and on, stops and restarts processes, and changes speeds.
+#include <string>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+class RunContext;
+class RuntimeCatalog;
+class Timeline;
+
+// What an action of one kind does (and how it is undone after its duration).
+class ActionApplier {
+ public:
+  virtual ~ActionApplier() = default;
+  virtual void apply(const ActionSpec& action, bool undo, Timeline& timeline) const = 0;
+};
+
+class Timeline {
+ public:
+  explicit Timeline(RunContext& run);
+  void start();
+  RunContext& run() { return run_; }
+
+  // For the appliers. A hold keeps a target down: `delta` +1 adds one, -1 removes one, 0
+  // clears the scheduled ones (a recover); `random` says which source holds it.
+  void hold(const Target& target, int delta, bool random);
+  // The same for a host's network link (scheduled cuts only).
+  void hold_link(int host, int delta);
+  // Hosts in different groups cannot talk (an empty list heals the network).
+  void partition(const std::vector<std::vector<int>>& groups);
+  // Slows the host's CPU and disk by these factors (1, 1: full speed).
+  void set_speed(int host, double cpu_factor, double disk_factor);
+
+ private:
+  struct Hold {
+    int scheduled = 0;
+    int random = 0;
+    bool down() const { return scheduled > 0 || random > 0; }
+    // Adds `delta` to the scheduled or the random count (a scheduled 0 clears it); true
+    // when that turns the component down or up.
+    bool change(int delta, bool from_random);
+  };
+
+  void run_schedule();
+  void run_random(const RandomFault& fault, Target target);
+  void set_host(int host, bool up);
+  void set_replica(int service, int replica, bool up);
+  void set_link(int host, bool up);
+
+  RunContext& run_;
+  std::vector<const ActionApplier*> appliers_;  // by action kind id
+  std::vector<Hold> host_holds_;
+  std::vector<std::vector<Hold>> replica_holds_;
+  std::vector<Hold> link_holds_;  // scheduled cuts only
+};
+
+// Adds the appliers of the generic actions (scenario/actions.hpp).
+void add_generic_action_appliers(RuntimeCatalog& catalog);
+
+}  // namespace archsim

@@ -1,0 +1,12 @@
+#pragma once
+// Writing result files safely.
+#include <functional>
+#include <ostream>
+#include <string>
+
+namespace archsim {
+
+// Writes a file through a temporary file and a rename, so a reader never sees half a file.
+void write_result_file(const std::string& path, const std::function<void(std::ostream&)>& fill);
+
+}  // namespace archsim

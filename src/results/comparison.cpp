@@ -1,0 +1,137 @@
+#include "results/comparison.hpp"
+
+#include <algorithm>
+#include <iomanip>
+#include <sstream>
+
+#include "core/text.hpp"
+
+namespace archsim {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+struct Figure {
+  const char* label;
+  const char* pointer;  // JSON pointer into summary.json
+  int digits;           // decimals; -1: take the value as text
+  double scale;
+};
+
+const Figure kFigures[] = {
+    {"offered (req/s)", "/offered_rps", 1, 1.0},
+    {"throughput (req/s)", "/throughput_rps", 1, 1.0},
+    {"latency mean (ms)", "/latency_ms/mean", 2, 1.0},
+    {"latency p50 (ms)", "/latency_ms/p50", 2, 1.0},
+    {"latency p90 (ms)", "/latency_ms/p90", 2, 1.0},
+    {"latency p99 (ms)", "/latency_ms/p99", 2, 1.0},
+    {"latency p99.9 (ms)", "/latency_ms/p999", 2, 1.0},
+    {"latency max (ms)", "/latency_ms/max", 2, 1.0},
+    {"error rate (%)", "/error_rate", 3, 100.0},
+    {"timeouts", "/errors_by_cause/timeout", 0, 1.0},
+    {"rejected", "/errors_by_cause/rejected", 0, 1.0},
+    {"downtime (s)", "/downtime_s", 1, 1.0},
+    {"availability (%)", "/availability", 4, 100.0},
+    {"nines", "/nines", 2, 1.0},
+    {"downtime/year (h)", "/projected_downtime_per_year_s", 1, 1.0 / 3600.0},
+    {"bottleneck", "/bottleneck/resource", -1, 1.0},
+    {"bottleneck use (%)", "/bottleneck/utilization", 1, 100.0},
+};
+
+std::string format_number(double v, int digits) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << v;
+  return out.str();
+}
+
+}  // namespace
+
+Comparison compare_summaries(const std::vector<ordered_json>& summaries) {
+  Comparison c;
+  for (const auto& s : summaries) {
+    std::string name = s.value("scenario", "?");
+    // Two runs of one scenario (different seeds or overrides) get distinct columns.
+    int n = 2;
+    const std::string base = name;
+    while (std::find(c.columns.begin(), c.columns.end(), name) != c.columns.end()) name = base + "#" + std::to_string(n++);
+    c.columns.push_back(name);
+  }
+  for (const Figure& f : kFigures) {
+    c.row_labels.push_back(f.label);
+    std::vector<std::string> row;
+    for (std::size_t i = 0; i < summaries.size(); ++i) {
+      const ordered_json::json_pointer ptr(f.pointer);
+      const ordered_json& s = summaries[i];
+      std::string cell = "-";
+      if (s.contains(ptr)) {
+        const auto& v = s.at(ptr);
+        if (v.is_null() && std::string(f.pointer) == "/nines" && s.contains("nines_at_least") &&
+            s["nines_at_least"].is_number())
+          cell = ">=" + format_number(s["nines_at_least"].get<double>(), 1);
+        else if (v.is_number())
+          cell = format_number(v.get<double>() * f.scale, f.digits < 0 ? 0 : f.digits);
+        else if (v.is_string())
+          cell = v.get<std::string>();
+        c.raw[c.columns[i]][f.label] = v;
+      }
+      row.push_back(cell);
+    }
+    c.cells.push_back(row);
+  }
+  return c;
+}
+
+std::string render(const Comparison& c, TableFormat format) {
+  std::ostringstream out;
+  switch (format) {
+    case TableFormat::Json:
+      return c.raw.dump(2) + "\n";
+    case TableFormat::Csv:
+      out << "figure";
+      for (const auto& col : c.columns) out << ',' << csv_escape(col);
+      out << '\n';
+      for (std::size_t r = 0; r < c.row_labels.size(); ++r) {
+        out << csv_escape(c.row_labels[r]);
+        for (const auto& cell : c.cells[r]) out << ',' << csv_escape(cell);
+        out << '\n';
+      }
+      return out.str();
+    case TableFormat::Markdown:
+      out << "| figure |";
+      for (const auto& col : c.columns) out << ' ' << col << " |";
+      out << "\n|---|";
+      for (std::size_t i = 0; i < c.columns.size(); ++i) out << "---:|";
+      out << '\n';
+      for (std::size_t r = 0; r < c.row_labels.size(); ++r) {
+        out << "| " << c.row_labels[r] << " |";
+        for (const auto& cell : c.cells[r]) out << ' ' << cell << " |";
+        out << '\n';
+      }
+      return out.str();
+    case TableFormat::Table: {
+      std::size_t label_width = 6;
+      for (const auto& l : c.row_labels) label_width = std::max(label_width, l.size());
+      std::vector<std::size_t> widths;
+      for (std::size_t i = 0; i < c.columns.size(); ++i) {
+        std::size_t w = c.columns[i].size();
+        for (const auto& row : c.cells) w = std::max(w, row[i].size());
+        widths.push_back(w);
+      }
+      out << std::string(label_width, ' ');
+      for (std::size_t i = 0; i < c.columns.size(); ++i)
+        out << "  " << std::string(widths[i] - c.columns[i].size(), ' ') << c.columns[i];
+      out << '\n';
+      for (std::size_t r = 0; r < c.row_labels.size(); ++r) {
+        out << c.row_labels[r] << std::string(label_width - c.row_labels[r].size(), ' ');
+        for (std::size_t i = 0; i < c.columns.size(); ++i)
+          out << "  " << std::string(widths[i] - c.cells[r][i].size(), ' ') << c.cells[r][i];
+        out << '\n';
+      }
+      return out.str();
+    }
+  }
+  return out.str();
+}
+
+}  // namespace archsim

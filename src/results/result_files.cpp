@@ -1,0 +1,119 @@
+#include "results/result_files.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "scenario/diagnostics.hpp"
+
+namespace archsim {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+
+ordered_json read_summary(const std::string& folder_or_file) {
+  fs::path path = folder_or_file;
+  if (fs::is_directory(path)) path /= "summary.json";
+  std::ifstream in(path);
+  if (!in) throw InputError(folder_or_file, "", "not a result folder or summary.json (no " + path.string() + ")");
+  try {
+    return ordered_json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(path.string(), "", std::string("invalid JSON: ") + e.what());
+  }
+}
+
+const std::vector<std::string>& summary_figure_names() {
+  static const std::vector<std::string> names = {
+      "offered_rps", "throughput_rps", "mean_ms", "p50_ms",       "p90_ms", "p99_ms",
+      "p999_ms",     "max_ms",         "error_rate", "availability", "downtime_s", "nines",
+      "bottleneck_utilization"};
+  return names;
+}
+
+std::optional<double> summary_figure(const ordered_json& s, const std::string& name) {
+  auto number = [](const ordered_json& j) -> std::optional<double> {
+    if (j.is_number()) return j.get<double>();
+    return std::nullopt;
+  };
+  if (name.size() > 3 && name.compare(name.size() - 3, 3, "_ms") == 0 && s.contains("latency_ms")) {
+    const std::string key = name.substr(0, name.size() - 3);
+    if (s["latency_ms"].contains(key)) return number(s["latency_ms"][key]);
+    return std::nullopt;
+  }
+  if (name == "bottleneck_utilization") {
+    if (s.contains("bottleneck")) return number(s["bottleneck"]["utilization"]);
+    return std::nullopt;
+  }
+  if (s.contains(name)) return number(s[name]);
+  return std::nullopt;
+}
+
+bool SloCondition::met_by(double x) const {
+  if (op == "<=") return x <= value;
+  if (op == "<") return x < value;
+  if (op == ">=") return x >= value;
+  return x > value;
+}
+
+std::string SloCondition::text() const {
+  std::ostringstream out;
+  out << figure << op << value;
+  return out.str();
+}
+
+std::vector<SloCondition> parse_slo(const std::string& text, const std::string& source) {
+  std::vector<SloCondition> out;
+  std::stringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    part.erase(0, part.find_first_not_of(" \t"));
+    part.erase(part.find_last_not_of(" \t") + 1);
+    if (part.empty()) continue;
+    const auto pos = part.find_first_of("<>");
+    if (pos == std::string::npos || pos == 0)
+      throw InputError(source, "", "expected FIGURE<=VALUE (or <, >=, >), e.g. p99_ms<=200", part);
+    SloCondition c;
+    c.figure = part.substr(0, pos);
+    c.figure.erase(c.figure.find_last_not_of(" \t") + 1);
+    const bool equal = pos + 1 < part.size() && part[pos + 1] == '=';
+    c.op = part.substr(pos, equal ? 2 : 1);
+    const std::string number = part.substr(pos + c.op.size());
+    const auto& names = summary_figure_names();
+    if (std::find(names.begin(), names.end(), c.figure) == names.end()) {
+      const std::string close = closest_match(c.figure, names);
+      throw InputError(source, "",
+                       "unknown figure" + (close.empty() ? std::string() : " (did you mean \"" + close + "\"?)"),
+                       c.figure);
+    }
+    try {
+      std::size_t used = 0;
+      c.value = std::stod(number, &used);
+      if (used != number.size() || !std::isfinite(c.value)) throw std::invalid_argument(number);
+    } catch (const std::exception&) {
+      throw InputError(source, "", "not a number", number);
+    }
+    out.push_back(c);
+  }
+  if (out.empty()) throw InputError(source, "", "no condition given, e.g. p99_ms<=200,error_rate<=0.001");
+  return out;
+}
+
+bool meets_slo(const ordered_json& summary, const std::vector<SloCondition>& slo, std::string* why) {
+  for (const auto& c : slo) {
+    const auto x = summary_figure(summary, c.figure);
+    if (!x || !c.met_by(*x)) {
+      if (why) {
+        std::ostringstream out;
+        out << c.text() << " not met (" << c.figure << " = " << (x ? std::to_string(*x) : "none") << ")";
+        *why = out.str();
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace archsim

@@ -1,0 +1,25 @@
+#pragma once
+// The generic timed actions of the timeline (scenario side), the "events" of the faults
+// section: crash and recover a host, a replica or a service; cut and reconnect a host's
+// link; partition and heal the network; degrade and restore a host's speed; scale a
+// service within its parked capacity. What they do at run time is in
+// components/timeline.cpp.
+#include <vector>
+
+#include "scenario/catalog.hpp"
+
+namespace archsim {
+
+struct PartitionAction : ActionOptions {
+  std::vector<std::vector<int>> groups;  // host indices
+};
+
+struct DegradeAction : ActionOptions {
+  double cpu_factor = 1.0;  // 1: that part is not slowed
+  double disk_factor = 1.0;
+};
+
+// Adds the generic action kinds to `catalog`.
+void add_generic_actions(Catalog& catalog);
+
+}  // namespace archsim

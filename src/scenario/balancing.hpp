@@ -1,0 +1,31 @@
+#pragma once
+// How a balancing policy is configured in a scenario (a load balancer's policy, a
+// database's read policy). The policies themselves are in components/balancing_policy.hpp.
+#include <string>
+#include <vector>
+
+namespace archsim {
+
+enum class PolicyKind {
+  RoundRobin,
+  WeightedRoundRobin,
+  Random,
+  LeastConnections,
+  PowerOfTwo,
+  Sticky,
+  Hash,
+  ConsistentHash
+};
+PolicyKind policy_from_string(const std::string& name);  // throws std::invalid_argument
+const char* to_string(PolicyKind kind);
+
+enum class HashOn { Session, Key };
+
+struct PolicyConfig {
+  PolicyKind kind = PolicyKind::RoundRobin;
+  std::vector<double> weights;  // weighted_round_robin, one per backend
+  int virtual_nodes = 0;        // consistent_hash
+  HashOn hash_on = HashOn::Session;
+};
+
+}  // namespace archsim

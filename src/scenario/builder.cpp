@@ -1,0 +1,726 @@
+#include "scenario/builder.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "core/embedded.hpp"
+#include "core/units.hpp"
+#include "scenario/document.hpp"
+#include "scenario/schema_validator.hpp"
+
+namespace archsim {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+int ServiceSpec::endpoint_index(const std::string& endpoint) const {
+  for (std::size_t i = 0; i < endpoints.size(); ++i)
+    if (endpoints[i].name == endpoint) return static_cast<int>(i);
+  return -1;
+}
+
+int Scenario::service_index(const std::string& service) const {
+  for (std::size_t i = 0; i < services.size(); ++i)
+    if (services[i].name == service) return static_cast<int>(i);
+  return -1;
+}
+
+int Scenario::host_index(const std::string& host) const {
+  for (std::size_t i = 0; i < hosts.size(); ++i)
+    if (hosts[i].name == host) return static_cast<int>(i);
+  return -1;
+}
+
+namespace {
+
+const SchemaValidator& scenario_validator() {
+  static const SchemaValidator validator(json::parse(embedded::scenario_schema()));
+  return validator;
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+json filled(const json& document) {
+  json copy = document;
+  scenario_validator().fill_defaults(copy);
+  return copy;
+}
+
+}  // namespace
+
+ScenarioBuilder::ScenarioBuilder(const Document& document, const Catalog& catalog)
+    : doc_(document), catalog_(catalog), filled_(filled(document.json())), root_(filled_, "") {}
+
+void ScenarioBuilder::problem(const std::string& pointer, const std::string& rule) {
+  problems_.push_back({doc_.origin(pointer), pointer, rule, ""});
+}
+
+void ScenarioBuilder::problem(const Node& at, const std::string& rule) {
+  problems_.push_back({doc_.origin(at.pointer()), at.pointer(), rule, at.describe()});
+}
+
+bool ScenarioBuilder::written(const Node& node) const {
+  return doc_.json().contains(json::json_pointer(node.pointer()));
+}
+
+std::string ScenarioBuilder::suggestion(const std::string& word, const std::vector<std::string>& known) {
+  const std::string close = closest_match(word, known);
+  if (!close.empty()) return " (did you mean \"" + close + "\"?)";
+  if (known.empty()) return "";
+  return " (known: " + quoted_list(known) + ")";
+}
+
+std::vector<std::string> ScenarioBuilder::service_names() const {
+  std::vector<std::string> names;
+  for (const auto& x : s_.services) names.push_back(x.name);
+  return names;
+}
+
+int ScenarioBuilder::service_named(const Node& node) {
+  const int index = s_.service_index(node.string());
+  if (index < 0) problem(node, "no such service" + suggestion(node.string(), service_names()));
+  return index;
+}
+
+int ScenarioBuilder::host_named(const Node& node, const std::string& rule) {
+  const int index = host_index(node.string());
+  if (index < 0) {
+    std::vector<std::string> known;
+    for (const auto& h : s_.hosts) known.push_back(h.name);
+    problem(node, rule + suggestion(node.string(), known));
+  }
+  return index;
+}
+
+Scenario ScenarioBuilder::build() {
+  s_.catalog = &catalog_;
+  s_.file = doc_.path();
+  s_.name = root_.has("name") ? root_.at("name").string() : fs::path(doc_.path()).stem().string();
+  s_.description = root_.at("description").string();
+  s_.seed = root_.at("seed").unsigned_integer();
+  s_.duration_s = root_.at("duration_s").number();
+  s_.warmup_s = root_.at("warmup_s").number();
+  if (s_.warmup_s >= s_.duration_s)
+    problem(root_.at("warmup_s"), "must be less than duration_s (" + json(s_.duration_s).dump() + ")");
+
+  build_platform();
+  build_hosts();
+  build_services();
+  build_clients();
+  check_call_cycles();
+  build_timeline();
+  build_random_faults();
+  build_metrics();
+  if (problems_.empty()) check_resource_limits();
+  if (!problems_.empty()) throw InputError(problems_);
+  return std::move(s_);
+}
+
+// ---- platform ---------------------------------------------------------------------
+
+void ScenarioBuilder::build_platform() {
+  json profile;
+  const Node platform = root_.at("platform");
+  const std::string name = platform.at("profile").string();
+  if (name == "default") {
+    profile = json::parse(embedded::default_profile());
+  } else {
+    // Relative to the file that named the profile; from --set, to the current directory.
+    const std::string origin = doc_.origin("/platform/profile");
+    const fs::path base = origin.rfind("--set", 0) == 0 ? fs::path() : fs::path(origin).parent_path();
+    const std::string profile_file = (base / name).lexically_normal().string();
+    try {
+      const Document pdoc = Document::load(profile_file);
+      auto errors = pdoc.attribute(scenario_validator().validate(pdoc.json(), "/$defs/profile"));
+      if (!errors.empty()) {
+        problems_.insert(problems_.end(), errors.begin(), errors.end());
+        return;
+      }
+      profile = pdoc.json();
+    } catch (const InputError& e) {
+      for (auto d : e.diagnostics()) {
+        if (d.pointer.empty() && d.file == profile_file && d.rule.rfind("cannot read", 0) == 0) {
+          problem(platform.at("profile"), "hardware profile file not found: " + profile_file);
+          continue;
+        }
+        problems_.push_back(d);
+      }
+      return;
+    }
+  }
+  json overrides = platform.raw();
+  overrides.erase("profile");
+  profile.merge_patch(overrides);
+  scenario_validator().fill_defaults(profile, "/$defs/profile");
+  profile_ = profile;
+  const Node p(profile_, "/platform");
+
+  PlatformSpec& spec = s_.platform;
+  spec.profile = name;
+  const Node n = p.at("network");
+  spec.network.datacenter_rtt_s = n.at("datacenter_rtt_ms").number() / 1000.0;
+  spec.network.nic_bytes_per_s = n.at("nic_gbps").number() * kBytesPerGbps;
+  spec.network.loopback_rtt_s = n.at("loopback_rtt_ms").number() / 1000.0;
+  spec.network.client_rtt_s = n.at("client_rtt_ms").number() / 1000.0;
+  spec.network.client_bytes_per_s = n.at("client_gbps").number() * kBytesPerGbps;
+  spec.network.cross_region_rtt_s = n.at("cross_region_rtt_ms").number() / 1000.0;
+  spec.network.wan_bytes_per_s = n.at("wan_gbps").number() * kBytesPerGbps;
+  spec.memory_read_bytes_per_s = kMiB / (p.at("memory").at("read_us_per_mb").number() / 1e6);
+  for (const auto& [type, disk] : p.at("disks").members()) spec.disks[type] = disk_from(disk, type);
+  spec.host_defaults = host_from(profile_["host"], Node(json::object(), "/platform/host"), "default", true);
+}
+
+DiskSpec ScenarioBuilder::disk_from(const Node& d, const std::string& type) {
+  DiskSpec disk;
+  disk.type = type;
+  disk.read_bytes_per_s = kMiB / (d.at("read_ms_per_mb").number() / 1000.0);
+  disk.write_bytes_per_s = kMiB / (d.at("write_ms_per_mb").number() / 1000.0);
+  disk.seek_s = d.at("seek_ms").number() / 1000.0;
+  disk.parallelism = d.at("parallelism").integer();
+  return disk;
+}
+
+HostSpec ScenarioBuilder::host_from(const json& defaults, const Node& spec, const std::string& name,
+                                    bool inherited_disk) {
+  json merged = defaults;
+  merged.merge_patch(spec.raw());
+  scenario_validator().fill_defaults(merged, "/$defs/host_spec");
+  const Node m(merged, spec.pointer());
+  HostSpec h;
+  h.name = name;
+  h.cores = m.at("cores").integer();
+  h.core_speed = m.at("core_speed").number();
+  h.nic_bytes_per_s = m.at("nic_gbps").number() * kBytesPerGbps;
+  const Node disk = m.at("disk");
+  if (disk.is_string()) {
+    auto it = s_.platform.disks.find(disk.string());
+    if (it == s_.platform.disks.end()) {
+      std::vector<std::string> known;
+      for (const auto& [k, v] : s_.platform.disks) known.push_back(k);
+      const bool own = !inherited_disk && spec.has("disk");
+      problems_.push_back({doc_.origin(own ? disk.pointer() : "/platform/host/disk"),
+                           own ? disk.pointer() : "/platform/host/disk",
+                           "unknown disk type (the profile has: " + quoted_list(known) + ")", disk.describe()});
+    } else {
+      h.disk = it->second;
+    }
+  } else {
+    h.disk = disk_from(disk, "custom");
+  }
+  return h;
+}
+
+// ---- hosts ------------------------------------------------------------------------
+
+void ScenarioBuilder::build_hosts() {
+  if (profile_.is_null()) return;
+  if (root_.has("hosts"))
+    for (const auto& [name, spec] : root_.at("hosts").members()) add_host(host_from(profile_["host"], spec, name, false));
+}
+
+// Hosts are looked up by name through a map: a tier may have 100,000 replicas.
+void ScenarioBuilder::add_host(HostSpec h) {
+  host_names_.emplace(h.name, static_cast<int>(s_.hosts.size()));
+  s_.hosts.push_back(std::move(h));
+}
+
+int ScenarioBuilder::host_index(const std::string& name) const {
+  auto it = host_names_.find(name);
+  return it == host_names_.end() ? -1 : it->second;
+}
+
+// ---- services ---------------------------------------------------------------------
+
+void ScenarioBuilder::build_services() {
+  const auto services = root_.at("services").members();
+  // First pass: names, endpoints and each kind's own options, so that calls and
+  // references can name any service.
+  for (const auto& [name, v] : services) {
+    ServiceSpec svc;
+    svc.name = name;
+    svc.kind = catalog_.service_kind(v.at("kind").string());
+    if (!svc.kind) throw std::logic_error("no service kind " + v.at("kind").string() + " in the catalog (see the schema)");
+    svc.replicas = v.at("replicas").integer();
+    svc.max_replicas = v.has("max_replicas") ? v.at("max_replicas").integer() : svc.replicas;
+    svc.queue_limit = v.at("queue_limit").integer();
+    if (v.has("buffer_cache_hit_ratio")) svc.buffer_cache_hit_ratio = v.at("buffer_cache_hit_ratio").number();
+    svc.startup_s = v.at("startup_s").number();
+    if (v.has("endpoints"))
+      for (const auto& [ep, e] : v.at("endpoints").members())
+        svc.endpoints.push_back({ep, {}, e.at("access").is("write")});
+    s_.services.push_back(std::move(svc));
+  }
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    ServiceSpec& svc = s_.services[i];
+    svc.kind->parse(svc, services[i].second, *this);
+    if (svc.max_replicas < svc.replicas)
+      problem(services[i].second.at("max_replicas"),
+              "must be at least replicas (" + std::to_string(svc.replicas) + ")");
+  }
+  // Second pass: references between services (a balancer takes its backend's endpoints).
+  for (std::size_t i = 0; i < services.size(); ++i) s_.services[i].kind->resolve(s_.services[i], services[i].second, *this);
+  // Third pass: placement, health checks, what the kind finishes, steps and pools.
+  for (std::size_t i = 0; i < services.size(); ++i) {
+    ServiceSpec& svc = s_.services[i];
+    const Node& v = services[i].second;
+    const std::string base = v.pointer();
+    place_replicas(svc, v.at("host"));
+    if (v.has("health_check")) svc.health_check = health_check(v.at("health_check"));
+    if (!svc.kind->has_access_modes() && v.has("endpoints"))
+      for (const auto& [ep, e] : v.at("endpoints").members())
+        if (written(e.at("access"))) problem(e.pointer() + "/access", "only database endpoints are reads or writes");
+    svc.kind->finish(svc, v, *this);
+    if (!svc.health_check && svc.kind->needs_health_check(svc))
+      svc.health_check = health_check(defaults("/$defs/health_check", base + "/health_check"));
+    if (v.has("endpoints")) {
+      std::size_t e = 0;
+      for (const auto& [ep, node] : v.at("endpoints").members()) {
+        const Node list = node.at("steps");
+        svc.endpoints[e].steps = steps(list, {static_cast<int>(i), false});
+        check_forward_position(svc.endpoints[e].steps, list.pointer());
+        ++e;
+      }
+    }
+    if (v.has("connection_pools")) build_pools(svc, v.at("connection_pools"), static_cast<int>(i));
+  }
+}
+
+void ScenarioBuilder::build_pools(ServiceSpec& svc, const Node& pools, int index) {
+  const auto called = called_services(index);
+  for (const auto& [name, p] : pools.members()) {
+    const int target = s_.service_index(name);
+    if (target < 0) {
+      problem(p.pointer(), "no such service" + suggestion(name, service_names()));
+      continue;
+    }
+    if (!called.count(target)) problem(p.pointer(), "this service never calls " + name);
+    svc.pools.push_back({target, p.at("size").integer(), p.at("timeout_ms").number() / 1000.0});
+  }
+}
+
+HealthCheckSpec ScenarioBuilder::health_check(const Node& v) const {
+  HealthCheckSpec h;
+  h.interval_s = v.at("interval_ms").number() / 1000.0;
+  h.timeout_s = v.at("timeout_ms").number() / 1000.0;
+  h.unhealthy_threshold = v.at("unhealthy_threshold").integer();
+  h.healthy_threshold = v.at("healthy_threshold").integer();
+  return h;
+}
+
+Node ScenarioBuilder::defaults(const std::string& schema_pointer, const std::string& pointer) {
+  json value = json::object();
+  scenario_validator().fill_defaults(value, schema_pointer);
+  synthesized_.push_back(std::move(value));
+  return Node(synthesized_.back(), pointer);
+}
+
+void ScenarioBuilder::place_replicas(ServiceSpec& svc, const Node& host) {
+  if (host.is_string()) {
+    const int h = host_named(host, "no such host in the hosts section");
+    if (h >= 0) svc.replica_hosts.assign(static_cast<std::size_t>(svc.max_replicas), h);
+    return;
+  }
+  if (profile_.is_null()) return;
+  for (int r = 0; r < svc.max_replicas; ++r) {
+    const std::string name = svc.replica_name(r);
+    if (host_index(name) >= 0) {
+      problem(host.pointer(), "the dedicated host name " + name + " is already taken by another host");
+      return;
+    }
+    HostSpec spec = host_from(profile_["host"], host, name, false);
+    spec.parked = r >= svc.replicas;
+    add_host(std::move(spec));
+    svc.replica_hosts.push_back(static_cast<int>(s_.hosts.size()) - 1);
+  }
+}
+
+std::vector<Step> ScenarioBuilder::steps(const Node& list, const StepPlace& place) {
+  std::vector<Step> out;
+  for (const Node& v : list.elements()) {
+    Step step;
+    step.kind = catalog_.step_kind_of(v);
+    if (!step.kind) throw std::logic_error("step at " + v.pointer() + " has no kind in the catalog (see the schema)");
+    step.probability = v.has("probability") ? v.at("probability").number() : 1.0;
+    step.kind->parse(step, v, place, *this);
+    out.push_back(std::move(step));
+  }
+  return out;
+}
+
+void ScenarioBuilder::check_forward_position(const std::vector<Step>& list, const std::string& pointer) {
+  for (std::size_t i = 0; i + 1 < list.size(); ++i)
+    if (list[i].kind->ends_endpoint())
+      problem(pointer + "/" + std::to_string(i), "a forward must be the last step of its endpoint");
+}
+
+int ScenarioBuilder::hop(int from, int to, int endpoint) {
+  for (std::size_t i = 0; i < s_.hops.size(); ++i) {
+    const HopSpec& h = s_.hops[i];
+    if (h.from_service == from && h.to_service == to && h.endpoint == endpoint) return static_cast<int>(i);
+  }
+  const auto& target = s_.services[static_cast<std::size_t>(to)];
+  s_.hops.push_back({s_.services[static_cast<std::size_t>(from)].name + "->" + target.name + "." +
+                         target.endpoints[static_cast<std::size_t>(endpoint)].name,
+                     from, to, endpoint});
+  return static_cast<int>(s_.hops.size()) - 1;
+}
+
+std::set<int> ScenarioBuilder::called_services(int service) const {
+  std::set<int> out;
+  for (const auto& e : s_.services[static_cast<std::size_t>(service)].endpoints)
+    for_each_step(e.steps, [&](const Step& st) {
+      if (const auto t = st.kind->target(st); t && t->service >= 0) out.insert(t->service);
+    });
+  return out;
+}
+
+Distribution ScenarioBuilder::distribution(const Node& v) {
+  if (v.is_number()) return Distribution::constant(v.number());
+  const std::string& dist = v.at("dist").string();
+  if (dist == "constant") return Distribution::constant(v.at("value").number());
+  if (dist == "exponential") return Distribution::exponential(v.at("mean").number());
+  if (dist == "lognormal") {
+    const double mean = v.at("mean").number();
+    const double p99 = v.at("p99").number();
+    auto d = Distribution::lognormal(mean, p99);
+    if (!d) {
+      if (p99 <= mean)
+        problem(v.at("p99"), "must be greater than mean for a lognormal");
+      else
+        problem(v.at("p99"), "a lognormal's p99 can be at most " + std::to_string(Distribution::max_lognormal_p99_ratio()) +
+                                 " times its mean");
+      return Distribution::constant(mean);
+    }
+    return *d;
+  }
+  if (dist == "uniform") {
+    const double lo = v.at("min").number(), hi = v.at("max").number();
+    if (lo > hi) problem(v.at("max"), "must be >= min");
+    return Distribution::uniform(lo, hi);
+  }
+  return Distribution::empirical(v.at("values").numbers());
+}
+
+// ---- call graph -------------------------------------------------------------------
+
+void ScenarioBuilder::check_call_cycles() {
+  // Nodes are (service, endpoint); an edge is a call, a forward or a kind's own hop (a
+  // balancer to its backend). A cycle would recurse forever.
+  std::vector<std::vector<int>> base(s_.services.size());
+  int total = 0;
+  for (std::size_t s = 0; s < s_.services.size(); ++s) {
+    base[s].resize(s_.services[s].endpoints.size());
+    for (auto& b : base[s]) b = total++;
+  }
+  std::vector<std::vector<int>> edges(static_cast<std::size_t>(total));
+  std::vector<std::pair<int, int>> names(static_cast<std::size_t>(total));
+  for (std::size_t s = 0; s < s_.services.size(); ++s)
+    for (std::size_t e = 0; e < s_.services[s].endpoints.size(); ++e) {
+      auto& out = edges[static_cast<std::size_t>(base[s][e])];
+      const auto add = [&](CallTarget t) {
+        if (t.service >= 0 && t.endpoint >= 0)
+          out.push_back(base[static_cast<std::size_t>(t.service)][static_cast<std::size_t>(t.endpoint)]);
+      };
+      for_each_step(s_.services[s].endpoints[e].steps, [&](const Step& st) {
+        if (const auto t = st.kind->target(st)) add(*t);
+      });
+      names[static_cast<std::size_t>(base[s][e])] = {static_cast<int>(s), static_cast<int>(e)};
+      s_.services[s].kind->edges(s_.services[s], static_cast<int>(e), add);
+    }
+  std::vector<int> state(static_cast<std::size_t>(total), 0);  // 0 new, 1 on stack, 2 done
+  std::vector<int> stack;
+  bool reported = false;
+  std::function<void(int)> dfs = [&](int n) {
+    state[static_cast<std::size_t>(n)] = 1;
+    stack.push_back(n);
+    for (int m : edges[static_cast<std::size_t>(n)]) {
+      if (reported) break;
+      if (state[static_cast<std::size_t>(m)] == 1) {
+        std::string path;
+        auto start = std::find(stack.begin(), stack.end(), m);
+        for (auto it = start; it != stack.end(); ++it) {
+          const auto [s, e] = names[static_cast<std::size_t>(*it)];
+          path += s_.services[static_cast<std::size_t>(s)].name + "." +
+                  s_.services[static_cast<std::size_t>(s)].endpoints[static_cast<std::size_t>(e)].name + " -> ";
+        }
+        const auto [s, e] = names[static_cast<std::size_t>(m)];
+        const auto& svc = s_.services[static_cast<std::size_t>(s)];
+        path += svc.name + "." + svc.endpoints[static_cast<std::size_t>(e)].name;
+        problem("/services/" + svc.name + "/endpoints/" + svc.endpoints[static_cast<std::size_t>(e)].name,
+                "calls form a cycle: " + path);
+        reported = true;
+      } else if (state[static_cast<std::size_t>(m)] == 0) {
+        dfs(m);
+      }
+    }
+    stack.pop_back();
+    state[static_cast<std::size_t>(n)] = 2;
+  };
+  for (int n = 0; n < total && !reported; ++n)
+    if (state[static_cast<std::size_t>(n)] == 0) dfs(n);
+}
+
+// ---- clients ----------------------------------------------------------------------
+
+void ScenarioBuilder::build_clients() {
+  std::map<std::string, std::string> operation_owner;
+  for (const auto& [name, v] : root_.at("clients").members()) {
+    ClientSpec c;
+    c.name = name;
+    c.model = v.at("model").is("closed") ? ClientModel::Closed : ClientModel::Open;
+    c.timeout_s = v.at("timeout_ms").number() / 1000.0;
+    c.target = service_named(v.at("target"));
+    for (const auto& [op_name, o] : v.at("operations").members()) {
+      OperationSpec op;
+      op.name = op_name;
+      op.weight = o.at("weight").number();
+      op.request_bytes = o.at("request_kb").number() * kKiB;
+      op.response_bytes = o.at("response_kb").number() * kKiB;
+      if (c.target >= 0) {
+        const auto& svc = s_.services[static_cast<std::size_t>(c.target)];
+        const Node ep = o.at("endpoint");
+        op.endpoint = svc.endpoint_index(ep.string());
+        if (op.endpoint < 0) {
+          std::vector<std::string> names;
+          for (const auto& e : svc.endpoints) names.push_back(e.name);
+          problem(ep, "service " + svc.name + " has no such endpoint" + suggestion(ep.string(), names));
+        }
+      }
+      auto [owner, inserted] = operation_owner.emplace(op.name, c.name);
+      if (!inserted)
+        problem(o.pointer(), "operation names must be unique across clients; " + owner->second + " has one too");
+      c.operations.push_back(op);
+    }
+    c.keys.count = v.at("keys").at("count").unsigned_integer();
+    c.keys.zipf_s = v.at("keys").at("zipf_s").number();
+    const Node sessions = v.at("sessions");
+    c.sessions.mean_requests = sessions.at("mean_requests").number();
+    c.sessions.active = sessions.at("active").unsigned_integer();
+    if (c.model == ClientModel::Closed && written(sessions.at("active")))
+      problem(sessions.pointer() + "/active", "closed-loop clients have one session per user");
+    if (v.has("retry")) {
+      const Node r = v.at("retry");
+      RetrySpec spec;
+      spec.max_attempts = r.at("max_attempts").integer();
+      spec.backoff_s = r.at("backoff_ms").number() / 1000.0;
+      spec.multiplier = r.at("multiplier").number();
+      spec.max_backoff_s = r.at("max_backoff_ms").number() / 1000.0;
+      const std::string& jitter = r.at("jitter").string();
+      spec.jitter = jitter == "none" ? Jitter::None : jitter == "equal" ? Jitter::Equal : Jitter::Full;
+      if (r.has("budget_ratio")) spec.budget_ratio = r.at("budget_ratio").number();
+      spec.budget_reserve = r.at("budget_reserve").number();
+      for (const auto& cause : r.at("on").strings())
+        if (const auto o = outcome_from_string(cause)) spec.retry_on[static_cast<std::size_t>(*o)] = true;
+      c.retry = spec;
+    }
+    if (c.model == ClientModel::Open) {
+      c.rate_rps = v.at("rate_rps").number();
+      c.linear_schedule = v.at("schedule_shape").is("linear");
+      if (v.has("schedule")) {
+        double last = -1;
+        for (const Node& p : v.at("schedule").elements()) {
+          const RatePoint point{p.at("at_s").number(), p.at("rate_rps").number()};
+          if (point.at_s <= last)
+            problem(p.at("at_s"), "schedule times must increase (previous point is at " + json(last).dump() + " s)");
+          last = point.at_s;
+          c.schedule.push_back(point);
+        }
+      }
+    } else {
+      c.users = v.at("users").integer();
+      c.think_ms = distribution(v.at("think_ms"));
+    }
+    s_.clients.push_back(std::move(c));
+  }
+}
+
+// ---- the timeline and random faults ------------------------------------------------
+
+std::optional<Target> ScenarioBuilder::target(const Node& v) {
+  Target t;
+  if (v.has("host")) {
+    t.kind = Target::Kind::Host;
+    t.name = v.at("host").string();
+    t.index = host_named(v.at("host"));
+    if (t.index < 0) return std::nullopt;
+    return t;
+  }
+  if (v.has("service")) {
+    t.kind = Target::Kind::Service;
+    t.name = v.at("service").string();
+    t.index = service_named(v.at("service"));
+    if (t.index < 0) return std::nullopt;
+    return t;
+  }
+  t.kind = Target::Kind::Replica;
+  const Node replica = v.at("replica");
+  t.name = replica.string();
+  const auto dash = t.name.rfind('-');
+  t.index = s_.service_index(t.name.substr(0, dash));
+  t.replica = std::stoi(t.name.substr(dash + 1)) - 1;
+  if (t.index < 0 || t.replica >= s_.services[static_cast<std::size_t>(t.index)].max_replicas) {
+    std::vector<std::string> known;
+    for (const auto& x : s_.services)
+      for (int r = 0; r < x.max_replicas && known.size() < 12; ++r) known.push_back(x.replica_name(r));
+    problem(replica, "no such replica" + suggestion(t.name, known));
+    return std::nullopt;
+  }
+  return t;
+}
+
+void ScenarioBuilder::require_power_state(int host, double cpu_factor, double disk_factor) {
+  HostSpec& h = s_.hosts[static_cast<std::size_t>(host)];
+  if (std::find(h.cpu_factors.begin(), h.cpu_factors.end(), cpu_factor) == h.cpu_factors.end())
+    h.cpu_factors.push_back(cpu_factor);
+  if (std::find(h.disk_factors.begin(), h.disk_factors.end(), disk_factor) == h.disk_factors.end())
+    h.disk_factors.push_back(disk_factor);
+}
+
+void ScenarioBuilder::build_timeline() {
+  if (!root_.has("faults") || !root_.at("faults").has("events")) return;
+  for (const Node& e : root_.at("faults").at("events").elements()) {
+    ActionSpec action;
+    action.kind = catalog_.action_kind_of(e);
+    if (!action.kind) throw std::logic_error("event at " + e.pointer() + " has no kind in the catalog (see the schema)");
+    action.at_s = e.at("at_s").number();
+    if (e.has("duration_s")) action.duration_s = e.at("duration_s").number();
+    action.kind->parse(action, e.at(action.kind->key()), *this);
+    s_.actions.push_back(std::move(action));
+  }
+  std::stable_sort(s_.actions.begin(), s_.actions.end(),
+                   [](const ActionSpec& a, const ActionSpec& b) { return a.at_s < b.at_s; });
+}
+
+void ScenarioBuilder::build_random_faults() {
+  if (!root_.has("faults") || !root_.at("faults").has("random")) return;
+  for (const Node& r : root_.at("faults").at("random").elements()) {
+    const std::string p = r.pointer();
+    const int targets = static_cast<int>(r.has("host")) + r.has("service") + r.has("replica");
+    if (targets != 1) {
+      problem(p, "needs exactly one of host, replica or service");
+      continue;
+    }
+    const int failure = static_cast<int>(r.has("mtbf_s")) + r.has("availability") + r.has("time_to_failure_s");
+    const int repair = static_cast<int>(r.has("mttr_s")) + r.has("time_to_repair_s");
+    if (failure != 1) problem(p, "needs exactly one of mtbf_s, availability or time_to_failure_s");
+    if (repair != 1) problem(p, "needs exactly one of mttr_s or time_to_repair_s");
+    if (r.has("availability") && !r.has("mttr_s"))
+      problem(p + "/availability", "needs mttr_s (then mtbf = availability / (1 - availability) * mttr)");
+    auto t = target(r);
+    if (!t || failure != 1 || repair != 1 || (r.has("availability") && !r.has("mttr_s"))) continue;
+    RandomFault rf;
+    rf.target = *t;
+    rf.time_to_repair_s = r.has("mttr_s") ? Distribution::exponential(r.at("mttr_s").number())
+                                          : distribution(r.at("time_to_repair_s"));
+    if (r.has("mtbf_s")) {
+      rf.time_to_failure_s = Distribution::exponential(r.at("mtbf_s").number());
+    } else if (r.has("availability")) {
+      const double a = r.at("availability").number();
+      rf.time_to_failure_s = Distribution::exponential(a / (1.0 - a) * r.at("mttr_s").number());
+    } else {
+      rf.time_to_failure_s = distribution(r.at("time_to_failure_s"));
+    }
+    const double up = rf.time_to_failure_s.mean(), down = rf.time_to_repair_s.mean();
+    if (up <= 0) {
+      problem(p, "time to failure must have a positive mean");
+      continue;
+    }
+    if (down <= 0) {
+      problem(p, "time to repair must have a positive mean");
+      continue;
+    }
+    rf.configured_availability = up / (up + down);
+    s_.random_faults.push_back(rf);
+  }
+}
+
+void ScenarioBuilder::build_metrics() {
+  const Node m = root_.at("metrics");
+  s_.metrics.window_s = m.at("window_s").number();
+  if (s_.metrics.window_s > s_.duration_s)
+    problem(m.at("window_s"), "must not exceed duration_s (" + json(s_.duration_s).dump() + ")");
+  s_.metrics.slo.success_ratio = m.at("slo").at("success_ratio").number();
+  if (m.at("slo").has("latency_ms")) s_.metrics.slo.latency_s = m.at("slo").at("latency_ms").number() / 1000.0;
+}
+
+// ---- limits ------------------------------------------------------------------------
+// What the engine can hold: refuse a scenario that would exhaust SimGrid's threads or
+// memory with a message about the limit, rather than abort deep inside a run. Parked
+// capacity counts only as far as the timeline brings it into service.
+
+void ScenarioBuilder::check_resource_limits() {
+  constexpr double kMaxThreads = 30000;  // SimGrid runs out of stacks near 32k actors
+  std::vector<int> peak(s_.services.size());
+  for (std::size_t i = 0; i < s_.services.size(); ++i) peak[i] = s_.services[i].replicas;
+  for (const ActionSpec& a : s_.actions) a.kind->peak_replicas(a, peak);
+  double threads = static_cast<double>(s_.clients.size()) + 16;
+  double biggest = -1;
+  std::string biggest_service;
+  std::set<int> active_hosts;
+  for (std::size_t i = 0; i < s_.services.size(); ++i) {
+    const ServiceSpec& svc = s_.services[i];
+    int helpers = 0;
+    for (const auto& e : svc.endpoints) helpers = std::max(helpers, helpers_per_request(e.steps));
+    const double total = svc.kind->threads_per_replica(svc, helpers) * peak[i];
+    threads += total;
+    if (total > biggest) {
+      biggest = total;
+      biggest_service = svc.name;
+    }
+    for (int r = 0; r < peak[i]; ++r) active_hosts.insert(svc.replica_hosts[static_cast<std::size_t>(r)]);
+  }
+  if (threads > kMaxThreads)
+    problem("/services/" + biggest_service,
+            "the architecture could need up to " + std::to_string(static_cast<long long>(threads)) +
+                " simulated threads (workers, connections, helpers of parallel steps, across replicas); the "
+                "limit is 30000: lower workers, max_connections or replicas");
+
+  std::size_t sampled_hosts = 0;
+  for (std::size_t h = 0; h < s_.hosts.size(); ++h)
+    sampled_hosts += !s_.hosts[h].parked || active_hosts.count(static_cast<int>(h));
+  const double windows = std::ceil(s_.duration_s / s_.metrics.window_s);
+  const double window_bytes = windows * (160.0 + 16.0 * static_cast<double>(sampled_hosts));
+  if (window_bytes > 512.0 * kMiB)
+    problem(doc_.json().contains("metrics") && doc_.json()["metrics"].contains("window_s") ? "/metrics/window_s"
+                                                                                             : "/duration_s",
+            "the run would keep " + std::to_string(static_cast<long long>(windows)) + " windows for " +
+                std::to_string(sampled_hosts) + (sampled_hosts == 1 ? " host" : " hosts") + ", about " +
+                std::to_string(static_cast<long long>(window_bytes / kMiB)) +
+                " MB; the limit is 512 MB: use a longer metrics.window_s");
+
+  double per_key = 0;
+  for (const ServiceSpec& svc : s_.services) per_key += svc.kind->key_state_bytes_per_key(svc);
+  if (per_key > 0)
+    for (const ClientSpec& c : s_.clients) {
+      const double bytes = static_cast<double>(c.keys.count) * per_key;
+      if (bytes > 2048.0 * kMiB)
+        problem("/clients/" + c.name + "/keys/count",
+                "replicated databases track a version per key and replica: " + std::to_string(c.keys.count) +
+                    " keys could take " + std::to_string(static_cast<long long>(bytes / kMiB)) +
+                    " MB; the limit is 2048 MB: use fewer keys");
+    }
+}
+
+// ---- entry points -----------------------------------------------------------------
+
+Scenario build_scenario(const Document& document, const Catalog& catalog) {
+  auto errors = document.attribute(scenario_validator().validate(document.json()));
+  if (!errors.empty()) throw InputError(errors);
+  return ScenarioBuilder(document, catalog).build();
+}
+
+Scenario load_scenario(const std::string& path, const LoadOptions& options, const Catalog& catalog) {
+  Document doc = Document::load(path);
+  for (const auto& [key, value] : options.overrides) doc.set(key, value);
+  if (options.seed) doc.set("/seed", std::to_string(*options.seed), "--seed");
+  if (options.duration_s) doc.set("/duration_s", json(*options.duration_s).dump(), "--duration-s");
+  return build_scenario(doc, catalog);
+}
+
+}  // namespace archsim

@@ -1,0 +1,105 @@
+#pragma once
+// Typing a scenario: from a merged, schema-valid document (defaults filled in) to the
+// Scenario the engine runs, collecting every semantic problem on the way (broken
+// references, impossible values, call cycles, resource limits). The builder walks the
+// generic structure and hands each service, step and timed action to its kind (see
+// catalog.hpp); kinds use the helpers below to parse their parts and report problems.
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "scenario/catalog.hpp"
+#include "scenario/diagnostics.hpp"
+#include "scenario/node.hpp"
+#include "scenario/scenario.hpp"
+
+namespace archsim {
+
+class Document;
+
+struct LoadOptions {
+  std::vector<std::pair<std::string, std::string>> overrides;  // --set path=value, in order
+  std::optional<std::uint64_t> seed;
+  std::optional<double> duration_s;
+};
+
+// Loads, merges, validates and types a scenario file with the kinds of `catalog`. Throws
+// InputError listing every problem found.
+Scenario load_scenario(const std::string& path, const LoadOptions& options, const Catalog& catalog);
+// Validates and types an already merged document.
+Scenario build_scenario(const Document& document, const Catalog& catalog);
+
+class ScenarioBuilder {
+ public:
+  ScenarioBuilder(const Document& document, const Catalog& catalog);
+  Scenario build();
+
+  // ---- for the kinds ------------------------------------------------------------------
+  const Scenario& scenario() const { return s_; }
+  const Catalog& catalog() const { return catalog_; }
+
+  // Reports a problem at `pointer`, with the offending value when given.
+  void problem(const std::string& pointer, const std::string& rule);
+  void problem(const Node& at, const std::string& rule);
+
+  // Whether the scenario itself gives this value (rather than the schema's default).
+  bool written(const Node& node) const;
+  // " (did you mean \"x\"?)", or the known names when none is close, or "".
+  static std::string suggestion(const std::string& word, const std::vector<std::string>& known);
+  std::vector<std::string> service_names() const;
+  // The service named by `node` (a string), or -1 after reporting "no such service".
+  int service_named(const Node& node);
+  // The host named by `node` (a string), or -1 after reporting "no such host".
+  int host_named(const Node& node, const std::string& rule = "no such host");
+  // A fault or action target: {"host"}, {"replica": "SERVICE-N"} or {"service"}.
+  std::optional<Target> target(const Node& node);
+
+  // Parses a list of steps of `place.service` (creating the hops of its calls).
+  std::vector<Step> steps(const Node& list, const StepPlace& place);
+  Distribution distribution(const Node& node);
+  HealthCheckSpec health_check(const Node& node) const;
+  // The hop for calls from `from` to endpoint `endpoint` of `to`, created on first use.
+  int hop(int from, int to, int endpoint);
+  // A definition of the schema ("/$defs/replication") for an absent object: `{}` with the
+  // schema's defaults, as a node at `pointer`.
+  Node defaults(const std::string& schema_pointer, const std::string& pointer);
+  // The timeline will slow `host`'s CPU and disk by these factors: it needs power states.
+  void require_power_state(int host, double cpu_factor, double disk_factor);
+
+ private:
+  void build_platform();
+  void build_hosts();
+  void build_services();
+  void place_replicas(ServiceSpec& service, const Node& host);
+  void build_pools(ServiceSpec& service, const Node& pools, int index);
+  void check_forward_position(const std::vector<Step>& steps, const std::string& pointer);
+  std::set<int> called_services(int service) const;
+  void build_clients();
+  void check_call_cycles();
+  void build_timeline();
+  void build_random_faults();
+  void build_metrics();
+  void check_resource_limits();
+  static DiskSpec disk_from(const Node& disk, const std::string& type);
+  HostSpec host_from(const nlohmann::json& defaults, const Node& spec, const std::string& name, bool inherited_disk);
+  void add_host(HostSpec host);
+  int host_index(const std::string& name) const;
+
+  const Document& doc_;
+  const Catalog& catalog_;
+  nlohmann::json filled_;  // the document with the schema's defaults
+  Node root_;
+  nlohmann::json profile_;
+  std::deque<nlohmann::json> synthesized_;  // documents behind defaults() nodes
+  std::unordered_map<std::string, int> host_names_;
+  Scenario s_;
+  std::vector<Diagnostic> problems_;
+};
+
+}  // namespace archsim

@@ -1,0 +1,143 @@
+#include "scenario/steps.hpp"
+
+#include <memory>
+
+#include "core/units.hpp"
+#include "scenario/builder.hpp"
+
+namespace archsim {
+
+namespace {
+
+const HostSpec& host_of(DemandContext& context, int host) {
+  return context.scenario().hosts[static_cast<std::size_t>(host)];
+}
+
+class CpuKind : public StepKind {
+ public:
+  const char* key() const override { return "cpu_ms"; }
+  void parse(Step& step, const Node& node, const StepPlace&, ScenarioBuilder& builder) const override {
+    auto options = std::make_shared<CpuStep>();
+    options->cpu_ms = builder.distribution(node.at("cpu_ms"));
+    step.options = options;
+  }
+  void demand(const Step& step, const ServiceSpec&, int host, double weight, DemandContext& context) const override {
+    context.cpu(host, weight * step.options_as<CpuStep>().cpu_ms.mean() / 1000.0 / host_of(context, host).core_speed);
+  }
+};
+
+class ReadKind : public StepKind {
+ public:
+  const char* key() const override { return "read_kb"; }
+  void parse(Step& step, const Node& node, const StepPlace&, ScenarioBuilder&) const override {
+    auto options = std::make_shared<IoStep>();
+    options->bytes = node.at("read_kb").number() * kKiB;
+    step.options = options;
+  }
+  void demand(const Step& step, const ServiceSpec& service, int host, double weight,
+              DemandContext& context) const override {
+    const double bytes = step.options_as<IoStep>().bytes;
+    const double hit = service.buffer_cache_hit_ratio;
+    const HostSpec& h = host_of(context, host);
+    context.cpu(host, weight * hit * bytes / context.scenario().platform.memory_read_bytes_per_s);
+    context.disk(host, weight * (1.0 - hit) * (h.disk.seek_s + bytes / h.disk.read_bytes_per_s));
+  }
+};
+
+class WriteKind : public StepKind {
+ public:
+  const char* key() const override { return "write_kb"; }
+  void parse(Step& step, const Node& node, const StepPlace&, ScenarioBuilder&) const override {
+    auto options = std::make_shared<IoStep>();
+    options->bytes = node.at("write_kb").number() * kKiB;
+    step.options = options;
+  }
+  void demand(const Step& step, const ServiceSpec&, int host, double weight, DemandContext& context) const override {
+    const HostSpec& h = host_of(context, host);
+    context.disk(host, weight * (h.disk.seek_s + step.options_as<IoStep>().bytes / h.disk.write_bytes_per_s));
+  }
+};
+
+// A call or a forward: both name an endpoint of another service.
+class TargetedKind : public StepKind {
+ public:
+  explicit TargetedKind(bool forward) : forward_(forward) {}
+  const char* key() const override { return forward_ ? "forward" : "call"; }
+  bool ends_endpoint() const override { return forward_; }
+  bool sent_in_parallel() const override { return !forward_; }
+
+  void parse(Step& step, const Node& node, const StepPlace& place, ScenarioBuilder& builder) const override {
+    auto options = std::make_shared<CallStep>();
+    step.options = options;
+    options->request_bytes = node.at("request_kb").number() * kKiB;
+    if (!forward_) {
+      options->response_bytes = node.at("response_kb").number() * kKiB;
+      options->timeout_s = node.at("timeout_ms").number() / 1000.0;
+      options->continue_on_error = node.at("on_error").is("continue");
+    }
+    if (forward_ && place.in_group) builder.problem(node.pointer(), "a forward cannot be inside a parallel or sequence step");
+    options->service = builder.service_named(node.at(key()));
+    if (options->service < 0) return;
+    const ServiceSpec& target = builder.scenario().services[static_cast<std::size_t>(options->service)];
+    const Node endpoint = node.at("endpoint");
+    options->endpoint = target.endpoint_index(endpoint.string());
+    if (options->endpoint < 0) {
+      std::vector<std::string> names;
+      for (const auto& e : target.endpoints) names.push_back(e.name);
+      builder.problem(endpoint, "service " + target.name + " has no such endpoint" +
+                                    ScenarioBuilder::suggestion(endpoint.string(), names));
+      return;
+    }
+    options->hop = builder.hop(place.service, options->service, options->endpoint);
+  }
+  std::optional<CallTarget> target(const Step& step) const override {
+    const auto& call = step.options_as<CallStep>();
+    return CallTarget{call.service, call.endpoint};
+  }
+  void demand(const Step& step, const ServiceSpec&, int, double weight, DemandContext& context) const override {
+    const auto& call = step.options_as<CallStep>();
+    context.visit(call.service, call.endpoint, weight);
+  }
+
+ private:
+  bool forward_;
+};
+
+// A group: parallel branches or a sequence.
+class GroupKind : public StepKind {
+ public:
+  explicit GroupKind(bool parallel) : parallel_(parallel) {}
+  const char* key() const override { return parallel_ ? "parallel" : "sequence"; }
+  void parse(Step& step, const Node& node, const StepPlace& place, ScenarioBuilder& builder) const override {
+    step.children = builder.steps(node.at(key()), {place.service, true});
+  }
+  int helpers(const Step& step) const override {
+    if (!parallel_) return helpers_per_request(step.children);
+    // Calls are sent at once by the worker; every other branch runs in a helper thread.
+    int n = 0;
+    for (const Step& branch : step.children)
+      n += (branch.kind->sent_in_parallel() ? 0 : 1) + helpers_per_request({branch});
+    return n;
+  }
+  void demand(const Step& step, const ServiceSpec& service, int host, double weight,
+              DemandContext& context) const override {
+    context.steps(service, step.children, host, weight);
+  }
+
+ private:
+  bool parallel_;
+};
+
+}  // namespace
+
+void add_generic_steps(Catalog& catalog) {
+  static CpuKind cpu;
+  static ReadKind read;
+  static WriteKind write;
+  static TargetedKind call(false), forward(true);
+  static GroupKind parallel(true), sequence(false);
+  for (StepKind* kind : std::initializer_list<StepKind*>{&cpu, &read, &write, &call, &forward, &parallel, &sequence})
+    catalog.add(*kind);
+}
+
+}  // namespace archsim

@@ -1,0 +1,178 @@
+#include "simulation/simulation.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include <spdlog/spdlog.h>
+
+#include "components/client_population.hpp"
+#include "components/hosts.hpp"
+#include "components/run_context.hpp"
+#include "components/service.hpp"
+#include "components/timeline.hpp"
+#include "core/interrupt.hpp"
+#include "core/log.hpp"
+#include "engine/daemon.hpp"
+#include "scenario/catalog.hpp"
+
+namespace archsim {
+
+namespace {
+double simulated_clock() { return sg4::Engine::has_instance() ? sg4::Engine::get_clock() : -1.0; }
+}  // namespace
+
+Simulation::Simulation(const Scenario& scenario, const RuntimeCatalog& runtime, const SimulationOptions& options)
+    : scenario_(scenario), recorder_(scenario), tracer_(options.trace_sample) {
+  engine_args_.push_back("archsim");
+  for (auto& a : Platform::engine_arguments()) engine_args_.push_back(a);
+  for (auto& a : engine_args_) engine_argv_.push_back(a.data());
+  int argc = static_cast<int>(engine_argv_.size());
+  engine_ = std::make_unique<sg4::Engine>(&argc, engine_argv_.data());
+  install_interrupt_handler();  // SimGrid installs its own, which exits at once
+  set_log_clock(simulated_clock);
+  platform_ = std::make_unique<Platform>(scenario);
+  hosts_ = std::make_unique<Hosts>(scenario, *platform_, recorder_);
+  run_ = std::make_unique<RunContext>(scenario, *platform_, recorder_, tracer_, *hosts_, runtime);
+
+  for (std::size_t i = 0; i < scenario.services.size(); ++i) {
+    services_.push_back(std::make_unique<Service>(*run_, scenario.services[i], static_cast<int>(i)));
+    run_->add_service(*services_.back());
+  }
+  int first_operation = 0;
+  for (std::size_t i = 0; i < scenario.clients.size(); ++i) {
+    clients_.push_back(std::make_unique<ClientPopulation>(*run_, scenario.clients[i], first_operation,
+                                                          platform_->client_host(static_cast<int>(i))));
+    first_operation += static_cast<int>(scenario.clients[i].operations.size());
+  }
+  timeline_ = std::make_unique<Timeline>(*run_);
+}
+
+Simulation::~Simulation() {
+  // Actors still blocked on our semaphores and mailboxes must go before those do.
+  if (engine_) {
+    sg4::Actor::kill_all();
+    engine_->run();  // lets the killed actors unwind
+  }
+  set_log_clock(nullptr);
+  clients_.clear();
+  services_.clear();
+  hosts_.reset();
+}
+
+void Simulation::sampler_loop() {
+  // Wakes at every window boundary (and once at the end of the warm-up) to sample the
+  // gauges: per-window utilisation of every resource and whatever components registered.
+  const double window = scenario_.metrics.window_s;
+  Gauges& gauges = recorder_.gauges();
+  gauges.start();
+  bool warmup_taken = scenario_.warmup_s <= 0;
+  for (std::size_t w = 0; w < recorder_.windows().size(); ++w) {
+    const double boundary = std::min(static_cast<double>(w + 1) * window, scenario_.duration_s);
+    if (!warmup_taken && scenario_.warmup_s <= boundary) {
+      sg4::this_actor::sleep_until(scenario_.warmup_s);
+      gauges.warmup_over();
+      warmup_taken = true;
+      spdlog::info("warm-up over, measuring until {} s", scenario_.duration_s);
+    }
+    sg4::this_actor::sleep_until(boundary);
+    recorder_.sample_gauges(w);
+  }
+}
+
+void Simulation::progress_loop() {
+  // Checks the wall clock 200 times per run; draws only once the run has lasted 2 s.
+  const auto start = std::chrono::steady_clock::now();
+  const double duration = scenario_.duration_s;
+  auto last_draw = start;
+  bool drawn = false;
+  for (int step = 1; step <= 200; ++step) {
+    sg4::this_actor::sleep_until(duration * step / 200.0);
+    const auto now = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    if (elapsed < 2.0 || std::chrono::duration<double>(now - last_draw).count() < 0.2) continue;
+    last_draw = now;
+    drawn = true;
+    const double t = sg4::Engine::get_clock();
+    const double fraction = t / duration;
+    const int filled = static_cast<int>(fraction * 30);
+    const double rate = static_cast<double>(recorder_.requests_started()) / elapsed;
+    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
+    std::fprintf(stderr, "\r[%s%s] %3.0f%%  t=%.0f/%.0f s  %.0f req/s  ETA %.0f s ", std::string(filled, '#').c_str(),
+                 std::string(30 - filled, '.').c_str(), 100 * fraction, t, duration, rate, eta);
+    std::fflush(stderr);
+  }
+  if (drawn) std::fprintf(stderr, "\r%80s\r", "");
+}
+
+void Simulation::interrupt_watch() {
+  // Looks for Ctrl-C a few thousand times per run; stopping means ending every actor.
+  const double step = std::min(scenario_.metrics.window_s, scenario_.duration_s / 2000.0);
+  while (true) {
+    sg4::this_actor::sleep_for(step);
+    if (archsim::interrupted()) {
+      interrupted_ = true;
+      interrupted_at_ = sg4::Engine::get_clock();
+      sg4::Actor::kill_all();
+      return;
+    }
+  }
+}
+
+void Simulation::run(bool progress) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (auto& s : services_) s->start();
+  for (auto& c : clients_) c->start();
+  timeline_->start();
+  spawn_daemon("sampler", platform_->control_host(), [this] { sampler_loop(); });
+  if (progress) spawn_daemon("progress", platform_->control_host(), [this] { progress_loop(); });
+  spawn_daemon("interrupt", platform_->control_host(), [this] { interrupt_watch(); });
+
+  spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
+               clients_.size());
+  engine_->run_until(scenario_.duration_s);
+  end_time_ = sg4::Engine::get_clock();
+  if (interrupted_) return;
+  spdlog::info("end of the run");
+  recorder_.finish(end_time_);
+  utilization_ = hosts_->utilization();
+  wall_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+}
+
+std::uint64_t Simulation::requests_simulated() const { return run_->calls_made(); }
+
+std::vector<std::uint64_t> Simulation::in_flight_by_operation() const {
+  std::vector<std::uint64_t> counts;
+  for (const auto& c : clients_) {
+    const auto per_op = c->in_flight_measured_by_operation();
+    counts.insert(counts.end(), per_op.begin(), per_op.end());
+  }
+  return counts;
+}
+
+nlohmann::ordered_json Simulation::service_reports() const {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& s : services_) {
+    nlohmann::ordered_json r;
+    const auto durations = s->replicas_up_durations(end_time_);
+    const double measured = end_time_ - scenario_.warmup_s;
+    nlohmann::ordered_json up = nlohmann::ordered_json::array();
+    for (double d : durations) up.push_back(measured > 0 ? d / measured : 0.0);
+    r["replicas_up_fraction"] = up;  // [fraction of time with 0 up, 1 up, ..., n up]
+    const char* section = s->spec().kind->report_section();
+    const auto extra = s->report(end_time_);
+    if (section && !extra.is_null()) r[section] = extra;
+    j[s->name()] = r;
+  }
+  return j;
+}
+
+nlohmann::ordered_json Simulation::client_reports() const {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& c : clients_) j[c->spec().name] = c->report();
+  return j;
+}
+
+}  // namespace archsim

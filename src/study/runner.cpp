@@ -1,0 +1,86 @@
+#include "study/runner.hpp"
+
+#include "core/interrupt.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace archsim {
+
+std::string self_executable() {
+  char path[PATH_MAX];
+  const ssize_t n = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) throw std::runtime_error("cannot find the archsim executable (/proc/self/exe)");
+  path[n] = '\0';
+  return path;
+}
+
+namespace {
+pid_t spawn(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(program.c_str()));
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
+  return pid;
+}
+}  // namespace
+
+std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
+  const std::string program = self_executable();
+  std::vector<int> status(runs.size(), -1);
+  std::map<pid_t, std::size_t> running;
+  std::size_t next = 0;
+  if (parallel < 1) parallel = 1;
+  while (next < runs.size() || !running.empty()) {
+    // After Ctrl-C (which the children receive too), start nothing new and wait for the rest.
+    if (interrupted()) next = runs.size();
+    while (next < runs.size() && static_cast<int>(running.size()) < parallel) {
+      running[spawn(program, runs[next].args)] = next;
+      ++next;
+    }
+    int wstatus = 0;
+    const pid_t done = waitpid(-1, &wstatus, 0);
+    if (done < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error(std::string("waiting for a run: ") + std::strerror(errno));
+    }
+    auto it = running.find(done);
+    if (it == running.end()) continue;
+    status[it->second] = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    running.erase(it);
+  }
+  if (interrupted()) throw Interrupted();
+  return status;
+}
+
+std::string shell_command(const std::string& program, const std::vector<std::string>& args) {
+  auto quote = [](const std::string& s) {
+    if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@+") ==
+                          std::string::npos)
+      return s;
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+  };
+  std::string line = quote(program);
+  for (const auto& a : args) line += " " + quote(a);
+  return line;
+}
+
+}  // namespace archsim

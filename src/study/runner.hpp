@@ -1,0 +1,29 @@
+#pragma once
+// Runs archsim itself in child processes: SimGrid allows one simulation per process, so
+// commands that need several runs (compare, sweep, capacity) start `archsim run ...` once
+// per run, a few at a time. Every run is deterministic, so results do not depend on how
+// many run at once.
+#include <string>
+#include <vector>
+
+namespace archsim {
+
+struct ChildRun {
+  std::vector<std::string> args;  // after the program name, e.g. {"run", "s.json", "--out", "d"}
+  std::string label;              // for messages
+};
+
+// Path of the running archsim executable.
+std::string self_executable();
+
+// Thrown when Ctrl-C stopped a batch of runs.
+struct Interrupted {};
+
+// Runs every job, at most `parallel` at once; returns each job's exit status (in order).
+// Children inherit stderr; their stdout is discarded.
+std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel);
+
+// The command line of a run as one shell-quoted string (for job lists).
+std::string shell_command(const std::string& program, const std::vector<std::string>& args);
+
+}  // namespace archsim

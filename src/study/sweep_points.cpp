@@ -1,0 +1,144 @@
+#include "study/sweep_points.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/text.hpp"
+#include "results/result_files.hpp"
+#include "scenario/diagnostics.hpp"
+
+namespace archsim {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string number_text(double v) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.12g", v);
+  return text;
+}
+
+double parse_number(const std::string& text, const std::string& source) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(text, &used);
+    if (used == text.size() && std::isfinite(v)) return v;
+  } catch (const std::exception&) {
+  }
+  throw InputError(source, "", "not a number", text);
+}
+
+const char* const kColumns[] = {"offered_rps", "throughput_rps", "mean_ms",    "p50_ms",      "p90_ms",
+                                "p99_ms",      "p999_ms",        "error_rate", "availability", "downtime_s"};
+}  // namespace
+
+Variation parse_variation(const std::string& text) {
+  const std::string source = "--vary " + text;
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == text.size())
+    throw InputError(source, "", "expected PATH=START:STOP:STEP or PATH=V1,V2,...");
+  Variation v;
+  v.path = text.substr(0, eq);
+  const std::string spec = text.substr(eq + 1);
+  if (std::count(spec.begin(), spec.end(), ':') == 2 && spec.find(',') == std::string::npos) {
+    const auto a = spec.find(':'), b = spec.rfind(':');
+    const double start = parse_number(spec.substr(0, a), source);
+    const double stop = parse_number(spec.substr(a + 1, b - a - 1), source);
+    const double step = parse_number(spec.substr(b + 1), source);
+    if (!(step > 0)) throw InputError(source, "", "STEP must be > 0", number_text(step));
+    if (stop < start) throw InputError(source, "", "STOP must be >= START");
+    const auto count = static_cast<std::size_t>(std::floor((stop - start) / step + 1e-9)) + 1;
+    if (count > 100000) throw InputError(source, "", "more than 100000 values");
+    for (std::size_t i = 0; i < count; ++i) v.values.push_back(number_text(start + static_cast<double>(i) * step));
+  } else {
+    std::stringstream parts(spec);
+    std::string part;
+    while (std::getline(parts, part, ','))
+      if (!part.empty()) v.values.push_back(part);
+    if (v.values.empty()) throw InputError(source, "", "no value given");
+  }
+  return v;
+}
+
+std::vector<std::vector<std::string>> sweep_grid(const std::vector<Variation>& variations) {
+  std::vector<std::vector<std::string>> grid{{}};
+  for (const auto& v : variations) {
+    std::vector<std::vector<std::string>> next;
+    for (const auto& prefix : grid)
+      for (const auto& value : v.values) {
+        next.push_back(prefix);
+        next.back().push_back(value);
+      }
+    grid = std::move(next);
+  }
+  return grid;
+}
+
+std::string point_name(std::size_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "point-%04zu", index + 1);
+  return name;
+}
+
+std::string sweep_table(const std::string& directory) {
+  std::vector<fs::path> points;
+  if (!fs::is_directory(directory)) throw InputError(directory, "", "not a sweep folder");
+  for (const auto& entry : fs::directory_iterator(directory))
+    if (entry.is_directory() && entry.path().filename().string().rfind("point-", 0) == 0 &&
+        fs::exists(entry.path() / "point.json"))
+      points.push_back(entry.path());
+  std::sort(points.begin(), points.end());
+  if (points.empty()) throw InputError(directory, "", "no point-*/point.json: not a sweep folder");
+
+  std::vector<std::string> paths;
+  std::ostringstream out;
+  std::vector<std::string> unfinished;
+  bool header = false;
+  for (const auto& p : points) {
+    nlohmann::ordered_json info;
+    {
+      std::ifstream in(p / "point.json");
+      try {
+        info = nlohmann::ordered_json::parse(in);
+      } catch (const nlohmann::json::exception&) {
+        throw InputError((p / "point.json").string(), "", "invalid point description");
+      }
+    }
+    if (!header) {
+      for (const auto& [path, value] : info["values"].items()) paths.push_back(path);
+      out << "point";
+      for (const auto& path : paths) out << ',' << csv_escape(path);
+      for (const char* c : kColumns) out << ',' << c;
+      out << ",bottleneck,bottleneck_utilization\n";
+      header = true;
+    }
+    if (!fs::exists(p / "summary.json")) {
+      unfinished.push_back(p.filename().string());
+      continue;
+    }
+    const auto summary = read_summary(p.string());
+    out << p.filename().string();
+    for (const auto& path : paths) out << ',' << csv_escape(info["values"].value(path, ""));
+    for (const char* c : kColumns) {
+      const auto x = summary_figure(summary, c);
+      out << ',';
+      if (x) out << number_text(*x);
+    }
+    out << ',' << csv_escape(summary["bottleneck"].value("resource", "")) << ',';
+    if (const auto u = summary_figure(summary, "bottleneck_utilization")) out << number_text(*u);
+    out << '\n';
+  }
+  if (!unfinished.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < unfinished.size() && i < 10; ++i) list += (i ? ", " : "") + unfinished[i];
+    if (unfinished.size() > 10) list += ", ...";
+    throw InputError(directory, "", std::to_string(unfinished.size()) + " point(s) have no summary.json yet: " + list);
+  }
+  return out.str();
+}
+
+}  // namespace archsim
