@@ -205,6 +205,10 @@ def read_json(path):
     return doc
 
 
+# The newest summary.json format these scripts know (CHANGES.md lists every change).
+FORMAT_VERSION = 2
+
+
 class Summary:
     """A run's summary.json, with checked access to its keys."""
 
@@ -212,6 +216,10 @@ class Summary:
         self.folder = folder
         self.path = os.path.join(folder, "summary.json")
         self.doc = read_json(self.path)
+        version = self.doc.get("format_version", 1)
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            print(f"warning: {self.path} has format_version {version}; these scripts know up to "
+                  f"{FORMAT_VERSION} (see CHANGES.md): update archsim's scripts", file=sys.stderr)
 
     def value(self, dotted):
         """The value at a dotted key such as "latency_ms.p99"; InputError when missing."""

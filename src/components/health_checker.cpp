@@ -23,8 +23,15 @@ bool HealthTracker::record(int replica, bool ok) {
   }
   if (++streak_[i] < (healthy_[i] ? unhealthy_threshold_ : healthy_threshold_)) return false;
   healthy_[i] = ok;
+  ++version_;
   streak_[i] = 0;
   return true;
+}
+
+void HealthTracker::force(int replica, bool healthy) {
+  if (healthy_[static_cast<std::size_t>(replica)] != healthy) ++version_;
+  healthy_[static_cast<std::size_t>(replica)] = healthy;
+  streak_[static_cast<std::size_t>(replica)] = 0;
 }
 
 HealthChecker::HealthChecker(RunContext& run, std::string name, const HealthCheckSpec& spec, Service& target,
@@ -34,7 +41,7 @@ HealthChecker::HealthChecker(RunContext& run, std::string name, const HealthChec
       spec_(spec),
       target_(target),
       on_change_(std::move(on_change)),
-      tracker_(target.spec().replicas, spec.unhealthy_threshold, spec.healthy_threshold),
+      tracker_(target.spec().max_replicas, spec.unhealthy_threshold, spec.healthy_threshold),
       inbox_(std::make_unique<Inbox>(sg4::Mailbox::by_name(name_), 4)) {}
 
 void HealthChecker::run() {
@@ -48,7 +55,14 @@ void HealthChecker::run() {
     sg4::this_actor::sleep_until(next_round);
     next_round += spec_.interval_s;
     const double deadline = sg4::Engine::get_clock() + spec_.timeout_s;
+    std::size_t pending = 0;
     for (std::size_t r = 0; r < replicas.size(); ++r) {
+      if (!replicas[r]->in_service()) {
+        tracker_.force(static_cast<int>(r), false);
+        answered[r] = true;
+        continue;
+      }
+      ++pending;
       auto* probe = new Message;
       probe->id = ids[r] = run_.next_call_id();
       probe->endpoint = kProbeEndpoint;
@@ -59,7 +73,6 @@ void HealthChecker::run() {
       answered[r] = false;
       send_message(replicas[r]->address(), replicas[r]->host(), probe, kControlBytes);
     }
-    std::size_t pending = replicas.size();
     while (pending > 0) {
       const double left = deadline - sg4::Engine::get_clock();
       if (left <= 0) break;

@@ -32,13 +32,26 @@ Hosts::Hosts(const Scenario& scenario, const Platform& platform, Recorder& recor
     data->cpu_capacity = RateIntegral(m.host->get_speed() * m.host->get_core_count());
     data->disk_capacity = RateIntegral(1.0);
     m.host->set_data(data.get());
+    parked_.push_back(m.spec->parked);
+    if (m.spec->parked) {
+      // Created switched off (before any actor exists), until its replica comes into service.
+      data->alive = false;
+      data->cpu_capacity = RateIntegral(0.0);
+      data->disk_capacity = RateIntegral(0.0);
+      m.host->turn_off();
+    }
     data_.push_back(std::move(data));
-    components_.push_back(
-        recorder.add_component(m.spec->name, "host", configured_availability_of_host(scenario, m.index)));
+    components_.push_back(recorder.add_component(m.spec->name, "host",
+                                                 configured_availability_of_host(scenario, m.index),
+                                                 m.spec->parked ? ComponentState::Parked : ComponentState::Up));
   }
   // Utilisation: work done over capacity offered, per window and over the measured period.
   Gauges& gauges = recorder.gauges();
   for (const auto& m : platform.machines()) {
+    if (!m.spec->may_run) {
+      gauges_.push_back(-1);
+      continue;
+    }
     HostData* data = data_[static_cast<std::size_t>(m.index)].get();
     Storage* storage = storages_[static_cast<std::size_t>(m.index)].get();
     const std::string prefix = "util:" + m.spec->name + ".";
@@ -70,17 +83,40 @@ void Hosts::capacity_changed(int host) {
 void Hosts::state_changed(int host, bool up) {
   const double now = sg4::Engine::get_clock();
   capacity_changed(host);
-  recorder_.component_changed(components_[static_cast<std::size_t>(host)], up, now);
+  recorder_.component_changed(components_[static_cast<std::size_t>(host)],
+                              up ? ComponentState::Up : ComponentState::Down, now);
   recorder_.timeline(now, platform_.machine(host).spec->name, up ? "host_up" : "host_down");
+}
+
+void Hosts::set_parked(int host, bool parked) {
+  const Platform::Machine& m = platform_.machine(host);
+  if (parked_[static_cast<std::size_t>(host)] == parked) return;
+  parked_[static_cast<std::size_t>(host)] = parked;
+  const double now = sg4::Engine::get_clock();
+  HostData& d = data(host);
+  if (parked) {
+    d.alive = false;
+    if (m.host->is_on()) m.host->turn_off();
+    storage(host).reset();
+  } else {
+    m.host->turn_on();
+    d.alive = true;
+  }
+  capacity_changed(host);
+  recorder_.component_changed(components_[static_cast<std::size_t>(host)],
+                              parked ? ComponentState::Parked : ComponentState::Up, now);
+  recorder_.timeline(now, m.spec->name, parked ? "host_parked" : "host_activated");
 }
 
 std::vector<ResourceUse> Hosts::utilization() const {
   std::vector<ResourceUse> out;
   const Gauges& gauges = recorder_.gauges();
-  for (const auto& m : platform_.machines())
+  for (const auto& m : platform_.machines()) {
+    if (gauges_[static_cast<std::size_t>(m.index)] < 0) continue;
     for (int k = 0; k < 4; ++k)
       out.push_back({m.spec->name + "." + kResourceKinds[k], m.spec->name, kResourceKinds[k],
                      gauges.measured(gauges_[static_cast<std::size_t>(m.index)] + k)});
+  }
   return out;
 }
 

@@ -1,8 +1,14 @@
 #pragma once
 // The run-time state of the scenario's hosts: archsim's data attached to each SimGrid host
 // (work counters, the capacity offered over time, liveness, partition side), its storage
-// device, its component in the recorder (up and down time) and the utilisation gauges of
-// its CPU, disk and NIC (columns util:HOST.cpu, .disk, .nic_up, .nic_down).
+// device, its component in the recorder (up, down and parked time) and the utilisation
+// gauges of its CPU, disk and NIC (columns util:HOST.cpu, .disk, .nic_up, .nic_down), for
+// every host that may run at all.
+//
+// Capacity comes and goes with parked hosts: SimGrid seals the platform before the run,
+// so every host a run may use exists from the start; a dedicated host of a parked replica
+// is created switched off, offers no capacity and counts as parked, not down, until its
+// replica comes into service.
 #include <memory>
 #include <optional>
 #include <vector>
@@ -26,6 +32,9 @@ class Hosts {
 
   // The fault timeline turned the host off or on (its capacity, component and timeline).
   void state_changed(int host, bool up);
+  // Switches a parked host on (it comes into service) or a host off into parking.
+  void set_parked(int host, bool parked);
+  bool parked(int host) const { return parked_[static_cast<std::size_t>(host)]; }
   // Its speed changed (degraded or restored).
   void capacity_changed(int host);
   // Utilisation of every resource over the measured period, in platform order.
@@ -38,7 +47,8 @@ class Hosts {
   std::vector<std::unique_ptr<HostData>> data_;
   std::vector<std::unique_ptr<Storage>> storages_;
   std::vector<int> components_;
-  std::vector<int> gauges_;  // per host: the ids of its cpu, disk, nic_up and nic_down gauges
+  std::vector<int> gauges_;  // per host: the id of its cpu gauge (disk, nic_up, nic_down follow), or -1
+  std::vector<bool> parked_;
 };
 
 // Availability that random faults aim at for a host or a replica, if they target it.

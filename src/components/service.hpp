@@ -17,6 +17,9 @@
 
 namespace archsim {
 
+// Time a dedicated host takes to shut down once its replica is parked.
+constexpr double kHostShutdownS = 1.0;
+
 class Service {
  public:
   Service(RunContext& run, const ServiceSpec& spec, int index);
@@ -28,9 +31,19 @@ class Service {
   ServiceReplica* route(const Message& request, bool write, int avoid = -1) {
     return runtime_->route(*this, request, write, avoid);
   }
-  // Round robin over every replica: the default routing.
+  // Round robin over the replicas in service: the default routing.
   ServiceReplica* next_in_turn(int avoid);
   void replica_state_changed(ServiceReplica& replica, ReplicaState before, ReplicaState after);
+  // A replica finished leaving service: a dedicated host is switched off with it, after
+  // shutting down for kHostShutdownS.
+  void replica_parked(ServiceReplica& replica);
+  // Replicas in service (not parked, not leaving): how many, which (by replica index),
+  // and a number that grows whenever that changes (callers cache what they derive from it).
+  int in_service() const;
+  const std::vector<bool>& in_service_mask() const { return in_service_mask_; }
+  std::uint64_t membership_version() const { return membership_version_; }
+  // From a replica whose membership may have changed.
+  void membership_changed();
   // Calls in progress to each replica, from every caller (least-connections routing).
   void call_opened(int replica) { ++open_calls_[static_cast<std::size_t>(replica)]; }
   void call_closed(int replica) { --open_calls_[static_cast<std::size_t>(replica)]; }
@@ -58,6 +71,8 @@ class Service {
   std::vector<int> components_;  // recorder component of each replica
   StateDurations up_count_;
   std::size_t next_replica_ = 0;
+  std::vector<bool> in_service_mask_;
+  std::uint64_t membership_version_ = 0;
   std::unique_ptr<ServiceRuntime> runtime_;
   std::vector<std::unique_ptr<ServiceReplica>> replicas_;
 };

@@ -30,6 +30,8 @@ const char* to_string(ReplicaState state) {
       return "crashed";
     case ReplicaState::HostDown:
       return "host_down";
+    case ReplicaState::Parked:
+      return "parked";
   }
   return "?";
 }
@@ -65,14 +67,77 @@ void ServiceReplica::set_state(ReplicaState state) {
   const ReplicaState old = state_;
   state_ = state;
   if (old != state) service_.replica_state_changed(*this, old, state);
+  service_.membership_changed();
+  if (state == ReplicaState::Up || state == ReplicaState::Parked) provisioning_ = false;
+}
+
+void ServiceReplica::spawn_daemons() {
+  spawn_daemon(name_ + "/acceptor", machine_.host, [this] { accept_loop(); });
+  spawn_daemon(name_ + "/supervisor", machine_.host, [this] { supervise(); });
+  daemons_alive_ = true;
 }
 
 void ServiceReplica::start() {
+  if (index_ >= service_.spec().replicas) {
+    state_ = ReplicaState::Parked;  // parked from the start: components and counts begin "parked"
+    return;
+  }
   generation_ = 1;
   state_ = ReplicaState::Up;  // running from the start: components and counts begin "up"
-  spawn_daemon(name_ + "/acceptor", machine_.host, [this] { accept_loop(); });
-  spawn_daemon(name_ + "/supervisor", machine_.host, [this] { supervise(); });
+  spawn_daemons();
   behavior_->on_start(*this);
+}
+
+void ServiceReplica::park() {
+  if (state_ == ReplicaState::Parked || draining_) return;
+  if (state_ == ReplicaState::Up || state_ == ReplicaState::Starting) {
+    draining_ = true;
+    service_.membership_changed();
+    service_.run().recorder().timeline(now(), name_, "draining");
+    if (admission_.in_system() == 0) {
+      commands_.push_back(Command::Park);
+      command_ready_->release();
+    }
+    return;
+  }
+  // Crashed or its host down: nothing runs, it leaves service at once.
+  set_state(ReplicaState::Parked);
+  service_.replica_parked(*this);
+}
+
+void ServiceReplica::unpark() {
+  if (draining_) {
+    draining_ = false;  // it was leaving: it stays
+    service_.membership_changed();
+    service_.run().recorder().timeline(now(), name_, "stays");
+    return;
+  }
+  if (state_ != ReplicaState::Parked) return;
+  service_.run().recorder().timeline(now(), name_, "activated");
+  if (held_down_) {
+    set_state(ReplicaState::Crashed);  // a crash holds it down: in service, and down
+  } else {
+    provisioning_ = true;
+    state_ = ReplicaState::Crashed;  // not running yet: its start shows as "starting"
+    service_.membership_changed();
+  }
+  if (!daemons_alive_) {
+    inbox_.discard_all();  // what sat in the socket buffers of its switched-off host is gone
+    spawn_daemons();
+  }
+  if (!held_down_) {
+    commands_.push_back(Command::Start);
+    command_ready_->release();
+  }
+}
+
+void ServiceReplica::finish_parking() {
+  draining_ = false;
+  if (state_ == ReplicaState::Up || state_ == ReplicaState::Starting)
+    stop_process(Outcome::Reset, ReplicaState::Parked);
+  else
+    set_state(ReplicaState::Parked);
+  service_.replica_parked(*this);
 }
 
 ConnectionPool* ServiceReplica::pool_for(int target_service) {
@@ -121,7 +186,7 @@ void ServiceReplica::accept_loop() {
     const double t = now();
     recorder.service_arrival(service_index, t);
     trace_begin(*request, t);
-    const Admission::Verdict verdict = admission_.decide(up());
+    const Admission::Verdict verdict = admission_.decide(up() && !draining_);
     if (verdict != Admission::Verdict::Admit) {
       const Outcome outcome = verdict == Admission::Verdict::Refuse ? Outcome::Refused : Outcome::Rejected;
       recorder.service_turned_away(service_index, t, t, outcome);
@@ -191,6 +256,11 @@ void ServiceReplica::work_loop(Worker& worker) {
       send_message(context.forward_to->address(), context.forward_to->host(), request, context.forward_bytes);
     else
       reply_to_caller(request, Outcome::Unavailable);
+    if (draining_ && admission_.in_system() == 0) {
+      // The last request of a replica leaving service has left (parking kills this worker).
+      commands_.push_back(Command::Park);
+      command_ready_->release();
+    }
   }
 }
 
@@ -206,11 +276,11 @@ void ServiceReplica::forget_process_state() {
   behavior_->on_stop(*this);
 }
 
-void ServiceReplica::stop_process(Outcome in_flight_outcome) {
+void ServiceReplica::stop_process(Outcome in_flight_outcome, ReplicaState after) {
   // From the supervisor: the process dies, its kernel resets the connections it had.
   Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
-  set_state(ReplicaState::Crashed);
+  set_state(after);
   // Each kill is a simulation call: while it is handled, actors not yet killed run on and
   // may finish (a helper erases itself) or start others (a worker spawns a helper). So the
   // victims are snapshotted, and the sweep repeats until it finds nobody new.
@@ -267,17 +337,24 @@ void ServiceReplica::host_went_down() {
   queue_.clear();
   commands_.clear();
   command_ready_ = sg4::Semaphore::create(0);
+  daemons_alive_ = false;
+  if (state_ == ReplicaState::Parked) return;
   const bool was_running = state_ == ReplicaState::Up || state_ == ReplicaState::Starting;
   set_state(ReplicaState::HostDown);
   if (was_running) forget_process_state();
+  if (draining_) {  // it was leaving service anyway
+    draining_ = false;
+    set_state(ReplicaState::Parked);
+    service_.replica_parked(*this);
+  }
 }
 
 void ServiceReplica::host_came_up() {
   // What sat in the socket buffers died with the host.
   inbox_.discard_all();
+  if (state_ == ReplicaState::Parked) return;  // it stays parked
   state_ = ReplicaState::Crashed;  // the process is not running yet (down before and after: no event)
-  spawn_daemon(name_ + "/acceptor", machine_.host, [this] { accept_loop(); });
-  spawn_daemon(name_ + "/supervisor", machine_.host, [this] { supervise(); });
+  spawn_daemons();
   if (!held_down_) {
     commands_.push_back(Command::Start);
     command_ready_->release();
@@ -286,7 +363,8 @@ void ServiceReplica::host_came_up() {
 
 void ServiceReplica::hold_down(bool down) {
   held_down_ = down;
-  if (state_ == ReplicaState::HostDown) return;  // applied when the host comes back
+  // Applied when the host comes back, or when the replica comes into service.
+  if (state_ == ReplicaState::HostDown || state_ == ReplicaState::Parked) return;
   commands_.push_back(down ? Command::Stop : Command::Start);
   command_ready_->release();
 }
@@ -297,7 +375,12 @@ void ServiceReplica::supervise() {
     const Command command = commands_.front();
     commands_.pop_front();
     if (command == Command::Stop) {
-      if (state_ == ReplicaState::Up || state_ == ReplicaState::Starting) stop_process(Outcome::Reset);
+      if (state_ == ReplicaState::Up || state_ == ReplicaState::Starting)
+        stop_process(Outcome::Reset, ReplicaState::Crashed);
+      continue;
+    }
+    if (command == Command::Park) {
+      if (draining_) finish_parking();
       continue;
     }
     if (state_ != ReplicaState::Crashed || held_down_) continue;
@@ -305,14 +388,20 @@ void ServiceReplica::supervise() {
     set_state(ReplicaState::Starting);
     const double ready_at = now() + service_.spec().startup_s;
     bool stopped = false;
+    bool park = false;
     while (now() < ready_at) {
       if (command_ready_->acquire_timeout(ready_at - now())) break;  // timed out: booted
       const Command next = commands_.front();
       commands_.pop_front();
-      if (next == Command::Stop) {
+      if (next == Command::Stop || (next == Command::Park && draining_)) {
         stopped = true;
+        park = next == Command::Park;
         break;
       }
+    }
+    if (park) {
+      finish_parking();
+      continue;
     }
     if (stopped || held_down_) {
       set_state(ReplicaState::Crashed);

@@ -35,7 +35,8 @@ class Service;
 class Storage;
 class ReplicaBehavior;
 
-enum class ReplicaState { Up, Starting, Crashed, HostDown };
+// Parked: created but not in service (capacity the timeline may bring in, see scale).
+enum class ReplicaState { Up, Starting, Crashed, HostDown, Parked };
 const char* to_string(ReplicaState state);
 
 // Connections from one replica to one target service; a call holds one for its duration.
@@ -70,8 +71,23 @@ class ServiceReplica {
   void host_went_down();      // the host was turned off: every actor of the host is dead
   void host_came_up();        // the host is back: the process starts again unless held down
 
+  // Capacity, from the timeline's actor. park(): the replica leaves service at once (no new
+  // request is routed to it, arrivals are refused), finishes the requests inside, then its
+  // process stops and it is parked. unpark(): it comes (back) into service: the process
+  // starts and boots for startup_s, unless a crash holds it down.
+  void park();
+  void unpark();
+  // Its dedicated host is switched off while it is parked: its actors are gone.
+  void host_parked() { daemons_alive_ = false; }
+
   ReplicaState state() const { return state_; }
   bool up() const { return state_ == ReplicaState::Up; }
+  bool parked() const { return state_ == ReplicaState::Parked; }
+  bool draining() const { return draining_; }
+  // Whether callers may route requests to it (not parked, not leaving service).
+  bool in_service() const { return state_ != ReplicaState::Parked && !draining_; }
+  // Brought into service and not up yet: booting counts as parked time, not downtime.
+  bool provisioning() const { return provisioning_; }
   // Incarnation of the process, +1 at every start: state kept in memory dies with it.
   std::uint64_t generation() const { return generation_; }
 
@@ -105,14 +121,17 @@ class ServiceReplica {
     Message* request;
     double arrived_at;
   };
-  enum class Command { Stop, Start };
+  enum class Command { Stop, Start, Park };
 
   void accept_loop();
   void answer_probe(Message* probe);
   void work_loop(Worker& worker);
   void spawn_worker();
   void supervise();
-  void stop_process(Outcome in_flight_outcome);
+  // Kills the process's actors; the requests inside end with `in_flight_outcome`.
+  void stop_process(Outcome in_flight_outcome, ReplicaState after);
+  void spawn_daemons();
+  void finish_parking();
   void set_state(ReplicaState state);
   void forget_process_state();
   void trace_begin(const Message& request, double t);
@@ -127,6 +146,9 @@ class ServiceReplica {
   Inbox inbox_;
   ReplicaState state_ = ReplicaState::HostDown;
   bool held_down_ = false;
+  bool draining_ = false;
+  bool provisioning_ = false;
+  bool daemons_alive_ = false;  // the acceptor and the supervisor
   std::uint64_t generation_ = 0;
 
   std::deque<Waiting> queue_;

@@ -44,7 +44,7 @@ void Timeline::start() {
     if (fault.target.kind == Target::Kind::Service) {
       // Each replica of the service fails on its own.
       const ServiceSpec& svc = s.services[static_cast<std::size_t>(fault.target.index)];
-      for (int r = 0; r < svc.replicas; ++r) {
+      for (int r = 0; r < svc.max_replicas; ++r) {
         Target t{Target::Kind::Replica, fault.target.index, r, svc.replica_name(r)};
         spawn_daemon("faults/random/" + t.name, run_.control_host(), [this, &fault, t] { run_random(fault, t); });
       }
@@ -127,6 +127,7 @@ void Timeline::set_host(int host, bool up) {
   const Platform::Machine& m = run_.platform().machine(host);
   spdlog::info("host {} {}", m.spec->name, up ? "recovers" : "crashes");
   Hosts& hosts = run_.hosts();
+  if (hosts.parked(host)) return;  // switched off anyway: the hold applies when it comes into service
   if (up) {
     m.host->turn_on();
     HostData::of(m.host)->alive = true;
@@ -183,7 +184,36 @@ void Timeline::set_speed(int host, double cpu_factor, double disk_factor) {
                            restored ? "" : factor_text(cpu_factor, disk_factor));
 }
 
+void Timeline::scale(int service, int replicas) {
+  Service& svc = run_.service(service);
+  Hosts& hosts = run_.hosts();
+  for (const auto& r : svc.replicas()) {
+    const bool wanted = r->index() < replicas;
+    if (!wanted) {
+      if (r->in_service()) r->park();
+      continue;
+    }
+    if (r->in_service()) continue;
+    const int host = r->machine().index;
+    if (hosts.parked(host)) {
+      if (host_holds_[static_cast<std::size_t>(host)].down()) {
+        run_.recorder().timeline(now(), r->name(), "not_activated", "its host is down");
+        continue;
+      }
+      hosts.set_parked(host, false);
+    }
+    r->unpark();
+  }
+}
+
 namespace {
+
+class ScaleApplier : public ActionApplier {
+ public:
+  void apply(const ActionSpec& a, bool, Timeline& t) const override {
+    t.scale(a.target->index, a.options_as<ScaleAction>().replicas);
+  }
+};
 
 class CrashApplier : public ActionApplier {
  public:
@@ -246,6 +276,7 @@ void add_generic_action_appliers(RuntimeCatalog& catalog) {
   static const HealApplier heal;
   static const DegradeApplier degrade;
   static const RestoreApplier restore;
+  static const ScaleApplier scale;
   catalog.add_action("crash", crash);
   catalog.add_action("recover", recover);
   catalog.add_action("cut", cut);
@@ -254,6 +285,7 @@ void add_generic_action_appliers(RuntimeCatalog& catalog) {
   catalog.add_action("heal", heal);
   catalog.add_action("degrade", degrade);
   catalog.add_action("restore", restore);
+  catalog.add_action("scale", scale);
 }
 
 }  // namespace archsim

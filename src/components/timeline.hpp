@@ -44,6 +44,10 @@ class Timeline {
   void partition(const std::vector<std::vector<int>>& groups);
   // Slows the host's CPU and disk by these factors (1, 1: full speed).
   void set_speed(int host, double cpu_factor, double disk_factor);
+  // Brings parked replicas of `service` into service, or parks some, so that `replicas`
+  // are in service: the lowest-numbered ones. A replica whose parked host is held down by
+  // a crash cannot come into service and stays parked.
+  void scale(int service, int replicas);
 
  private:
   struct Hold {

@@ -59,13 +59,11 @@ class Platform {
   int disk_pstate(int host_index, double factor) const;
   const std::vector<Machine>& machines() const { return machines_; }
   sg4::Host* client_host(int client_index) const { return client_hosts_.at(static_cast<std::size_t>(client_index)); }
-  const std::vector<sg4::Link*>& client_links() const { return client_links_; }
 
  private:
   std::vector<Machine> machines_;
   sg4::Host* control_host_ = nullptr;
   std::vector<sg4::Host*> client_hosts_;
-  std::vector<sg4::Link*> client_links_;
 };
 
 }  // namespace archsim

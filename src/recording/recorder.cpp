@@ -41,16 +41,18 @@ std::vector<double> StateDurations::totals(double now) const {
   return t;
 }
 
-int Recorder::add_component(const std::string& name, const std::string& kind, std::optional<double> configured) {
-  components_.push_back({name, kind, configured, StateDurations(2, 1, warmup_s_), 0});
+int Recorder::add_component(const std::string& name, const std::string& kind, std::optional<double> configured,
+                            ComponentState initial) {
+  components_.push_back({name, kind, configured, StateDurations(3, static_cast<int>(initial), warmup_s_), 0});
   return static_cast<int>(components_.size()) - 1;
 }
 
-void Recorder::component_changed(int component, bool up, double now) {
+void Recorder::component_changed(int component, ComponentState state, double now) {
   ComponentStats& c = components_[static_cast<std::size_t>(component)];
-  if (c.up.state() == static_cast<int>(up)) return;
-  c.up.change(now, up ? 1 : 0);
-  if (!up && now >= warmup_s_) ++c.failures;
+  const int before = c.state.state();
+  if (before == static_cast<int>(state)) return;
+  c.state.change(now, static_cast<int>(state));
+  if (before == static_cast<int>(ComponentState::Up) && state == ComponentState::Down && now >= warmup_s_) ++c.failures;
 }
 
 void Recorder::timeline(double now, const std::string& component, const std::string& event, const std::string& detail) {

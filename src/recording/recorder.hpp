@@ -96,14 +96,18 @@ class StateDurations {
   double last_;
 };
 
+// Whether a host or a replica is up, down, or parked: created switched off, as capacity
+// that the timeline may bring into service; parked time is neither up time nor downtime.
+enum class ComponentState { Down = 0, Up = 1, Parked = 2 };
+
 // A host or a service replica whose up time is reported against its configured
 // availability.
 struct ComponentStats {
   std::string name;
   std::string kind;  // host, replica
   std::optional<double> configured_availability;
-  StateDurations up;  // state 1 = up
-  std::uint64_t failures = 0;  // transitions to down after the warm-up
+  StateDurations state;  // time in each ComponentState
+  std::uint64_t failures = 0;  // transitions from up to down after the warm-up
 };
 
 // One line of the failure timeline.
@@ -152,8 +156,9 @@ class Recorder {
   void service_departed(int service, double arrived_at, double now, Outcome outcome);
 
   // Components and the failure timeline.
-  int add_component(const std::string& name, const std::string& kind, std::optional<double> configured_availability);
-  void component_changed(int component, bool up, double now);
+  int add_component(const std::string& name, const std::string& kind, std::optional<double> configured_availability,
+                    ComponentState initial = ComponentState::Up);
+  void component_changed(int component, ComponentState state, double now);
   const std::vector<ComponentStats>& components() const { return components_; }
   void timeline(double now, const std::string& component, const std::string& event, const std::string& detail = "");
   const std::vector<TimelineEvent>& events() const { return events_; }

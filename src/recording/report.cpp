@@ -97,6 +97,7 @@ ordered_json make_summary(const RunFacts& facts) {
 
   ordered_json j;
   j["archsim_version"] = kVersion;
+  j["format_version"] = kSummaryFormatVersion;
   j["scenario"] = s.name;
   j["scenario_file"] = s.file;
   j["seed"] = s.seed;
@@ -206,7 +207,7 @@ ordered_json make_summary(const RunFacts& facts) {
 
   ordered_json components = ordered_json::object();
   for (const ComponentStats& c : r.components()) {
-    const auto t = c.up.totals(facts.end_time_s);
+    const auto t = c.state.totals(facts.end_time_s);
     ordered_json o;
     o["kind"] = c.kind;
     o["uptime_fraction"] = tidy(ratio(t[1], t[0] + t[1]));
@@ -214,6 +215,7 @@ ordered_json make_summary(const RunFacts& facts) {
     o["failures"] = c.failures;
     o["uptime_s"] = t[1];
     o["downtime_s"] = t[0];
+    o["parked_s"] = t[2];
     components[c.name] = o;
   }
   j["components"] = components;

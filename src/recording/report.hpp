@@ -18,6 +18,10 @@
 
 namespace archsim {
 
+// The version of summary.json's format; CHANGES.md lists what each version added, renamed
+// or re-defined.
+constexpr int kSummaryFormatVersion = 2;
+
 struct RunFacts {
   const Scenario& scenario;
   const Recorder& recorder;

@@ -83,9 +83,10 @@ std::vector<std::string> check_invariants(const ordered_json& summary) {
   const double horizon_rounding =
       measured > 0 ? 0.5 * std::pow(10.0, std::floor(std::log10(measured)) - 5.0) : 0.0;
   for (const auto& [name, c] : summary["components"].items()) {
-    const double total = c["uptime_s"].get<double>() + c["downtime_s"].get<double>();
+    const double total =
+        c["uptime_s"].get<double>() + c["downtime_s"].get<double>() + c.value("parked_s", 0.0);
     if (std::fabs(total - measured) > horizon_rounding + 1e-9 * std::max(1.0, measured))
-      out.push_back("component " + name + ": up time + down time (" + std::to_string(total) +
+      out.push_back("component " + name + ": up time + down time + parked time (" + std::to_string(total) +
                     " s) != measured horizon (" + std::to_string(measured) + " s)");
   }
 

@@ -13,7 +13,8 @@ namespace archsim {
 //  - conservation: requests sent = ok + failed + in flight, overall and per operation, and
 //    the operations add up to the overall counts; per hop, calls = ok + failed + in flight;
 //    per tier, arrivals = served + rejected + refused + still in the tier at the end;
-//  - per component (host, replica): up time + down time = the measured horizon;
+//  - per component (host, replica): up time + down time + parked time = the measured
+//    horizon;
 //  - every utilisation lies in [0, 1];
 //  - latency percentiles are monotone (min <= p50 <= p90 <= p99 <= p999 <= max);
 //  - Little's law per tier, in its sample-path form: over the measured period, the area

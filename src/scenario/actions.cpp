@@ -67,6 +67,32 @@ class HealKind : public ActionKind {
   void parse(ActionSpec&, const Node&, ScenarioBuilder&) const override {}
 };
 
+class ScaleKind : public ActionKind {
+ public:
+  const char* key() const override { return "scale"; }
+  void parse(ActionSpec& action, const Node& body, ScenarioBuilder& builder) const override {
+    auto options = std::make_shared<ScaleAction>();
+    options->replicas = body.at("replicas").integer();
+    action.options = options;
+    const int service = builder.service_named(body.at("service"));
+    if (service < 0) return;
+    const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(service)];
+    if (options->replicas > spec.max_replicas)
+      builder.problem(body.at("replicas"), "exceeds the service's max_replicas (" + std::to_string(spec.max_replicas) +
+                                               "): only parked replicas can be brought into service");
+    Target target;
+    target.kind = Target::Kind::Service;
+    target.index = service;
+    target.name = spec.name;
+    action.target = target;
+  }
+  void peak_replicas(const ActionSpec& action, std::vector<int>& replicas) const override {
+    if (!action.target) return;
+    int& peak = replicas[static_cast<std::size_t>(action.target->index)];
+    peak = std::max(peak, action.options_as<ScaleAction>().replicas);
+  }
+};
+
 }  // namespace
 
 void add_generic_actions(Catalog& catalog) {
@@ -74,9 +100,10 @@ void add_generic_actions(Catalog& catalog) {
   static PartitionKind partition;
   static HealKind heal;
   static DegradeKind degrade;
+  static ScaleKind scale;
   for (ActionKind* kind : std::initializer_list<ActionKind*>{&crash, &recover, &cut, &reconnect, &partition, &heal,
                                                              &degrade,
-                                                             &restore})
+                                                             &restore, &scale})
     catalog.add(*kind);
 }
 

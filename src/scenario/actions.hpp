@@ -19,6 +19,10 @@ struct DegradeAction : ActionOptions {
   double disk_factor = 1.0;
 };
 
+struct ScaleAction : ActionOptions {
+  int replicas = 0;  // the service's replicas in service after the action
+};
+
 // Adds the generic action kinds to `catalog`.
 void add_generic_actions(Catalog& catalog);
 

@@ -117,6 +117,7 @@ Scenario ScenarioBuilder::build() {
   build_timeline();
   build_random_faults();
   build_metrics();
+  if (problems_.empty()) mark_hosts_that_may_run();
   if (problems_.empty()) check_resource_limits();
   if (!problems_.empty()) throw InputError(problems_);
   return std::move(s_);
@@ -327,6 +328,7 @@ void ScenarioBuilder::place_replicas(ServiceSpec& svc, const Node& host) {
     return;
   }
   if (profile_.is_null()) return;
+  svc.dedicated_hosts = true;
   for (int r = 0; r < svc.max_replicas; ++r) {
     const std::string name = svc.replica_name(r);
     if (host_index(name) >= 0) {
@@ -654,15 +656,28 @@ void ScenarioBuilder::build_metrics() {
 // memory with a message about the limit, rather than abort deep inside a run. Parked
 // capacity counts only as far as the timeline brings it into service.
 
-void ScenarioBuilder::check_resource_limits() {
-  constexpr double kMaxThreads = 30000;  // SimGrid runs out of stacks near 32k actors
+std::vector<int> ScenarioBuilder::peak_replicas() const {
   std::vector<int> peak(s_.services.size());
   for (std::size_t i = 0; i < s_.services.size(); ++i) peak[i] = s_.services[i].replicas;
   for (const ActionSpec& a : s_.actions) a.kind->peak_replicas(a, peak);
+  return peak;
+}
+
+void ScenarioBuilder::mark_hosts_that_may_run() {
+  // A parked host may run when a replica placed on it comes into service at some point.
+  const std::vector<int> peak = peak_replicas();
+  for (HostSpec& h : s_.hosts) h.may_run = !h.parked;
+  for (std::size_t i = 0; i < s_.services.size(); ++i)
+    for (int r = 0; r < peak[i]; ++r)
+      s_.hosts[static_cast<std::size_t>(s_.services[i].replica_hosts[static_cast<std::size_t>(r)])].may_run = true;
+}
+
+void ScenarioBuilder::check_resource_limits() {
+  constexpr double kMaxThreads = 30000;  // SimGrid runs out of stacks near 32k actors
+  const std::vector<int> peak = peak_replicas();
   double threads = static_cast<double>(s_.clients.size()) + 16;
   double biggest = -1;
   std::string biggest_service;
-  std::set<int> active_hosts;
   for (std::size_t i = 0; i < s_.services.size(); ++i) {
     const ServiceSpec& svc = s_.services[i];
     int helpers = 0;
@@ -673,7 +688,6 @@ void ScenarioBuilder::check_resource_limits() {
       biggest = total;
       biggest_service = svc.name;
     }
-    for (int r = 0; r < peak[i]; ++r) active_hosts.insert(svc.replica_hosts[static_cast<std::size_t>(r)]);
   }
   if (threads > kMaxThreads)
     problem("/services/" + biggest_service,
@@ -682,8 +696,7 @@ void ScenarioBuilder::check_resource_limits() {
                 "limit is 30000: lower workers, max_connections or replicas");
 
   std::size_t sampled_hosts = 0;
-  for (std::size_t h = 0; h < s_.hosts.size(); ++h)
-    sampled_hosts += !s_.hosts[h].parked || active_hosts.count(static_cast<int>(h));
+  for (const HostSpec& h : s_.hosts) sampled_hosts += h.may_run;
   const double windows = std::ceil(s_.duration_s / s_.metrics.window_s);
   const double window_bytes = windows * (160.0 + 16.0 * static_cast<double>(sampled_hosts));
   if (window_bytes > 512.0 * kMiB)

@@ -85,6 +85,9 @@ class ScenarioBuilder {
   void build_timeline();
   void build_random_faults();
   void build_metrics();
+  // Replicas in service at the peak of the timeline, per service.
+  std::vector<int> peak_replicas() const;
+  void mark_hosts_that_may_run();
   void check_resource_limits();
   static DiskSpec disk_from(const Node& disk, const std::string& type);
   HostSpec host_from(const nlohmann::json& defaults, const Node& spec, const std::string& name, bool inherited_disk);

@@ -42,6 +42,9 @@ struct HostSpec {
   std::vector<double> disk_factors{1.0};
   // A dedicated host of a parked replica: created switched off, turned on with its replica.
   bool parked = false;
+  // Whether it may run at all: false for a parked host that no action of the timeline
+  // brings into service (it then costs nothing: no utilisation columns).
+  bool may_run = true;
 };
 
 struct NetworkSpec {
@@ -108,6 +111,7 @@ struct ServiceSpec {
   int replicas = 0;                // running from the start
   int max_replicas = 0;            // replicas created; those beyond `replicas` start parked
   std::vector<int> replica_hosts;  // host index of each replica (max_replicas of them)
+  bool dedicated_hosts = false;    // one host of its own per replica (SERVICE-N)
   int workers = 0;                 // requests served at once: worker threads, connections
   int queue_limit = 0;
   double buffer_cache_hit_ratio = 0;

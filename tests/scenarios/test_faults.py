@@ -231,6 +231,75 @@ def db_front():
                     "write": endpoint(call("db", "put", timeout_ms=1000))}, workers=256)
 
 
+class CapacityTest(unittest.TestCase):
+    """Parked replicas and the scale action: capacity that comes and goes during a run."""
+
+    def fleet(self, events, host=None, replicas=2):
+        web = service({"main": endpoint({"cpu_ms": 10})}, workers=4, replicas=replicas, max_replicas=4, startup_s=5)
+        if host:
+            web["host"] = host
+        extra = {"hosts": {"node1": {"cores": 16}}} if host else {}
+        return run_with_files(scenario({
+            "lb": {"kind": "load_balancer", "host": {"cores": 4}, "backend": "web", "cpu_ms": 0,
+                   "health_check": {"interval_ms": 1000, "healthy_threshold": 2, "unhealthy_threshold": 2}},
+            "web": web,
+        }, target="lb", rate=200, duration=60, faults={"events": events}, **extra))
+
+    def test_parked_capacity_is_neither_up_nor_down_and_costs_nothing(self):
+        s, rows, events = self.fleet([])
+        for name in ("web-3", "web-4"):
+            c = s["components"][name]
+            self.assertEqual(60.0, c["parked_s"])
+            self.assertEqual(0.0, c["downtime_s"])
+            self.assertNotIn(name, s["utilization"])  # a host that never runs gets no columns
+            self.assertEqual(0.0, s["services"]["lb"]["balancer"]["backend_share"][name])
+        self.assertNotIn("util:web-3.cpu", rows[0])
+        self.assertEqual(0.0, s["availability"] - 1.0)
+
+    def test_scale_up_boots_then_serves_and_scale_down_drains(self):
+        s, rows, events = self.fleet([{"at_s": 10, "scale": {"service": "web", "replicas": 4}},
+                                      {"at_s": 40, "scale": {"service": "web", "replicas": 1}}])
+        seen = [(float(e["t_s"]), e["component"], e["event"]) for e in events]
+        self.assertIn((10.0, "web-3", "host_activated"), seen)
+        self.assertIn((10.0, "web-3", "starting"), seen)
+        self.assertIn((15.0, "web-3", "up"), seen)  # after startup_s
+        self.assertIn((40.0, "web-2", "draining"), seen)
+        parked = [t for t, c, e in seen if c == "web-2" and e == "parked"]
+        self.assertTrue(parked and 40.0 <= parked[0] < 40.5)  # once its requests finished
+        self.assertIn("host_parked", [e for t, c, e in seen if c == "web-3"])
+        web3 = s["components"]["web-3"]
+        # Booting is provisioning, not downtime: parked 0-15 s and 40-60 s, up 15-40 s.
+        self.assertAlmostEqual(25.0, web3["uptime_s"], delta=0.1)
+        self.assertAlmostEqual(35.0, web3["parked_s"], delta=0.1)
+        self.assertEqual(0.0, web3["downtime_s"])
+        # Draining loses nothing: no reset, no refused request reaches the client.
+        self.assertEqual(0, s["errors_by_cause"]["reset"])
+        self.assertEqual(0, s["errors_by_cause"]["timeout"])
+        # The replicas-up gauge follows: 2, then 4 once booted, then 1.
+        up = [float(r["replicas_up:web"]) for r in rows]
+        self.assertEqual(2.0, up[5])
+        self.assertEqual(4.0, up[20])
+        self.assertEqual(1.0, up[50])
+        self.assertGreater(s["services"]["lb"]["balancer"]["backend_share"]["web-3"], 0.05)
+
+    def test_scale_on_a_shared_host_and_to_zero(self):
+        s, rows, events = self.fleet([{"at_s": 20, "scale": {"service": "web", "replicas": 0}},
+                                      {"at_s": 30, "scale": {"service": "web", "replicas": 3}}], host="node1")
+        # With nothing in service, requests find no replica; then three boot (5 s) and serve.
+        self.assertGreater(s["errors_by_cause"]["unavailable"], 0)
+        self.assertEqual(3, sum(1 for e in events if e["event"] == "up"))
+        self.assertAlmostEqual(25.0, s["components"]["web-3"]["uptime_s"], delta=0.1)
+
+    def test_a_crash_holds_a_replica_brought_into_service(self):
+        s, _, events = self.fleet([{"at_s": 5, "crash": {"replica": "web-4"}, "duration_s": 20},
+                                   {"at_s": 10, "scale": {"service": "web", "replicas": 4}}])
+        web4 = s["components"]["web-4"]
+        # Parked 0-10 s, in service but crashed 10-25 s, then restarts (5 s, down as after any
+        # crash) and runs from 30 s.
+        self.assertAlmostEqual(20.0, web4["downtime_s"], delta=0.1)
+        self.assertAlmostEqual(30.0, web4["uptime_s"], delta=0.1)
+
+
 class ReplicationTest(unittest.TestCase):
     def test_lag_and_stale_reads_grow_with_a_slow_applier(self):
         fast = run(scenario({"front": db_front(), "db": replicated_db(apply_ms=0.2)}, duration=60,

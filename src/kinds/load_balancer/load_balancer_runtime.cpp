@@ -12,8 +12,8 @@ BalancerGroup::BalancerGroup(RunContext& run, Service& service, const LoadBalanc
     : run_(run),
       service_(service),
       spec_(spec),
-      policy_(make_policy(spec.policy, run.scenario().services[static_cast<std::size_t>(spec.backend)].replicas)),
-      routed_(static_cast<std::size_t>(run.scenario().services[static_cast<std::size_t>(spec.backend)].replicas), 0) {}
+      policy_(make_policy(spec.policy, run.scenario().services[static_cast<std::size_t>(spec.backend)].max_replicas)),
+      routed_(static_cast<std::size_t>(run.scenario().services[static_cast<std::size_t>(spec.backend)].max_replicas), 0) {}
 
 Service& BalancerGroup::backend() { return run_.service(spec_.backend); }
 
@@ -90,6 +90,7 @@ LoadBalancerBehavior::LoadBalancerBehavior(BalancerGroup& group) : group_(group)
 void LoadBalancerBehavior::on_start(ServiceReplica& replica) {
   Service& backend = group_.backend();
   view_.connections.assign(backend.replicas().size(), 0);
+  checker_version_ = membership_version_ = UINT64_MAX;  // a new checker: derive the view afresh
   RunContext& run = replica.service().run();
   checker_ = std::make_unique<HealthChecker>(
       run, replica.name() + "/health", *replica.service().spec().health_check, backend,
@@ -105,7 +106,17 @@ Outcome LoadBalancerBehavior::serve(StepContext& context) {
   const LoadBalancerOptions& spec = group_.spec();
   run_cpu(context, spec.cpu_ms);
   Message& request = context.request;
-  view_.healthy = checker_->healthy();  // same size each time: no allocation
+  // Backends its checks find healthy, among those in service (a backend leaving service is
+  // deregistered at once); recomputed only when either changes.
+  const Service& backend_service = group_.backend();
+  if (checker_->version() != checker_version_ || backend_service.membership_version() != membership_version_) {
+    checker_version_ = checker_->version();
+    membership_version_ = backend_service.membership_version();
+    const auto& healthy = checker_->healthy();
+    const auto& member = backend_service.in_service_mask();
+    view_.healthy.resize(healthy.size());
+    for (std::size_t r = 0; r < healthy.size(); ++r) view_.healthy[r] = healthy[r] && member[r];
+  }
   const int backend = group_.choose({request.session, request.key}, view_);
   const int endpoint = request.endpoint;
   const int hop = spec.hops[static_cast<std::size_t>(endpoint)];

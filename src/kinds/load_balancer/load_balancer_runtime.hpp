@@ -68,7 +68,9 @@ class LoadBalancerBehavior : public ReplicaBehavior {
  private:
   BalancerGroup& group_;
   std::unique_ptr<HealthChecker> checker_;
-  BackendView view_;  // its connections are the balancer's open connections per backend
+  BackendView view_;
+  std::uint64_t checker_version_ = UINT64_MAX;  // what view_.healthy was derived from
+  std::uint64_t membership_version_ = UINT64_MAX;  // its connections are the balancer's open connections per backend
 };
 
 }  // namespace archsim::kinds::load_balancer
