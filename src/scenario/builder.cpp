@@ -250,7 +250,7 @@ void ScenarioBuilder::build_services() {
     svc.replicas = v.at("replicas").integer();
     svc.max_replicas = v.has("max_replicas") ? v.at("max_replicas").integer() : svc.replicas;
     svc.queue_limit = v.at("queue_limit").integer();
-    if (v.has("buffer_cache_hit_ratio")) svc.buffer_cache_hit_ratio = v.at("buffer_cache_hit_ratio").number();
+    svc.buffer_cache_hit_ratio = v.at("buffer_cache_hit_ratio").number();
     svc.startup_s = v.at("startup_s").number();
     if (v.has("endpoints"))
       for (const auto& [ep, e] : v.at("endpoints").members())
@@ -348,7 +348,7 @@ std::vector<Step> ScenarioBuilder::steps(const Node& list, const StepPlace& plac
     Step step;
     step.kind = catalog_.step_kind_of(v);
     if (!step.kind) throw std::logic_error("step at " + v.pointer() + " has no kind in the catalog (see the schema)");
-    step.probability = v.has("probability") ? v.at("probability").number() : 1.0;
+    step.probability = v.at("probability").number();
     step.kind->parse(step, v, place, *this);
     out.push_back(std::move(step));
   }

@@ -10,16 +10,31 @@ sys.path.insert(0, os.path.dirname(__file__))
 from common import ROOT, archsim  # noqa: E402
 
 INVALID = os.path.join(ROOT, "tests", "invalid")
-with open(os.path.join(INVALID, "expected.json")) as f:
-    EXPECTED = json.load(f)
+KINDS = os.path.join(ROOT, "tests", "kinds")
+
+
+def expectations():
+    """(sample path, JSON pointer, rule, blamed file) of tests/invalid/ (shared rules) and of
+    each kind's invalid/ folder (tests/kinds/KIND/invalid/)."""
+    folders = [INVALID] + sorted(os.path.join(KINDS, k, "invalid") for k in os.listdir(KINDS)
+                                 if os.path.isdir(os.path.join(KINDS, k, "invalid")))
+    out = []
+    for folder in folders:
+        with open(os.path.join(folder, "expected.json")) as f:
+            for name, (pointer, rule, *blamed) in sorted(json.load(f).items()):
+                out.append((os.path.join(folder, name), pointer, rule,
+                            os.path.join(folder, blamed[0]) if blamed else os.path.join(folder, name)))
+    return folders, out
+
+
+FOLDERS, EXPECTED = expectations()
 
 
 class InvalidInputTest(unittest.TestCase):
     def test_each_rule(self):
-        for name, (pointer, rule, *blamed) in sorted(EXPECTED.items()):
-            path = os.path.join(INVALID, name)
+        for path, pointer, rule, named in EXPECTED:
+            name = os.path.relpath(path, ROOT)
             # The error names the file that set the bad value (another one of an extends chain).
-            named = os.path.join(INVALID, blamed[0]) if blamed else path
             with self.subTest(file=name):
                 for command in ("validate", "run"):
                     result = archsim(command, path)
@@ -29,11 +44,11 @@ class InvalidInputTest(unittest.TestCase):
 
     def test_every_sample_has_an_expectation(self):
         on_disk = set()
-        for kind in ("schema", "semantic"):
-            for f in os.listdir(os.path.join(INVALID, kind)):
-                on_disk.add(f"{kind}/{f}")
-        on_disk.discard("semantic/extends-loop-b.json")  # the other half of the loop
-        self.assertEqual(on_disk, set(EXPECTED))
+        for folder in FOLDERS:
+            for root, _, files in os.walk(folder):
+                on_disk.update(os.path.join(root, f) for f in files if f != "expected.json")
+        on_disk.discard(os.path.join(INVALID, "semantic", "extends-loop-b.json"))  # the other half of the loop
+        self.assertEqual(on_disk, {path for path, *_ in EXPECTED})
 
     def test_missing_file(self):
         result = archsim("validate", "no/such/file.json")

@@ -3,7 +3,7 @@
 databases, load balancers with any policy), random call graphs (calls, forwards, parallel
 branches, disk I/O, probabilities), random clients (open and closed loop, retries) and
 random faults (crashes of hosts, replicas and services, cuts, partitions, degradations,
-random failures), each run for a short simulated time. Every run must end with status 0
+scaling within parked capacity, random failures), each run for a short simulated time. Every run must end with status 0
 (or 2 if the generator produced an invalid scenario, which is counted): never an internal
 error (1), an abort or a crash. Failing scenarios are saved for replay.
 
@@ -97,6 +97,8 @@ def scenario(rng):
             svc = {"kind": "app_server", "host": host, "replicas": replicas, "workers": rng.randint(1, 32),
                    "queue_limit": rng.choice([0, 10, 1000]), "endpoints": endpoints,
                    "startup_s": rng.choice([0, 0, 1, 5])}
+            if maybe(rng, 0.4):
+                svc["max_replicas"] = replicas + rng.randint(0, 2)  # parked capacity
             called = {s["call"] for e in endpoints.values() for s in e["steps"] if "call" in s}
             if called and maybe(rng, 0.4):
                 svc["connection_pools"] = {c: {"size": rng.randint(1, 8), "timeout_ms": rng.choice([10, 500])}
@@ -112,7 +114,8 @@ def scenario(rng):
               "max_connections": rng.choice([16, 256]),
               "health_check": {"interval_ms": rng.choice([200, 1000]), "unhealthy_threshold": rng.randint(1, 3)}}
         if policy == "weighted_round_robin":
-            lb["weights"] = [rng.randint(0, 5) for _ in range(services[entry]["replicas"])]
+            count = services[entry].get("max_replicas", services[entry]["replicas"])
+            lb["weights"] = [rng.randint(0, 5) for _ in range(count)]
         if policy in ("hash", "consistent_hash"):
             lb["hash_on"] = rng.choice(["session", "key"])
         if policy == "consistent_hash":
@@ -155,14 +158,16 @@ def scenario(rng):
     host_names = ["shared"]
     replica_names = []
     for name, svc in services.items():
-        for r in range(1, svc.get("replicas", 1) + 1):
+        for r in range(1, svc.get("max_replicas", svc.get("replicas", 1)) + 1):
             replica_names.append(f"{name}-{r}")
             if isinstance(svc["host"], dict):
                 host_names.append(f"{name}-{r}")
     events = []
     for _ in range(rng.randint(0, 5)):
         at = round(rng.uniform(0, duration), 2)
-        kind = rng.choice(["crash_host", "crash_replica", "crash_service", "cut", "partition", "degrade", "recover"])
+        kind = rng.choice(["crash_host", "crash_replica", "crash_service", "cut", "partition", "degrade", "recover",
+                           "scale"])
+        scalable = [n for n, svc in services.items() if "max_replicas" in svc]
         if kind == "crash_host":
             event = {"crash": {"host": rng.choice(host_names)}}
         elif kind == "crash_replica":
@@ -180,10 +185,15 @@ def scenario(rng):
             event = {"partition": groups}
         elif kind == "degrade":
             event = {"degrade": {"host": rng.choice(host_names), "cpu_factor": rng.choice([1, 2, 10])}}
+        elif kind == "scale":
+            if not scalable:
+                continue
+            name = rng.choice(scalable)
+            event = {"scale": {"service": name, "replicas": rng.randint(0, services[name]["max_replicas"])}}
         else:
             event = {"recover": {"host": rng.choice(host_names)}}
         event["at_s"] = at
-        if kind != "recover" and maybe(rng, 0.7):
+        if kind not in ("recover", "scale") and maybe(rng, 0.7):
             event["duration_s"] = round(rng.uniform(0.1, duration), 2)
         events.append(event)
     random_faults = []

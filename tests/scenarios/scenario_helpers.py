@@ -65,3 +65,25 @@ def run_with_files(doc, *args):
         with open(os.path.join(out, "events.csv")) as f:
             events = list(csv.DictReader(f))
         return summary, rows, events
+
+
+PING = endpoint({"cpu_ms": 1})
+
+
+def rows_between(rows, start, end):
+    return [r for r in rows if start <= float(r["t_s"]) < end]
+
+
+def total(rows, column):
+    return sum(int(r[column]) for r in rows)
+
+
+def lb(backend="front", policy="round_robin", **extra):
+    s = {"kind": "load_balancer", "host": {"cores": 4}, "backend": backend, "policy": policy, "cpu_ms": 0,
+         "health_check": {"interval_ms": 1000, "timeout_ms": 200, "unhealthy_threshold": 3, "healthy_threshold": 2}}
+    s.update(extra)
+    return s
+
+
+def event_times(events, component, event):
+    return [float(e["t_s"]) for e in events if e["component"] == component and e["event"] == event]

@@ -1,36 +1,15 @@
 #!/usr/bin/python3
 """Failures are simulated, not assumed: what a crash, a cut, a partition or a slow disk does
-to requests; health checks, retries, load-balancer policies and failover; replication lag,
-stale reads and lost writes."""
+to requests; retries; capacity coming and going with the scale action. (Balancers and
+replicated databases have their own tests, in tests/kinds/.)"""
 import math
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scenario_helpers import NO_NETWORK, call, endpoint, run, run_with_files, scenario, service  # noqa: E402
-
-PING = endpoint({"cpu_ms": 1})
-
-
-def rows_between(rows, start, end):
-    return [r for r in rows if start <= float(r["t_s"]) < end]
-
-
-def total(rows, column):
-    return sum(int(r[column]) for r in rows)
-
-
-def lb(backend="front", policy="round_robin", **extra):
-    s = {"kind": "load_balancer", "host": {"cores": 4}, "backend": backend, "policy": policy, "cpu_ms": 0,
-         "health_check": {"interval_ms": 1000, "timeout_ms": 200, "unhealthy_threshold": 3, "healthy_threshold": 2}}
-    s.update(extra)
-    return s
-
-
-def event_times(events, component, event):
-    return [float(e["t_s"]) for e in events if e["component"] == component and e["event"] == event]
-
+from scenario_helpers import (NO_NETWORK, PING, call, endpoint, event_times, lb, rows_between, run,  # noqa: E402,F401
+                              run_with_files, scenario, service, total)
 
 class CrashTest(unittest.TestCase):
     def test_process_crash_resets_in_flight_refuses_new_then_restarts(self):
@@ -155,82 +134,6 @@ class ResilienceTest(unittest.TestCase):
         self.assertLess(total(during, "attempts"), 1.2 * total(during, "sent"))
 
 
-class BalancerTest(unittest.TestCase):
-    def test_detection_gap_then_traffic_avoids_the_dead_backend(self):
-        doc = scenario({"lb": lb(), "front": service({"main": PING}, replicas=4)}, target="lb", rate=100, duration=60,
-                       faults={"events": [{"at_s": 20.05, "crash": {"replica": "front-2"}}]})
-        s, rows, events = run_with_files(doc)
-        down = event_times(events, "lb-1", "marks_down")
-        self.assertEqual(1, len(down))
-        # Three failed probes, one per second: detected between 2 and 3 s after the crash.
-        self.assertGreater(down[0] - 20.05, 1.9)
-        self.assertLess(down[0] - 20.05, 3.1)
-        gap = rows_between(rows, 20, int(down[0]) + 1)
-        self.assertGreater(total(gap, "refused"), 0.15 * total(gap, "sent"))
-        self.assertEqual(0, total(rows_between(rows, math.ceil(down[0]) + 1, 60), "errors"))
-
-    def test_sticky_sessions_are_lost_with_their_server(self):
-        doc = scenario({"lb": lb(policy="sticky"), "front": service({"main": PING}, replicas=3)}, target="lb", rate=100,
-                       duration=60, faults={"events": [{"at_s": 20, "crash": {"replica": "front-1"}}]})
-        doc["clients"]["users"]["sessions"] = {"active": 300, "mean_requests": 1000}
-        s = run(doc)
-        lost = s["services"]["lb"]["balancer"]["lost_sessions"]
-        # About a third of the 300 sessions lived on front-1.
-        self.assertGreater(lost, 60)
-        self.assertLess(lost, 140)
-        calm = run(scenario({"lb": lb(policy="sticky"), "front": service({"main": PING}, replicas=3)}, target="lb",
-                            rate=100, duration=60))
-        self.assertEqual(0, calm["services"]["lb"]["balancer"]["lost_sessions"])
-
-    def test_weighted_round_robin_and_consistent_hashing_shares(self):
-        s = run(scenario({"lb": lb(policy="weighted_round_robin", weights=[3, 1]), "front": service({"main": PING}, replicas=2)},
-                         target="lb", rate=100, duration=30))
-        share = s["services"]["lb"]["balancer"]["backend_share"]
-        self.assertAlmostEqual(0.75, share["front-1"], delta=0.01)
-        doc = scenario({"lb": lb(policy="consistent_hash", hash_on="key", virtual_nodes=200),
-                        "front": service({"main": PING}, replicas=4)}, target="lb", rate=200, duration=30)
-        doc["clients"]["users"]["keys"] = {"count": 1000000}
-        s = run(doc)
-        ring = s["services"]["lb"]["balancer"]["ring_key_share"]
-        self.assertAlmostEqual(1.0, sum(ring.values()), delta=1e-9)
-        for name, fraction in s["services"]["lb"]["balancer"]["backend_share"].items():
-            self.assertAlmostEqual(ring[name], fraction, delta=0.03)
-
-    def test_active_passive_failover(self):
-        doc = scenario({"lb": lb(replicas=2, mode="active_passive", failover_s=3), "front": service({"main": PING})},
-                       target="lb", rate=50, duration=60, timeout_ms=500,
-                       faults={"events": [{"at_s": 20, "crash": {"host": "lb-1"}}]})
-        s, rows, events = run_with_files(doc)
-        self.assertEqual([23.0], event_times(events, "lb", "failover"))
-        self.assertAlmostEqual(3 * 50, total(rows_between(rows, 20, 24), "timeout"), delta=40)
-        self.assertEqual(0, total(rows_between(rows, 24, 60), "errors"))
-        self.assertEqual(1, s["services"]["lb"]["balancer"]["failovers"])
-
-
-def replicated_db(mode="async", apply_ms=0.2, promotion_s=2, **extra):
-    replication = {"mode": mode, "promotion_s": promotion_s, "apply_steps": [{"cpu_ms": apply_ms}]}
-    replication.update(extra)
-    return {"kind": "database", "host": {"cores": 4}, "replicas": 3, "max_connections": 64, "buffer_cache_hit_ratio": 1,
-            "replication": replication,
-            "health_check": {"interval_ms": 500, "timeout_ms": 200, "unhealthy_threshold": 2, "healthy_threshold": 2},
-            "endpoints": {"get": {"steps": [{"cpu_ms": 0.5}]},
-                          "put": {"access": "write", "steps": [{"cpu_ms": 0.5}]}}}
-
-
-def db_clients(rate, write_share):
-    return {"users": {"model": "open", "target": "front", "rate_rps": rate, "timeout_ms": 2000,
-                      "keys": {"count": 100, "zipf_s": 1.0},
-                      "operations": {"read": {"weight": 1 - write_share, "endpoint": "read", "request_kb": 0,
-                                              "response_kb": 0},
-                                     "write": {"weight": write_share, "endpoint": "write", "request_kb": 0,
-                                               "response_kb": 0}}}}
-
-
-def db_front():
-    return service({"read": endpoint(call("db", "get", timeout_ms=300)),
-                    "write": endpoint(call("db", "put", timeout_ms=1000))}, workers=256)
-
-
 class CapacityTest(unittest.TestCase):
     """Parked replicas and the scale action: capacity that comes and goes during a run."""
 
@@ -298,52 +201,6 @@ class CapacityTest(unittest.TestCase):
         # crash) and runs from 30 s.
         self.assertAlmostEqual(20.0, web4["downtime_s"], delta=0.1)
         self.assertAlmostEqual(30.0, web4["uptime_s"], delta=0.1)
-
-
-class ReplicationTest(unittest.TestCase):
-    def test_lag_and_stale_reads_grow_with_a_slow_applier(self):
-        fast = run(scenario({"front": db_front(), "db": replicated_db(apply_ms=0.2)}, duration=60,
-                            clients=db_clients(400, 0.3)))
-        slow = run(scenario({"front": db_front(), "db": replicated_db(apply_ms=8)}, duration=60,
-                            clients=db_clients(400, 0.3)))
-        f, w = fast["services"]["db"]["replication"], slow["services"]["db"]["replication"]
-        self.assertGreater(w["replication_lag_ms"]["p50"], 10 * f["replication_lag_ms"]["p50"])
-        self.assertGreater(w["stale_read_fraction"], 5 * max(f["stale_read_fraction"], 1e-4))
-        # Reads go to the replicas, writes to the primary.
-        self.assertEqual(0, fast["utilization"]["db-1"]["cpu"] > 0.5)
-        self.assertGreater(f["replica_reads"], 0.9 * fast["operations"]["read"]["ok"])
-
-    def test_primary_failover_loses_unreplicated_writes_unless_semi_sync(self):
-        # A 50 ms round trip between the database hosts (say, two zones): about 3 writes are
-        # in flight to the replicas at any time.
-        faults = {"events": [{"at_s": 30, "crash": {"host": "db-1"}}]}
-        platform = {"network": {"datacenter_rtt_ms": 50, "client_rtt_ms": 0, "loopback_rtt_ms": 0}}
-        asyn = run_with_files(scenario({"front": db_front(), "db": replicated_db(apply_ms=4)}, duration=60,
-                                       clients=db_clients(300, 0.4), faults=faults, platform=platform))
-        s, rows, events = asyn
-        r = s["services"]["db"]["replication"]
-        self.assertEqual(1, r["failovers"])
-        self.assertIn(r["primary"], ("db-2", "db-3"))
-        self.assertGreater(r["lost_writes"], 0)
-        self.assertAlmostEqual(2.0, r["no_primary_s"], delta=0.01)
-        # Writes fail from the crash until the promotion; reads keep working.
-        self.assertGreater(s["operations"]["write"]["errors_by_cause"]["unavailable"], 0)
-        started = event_times(events, "db", "failover_started")[0]
-        promoted = event_times(events, "db", "promoted")[0]
-        self.assertAlmostEqual(2.0, promoted - started, delta=1e-6)
-        self.assertLess(s["operations"]["read"]["failed"], 0.01 * s["operations"]["read"]["sent"])
-        semi = run(scenario({"front": db_front(), "db": replicated_db(mode="semi_sync", apply_ms=4)}, duration=60,
-                            clients=db_clients(300, 0.4), faults=faults, platform=platform))
-        self.assertEqual(0, semi["services"]["db"]["replication"]["lost_writes"])
-
-    def test_replica_failure_shifts_reads(self):
-        doc = scenario({"front": db_front(), "db": replicated_db()}, duration=60, clients=db_clients(200, 0.1),
-                       faults={"events": [{"at_s": 20, "crash": {"replica": "db-2"}}]})
-        s, rows, events = run_with_files(doc)
-        detected = event_times(events, "db/monitor", "marks_down")[0]
-        self.assertLess(detected - 20, 1.6)
-        self.assertEqual(0, total(rows_between(rows, math.ceil(detected) + 1, 60), "errors"))
-        self.assertGreater(s["utilization"]["db-3"]["cpu"], s["utilization"]["db-2"]["cpu"])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,67 @@
+#!/usr/bin/python3
+"""The load_balancer kind: the detection gap of its health checks, what each policy costs when a
+server fails (lost sessions, remapped keys), weighted and hashed shares, active/passive failover."""
+import math
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scenarios"))
+from scenario_helpers import (PING, call, endpoint, event_times, lb, rows_between, run,  # noqa: E402,F401
+                              run_with_files, scenario, service, total)
+
+
+class BalancerTest(unittest.TestCase):
+    def test_detection_gap_then_traffic_avoids_the_dead_backend(self):
+        doc = scenario({"lb": lb(), "front": service({"main": PING}, replicas=4)}, target="lb", rate=100, duration=60,
+                       faults={"events": [{"at_s": 20.05, "crash": {"replica": "front-2"}}]})
+        s, rows, events = run_with_files(doc)
+        down = event_times(events, "lb-1", "marks_down")
+        self.assertEqual(1, len(down))
+        # Three failed probes, one per second: detected between 2 and 3 s after the crash.
+        self.assertGreater(down[0] - 20.05, 1.9)
+        self.assertLess(down[0] - 20.05, 3.1)
+        gap = rows_between(rows, 20, int(down[0]) + 1)
+        self.assertGreater(total(gap, "refused"), 0.15 * total(gap, "sent"))
+        self.assertEqual(0, total(rows_between(rows, math.ceil(down[0]) + 1, 60), "errors"))
+
+    def test_sticky_sessions_are_lost_with_their_server(self):
+        doc = scenario({"lb": lb(policy="sticky"), "front": service({"main": PING}, replicas=3)}, target="lb", rate=100,
+                       duration=60, faults={"events": [{"at_s": 20, "crash": {"replica": "front-1"}}]})
+        doc["clients"]["users"]["sessions"] = {"active": 300, "mean_requests": 1000}
+        s = run(doc)
+        lost = s["services"]["lb"]["balancer"]["lost_sessions"]
+        # About a third of the 300 sessions lived on front-1.
+        self.assertGreater(lost, 60)
+        self.assertLess(lost, 140)
+        calm = run(scenario({"lb": lb(policy="sticky"), "front": service({"main": PING}, replicas=3)}, target="lb",
+                            rate=100, duration=60))
+        self.assertEqual(0, calm["services"]["lb"]["balancer"]["lost_sessions"])
+
+    def test_weighted_round_robin_and_consistent_hashing_shares(self):
+        s = run(scenario({"lb": lb(policy="weighted_round_robin", weights=[3, 1]), "front": service({"main": PING}, replicas=2)},
+                         target="lb", rate=100, duration=30))
+        share = s["services"]["lb"]["balancer"]["backend_share"]
+        self.assertAlmostEqual(0.75, share["front-1"], delta=0.01)
+        doc = scenario({"lb": lb(policy="consistent_hash", hash_on="key", virtual_nodes=200),
+                        "front": service({"main": PING}, replicas=4)}, target="lb", rate=200, duration=30)
+        doc["clients"]["users"]["keys"] = {"count": 1000000}
+        s = run(doc)
+        ring = s["services"]["lb"]["balancer"]["ring_key_share"]
+        self.assertAlmostEqual(1.0, sum(ring.values()), delta=1e-9)
+        for name, fraction in s["services"]["lb"]["balancer"]["backend_share"].items():
+            self.assertAlmostEqual(ring[name], fraction, delta=0.03)
+
+    def test_active_passive_failover(self):
+        doc = scenario({"lb": lb(replicas=2, mode="active_passive", failover_s=3), "front": service({"main": PING})},
+                       target="lb", rate=50, duration=60, timeout_ms=500,
+                       faults={"events": [{"at_s": 20, "crash": {"host": "lb-1"}}]})
+        s, rows, events = run_with_files(doc)
+        self.assertEqual([23.0], event_times(events, "lb", "failover"))
+        self.assertAlmostEqual(3 * 50, total(rows_between(rows, 20, 24), "timeout"), delta=40)
+        self.assertEqual(0, total(rows_between(rows, 24, 60), "errors"))
+        self.assertEqual(1, s["services"]["lb"]["balancer"]["failovers"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,165 @@
+// The scenario side of the timeline (parsing timed actions) and the schema's defaults.
+#include <catch2/catch.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include "core/embedded.hpp"
+#include "kinds/catalog.hpp"
+#include "kinds/database/database_kind.hpp"
+#include "kinds/load_balancer/load_balancer_kind.hpp"
+#include "scenario/actions.hpp"
+#include "scenario/builder.hpp"
+#include "scenario/document.hpp"
+#include "scenario/schema_validator.hpp"
+
+using namespace archsim;
+using nlohmann::json;
+
+namespace {
+
+json base() {
+  return json::parse(R"({
+    "description": "t", "duration_s": 100,
+    "hosts": {"a": {"cores": 2}, "b": {"cores": 2}},
+    "services": {
+      "web": {"kind": "app_server", "host": {"cores": 2}, "workers": 4, "replicas": 2, "max_replicas": 3,
+              "endpoints": {"home": {"steps": [{"cpu_ms": 1}]}}}
+    },
+    "clients": {"users": {"model": "open", "target": "web", "rate_rps": 10,
+                          "operations": {"home": {"weight": 1, "endpoint": "home"}}}}
+  })");
+}
+
+Scenario build(const json& doc) {
+  return build_scenario(Document::from_text(doc.dump(), "t.json"), kinds::catalog());
+}
+
+std::vector<Diagnostic> problems(const json& doc) {
+  try {
+    build(doc);
+  } catch (const InputError& e) {
+    return e.diagnostics();
+  }
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("timeline: every action is typed with its kind, target and options, in time order") {
+  json doc = base();
+  doc["faults"]["events"] = json::parse(R"([
+    {"at_s": 30, "degrade": {"host": "a", "cpu_factor": 4}, "duration_s": 10},
+    {"at_s": 10, "crash": {"replica": "web-2"}, "duration_s": 5},
+    {"at_s": 20, "partition": [["a"], ["b"]]},
+    {"at_s": 25, "heal": true},
+    {"at_s": 40, "scale": {"service": "web", "replicas": 3}},
+    {"at_s": 50, "cut": {"host": "b"}, "duration_s": 2}
+  ])");
+  const Scenario s = build(doc);
+  REQUIRE(s.actions.size() == 6);
+  std::vector<std::string> keys;
+  for (const auto& a : s.actions) keys.push_back(a.kind->key());
+  CHECK(keys == std::vector<std::string>{"crash", "partition", "heal", "degrade", "scale", "cut"});
+  const ActionSpec& crash = s.actions[0];
+  REQUIRE(crash.target);
+  CHECK(crash.target->kind == Target::Kind::Replica);
+  CHECK(crash.target->index == s.service_index("web"));
+  CHECK(crash.target->replica == 1);
+  CHECK(crash.duration_s == Approx(5));
+  const auto& groups = s.actions[1].options_as<PartitionAction>().groups;
+  CHECK(groups == std::vector<std::vector<int>>{{s.host_index("a")}, {s.host_index("b")}});
+  const auto& degrade = s.actions[3].options_as<DegradeAction>();
+  CHECK(degrade.cpu_factor == 4);
+  CHECK(degrade.disk_factor == 1);  // the schema's default: not slowed
+  // The degraded host gets a power state for the factor.
+  CHECK(s.hosts[static_cast<std::size_t>(s.host_index("a"))].cpu_factors == std::vector<double>{1, 4});
+  CHECK(s.actions[4].options_as<ScaleAction>().replicas == 3);
+  CHECK(s.actions[5].target->kind == Target::Kind::Host);
+}
+
+TEST_CASE("timeline: parked capacity and the hosts that may run") {
+  json doc = base();
+  Scenario s = build(doc);
+  const HostSpec& parked = s.hosts[static_cast<std::size_t>(s.host_index("web-3"))];
+  CHECK(parked.parked);
+  CHECK_FALSE(parked.may_run);  // nothing brings it into service
+  doc["faults"]["events"] = json::parse(R"([{"at_s": 40, "scale": {"service": "web", "replicas": 3}}])");
+  s = build(doc);
+  CHECK(s.hosts[static_cast<std::size_t>(s.host_index("web-3"))].may_run);
+  CHECK(s.services[0].dedicated_hosts);
+}
+
+TEST_CASE("timeline: bad actions are reported where they are") {
+  json doc = base();
+  doc["faults"]["events"] = json::parse(R"([
+    {"at_s": 1, "degrade": {"host": "a"}},
+    {"at_s": 2, "partition": [["a"], ["a", "zz"]]},
+    {"at_s": 3, "scale": {"service": "web", "replicas": 4}},
+    {"at_s": 4, "crash": {"host": "c"}}
+  ])");
+  const auto ds = problems(doc);
+  auto has = [&ds](const std::string& pointer, const std::string& rule) {
+    for (const auto& d : ds)
+      if (d.pointer == pointer && d.rule.find(rule) != std::string::npos) return true;
+    return false;
+  };
+  CHECK(has("/faults/events/0/degrade", "needs cpu_factor, disk_factor or both"));
+  CHECK(has("/faults/events/1/partition/1/0", "a host can be in only one group"));
+  CHECK(has("/faults/events/1/partition/1/1", "no such host"));
+  CHECK(has("/faults/events/2/scale/replicas", "exceeds the service's max_replicas (3)"));
+  CHECK(has("/faults/events/3/crash/host", "no such host"));
+}
+
+TEST_CASE("defaults come from the schema, filled into the document before typing") {
+  const SchemaValidator validator(json::parse(embedded::scenario_schema()));
+  json doc = base();
+  validator.fill_defaults(doc);
+  CHECK(doc["seed"] == 1);
+  CHECK(doc["warmup_s"] == 0);
+  CHECK(doc["platform"]["profile"] == "default");
+  CHECK(doc["metrics"]["window_s"] == 1);
+  CHECK(doc["metrics"]["slo"]["success_ratio"] == 0.99);
+  const json& web = doc["services"]["web"];
+  CHECK(web["queue_limit"] == 1000);
+  CHECK(web["buffer_cache_hit_ratio"] == 0);
+  CHECK(web["endpoints"]["home"]["access"] == "read");
+  const json& users = doc["clients"]["users"];
+  CHECK(users["keys"]["count"] == 100000);  // an absent object gets {} and its members' defaults
+  CHECK(users["sessions"]["mean_requests"] == 20);
+  CHECK(users["schedule_shape"] == "step");
+  CHECK_FALSE(users.contains("retry"));  // no default: absent means no retries
+  CHECK_FALSE(users.contains("users"));  // a property of the other oneOf branch (closed loop)
+
+  // The typed scenario reads exactly those values.
+  const Scenario s = build(base());
+  CHECK(s.seed == 1);
+  CHECK(s.services[0].queue_limit == 1000);
+  CHECK(s.clients[0].keys.count == 100000);
+  CHECK_FALSE(s.clients[0].retry);
+  CHECK(s.metrics.slo.success_ratio == 0.99);
+}
+
+TEST_CASE("defaults of kinds' options: a balancer's and a replicated database's") {
+  json doc = base();
+  doc["services"]["lb"] = json::parse(R"({"kind": "load_balancer", "host": {"cores": 1}, "backend": "web"})");
+  doc["services"]["db"] = json::parse(R"({"kind": "database", "host": {"cores": 2}, "replicas": 3,
+      "max_connections": 4, "buffer_cache_hit_ratio": 0.5, "endpoints": {"get": {"steps": [{"read_kb": 4}]}}})");
+  doc["services"]["web"]["endpoints"]["home"]["steps"].push_back(json::parse(R"({"call": "db", "endpoint": "get"})"));
+  const Scenario s = build(doc);
+  const ServiceSpec& lb = s.services[static_cast<std::size_t>(s.service_index("lb"))];
+  const auto& options = lb.options_as<kinds::load_balancer::LoadBalancerOptions>();
+  CHECK(options.cpu_ms.mean() == Approx(0.05));
+  CHECK(options.policy.kind == PolicyKind::RoundRobin);
+  CHECK(options.policy.virtual_nodes == 100);
+  CHECK(lb.workers == 10000);
+  REQUIRE(lb.health_check);  // a balancer always checks, with the schema's defaults
+  CHECK(lb.health_check->interval_s == Approx(2.0));
+  const ServiceSpec& db = s.services[static_cast<std::size_t>(s.service_index("db"))];
+  const auto* replication = kinds::database::replication_of(db);
+  REQUIRE(replication);  // three replicas: replicated with the schema's defaults
+  CHECK(replication->stream_bytes == 1024);
+  CHECK(replication->promotion_s == 5);
+  REQUIRE(replication->apply_steps.size() == 1);
+  CHECK(std::string(replication->apply_steps[0].kind->key()) == "cpu_ms");
+  REQUIRE(db.health_check);
+}
