@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "components/service.hpp"
 #include "components/run_context.hpp"
@@ -96,15 +97,7 @@ void ClientPopulation::send_attempt(Pending p) {
     ++attempts_;
     if (p.attempt > 1) ++retries_;
   }
-  ServiceReplica* replica = run_.service(spec_.target).route(Message{}, false, p.last_replica);
-  if (replica) p.last_replica = replica->index();
-  pending_.emplace(id, p);
-  timers_.push({t + spec_.timeout_s, TimerKind::Deadline, id});
-  if (!replica) {
-    attempt_ended(id, Outcome::Unavailable);
-    return;
-  }
-  auto* message = new Message;
+  auto message = std::make_unique<Message>();
   message->id = id;
   message->reply_to = inbox_.mailbox();
   message->reply_host = host_;
@@ -117,7 +110,18 @@ void ClientPopulation::send_attempt(Pending p) {
   message->request_bytes = operation.request_bytes;
   message->response_bytes = operation.response_bytes;
   message->deadline = t + spec_.timeout_s;
-  send_message(replica->address(), replica->host(), message, operation.request_bytes);
+  // A write goes where the target takes writes (a replicated database's primary).
+  Service& target = run_.service(spec_.target);
+  const bool write = target.spec().endpoints[static_cast<std::size_t>(operation.endpoint)].write;
+  ServiceReplica* replica = target.route(*message, write, p.last_replica);
+  if (replica) p.last_replica = replica->index();
+  pending_.emplace(id, p);
+  timers_.push({t + spec_.timeout_s, TimerKind::Deadline, id});
+  if (!replica) {
+    attempt_ended(id, Outcome::Unavailable);
+    return;
+  }
+  send_message(replica->address(), replica->host(), message.release(), operation.request_bytes);
 }
 
 void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {

@@ -95,6 +95,28 @@ class NetworkTest(unittest.TestCase):
         self.assertGreater(s["hops"]["front->back.main"]["latency_ms"]["max"], hop + 1.0)
 
 
+    def test_zero_byte_messages_take_the_latency_under_load(self):
+        # 0 KB requests and replies, no work: every request takes the client's round trip,
+        # whatever the rate (SimGrid alone would deliver a zero-byte message early whenever
+        # another transfer starts or ends: see engine/message.hpp).
+        platform = {"network": {"client_rtt_ms": 100, "datacenter_rtt_ms": 0.5, "loopback_rtt_ms": 0}}
+        for rate in (1, 1000):
+            s = run(scenario({"front": service({"main": endpoint({"cpu_ms": 0})})}, rate=rate, duration=20,
+                             platform=platform))
+            self.assertAlmostEqual(100.0, s["latency_ms"]["min"], delta=0.05)
+            self.assertAlmostEqual(100.0, s["latency_ms"]["mean"], delta=0.05)
+
+    def test_zero_byte_replication_events_take_the_latency(self):
+        db = {"kind": "database", "host": {"cores": 4}, "replicas": 2, "max_connections": 64,
+              "buffer_cache_hit_ratio": 1, "replication": {"stream_kb": 0, "apply_steps": [{"cpu_ms": 0}]},
+              "endpoints": {"put": {"access": "write", "steps": [{"cpu_ms": 0.1}]}}}
+        platform = {"network": {"datacenter_rtt_ms": 100, "client_rtt_ms": 0, "loopback_rtt_ms": 0}}
+        s = run(scenario({"db": db}, target="db", endpoint_name="put", rate=200, duration=20, platform=platform))
+        lag = s["services"]["db"]["replication"]["replication_lag_ms"]
+        self.assertAlmostEqual(50.0, lag["p50"], delta=0.1)
+        self.assertAlmostEqual(50.0, lag["mean"], delta=0.1)
+
+
 class HangUpTest(unittest.TestCase):
     """A caller that gives up hangs up: the rest of a long message is not sent."""
 

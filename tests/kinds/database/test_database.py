@@ -72,6 +72,18 @@ class ReplicationTest(unittest.TestCase):
                             clients=db_clients(300, 0.4), faults=faults, platform=platform))
         self.assertEqual(0, semi["services"]["db"]["replication"]["lost_writes"])
 
+    def test_clients_aimed_at_the_database_write_on_the_primary(self):
+        # No app tier: the clients call the database's endpoints themselves.
+        clients = db_clients(200, 0.3)
+        clients["users"]["target"] = "db"
+        clients["users"]["operations"]["read"]["endpoint"] = "get"
+        clients["users"]["operations"]["write"]["endpoint"] = "put"
+        s = run(scenario({"db": replicated_db()}, duration=30, clients=clients))
+        self.assertEqual(0, s["requests"]["failed"])
+        r = s["services"]["db"]["replication"]
+        self.assertAlmostEqual(s["operations"]["write"]["ok"], r["writes"], delta=5)
+        self.assertGreater(r["replica_reads"], 0.9 * s["operations"]["read"]["ok"])
+
     def test_replica_failure_shifts_reads(self):
         doc = scenario({"front": db_front(), "db": replicated_db()}, duration=60, clients=db_clients(200, 0.1),
                        faults={"events": [{"at_s": 20, "crash": {"replica": "db-2"}}]})
