@@ -45,9 +45,12 @@ std::uint64_t ClientPopulation::next_session() {
   return (static_cast<std::uint64_t>(first_operation_) << 48) | ++last_session_;
 }
 
-void ClientPopulation::start() {
-  // Not a daemon: the simulation lasts as long as the clients (the engine stops at the end).
-  sg4::Actor::create("clients-" + spec_.name, host_, [this] { main_loop(); });
+void ClientPopulation::start(std::function<void()> done) {
+  // Not a daemon: the simulation lasts as long as the clients.
+  sg4::Actor::create("clients-" + spec_.name, host_, [this, done = std::move(done)] {
+    main_loop();
+    done();
+  });
 }
 
 std::vector<std::uint64_t> ClientPopulation::in_flight_measured_by_operation() const {
@@ -156,7 +159,7 @@ void ClientPopulation::handle_timer(const Timer& timer) {
       attempt_ended(timer.id, Outcome::Timeout);
       break;
     case TimerKind::UserWakes:
-      new_request(static_cast<int>(timer.id));
+      if (run_.recorder().before_end(timer.at)) new_request(static_cast<int>(timer.id));
       break;
     case TimerKind::Retry: {
       auto it = backing_off_.find(timer.id);
@@ -168,10 +171,17 @@ void ClientPopulation::handle_timer(const Timer& timer) {
   }
 }
 
+double ClientPopulation::next_arrival_after(double t) {
+  // No arrival after the measured period: what is in flight then drains.
+  const double next = arrivals_.next(t, rng_);
+  return run_.recorder().before_end(next) ? next : std::numeric_limits<double>::infinity();
+}
+
 void ClientPopulation::main_loop() {
   inbox_.bind();
+  const double end = run_.recorder().end_s();
   if (spec_.model == ClientModel::Open) {
-    next_arrival_ = arrivals_.next(0.0, rng_);
+    next_arrival_ = next_arrival_after(0.0);
   } else {
     // Users start at random points of one think time, so they do not all fire at t = 0.
     for (int u = 0; u < spec_.users; ++u)
@@ -180,10 +190,14 @@ void ClientPopulation::main_loop() {
   }
   while (true) {
     double t = now();
+    // After the measured period, the population is done once its last request settled
+    // (the simulation ends when every population is).
+    if (t >= end && pending_.empty() && backing_off_.empty()) return;
     const double next_timer = timers_.empty() ? std::numeric_limits<double>::infinity() : timers_.top().at;
-    const double next_event = std::min(next_arrival_, next_timer);
+    // Before the end, wake at the end at the latest (an idle population then stops).
+    const double next_event = std::min({next_arrival_, next_timer, t < end ? end : std::numeric_limits<double>::infinity()});
     if (next_event > t) {
-      // Wait for a reply or the next event; the engine itself stops at the end of the run.
+      // Wait for a reply or the next event.
       Message* reply = inbox_.receive(std::isinf(next_event) ? -1.0 : next_event - t);
       if (reply) {
         const std::uint64_t id = reply->id;
@@ -197,7 +211,7 @@ void ClientPopulation::main_loop() {
     // Fire everything due now, arrivals before timers at equal times.
     if (next_arrival_ <= t) {
       new_request(-1);
-      next_arrival_ = arrivals_.next(t, rng_);
+      next_arrival_ = next_arrival_after(t);
       continue;
     }
     while (!timers_.empty() && timers_.top().at <= t) {

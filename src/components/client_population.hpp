@@ -11,6 +11,7 @@
 // attempts may be retried with exponential backoff, jitter and a retry budget; a request's
 // latency runs from its first attempt to its final outcome.
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <queue>
 #include <unordered_map>
@@ -36,7 +37,9 @@ class ClientPopulation {
   // `first_operation`: global index of this population's first operation (for metrics).
   ClientPopulation(RunContext& run, const ClientSpec& spec, int first_operation, sg4::Host* host);
 
-  void start();
+  // Starts the population's actor; `done` is called from it once the measured period is
+  // over and its last request has settled.
+  void start(std::function<void()> done);
   // Requests sent after the warm-up and still waiting for an outcome, per operation.
   std::vector<std::uint64_t> in_flight_measured_by_operation() const;
   const ClientSpec& spec() const { return spec_; }
@@ -63,6 +66,8 @@ class ClientPopulation {
   };
 
   void main_loop();
+  // The next open-loop arrival after `t`, or +infinity once the measured period is over.
+  double next_arrival_after(double t);
   void new_request(int user);
   void send_attempt(Pending pending);
   void attempt_ended(std::uint64_t id, Outcome outcome);

@@ -21,7 +21,7 @@ Service::Service(RunContext& run, const ServiceSpec& spec, int index)
       index_(index),
       rng_(run.random_stream("service/" + spec.name)),
       open_calls_(static_cast<std::size_t>(spec.max_replicas), 0),
-      up_count_(spec.max_replicas + 1, spec.replicas, run.scenario().warmup_s) {
+      up_count_(spec.max_replicas + 1, spec.replicas, run.scenario().warmup_s, run.scenario().duration_s) {
   // The kind's side first: replicas ask it for their behaviour as they are created.
   runtime_ = run.runtime().service(spec.kind->name())(*this, run);
   for (int r = 0; r < spec.max_replicas; ++r) {

@@ -30,12 +30,14 @@ double TimeAverage::integral(double now) const {
 }
 
 void StateDurations::change(double now, int state) {
+  now = std::min(now, end_);
   if (now > start_) time_[static_cast<std::size_t>(state_)] += now - std::max(last_, start_);
   last_ = std::max(last_, now);
   state_ = state;
 }
 
 std::vector<double> StateDurations::totals(double now) const {
+  now = std::min(now, end_);
   std::vector<double> t = time_;
   if (now > start_) t[static_cast<std::size_t>(state_)] += now - std::max(last_, start_);
   return t;
@@ -43,7 +45,7 @@ std::vector<double> StateDurations::totals(double now) const {
 
 int Recorder::add_component(const std::string& name, const std::string& kind, std::optional<double> configured,
                             ComponentState initial) {
-  components_.push_back({name, kind, configured, StateDurations(3, static_cast<int>(initial), warmup_s_), 0});
+  components_.push_back({name, kind, configured, StateDurations(3, static_cast<int>(initial), warmup_s_, end_s_), 0});
   return static_cast<int>(components_.size()) - 1;
 }
 
@@ -52,17 +54,20 @@ void Recorder::component_changed(int component, ComponentState state, double now
   const int before = c.state.state();
   if (before == static_cast<int>(state)) return;
   c.state.change(now, static_cast<int>(state));
-  if (before == static_cast<int>(ComponentState::Up) && state == ComponentState::Down && now >= warmup_s_) ++c.failures;
+  if (before == static_cast<int>(ComponentState::Up) && state == ComponentState::Down && measured(now)) ++c.failures;
 }
 
 void Recorder::timeline(double now, const std::string& component, const std::string& event, const std::string& detail) {
+  if (!before_end(now)) return;
   events_.push_back({now, component, event, detail});
 }
 
-void Recorder::attempt_sent(double now) { windows_[window_of(now)].attempts++; }
+void Recorder::attempt_sent(double now) {
+  if (before_end(now)) windows_[window_of(now)].attempts++;
+}
 
 Recorder::Recorder(const Scenario& scenario)
-    : warmup_s_(scenario.warmup_s), window_s_(scenario.metrics.window_s), slo_latency_s_(scenario.metrics.slo.latency_s) {
+    : warmup_s_(scenario.warmup_s), end_s_(scenario.duration_s), window_s_(scenario.metrics.window_s), slo_latency_s_(scenario.metrics.slo.latency_s) {
   std::size_t ops = 0;
   for (const auto& c : scenario.clients) ops += c.operations.size();
   operations_.resize(ops);
@@ -102,11 +107,13 @@ void Recorder::roll_latency_window(std::size_t window) {
 }
 
 void Recorder::request_ended(int op, double sent_at, double now, Outcome outcome) {
-  const std::size_t w = window_of(now);
-  roll_latency_window(w);
-  windows_[w].completed.add(outcome);
   const double latency = now - sent_at;
-  if (outcome == Outcome::Ok) window_latency_.record(latency);
+  if (before_end(now)) {  // completions per window: during the measured period only
+    const std::size_t w = window_of(now);
+    roll_latency_window(w);
+    windows_[w].completed.add(outcome);
+    if (outcome == Outcome::Ok) window_latency_.record(latency);
+  }
   WindowRow& origin = windows_[window_of(sent_at)];
   origin.resolved++;
   if (outcome == Outcome::Ok && (!slo_latency_s_ || latency <= *slo_latency_s_)) origin.succeeded++;
@@ -151,7 +158,7 @@ void Recorder::service_arrival(int service, double now) {
 }
 
 void Recorder::service_turned_away(int service, double arrived_at, double now, Outcome outcome) {
-  if (!measured(arrived_at)) return;
+  if (!measured(arrived_at) || !before_end(now)) return;
   ServiceStats& stats = services_[static_cast<std::size_t>(service)];
   stats.in_system.add(now, -1);
   stats.open--;
@@ -166,12 +173,15 @@ void Recorder::service_turned_away(int service, double arrived_at, double now, O
 }
 
 void Recorder::service_started(int service, double arrived_at, double now) {
+  if (!before_end(now)) return;
   ServiceStats& stats = services_[static_cast<std::size_t>(service)];
   stats.busy_workers.add(now, +1);
   if (measured(arrived_at)) stats.queue_wait.record(now - arrived_at);
 }
 
 void Recorder::service_departed(int service, double arrived_at, double now, Outcome outcome) {
+  // After the measured period, a request still in the tier stays counted as inside.
+  if (!before_end(now)) return;
   ServiceStats& stats = services_[static_cast<std::size_t>(service)];
   stats.busy_workers.add(now, -1);
   if (!measured(arrived_at)) return;

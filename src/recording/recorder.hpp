@@ -6,6 +6,12 @@
 // arrived): those sent before the warm-up ends are left out of every summary figure.
 // Per-window rows count completions by completion time (throughput, errors, latency of
 // that second) and success by send time (the downtime accounting).
+//
+// The measured period is [warmup_s, duration_s). After it, clients send nothing new and the
+// requests still in flight drain: their outcomes and latencies still count (for the
+// requests and for the windows they were sent in), but nothing else that happens in the
+// drain does (tiers, components, events, completions per window, utilisation), so every
+// time-based figure covers exactly the measured period.
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -80,11 +86,11 @@ struct HopStats {
 };
 
 // Time spent in each of a few discrete states (e.g. how many replicas are up), counted
-// from the end of the warm-up.
+// over the measured period [start, end).
 class StateDurations {
  public:
-  StateDurations(int states, int initial, double start)
-      : time_(static_cast<std::size_t>(states), 0.0), state_(initial), start_(start), last_(start) {}
+  StateDurations(int states, int initial, double start, double end)
+      : time_(static_cast<std::size_t>(states), 0.0), state_(initial), start_(start), end_(end), last_(start) {}
   void change(double now, int state);
   std::vector<double> totals(double now) const;
   int state() const { return state_; }
@@ -93,6 +99,7 @@ class StateDurations {
   std::vector<double> time_;
   int state_;
   double start_;
+  double end_;
   double last_;
 };
 
@@ -134,7 +141,11 @@ class Recorder {
  public:
   explicit Recorder(const Scenario& scenario);
 
-  bool measured(double sent_at) const { return sent_at >= warmup_s_; }
+  // Whether something that happened (or was sent) at `t` belongs to the measured period.
+  bool measured(double t) const { return t >= warmup_s_ && t < end_s_; }
+  // Whether `t` is before the end of the measured period (warm-up included).
+  bool before_end(double t) const { return t < end_s_; }
+  double end_s() const { return end_s_; }
 
   // End-to-end requests of client operation `op` (global operation index). A request may
   // take several attempts; its latency runs from the first to the final outcome.
@@ -187,6 +198,7 @@ class Recorder {
   void roll_latency_window(std::size_t window);
 
   double warmup_s_;
+  double end_s_;
   double window_s_;
   std::optional<double> slo_latency_s_;
   RequestStats overall_;

@@ -80,6 +80,20 @@ void Simulation::sampler_loop() {
     sg4::this_actor::sleep_until(boundary);
     recorder_.sample_gauges(w);
   }
+  // The measured period is over: its utilisation is what the summary reports.
+  utilization_ = hosts_->utilization();
+}
+
+double Simulation::drain_bound() const {
+  // The longest a request sent before the end can take: every attempt times out, with the
+  // longest backoff between attempts.
+  double bound = 0;
+  for (const ClientSpec& c : scenario_.clients) {
+    const int attempts = c.retry ? c.retry->max_attempts : 1;
+    const double backoff = c.retry ? c.retry->max_backoff_s : 0.0;
+    bound = std::max(bound, attempts * c.timeout_s + (attempts - 1) * backoff);
+  }
+  return bound + 1.0;
 }
 
 void Simulation::progress_loop() {
@@ -124,7 +138,15 @@ void Simulation::interrupt_watch() {
 void Simulation::run(bool progress) {
   const auto wall_start = std::chrono::steady_clock::now();
   for (auto& s : services_) s->start();
-  for (auto& c : clients_) c->start();
+  // SimGrid keeps running daemons (monitors, the sampler) until the time limit: the last
+  // population to finish its drain ends the run.
+  clients_running_ = clients_.size();
+  for (auto& c : clients_)
+    c->start([this] {
+      if (--clients_running_ > 0) return;
+      drain_s_ = std::max(0.0, sg4::Engine::get_clock() - scenario_.duration_s);
+      sg4::Actor::kill_all();
+    });
   timeline_->start();
   spawn_daemon("sampler", platform_->control_host(), [this] { sampler_loop(); });
   if (progress) spawn_daemon("progress", platform_->control_host(), [this] { progress_loop(); });
@@ -132,12 +154,14 @@ void Simulation::run(bool progress) {
 
   spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
                clients_.size());
-  engine_->run_until(scenario_.duration_s);
-  end_time_ = sg4::Engine::get_clock();
+  // The measured period, then the drain: requests still in flight settle (the clients stop
+  // once their last one has; the bound is only a safety net).
+  drain_s_ = drain_bound();  // unless the clients finish sooner
+  engine_->run_until(scenario_.duration_s + drain_s_);
+  end_time_ = scenario_.duration_s;
   if (interrupted_) return;
-  spdlog::info("end of the run");
+  spdlog::info("end of the run ({} s of drain after the measured period)", drain_s_);
   recorder_.finish(end_time_);
-  utilization_ = hosts_->utilization();
   wall_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 }
 

@@ -46,8 +46,10 @@ class Simulation {
   const Recorder& recorder() const { return recorder_; }
   const Tracer& tracer() const { return tracer_; }
 
-  // Results, after run().
+  // Results, after run(). The measured period ends at end_time(); the requests in flight
+  // then drained for drain_s().
   double end_time() const { return end_time_; }
+  double drain_s() const { return drain_s_; }
   double wall_seconds() const { return wall_seconds_; }
   // Whether the run stopped early on Ctrl-C; then nothing it measured is complete.
   bool interrupted() const { return interrupted_; }
@@ -65,6 +67,8 @@ class Simulation {
   void sampler_loop();
   void progress_loop();
   void interrupt_watch();
+  // An upper bound on the drain: the longest a request can still take at the end.
+  double drain_bound() const;
 
   const Scenario& scenario_;
   std::vector<std::string> engine_args_;
@@ -80,6 +84,8 @@ class Simulation {
   std::unique_ptr<Timeline> timeline_;
   std::vector<ResourceUse> utilization_;
   double end_time_ = 0;
+  double drain_s_ = 0;
+  std::size_t clients_running_ = 0;
   double wall_seconds_ = 0;
   bool interrupted_ = false;
   double interrupted_at_ = 0;

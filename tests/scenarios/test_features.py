@@ -77,6 +77,29 @@ class StepsTest(unittest.TestCase):
         self.assertAlmostEqual(2.0, s["services"]["front"]["residence_ms"]["mean"], delta=0.01)
 
 
+class DrainTest(unittest.TestCase):
+    """Requests still in flight at the end of the measured period drain: their outcomes count."""
+
+    def test_requests_in_flight_at_the_end_settle(self):
+        # Every request takes 2 s; arrivals stop at 10 s: those of the last 2 s finish after it.
+        s = run(scenario({"front": service({"main": endpoint({"cpu_ms": 2000})}, workers=1000,
+                                           host={"cores": 1024})}, rate=20, duration=10))
+        self.assertEqual(0, s["requests"]["in_flight"])
+        self.assertEqual(s["requests"]["sent"], s["requests"]["ok"])
+        self.assertAlmostEqual(2000.0, s["latency_ms"]["mean"], delta=0.01)
+        self.assertAlmostEqual(2.0, s["drain_s"], delta=0.2)
+        # The tier's own figures stop at the end: the requests inside then are still inside.
+        self.assertGreater(s["services"]["front"]["in_system_at_end"], 20)
+        self.assertEqual(10.0, s["measured_s"])
+
+    def test_a_drained_request_can_still_time_out(self):
+        s = run(scenario({"front": service({"main": endpoint({"cpu_ms": 2000})}, workers=1000,
+                                           host={"cores": 1024})}, rate=20, duration=10, timeout_ms=1000))
+        self.assertEqual(0, s["requests"]["in_flight"])
+        self.assertEqual(s["requests"]["sent"], s["errors_by_cause"]["timeout"])
+        self.assertAlmostEqual(1.0, s["drain_s"], delta=0.1)
+
+
 class NetworkTest(unittest.TestCase):
     def test_datacenter_round_trip_and_bandwidth(self):
         # Client next to the datacenter; front calls back on another host with a 1 MB reply.

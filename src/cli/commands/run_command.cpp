@@ -69,8 +69,11 @@ Command add_run_command(CLI::App& app) {
                 << " s: the run stopped and wrote no results\n";
       return kExitInterrupted;
     }
-    const RunFacts facts{scenario,          sim.recorder(),          sim.utilization(), sim.in_flight_by_operation(),
-                         sim.end_time(),    sim.service_reports(),   sim.client_reports()};
+    RunFacts facts{scenario, sim.recorder(), sim.utilization(), sim.in_flight_by_operation()};
+    facts.end_time_s = sim.end_time();
+    facts.drain_s = sim.drain_s();
+    facts.service_extras = sim.service_reports();
+    facts.client_extras = sim.client_reports();
     auto summary = make_summary(facts);
     if (!args->break_invariant.empty() && !break_invariant_for_test(summary, args->break_invariant))
       throw InputError("--test-break-invariant", "", "unknown invariant", args->break_invariant);

@@ -143,11 +143,15 @@ void DatabaseCluster::health_changed(int replica, bool healthy) {
   }
 }
 
+double DatabaseCluster::measured_overlap(double from, double to) const {
+  const double start = std::max(from, run_.scenario().warmup_s);
+  const double stop = std::min(to, run_.scenario().duration_s);
+  return stop > start ? stop - start : 0.0;
+}
+
 void DatabaseCluster::set_primary(int replica, double t) {
   if (primary_ < 0 && replica >= 0 && no_primary_since_ >= 0) {
-    no_primary_s_ += t - std::max(no_primary_since_, run_.scenario().warmup_s) > 0
-                         ? t - std::max(no_primary_since_, run_.scenario().warmup_s)
-                         : 0.0;
+    no_primary_s_ += measured_overlap(no_primary_since_, t);
     no_primary_since_ = -1;
   }
   if (replica < 0) no_primary_since_ = t;
@@ -196,7 +200,7 @@ nlohmann::ordered_json DatabaseCluster::report(double end) const {
   j["lost_writes"] = lost_writes_;
   j["semi_sync_timeouts"] = semi_sync_timeouts_;
   double no_primary = no_primary_s_;
-  if (primary_ < 0 && no_primary_since_ >= 0) no_primary += end - std::max(no_primary_since_, run_.scenario().warmup_s);
+  if (primary_ < 0 && no_primary_since_ >= 0) no_primary += measured_overlap(no_primary_since_, end);
   j["no_primary_s"] = no_primary;
   return j;
 }

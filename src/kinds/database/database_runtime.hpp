@@ -65,6 +65,8 @@ class DatabaseCluster : public ServiceRuntime {
   void health_changed(int replica, bool healthy);
   void failover();
   void set_primary(int replica, double now);
+  // The part of [from, to) inside the measured period.
+  double measured_overlap(double from, double to) const;
 
   RunContext& run_;
   Service& service_;
