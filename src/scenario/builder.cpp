@@ -170,8 +170,6 @@ void ScenarioBuilder::build_platform() {
   spec.network.loopback_rtt_s = n.at("loopback_rtt_ms").number() / 1000.0;
   spec.network.client_rtt_s = n.at("client_rtt_ms").number() / 1000.0;
   spec.network.client_bytes_per_s = n.at("client_gbps").number() * kBytesPerGbps;
-  spec.network.cross_region_rtt_s = n.at("cross_region_rtt_ms").number() / 1000.0;
-  spec.network.wan_bytes_per_s = n.at("wan_gbps").number() * kBytesPerGbps;
   spec.memory_read_bytes_per_s = kMiB / (p.at("memory").at("read_us_per_mb").number() / 1e6);
   for (const auto& [type, disk] : p.at("disks").members()) spec.disks[type] = disk_from(disk, type);
   spec.host_defaults = host_from(profile_["host"], Node(json::object(), "/platform/host"), "default", true);
@@ -197,7 +195,8 @@ HostSpec ScenarioBuilder::host_from(const json& defaults, const Node& spec, cons
   h.name = name;
   h.cores = m.at("cores").integer();
   h.core_speed = m.at("core_speed").number();
-  h.nic_bytes_per_s = m.at("nic_gbps").number() * kBytesPerGbps;
+  // One setting, one meaning: a host's NIC runs at the network's nic_gbps unless it sets its own.
+  h.nic_bytes_per_s = m.has("nic_gbps") ? m.at("nic_gbps").number() * kBytesPerGbps : s_.platform.network.nic_bytes_per_s;
   const Node disk = m.at("disk");
   if (disk.is_string()) {
     auto it = s_.platform.disks.find(disk.string());

@@ -53,8 +53,6 @@ struct NetworkSpec {
   double loopback_rtt_s = 0;
   double client_rtt_s = 0;
   double client_bytes_per_s = 0;
-  double cross_region_rtt_s = 0;
-  double wan_bytes_per_s = 0;
 };
 
 struct PlatformSpec {

@@ -1,0 +1,157 @@
+#!/usr/bin/python3
+"""Every documented field of a hardware profile (and of the scenario's platform section,
+which overrides it) changes what a run measures: one setting, one meaning. The schema lists
+the fields; a field without a case here fails the coverage test."""
+import json
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from scenario_helpers import call, endpoint, run, scenario, service  # noqa: E402
+from common import ROOT  # noqa: E402
+
+NET = {"datacenter_rtt_ms": 0.5, "client_rtt_ms": 0.5, "loopback_rtt_ms": 0}
+
+
+def platform(**sections):
+    """A platform section: NET plus the given overrides (network fields go into "network")."""
+    p = {"network": dict(NET)}
+    for key, value in sections.items():
+        if key == "network":
+            p["network"].update(value)
+        else:
+            p[key] = value
+    return p
+
+
+def hop_min(s):
+    return s["hops"]["front->back.main"]["latency_ms"]["min"]
+
+
+def two_tiers(plat, response_kb=0, hosts=None):
+    doc = scenario({"front": service({"main": endpoint(call("back", response_kb=response_kb))}),
+                    "back": service({"main": endpoint({"cpu_ms": 1})})}, rate=5, duration=20, platform=plat)
+    if hosts:
+        doc["hosts"] = {"node": {"cores": 8}}
+        doc["services"]["front"]["host"] = doc["services"]["back"]["host"] = "node"
+    return run(doc)
+
+
+def one_tier(plat, steps, response_kb=0, host=None, rate=5, duration=20):
+    svc = service({"main": endpoint(*steps)}, buffer_cache_hit_ratio=0.0)
+    if host is not None:
+        svc["host"] = host
+    doc = scenario({"front": svc}, rate=rate, duration=duration, platform=plat)
+    doc["clients"]["users"]["operations"]["op"]["response_kb"] = response_kb
+    return run(doc)
+
+
+class PlatformFieldsTest(unittest.TestCase):
+    # field -> (scenario with the default, with the field changed): each must move a figure
+    # the way the model says.
+    def check(self, base, changed, expected_delta, delta=0.01):
+        self.assertAlmostEqual(expected_delta, changed - base, delta=delta)
+
+    def test_network_datacenter_rtt_ms(self):
+        self.check(hop_min(two_tiers(platform())), hop_min(two_tiers(platform(network={"datacenter_rtt_ms": 10.5}))),
+                   10.0)
+
+    def test_network_nic_gbps(self):
+        # A 1 MiB reply over the hosts' NICs: 8.39 ms at 1 Gbps, 0.84 ms at 10.
+        self.check(hop_min(two_tiers(platform(), 1024)), hop_min(two_tiers(platform(network={"nic_gbps": 10}), 1024)),
+                   -(1048576 / 125e6 - 1048576 / 1.25e9) * 1000, delta=0.02)
+
+    def test_host_nic_gbps(self):
+        # A host's own NIC setting wins over the network's for that host.
+        doc = platform(network={"nic_gbps": 10})
+        s = run(scenario({"front": service({"main": endpoint(call("back", response_kb=1024))}),
+                          "back": service({"main": endpoint({"cpu_ms": 1})}, host={"cores": 8, "nic_gbps": 1})},
+                         rate=5, duration=20, platform=doc))
+        self.assertAlmostEqual(1.0 + 0.5 + 1048576 / 125e6 * 1000, hop_min(s), delta=0.02)
+
+    def test_network_loopback_rtt_ms(self):
+        self.check(hop_min(two_tiers(platform(), hosts=True)),
+                   hop_min(two_tiers(platform(network={"loopback_rtt_ms": 2}), hosts=True)), 2.0)
+
+    def test_network_client_rtt_ms(self):
+        base = one_tier(platform(), [{"cpu_ms": 1}])["latency_ms"]["min"]
+        self.check(base, one_tier(platform(network={"client_rtt_ms": 40.5}), [{"cpu_ms": 1}])["latency_ms"]["min"], 40.0)
+
+    def test_network_client_gbps(self):
+        # A 1 MiB reply to the clients crosses the host's NIC (1 Gbps) and the clients'
+        # access link: at 0.1 Gbps the access link is the bottleneck, 83.9 ms instead of 8.4.
+        host = {"cores": 8, "nic_gbps": 1}
+        base = one_tier(platform(), [{"cpu_ms": 1}], response_kb=1024, host=host)["latency_ms"]["min"]
+        slow = one_tier(platform(network={"client_gbps": 0.1}), [{"cpu_ms": 1}], response_kb=1024, host=host)
+        self.check(base, slow["latency_ms"]["min"], (1048576 / 12.5e6 - 1048576 / 125e6) * 1000, delta=0.05)
+
+    def test_memory_read_us_per_mb(self):
+        def hit(us):
+            svc = service({"main": endpoint({"read_kb": 1024})}, buffer_cache_hit_ratio=1.0)
+            return run(scenario({"front": svc}, rate=5, duration=20,
+                                platform=platform(memory={"read_us_per_mb": us})))["latency_ms"]["min"]
+        self.check(hit(250), hit(2250), 2.0, delta=0.001)
+
+    def disk_min(self, disks=None, host=None, steps=({"read_kb": 1024},), rate=5, duration=20):
+        plat = platform(disks=disks) if disks else platform()
+        return one_tier(plat, list(steps), host=host, rate=rate, duration=duration)["latency_ms"]
+
+    def test_disks_read_ms_per_mb_and_seek_ms(self):
+        base = self.disk_min()["min"]  # 10 ms seek + 30 ms per MB
+        hdd = {"read_ms_per_mb": 50, "write_ms_per_mb": 30, "seek_ms": 10, "parallelism": 1}
+        self.check(base, self.disk_min({"hdd": hdd})["min"], 20.0)
+        hdd = {"read_ms_per_mb": 30, "write_ms_per_mb": 30, "seek_ms": 4, "parallelism": 1}
+        self.check(base, self.disk_min({"hdd": hdd})["min"], -6.0)
+
+    def test_disks_write_ms_per_mb(self):
+        steps = ({"write_kb": 1024},)
+        hdd = {"read_ms_per_mb": 30, "write_ms_per_mb": 60, "seek_ms": 10, "parallelism": 1}
+        self.check(self.disk_min(steps=steps)["min"], self.disk_min({"hdd": hdd}, steps=steps)["min"], 30.0)
+
+    def test_disks_parallelism(self):
+        # 40 ms of device time per I/O at 20/s keeps the device 80% busy. One at a time, it is
+        # a FIFO queue (M/D/1: mean 40 + 0.8 x 40 / 0.4 = 120 ms); four at once share the
+        # device, closer to processor sharing (M/D/1-PS: 40 / 0.2 = 200 ms).
+        one = self.disk_min(rate=20, duration=1000)
+        hdd = {"read_ms_per_mb": 30, "write_ms_per_mb": 30, "seek_ms": 10, "parallelism": 4}
+        four = self.disk_min({"hdd": hdd}, rate=20, duration=1000)
+        self.assertAlmostEqual(120.5, one["mean"], delta=15)
+        self.assertGreater(four["mean"], one["mean"] + 30)
+
+    def test_host_cores(self):
+        def util(cores):
+            s = one_tier(platform(host={"cores": cores}), [{"cpu_ms": 10}], host={}, rate=50)
+            return s["utilization"]["front-1"]["cpu"]
+        # 50/s x 10 ms = 0.5 core: 25% of 2 cores, 12.5% of 4.
+        self.assertAlmostEqual(0.25, util(2), delta=0.03)
+        self.assertAlmostEqual(0.125, util(4), delta=0.02)
+
+    def test_host_core_speed(self):
+        s = one_tier(platform(host={"core_speed": 2.0}), [{"cpu_ms": 10}], host={})
+        self.assertAlmostEqual(5.0 + 0.5, s["latency_ms"]["min"], delta=0.01)
+
+    def test_host_disk(self):
+        # The profile's SSD: 0.1 ms access and 2 ms per MB instead of the disk arm's 40 ms.
+        self.assertAlmostEqual(40.5, self.disk_min(host={})["min"], delta=0.01)
+        ssd = one_tier(platform(host={"disk": "ssd"}), [{"read_kb": 1024}], host={})["latency_ms"]["min"]
+        self.assertAlmostEqual(2.1 + 0.5, ssd, delta=0.01)
+
+    def test_every_documented_field_has_a_case(self):
+        with open(os.path.join(ROOT, "scenarios", "schema.json")) as f:
+            defs = json.load(f)["$defs"]
+        fields = {f"network_{k}" for k in defs["network"]["properties"]}
+        fields |= {f"memory_{k}" for k in defs["profile_body"]["properties"]["memory"]["properties"]}
+        fields |= {f"host_{k}" for k in defs["host_spec"]["properties"]}
+        disk_cases = {"disks_read_ms_per_mb_and_seek_ms": ("read_ms_per_mb", "seek_ms"),
+                      "disks_write_ms_per_mb": ("write_ms_per_mb",), "disks_parallelism": ("parallelism",)}
+        covered = {name[5:] for name in dir(self) if name.startswith("test_")}
+        for case, keys in disk_cases.items():
+            if case in covered:
+                covered |= {f"disks_{k}" for k in keys}
+        fields |= {f"disks_{k}" for k in defs["disk_spec"]["properties"]}
+        self.assertEqual(set(), fields - covered)
+
+
+if __name__ == "__main__":
+    unittest.main()
