@@ -44,8 +44,8 @@ std::unique_ptr<BalancingPolicy> make_policy(const PolicyConfig& config, int bac
       return std::make_unique<RandomPolicy>();
     case PolicyKind::LeastConnections:
       return std::make_unique<LeastConnectionsPolicy>();
-    case PolicyKind::PowerOfTwo:
-      return std::make_unique<PowerOfTwoPolicy>();
+    case PolicyKind::PowerOfD:
+      return std::make_unique<PowerOfDPolicy>(config.choices);
     case PolicyKind::Sticky:
       return std::make_unique<StickyPolicy>();
     case PolicyKind::Hash:
@@ -102,15 +102,25 @@ int LeastConnectionsPolicy::choose(const RoutingRequest&, const BackendView& vie
   return best;
 }
 
-int PowerOfTwoPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream& rng) {
+int PowerOfDPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream& rng) {
   const std::size_t healthy = healthy_count(view);
   if (healthy == 0) return -1;
   if (healthy == 1) return nth_healthy(view, 0);
-  const auto a = rng.below(healthy);
-  auto b = rng.below(healthy - 1);
-  if (b >= a) ++b;
-  const int x = nth_healthy(view, a), y = nth_healthy(view, b);
-  return view.connections[static_cast<std::size_t>(y)] < view.connections[static_cast<std::size_t>(x)] ? y : x;
+  // d distinct ranks among the healthy backends: the j-th draw picks among the healthy
+  // backends not drawn yet (kept sorted, so a rank skips those below it).
+  const std::size_t d = std::min<std::size_t>(static_cast<std::size_t>(d_), healthy);
+  drawn_.clear();
+  int best = -1;
+  for (std::size_t j = 0; j < d; ++j) {
+    std::size_t rank = rng.below(healthy - j);
+    std::size_t pos = 0;
+    for (; pos < drawn_.size() && drawn_[pos] <= rank; ++pos) ++rank;
+    drawn_.insert(drawn_.begin() + static_cast<std::ptrdiff_t>(pos), rank);
+    const int candidate = nth_healthy(view, rank);
+    if (best < 0 || view.connections[static_cast<std::size_t>(candidate)] < view.connections[static_cast<std::size_t>(best)])
+      best = candidate;
+  }
+  return best;
 }
 
 int StickyPolicy::choose(const RoutingRequest& request, const BackendView& view, RandomStream& rng) {

@@ -8,7 +8,8 @@
 //                         of the requests, interleaved rather than in bursts
 //  random                 uniformly among the healthy ones
 //  least_connections      the healthy backend with the fewest open connections
-//  power_of_two           two healthy backends at random, the one with fewer connections
+//  power_of_d             d healthy backends at random (distinct), the one with the fewest
+//                         connections (the first drawn among equals); power_of_two: d = 2
 //  sticky                 a session stays on the backend that served its first request;
 //                         when that backend is unhealthy the session moves (and is lost:
 //                         its server-side state is gone), new sessions use round robin
@@ -84,9 +85,14 @@ class LeastConnectionsPolicy : public BalancingPolicy {
   std::size_t rotation_ = 0;  // breaks ties in turn, not always toward backend 0
 };
 
-class PowerOfTwoPolicy : public BalancingPolicy {
+class PowerOfDPolicy : public BalancingPolicy {
  public:
+  explicit PowerOfDPolicy(int d) : d_(d) {}
   int choose(const RoutingRequest& request, const BackendView& view, RandomStream& rng) override;
+
+ private:
+  int d_;
+  std::vector<std::size_t> drawn_;  // scratch: ranks among the healthy backends
 };
 
 class StickyPolicy : public BalancingPolicy {

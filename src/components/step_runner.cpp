@@ -290,6 +290,17 @@ class SequenceExecutor : public StepExecutor {
   Outcome execute(StepContext& context, const Step& step) const override { return run_steps(context, step.children); }
 };
 
+class ChoiceExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    const auto& cumulative = step.options_as<ChoiceStep>().cumulative;
+    const double u = context.replica.service().rng().uniform01();
+    const auto branch = static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end() - 1, u) -
+                                                 cumulative.begin());
+    return run_steps(context, step.children[branch].children);
+  }
+};
+
 }  // namespace
 
 void add_generic_step_executors(RuntimeCatalog& catalog) {
@@ -300,6 +311,7 @@ void add_generic_step_executors(RuntimeCatalog& catalog) {
   static const ForwardExecutor forward;
   static const ParallelExecutor parallel;
   static const SequenceExecutor sequence;
+  static const ChoiceExecutor choice;
   catalog.add_step("cpu_ms", cpu);
   catalog.add_step("read_kb", read);
   catalog.add_step("write_kb", write);
@@ -307,6 +319,7 @@ void add_generic_step_executors(RuntimeCatalog& catalog) {
   catalog.add_step("forward", forward);
   catalog.add_step("parallel", parallel);
   catalog.add_step("sequence", sequence);
+  catalog.add_step("choice", choice);
 }
 
 }  // namespace archsim

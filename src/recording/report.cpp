@@ -25,6 +25,7 @@ ordered_json latency_ms(const Histogram& h) {
   j["mean"] = tidy(h.mean() * 1000.0);
   j["p50"] = tidy(h.percentile(0.50) * 1000.0);
   j["p90"] = tidy(h.percentile(0.90) * 1000.0);
+  j["p95"] = tidy(h.percentile(0.95) * 1000.0);
   j["p99"] = tidy(h.percentile(0.99) * 1000.0);
   j["p999"] = tidy(h.percentile(0.999) * 1000.0);
   j["max"] = tidy(h.max() * 1000.0);
@@ -320,7 +321,7 @@ std::string summary_table(const ordered_json& j) {
       << fixed(j["offered_rps"].get<double>(), 1) << ")   error rate " << fixed(100.0 * j["error_rate"].get<double>(), 3)
       << " %\n";
   out << "latency ms  mean " << fixed(lat["mean"].get<double>(), 2) << "  p50 " << fixed(lat["p50"].get<double>(), 2)
-      << "  p90 " << fixed(lat["p90"].get<double>(), 2) << "  p99 " << fixed(lat["p99"].get<double>(), 2) << "  p99.9 "
+      << "  p90 " << fixed(lat["p90"].get<double>(), 2) << "  p95 " << fixed(lat["p95"].get<double>(), 2) << "  p99 " << fixed(lat["p99"].get<double>(), 2) << "  p99.9 "
       << fixed(lat["p999"].get<double>(), 2) << "  max " << fixed(lat["max"].get<double>(), 2) << "\n";
   out << "downtime    " << fixed(j["downtime_s"].get<double>(), 1) << " s   availability "
       << fixed(100.0 * j["availability"].get<double>(), 4) << " %   ";

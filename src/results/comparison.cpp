@@ -25,6 +25,7 @@ const Figure kFigures[] = {
     {"latency mean (ms)", "/latency_ms/mean", 2, 1.0},
     {"latency p50 (ms)", "/latency_ms/p50", 2, 1.0},
     {"latency p90 (ms)", "/latency_ms/p90", 2, 1.0},
+    {"latency p95 (ms)", "/latency_ms/p95", 2, 1.0},
     {"latency p99 (ms)", "/latency_ms/p99", 2, 1.0},
     {"latency p99.9 (ms)", "/latency_ms/p999", 2, 1.0},
     {"latency max (ms)", "/latency_ms/max", 2, 1.0},

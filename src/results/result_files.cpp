@@ -27,7 +27,7 @@ ordered_json read_summary(const std::string& folder_or_file) {
 
 const std::vector<std::string>& summary_figure_names() {
   static const std::vector<std::string> names = {
-      "offered_rps", "throughput_rps", "mean_ms", "p50_ms",       "p90_ms", "p99_ms",
+      "offered_rps", "throughput_rps", "mean_ms", "p50_ms",       "p90_ms", "p95_ms", "p99_ms",
       "p999_ms",     "max_ms",         "error_rate", "availability", "downtime_s", "nines",
       "bottleneck_utilization"};
   return names;

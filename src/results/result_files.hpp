@@ -14,7 +14,7 @@ namespace archsim {
 nlohmann::ordered_json read_summary(const std::string& folder_or_file);
 
 // A figure of a summary by name: offered_rps, throughput_rps, mean_ms, p50_ms, p90_ms,
-// p99_ms, p999_ms, max_ms, error_rate, availability, downtime_s, nines,
+// p95_ms, p99_ms, p999_ms, max_ms, error_rate, availability, downtime_s, nines,
 // bottleneck_utilization. nullopt when the summary has no value for it.
 std::optional<double> summary_figure(const nlohmann::ordered_json& summary, const std::string& name);
 const std::vector<std::string>& summary_figure_names();

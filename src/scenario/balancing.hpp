@@ -11,7 +11,7 @@ enum class PolicyKind {
   WeightedRoundRobin,
   Random,
   LeastConnections,
-  PowerOfTwo,
+  PowerOfD,  // power_of_d with `choices`; power_of_two is d = 2
   Sticky,
   Hash,
   ConsistentHash
@@ -25,6 +25,7 @@ struct PolicyConfig {
   PolicyKind kind = PolicyKind::RoundRobin;
   std::vector<double> weights;  // weighted_round_robin, one per backend
   int virtual_nodes = 0;        // consistent_hash
+  int choices = 2;              // power_of_d: backends drawn (power_of_two: 2)
   HashOn hash_on = HashOn::Session;
 };
 

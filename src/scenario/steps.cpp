@@ -1,5 +1,6 @@
 #include "scenario/steps.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include "core/units.hpp"
@@ -128,6 +129,42 @@ class GroupKind : public StepKind {
   bool parallel_;
 };
 
+// One of several branches by weight (a mixture: hyperexponential service times, a cache
+// hit or miss, ...). Each branch becomes a sequence child.
+class ChoiceKind : public StepKind {
+ public:
+  explicit ChoiceKind(const StepKind& sequence) : sequence_(sequence) {}
+  const char* key() const override { return "choice"; }
+  void parse(Step& step, const Node& node, const StepPlace& place, ScenarioBuilder& builder) const override {
+    auto options = std::make_shared<ChoiceStep>();
+    double total = 0;
+    for (const Node& branch : node.at("choice").elements()) {
+      total += branch.at("weight").number();
+      options->cumulative.push_back(total);
+      Step group;
+      group.kind = &sequence_;
+      group.children = builder.steps(branch.at("steps"), {place.service, true});
+      step.children.push_back(std::move(group));
+    }
+    for (double& c : options->cumulative) c /= total;
+    step.options = options;
+  }
+  int helpers(const Step& step) const override {
+    int most = 0;  // one branch runs, in the worker
+    for (const Step& branch : step.children) most = std::max(most, helpers_per_request(branch.children));
+    return most;
+  }
+  void demand(const Step& step, const ServiceSpec& service, int host, double weight,
+              DemandContext& context) const override {
+    const auto& choice = step.options_as<ChoiceStep>();
+    for (std::size_t b = 0; b < step.children.size(); ++b)
+      context.steps(service, step.children[b].children, host, weight * choice.probability(b));
+  }
+
+ private:
+  const StepKind& sequence_;
+};
+
 }  // namespace
 
 void add_generic_steps(Catalog& catalog) {
@@ -136,7 +173,9 @@ void add_generic_steps(Catalog& catalog) {
   static WriteKind write;
   static TargetedKind call(false), forward(true);
   static GroupKind parallel(true), sequence(false);
-  for (StepKind* kind : std::initializer_list<StepKind*>{&cpu, &read, &write, &call, &forward, &parallel, &sequence})
+  static ChoiceKind choice(sequence);
+  for (StepKind* kind :
+       std::initializer_list<StepKind*>{&cpu, &read, &write, &call, &forward, &parallel, &sequence, &choice})
     catalog.add(*kind);
 }
 

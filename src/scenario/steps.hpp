@@ -2,6 +2,8 @@
 // The generic step kinds every service's endpoints may use (scenario side): CPU work,
 // storage I/O, calls and forwards to other services, and groups of steps. What they do at
 // run time is in components/steps.cpp.
+#include <vector>
+
 #include "core/distribution.hpp"
 #include "scenario/catalog.hpp"
 
@@ -25,6 +27,15 @@ struct CallStep : StepOptions {
   double timeout_s = 0;
   bool continue_on_error = false;  // "on_error": "continue"
   int hop = -1;                    // index into Scenario::hops
+};
+
+// One of several branches by weight: the branches are the step's children (each a
+// sequence of steps), `cumulative` their normalised cumulative weights (the last is 1).
+struct ChoiceStep : StepOptions {
+  std::vector<double> cumulative;
+  double probability(std::size_t branch) const {
+    return cumulative[branch] - (branch ? cumulative[branch - 1] : 0.0);
+  }
 };
 
 // Adds the generic step kinds to `catalog`.

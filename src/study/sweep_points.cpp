@@ -32,7 +32,7 @@ double parse_number(const std::string& text, const std::string& source) {
   throw InputError(source, "", "not a number", text);
 }
 
-const char* const kColumns[] = {"offered_rps", "throughput_rps", "mean_ms",    "p50_ms",      "p90_ms",
+const char* const kColumns[] = {"offered_rps", "throughput_rps", "mean_ms",    "p50_ms",       "p90_ms",    "p95_ms",
                                 "p99_ms",      "p999_ms",        "error_rate", "availability", "downtime_s"};
 }  // namespace
 

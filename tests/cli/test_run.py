@@ -147,7 +147,7 @@ class InvariantTest(unittest.TestCase):
         "service": "service db: arrivals (",
         "component": "component node1: up time + down time",
         "utilization": "utilization of node1.cpu outside [0, 1]",
-        "percentiles": "requests: latency p90",
+        "percentiles": "requests: latency p95",
         "littles_law": "Little's law does not hold",
     }
 

@@ -36,6 +36,17 @@ class StepsTest(unittest.TestCase):
         self.assertGreaterEqual(s["hops"]["front->a.main"]["ok"], 2 * r["ok"])
         self.assertLessEqual(s["hops"]["front->a.main"]["ok"], 2 * (r["ok"] + r["in_flight"]))
 
+    def test_choice_draws_one_branch_by_weight(self):
+        # A mixture (hyperexponential-like): 3/4 of the requests take 1 ms, 1/4 take 9 ms.
+        s = run(scenario({"front": service({"main": endpoint({"choice": [
+            {"weight": 3, "steps": [{"cpu_ms": 1}]}, {"weight": 1, "steps": [{"cpu_ms": 9}]}]})})}, rate=50, duration=200))
+        n = s["requests"]["ok"]
+        # Each request's time is 1 or 9 ms: variance 0.75 x 0.25 x 64 = 12.
+        self.assertAlmostEqual(3.0, s["latency_ms"]["mean"], delta=5 * math.sqrt(12 / n))
+        self.assertAlmostEqual(1.0, s["latency_ms"]["p50"], delta=0.01)
+        self.assertAlmostEqual(9.0, s["latency_ms"]["p90"], delta=0.05)
+        self.assertLessEqual(s["latency_ms"]["p90"], s["latency_ms"]["p95"])
+
     def test_probability_of_a_step(self):
         s = run(scenario({
             "front": service({"main": endpoint(call("back", probability=0.25))}),

@@ -35,6 +35,9 @@ class LoadBalancerKind : public ServiceKind {
     lb->policy.kind = policy_from_string(v.at("policy").string());
     lb->policy.virtual_nodes = v.at("virtual_nodes").integer();
     lb->policy.hash_on = v.at("hash_on").is("key") ? HashOn::Key : HashOn::Session;
+    lb->policy.choices = v.at("policy").is("power_of_d") ? v.at("choices").integer() : 2;
+    if (builder.written(v.at("choices")) && !v.at("policy").is("power_of_d"))
+      builder.problem(v.pointer() + "/choices", "only used by the power_of_d policy");
     const bool hashing = lb->policy.kind == PolicyKind::Hash || lb->policy.kind == PolicyKind::ConsistentHash;
     if (builder.written(v.at("virtual_nodes")) && lb->policy.kind != PolicyKind::ConsistentHash)
       builder.problem(v.pointer() + "/virtual_nodes", "only used by the consistent_hash policy");

@@ -80,7 +80,7 @@ TEST_CASE("least connections picks the emptiest healthy backend, ties in turn") 
 }
 
 TEST_CASE("power of two choices prefers the less loaded of two random backends") {
-  PowerOfTwoPolicy p;
+  PowerOfDPolicy p(2);
   RandomStream rng(4, "p2c");
   BackendView view{{true, true, true, true}, {0, 100, 100, 100}};
   auto c = counts(p, view, 30000, rng);
@@ -88,6 +88,19 @@ TEST_CASE("power of two choices prefers the less loaded of two random backends")
   CHECK(c[0] == Approx(15000).epsilon(0.03));
   BackendView one{{false, true, false}, {0, 0, 0}};
   CHECK(p.choose({}, one, rng) == 1);
+}
+
+TEST_CASE("power of d choices draws d distinct healthy backends") {
+  PowerOfDPolicy p(3);
+  RandomStream rng(6, "pdc");
+  BackendView view{{true, true, true, true, false}, {100, 0, 100, 100, 0}};
+  auto c = counts(p, view, 30000, rng);
+  // Backend 1 wins whenever it is among the three drawn of the four healthy: 3/4.
+  CHECK(c[1] == Approx(22500).epsilon(0.02));
+  CHECK(c[4] == 0);  // unhealthy, however idle
+  // d larger than the healthy backends: the least loaded of them all, every time.
+  PowerOfDPolicy wide(10);
+  for (int i = 0; i < 100; ++i) CHECK(wide.choose({}, view, rng) == 1);
 }
 
 TEST_CASE("sticky sessions stay, move when their backend dies, and are counted as lost") {

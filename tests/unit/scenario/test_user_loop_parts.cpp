@@ -89,3 +89,25 @@ TEST_CASE("utilisation law: demands per request from the call graph") {
   CHECK(demands.front().resource == "db-1.disk");
   CHECK(demands.front().saturation_rps() == Approx(1.0 / (0.010 + 4096.0 / (1048576 / 0.030))));
 }
+
+TEST_CASE("utilisation law: a choice step weighs its branches, a balancer adds its own work") {
+  const char* text = R"({
+    "description": "law", "duration_s": 10,
+    "services": {
+      "lb": {"kind": "load_balancer", "host": {"cores": 2, "core_speed": 2}, "backend": "web", "cpu_ms": 1},
+      "web": {"kind": "app_server", "host": {"cores": 4}, "workers": 8,
+              "endpoints": {"page": {"steps": [{"choice": [{"weight": 3, "steps": [{"cpu_ms": 2}]},
+                                                           {"weight": 1, "steps": [{"cpu_ms": 10}]}]}]}}}
+    },
+    "clients": {"users": {"model": "open", "target": "lb", "rate_rps": 100,
+                          "operations": {"page": {"weight": 1, "endpoint": "page"}}}}
+  })";
+  const Scenario s = build_scenario(Document::from_text(text, "law.json"), kinds::catalog());
+  double web = 0, lb = 0;
+  for (const auto& d : estimate_demands(s)) {
+    if (d.resource == "web-1.cpu") web = d.seconds_per_request;
+    if (d.resource == "lb-1.cpu") lb = d.seconds_per_request;
+  }
+  CHECK(web == Approx(0.75 * 0.002 + 0.25 * 0.010));
+  CHECK(lb == Approx(0.0005));  // 1 ms on a reference core, twice as fast a core
+}
