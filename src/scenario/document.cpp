@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "scenario/schema_validator.hpp"
@@ -15,10 +16,60 @@ namespace {
 
 constexpr std::size_t kMaxExtendsDepth = 16;
 constexpr std::uintmax_t kMaxFileBytes = 16u << 20;
+constexpr int kMaxNesting = 64;
+
+// Parses JSON text, refusing what nlohmann would accept silently or choke on: an object
+// with the same key twice (the last would win) and nesting deeper than kMaxNesting (a
+// document cannot need it; deeper ones cost memory quadratic in depth). Throws InputError
+// for those (naming the JSON pointer), and Json::exception for invalid JSON.
+Json parse_checked(const std::string& text, const std::string& label) {
+  struct Frame {
+    bool array = false;
+    std::size_t index = 0;  // arrays: the element being read
+    std::string key;        // objects: the member being read
+    std::set<std::string> keys;
+  };
+  std::vector<Frame> stack;
+  std::vector<Diagnostic> problems;
+  const auto pointer = [&stack](std::size_t frames) {
+    std::string out;
+    for (std::size_t i = 0; i < frames; ++i)
+      out += stack[i].array ? "/" + std::to_string(stack[i].index) : pointer_token(stack[i].key);
+    return out;
+  };
+  const Json::parser_callback_t check = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+      case Json::parse_event_t::array_start:
+        if (depth > kMaxNesting)
+          throw InputError(label, pointer(stack.size()),
+                           "nesting deeper than " + std::to_string(kMaxNesting) + " levels");
+        stack.push_back({event == Json::parse_event_t::array_start, 0, "", {}});
+        break;
+      case Json::parse_event_t::key:
+        stack.back().key = parsed.get<std::string>();
+        if (!stack.back().keys.insert(stack.back().key).second)
+          problems.push_back({label, pointer(stack.size()), "duplicate key (the object has it twice)", ""});
+        break;
+      case Json::parse_event_t::value:
+        if (!stack.empty() && stack.back().array) ++stack.back().index;
+        break;
+      case Json::parse_event_t::object_end:
+      case Json::parse_event_t::array_end:
+        stack.pop_back();
+        if (!stack.empty() && stack.back().array) ++stack.back().index;
+        break;
+    }
+    return true;
+  };
+  Json parsed = Json::parse(text, check, true, /*ignore_comments=*/false);
+  if (!problems.empty()) throw InputError(problems);
+  return parsed;
+}
 
 Json parse_text(const std::string& text, const std::string& label) {
   try {
-    return Json::parse(text, nullptr, true, /*ignore_comments=*/false);
+    return parse_checked(text, label);
   } catch (const Json::exception& e) {
     // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     // (or out_of_range.406 for a number too large for a double)
@@ -200,9 +251,16 @@ void Document::set(const std::string& path, const std::string& value, const std:
 
   Json parsed_value;
   try {
-    parsed_value = Json::parse(value);
+    parsed_value = parse_checked(value, label);
   } catch (const Json::exception&) {
     parsed_value = value;  // not JSON (or a number out of range): the text itself
+  } catch (const InputError& e) {
+    // Problems inside the value: name them where they would land in the document.
+    std::string target;
+    for (const auto& t : tokens) target += pointer_token(t);
+    std::vector<Diagnostic> problems = e.diagnostics();
+    for (auto& d : problems) d.pointer = target + d.pointer;
+    throw InputError(problems);
   }
 
   Json* node = &json_;

@@ -4,6 +4,8 @@ exit status 2, from both `archsim validate` and `archsim run`; never a crash."""
 import json
 import os
 import sys
+import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -67,6 +69,30 @@ class InvalidInputTest(unittest.TestCase):
         result = archsim("run", scenario, "--duration-s", "-5")
         self.assertEqual(2, result.returncode)
         self.assertIn("--duration-s: /duration_s: must be > 0", result.stderr)
+
+    def test_deep_nesting_is_refused_quickly(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "deep.json")
+            with open(path, "w") as f:
+                f.write("[" * 100000 + "]" * 100000)
+            start = time.monotonic()
+            result = archsim("validate", path)
+            self.assertEqual(2, result.returncode)
+            self.assertIn("nesting deeper than 64 levels", result.stderr)
+            self.assertLess(time.monotonic() - start, 5)
+
+    def test_duplicate_keys_are_reported(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "dup.json")
+            with open(path, "w") as f:
+                f.write('{"description": "x", "duration_s": 10, "duration_s": 20, "services": {}, "clients": {}}')
+            result = archsim("validate", path)
+            self.assertEqual(2, result.returncode)
+            self.assertIn(f"{path}: /duration_s: duplicate key", result.stderr)
+        scenario = os.path.join(ROOT, "scenarios", "step01-single-node.json")
+        result = archsim("run", scenario, "--set", 'hosts.node1={"cores": 2, "cores": 8}')
+        self.assertEqual(2, result.returncode)
+        self.assertIn("--set hosts.node1: /hosts/node1/cores: duplicate key", result.stderr)
 
     def test_bad_command_line(self):
         self.assertEqual(2, archsim("run").returncode)
