@@ -6,6 +6,7 @@
 
 #include "components/service.hpp"
 #include "components/run_context.hpp"
+#include "core/interrupt.hpp"
 #include "components/service_replica.hpp"
 
 namespace archsim {
@@ -193,6 +194,7 @@ void ClientPopulation::main_loop() {
     // After the measured period, the population is done once its last request settled
     // (the simulation ends when every population is).
     if (t >= end && pending_.empty() && backing_off_.empty()) return;
+    if (interrupted()) return;  // Ctrl-C: stop at once (checked here, where an overloaded run spends its time)
     const double next_timer = timers_.empty() ? std::numeric_limits<double>::infinity() : timers_.top().at;
     // Before the end, wake at the end at the latest (an idle population then stops).
     const double next_event = std::min({next_arrival_, next_timer, t < end ? end : std::numeric_limits<double>::infinity()});

@@ -24,8 +24,8 @@ namespace {
 double simulated_clock() { return sg4::Engine::has_instance() ? sg4::Engine::get_clock() : -1.0; }
 }  // namespace
 
-Simulation::Simulation(const Scenario& scenario, const RuntimeCatalog& runtime, const SimulationOptions& options)
-    : scenario_(scenario), recorder_(scenario), tracer_(options.trace_sample) {
+Simulation::Simulation(const Scenario& scenario, const RuntimeCatalog& runtime, SimulationOptions options)
+    : scenario_(scenario), recorder_(scenario), tracer_(options.trace_sample), options_(std::move(options)) {
   engine_args_.push_back("archsim");
   for (auto& a : Platform::engine_arguments()) engine_args_.push_back(a);
   for (auto& a : engine_args_) engine_argv_.push_back(a.data());
@@ -96,29 +96,42 @@ double Simulation::drain_bound() const {
   return bound + 1.0;
 }
 
-void Simulation::progress_loop() {
-  // Checks the wall clock 200 times per run; draws only once the run has lasted 2 s.
+void Simulation::watch_wall_clock(bool progress) {
+  // Every few hundred steps of simulated time, a look at the wall clock: a run that crawls
+  // (an overloaded scenario simulates milliseconds per wall second) still shows progress.
   const auto start = std::chrono::steady_clock::now();
-  const double duration = scenario_.duration_s;
-  auto last_draw = start;
-  bool drawn = false;
-  for (int step = 1; step <= 200; ++step) {
-    sg4::this_actor::sleep_until(duration * step / 200.0);
+  sg4::Engine::on_time_advance_cb([this, progress, start, last_draw = start, ticks = 0u](double) mutable {
+    if (++ticks % 256 != 0) return;
+    if (archsim::interrupted() && options_.on_interrupt) {
+      if (progress_drawn_) std::fprintf(stderr, "\r%100s\r", "");
+      options_.on_interrupt(sg4::Engine::get_clock());
+    }
+    if (!progress) return;
     const auto now = std::chrono::steady_clock::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
-    if (elapsed < 2.0 || std::chrono::duration<double>(now - last_draw).count() < 0.2) continue;
+    if (elapsed < 2.0 || std::chrono::duration<double>(now - last_draw).count() < 0.2) return;
     last_draw = now;
-    drawn = true;
-    const double t = sg4::Engine::get_clock();
-    const double fraction = t / duration;
-    const int filled = static_cast<int>(fraction * 30);
-    const double rate = static_cast<double>(recorder_.requests_started()) / elapsed;
-    const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
-    std::fprintf(stderr, "\r[%s%s] %3.0f%%  t=%.0f/%.0f s  %.0f req/s  ETA %.0f s ", std::string(filled, '#').c_str(),
-                 std::string(30 - filled, '.').c_str(), 100 * fraction, t, duration, rate, eta);
-    std::fflush(stderr);
-  }
-  if (drawn) std::fprintf(stderr, "\r%80s\r", "");
+    progress_drawn_ = true;
+    draw_progress(elapsed);
+  });
+}
+
+void Simulation::draw_progress(double elapsed) const {
+  const double t = sg4::Engine::get_clock();
+  const double duration = scenario_.duration_s;
+  const double fraction = std::min(1.0, t / duration);
+  const int filled = static_cast<int>(fraction * 30);
+  const double rate = static_cast<double>(recorder_.requests_started()) / elapsed;
+  char eta[48];
+  if (t >= duration)
+    std::snprintf(eta, sizeof eta, "draining");
+  else if (fraction > 0)
+    std::snprintf(eta, sizeof eta, "ETA %.0f s", elapsed * (1.0 - fraction) / fraction);
+  else
+    std::snprintf(eta, sizeof eta, "ETA ?");
+  std::fprintf(stderr, "\r[%s%s] %3.0f%%  t=%.4g/%.4g s  %.0f req/s  %s   ", std::string(filled, '#').c_str(),
+               std::string(30 - filled, '.').c_str(), 100 * fraction, t, duration, rate, eta);
+  std::fflush(stderr);
 }
 
 void Simulation::interrupt_watch() {
@@ -127,8 +140,10 @@ void Simulation::interrupt_watch() {
   while (true) {
     sg4::this_actor::sleep_for(step);
     if (archsim::interrupted()) {
-      interrupted_ = true;
-      interrupted_at_ = sg4::Engine::get_clock();
+      if (!interrupted_) {
+        interrupted_ = true;
+        interrupted_at_ = sg4::Engine::get_clock();
+      }
       sg4::Actor::kill_all();
       return;
     }
@@ -144,12 +159,17 @@ void Simulation::run(bool progress) {
   for (auto& c : clients_)
     c->start([this] {
       if (--clients_running_ > 0) return;
-      drain_s_ = std::max(0.0, sg4::Engine::get_clock() - scenario_.duration_s);
+      if (archsim::interrupted()) {  // the clients stopped at Ctrl-C
+        interrupted_ = true;
+        interrupted_at_ = sg4::Engine::get_clock();
+      } else {
+        drain_s_ = std::max(0.0, sg4::Engine::get_clock() - scenario_.duration_s);
+      }
       sg4::Actor::kill_all();
     });
   timeline_->start();
   spawn_daemon("sampler", platform_->control_host(), [this] { sampler_loop(); });
-  if (progress) spawn_daemon("progress", platform_->control_host(), [this] { progress_loop(); });
+  watch_wall_clock(progress);
   spawn_daemon("interrupt", platform_->control_host(), [this] { interrupt_watch(); });
 
   spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
@@ -158,6 +178,7 @@ void Simulation::run(bool progress) {
   // once their last one has; the bound is only a safety net).
   drain_s_ = drain_bound();  // unless the clients finish sooner
   engine_->run_until(scenario_.duration_s + drain_s_);
+  if (progress_drawn_) std::fprintf(stderr, "\r%100s\r", "");
   end_time_ = scenario_.duration_s;
   if (interrupted_) return;
   spdlog::info("end of the run ({} s of drain after the measured period)", drain_s_);

@@ -6,6 +6,7 @@
 // Components get a RunContext, never this class. SimGrid allows one engine per process,
 // so a process runs one simulation.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,11 +30,15 @@ class Timeline;
 
 struct SimulationOptions {
   std::uint64_t trace_sample = 0;  // trace every N-th client request (0: no trace)
+  // Called as soon as Ctrl-C is seen, with the simulated time; it should end the process
+  // (an overloaded run holds transfers that would take long to wind down). Without it,
+  // the run stops cleanly at its next check and interrupted() says so.
+  std::function<void(double)> on_interrupt;
 };
 
 class Simulation {
  public:
-  Simulation(const Scenario& scenario, const RuntimeCatalog& runtime, const SimulationOptions& options = {});
+  Simulation(const Scenario& scenario, const RuntimeCatalog& runtime, SimulationOptions options = {});
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -65,7 +70,10 @@ class Simulation {
 
  private:
   void sampler_loop();
-  void progress_loop();
+  // Looks at the wall clock as simulated time advances: the progress line (with
+  // `progress`) is drawn by wall time, so a run that crawls shows it too.
+  void watch_wall_clock(bool progress);
+  void draw_progress(double elapsed) const;
   void interrupt_watch();
   // An upper bound on the drain: the longest a request can still take at the end.
   double drain_bound() const;
@@ -86,6 +94,8 @@ class Simulation {
   double end_time_ = 0;
   double drain_s_ = 0;
   std::size_t clients_running_ = 0;
+  bool progress_drawn_ = false;
+  SimulationOptions options_;
   double wall_seconds_ = 0;
   bool interrupted_ = false;
   double interrupted_at_ = 0;

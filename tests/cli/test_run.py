@@ -189,6 +189,23 @@ class InterruptTest(unittest.TestCase):
         self.assertIn("wrote no results", stderr)
         self.assertFalse(os.path.exists(os.path.join(shutil_out, "summary.json")))
 
+    def test_ctrl_c_stops_an_overloaded_run_at_once(self):
+        # A million requests per second on one host: the run crawls (milliseconds of simulated
+        # time per wall second) and holds a huge backlog of transfers; Ctrl-C must still act.
+        import signal
+        import subprocess
+        import time
+        process = subprocess.Popen([os.environ.get("ARCHSIM", os.path.join(ROOT, "build", "archsim")), "run", STEP1,
+                                    "--duration-s", "30", "--set", "clients.shoppers.rate_rps=1000000"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        sent = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+        self.assertLess(time.monotonic() - sent, 3.0)
+        self.assertEqual(130, process.returncode)
+        self.assertIn("interrupted at t=0.0", stderr)
+
 
 if __name__ == "__main__":
     unittest.main()

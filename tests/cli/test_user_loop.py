@@ -225,6 +225,18 @@ class NumbersAndProgressTest(unittest.TestCase):
         quiet = subprocess.run(["script", "-qc", command + " --quiet", "/dev/null"], capture_output=True, text=True)
         self.assertNotIn("ETA", quiet.stdout)
 
+    def test_progress_of_a_run_that_crawls(self):
+        # An overloaded run advances milliseconds per wall second: the line still shows, by
+        # wall time, with the simulated time it has reached.
+        if shutil.which("script") is None:
+            self.skipTest("script (util-linux) is not installed")
+        command = " ".join([ARCHSIM, "run", STEP1, "--duration-s", "30", "--set",
+                            "clients.shoppers.rate_rps=1000000", ">/dev/null"])
+        tty = subprocess.run(["timeout", "-s", "INT", "4", "script", "-qc", command, "/dev/null"],
+                             capture_output=True, text=True)
+        self.assertIn("ETA", tty.stdout)
+        self.assertRegex(tty.stdout, r"t=0\.0\d*/30 s")
+
 
 if __name__ == "__main__":
     unittest.main()

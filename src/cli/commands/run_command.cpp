@@ -62,6 +62,12 @@ Command add_run_command(CLI::App& app) {
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
     SimulationOptions sim_options;
     sim_options.trace_sample = args->trace_sample;
+    const double duration = scenario.duration_s;
+    sim_options.on_interrupt = [duration](double t) {
+      std::fprintf(stderr, "archsim: interrupted at t=%g s of %g s: the run stopped and wrote no results\n", t, duration);
+      std::fflush(stderr);
+      std::_Exit(kExitInterrupted);
+    };
     Simulation sim(scenario, kinds::runtime_catalog(), sim_options);
     sim.run(!args->quiet && isatty(fileno(stderr)));
     if (sim.interrupted()) {
