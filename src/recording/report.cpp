@@ -286,6 +286,9 @@ void write_latency_histogram_csv(const RunFacts& facts, std::ostream& out) {
 void write_results(const RunFacts& facts, const ordered_json& summary, const std::string& directory) {
   fs::create_directories(directory);
   const fs::path dir = directory;
+  // The run owns its folder's result files: an earlier run's go first (the summary first of
+  // all, whose presence means the files are complete; a trace this run does not write).
+  for (const char* stale : {"summary.json", "trace.json"}) fs::remove(dir / stale);
   write_result_file(dir / "timeseries.csv", [&](std::ostream& out) { write_timeseries_csv(facts, out); });
   write_result_file(dir / "latency_histogram.csv", [&](std::ostream& out) { write_latency_histogram_csv(facts, out); });
   write_result_file(dir / "events.csv", [&](std::ostream& out) { write_events_csv(facts, out); });

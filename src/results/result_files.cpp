@@ -6,12 +6,36 @@
 #include <fstream>
 #include <sstream>
 
+#include <unistd.h>
+
 #include "scenario/diagnostics.hpp"
 
 namespace archsim {
 
 namespace fs = std::filesystem;
 using nlohmann::ordered_json;
+
+const std::vector<std::string>& run_result_files() {
+  static const std::vector<std::string> files = {"summary.json", "timeseries.csv", "latency_histogram.csv",
+                                                 "events.csv", "trace.json"};
+  return files;
+}
+
+void prepare_output_folder(const std::string& path, const std::string& option) {
+  if (path.empty()) throw InputError(option, "", "needs a folder (got an empty path)");
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_directory(path, ec))
+    throw InputError(option, "", "is a file, not a folder", path);
+  fs::create_directories(path, ec);
+  if (ec) throw InputError(option, "", "cannot create the folder: " + ec.message(), path);
+  // Can files be written there? (Permissions, a read-only file system.)
+  const fs::path probe = fs::path(path) / (".archsim-write-test-" + std::to_string(::getpid()));
+  {
+    std::ofstream out(probe);
+    if (!out) throw InputError(option, "", "cannot write into the folder", path);
+  }
+  fs::remove(probe, ec);
+}
 
 ordered_json read_summary(const std::string& folder_or_file) {
   fs::path path = folder_or_file;

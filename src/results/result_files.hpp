@@ -10,6 +10,14 @@
 
 namespace archsim {
 
+// The files `archsim run --out DIR` writes into DIR (trace.json with --trace-sample).
+const std::vector<std::string>& run_result_files();
+
+// Makes `path` a folder that results can be written to (creating it), before anything
+// runs. Throws InputError naming `option` and the path when it cannot be: an empty path, a
+// file, a folder that cannot be created or written to.
+void prepare_output_folder(const std::string& path, const std::string& option);
+
 // summary.json of a result folder (or the file itself). Throws InputError.
 nlohmann::ordered_json read_summary(const std::string& folder_or_file);
 

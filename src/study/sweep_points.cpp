@@ -78,6 +78,23 @@ std::vector<std::vector<std::string>> sweep_grid(const std::vector<Variation>& v
   return grid;
 }
 
+void prepare_sweep_folder(const std::string& directory, bool force) {
+  prepare_output_folder(directory, "--out");
+  std::vector<fs::path> entries;
+  for (const auto& entry : fs::directory_iterator(directory)) entries.push_back(entry.path());
+  if (entries.empty()) return;
+  if (!force)
+    throw InputError("--out", "",
+                     "the folder is not empty (an earlier sweep's points would mix with this one's): give --force to "
+                     "replace its points, or choose another folder",
+                     directory);
+  for (const auto& path : entries) {
+    const std::string name = path.filename().string();
+    if (name.rfind("point-", 0) == 0 || name.rfind("slurm-", 0) == 0 || name == "sweep.csv" || name == "sweep.sbatch")
+      fs::remove_all(path);
+  }
+}
+
 std::string point_name(std::size_t index) {
   char name[32];
   std::snprintf(name, sizeof name, "point-%04zu", index + 1);

@@ -23,6 +23,11 @@ std::vector<std::vector<std::string>> sweep_grid(const std::vector<Variation>& v
 
 std::string point_name(std::size_t index);  // "point-0001" for index 0
 
+// Makes `directory` ready for a new sweep: it must be empty (or new), unless `force`, which
+// removes the points, table and job files of an earlier sweep there. Throws InputError
+// naming --out.
+void prepare_sweep_folder(const std::string& directory, bool force);
+
 // Builds sweep.csv from DIR/point-*/ (point.json and summary.json). Throws InputError
 // listing the points that have no summary yet.
 std::string sweep_table(const std::string& directory);

@@ -170,6 +170,41 @@ class InvariantTest(unittest.TestCase):
         self.assertNotIn("test-break-invariant", archsim("run", "--help").stdout)
 
 
+class OutputFolderTest(unittest.TestCase):
+    def test_a_bad_folder_is_refused_before_anything_runs(self):
+        with tempfile.TemporaryDirectory() as d:
+            a_file = os.path.join(d, "f")
+            with open(a_file, "w") as f:
+                f.write("x")
+            inside_a_file = os.path.join(a_file, "x")
+            long_run = ["--duration-s", "3000"]  # minutes of work if it ran first
+            cases = [
+                ("run", STEP1, "--out", inside_a_file, *long_run),
+                ("run", STEP1, "--out", a_file, *long_run),
+                ("run", STEP1, "--out", "", *long_run),
+                ("sweep", STEP1, "--vary", "clients.shoppers.rate_rps=300,400", "--out", a_file, *long_run),
+                ("capacity", STEP1, "--slo", "p99_ms<=200", "--find-max", "clients.shoppers.rate_rps", "--out", a_file,
+                 *long_run),
+                ("compare", STEP1, "--out", a_file, *long_run),
+            ]
+            for args in cases:
+                with self.subTest(args=" ".join(args[:1] + args[2:])):
+                    result = archsim(*args)
+                    self.assertEqual(2, result.returncode, result.stderr)
+                    self.assertIn("--out:", result.stderr)
+                    self.assertNotIn("internal error", result.stderr)
+            self.assertIn(inside_a_file, archsim("run", STEP1, "--out", inside_a_file).stderr)
+
+    def test_a_run_replaces_every_file_of_an_earlier_one(self):
+        out = tempfile.mkdtemp(prefix="archsim-reuse-")
+        self.assertEqual(0, archsim("run", STEP1, "--duration-s", "30", "--set", "warmup_s=5", "--trace-sample", "50",
+                                    "--quiet", "--out", out).returncode)
+        self.assertTrue(os.path.exists(os.path.join(out, "trace.json")))
+        self.assertEqual(0, archsim("run", STEP1, "--duration-s", "30", "--set", "warmup_s=5", "--quiet",
+                                    "--out", out).returncode)
+        self.assertFalse(os.path.exists(os.path.join(out, "trace.json")))
+
+
 class InterruptTest(unittest.TestCase):
     def test_ctrl_c_stops_cleanly_and_writes_nothing(self):
         import signal

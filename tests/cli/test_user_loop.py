@@ -53,6 +53,19 @@ class SweepTest(Scratch):
             self.assertIn(column, rows[0])
         self.assertGreater(float(rows[4]["offered_rps"]), float(rows[0]["offered_rps"]))
 
+    def test_an_earlier_sweep_is_not_mixed_in(self):
+        out = self.path("again")
+        self.sweep(out)  # 6 points
+        small = ["--vary", "clients.shoppers.rate_rps=300,400"]
+        refused = archsim("sweep", STEP1, *small, *SHORT, "--out", out)
+        self.assertEqual(2, refused.returncode)
+        self.assertIn("--out: the folder is not empty", refused.stderr)
+        self.assertIn("--force", refused.stderr)
+        forced = archsim("sweep", STEP1, *small, *SHORT, "--out", out, "--force")
+        self.assertEqual(0, forced.returncode, forced.stderr)
+        with open(os.path.join(out, "sweep.csv")) as f:
+            self.assertEqual(2, len(list(csv.DictReader(f))))
+
     def test_emitted_jobs_run_with_gnu_parallel_and_collect_rebuilds_the_table(self):
         self.sweep(self.path("direct"), "--jobs", "2")
         jobs = self.path("jobs.txt")

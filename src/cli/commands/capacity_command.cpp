@@ -37,7 +37,7 @@ struct CapacityArgs {
   double precision = 0.01;
   std::optional<double> lower;
   std::optional<double> upper;
-  std::string out;
+  std::optional<std::string> out;
   RunOptions run;
 };
 
@@ -203,10 +203,9 @@ Command add_capacity_command(CLI::App& app) {
     const double limit_down = integer ? 1.0 : start / 1048576.0;
     args->run.validate(args->scenario, {path + "=" + value_text(start, integer)});
 
-    const fs::path folder = args->out.empty()
-                                ? fs::temp_directory_path() / ("archsim-capacity-" + std::to_string(getpid()))
-                                : fs::path(args->out);
-    fs::create_directories(folder);
+    const fs::path folder = args->out ? fs::path(*args->out)
+                                      : fs::temp_directory_path() / ("archsim-capacity-" + std::to_string(getpid()));
+    prepare_output_folder(folder.string(), "--out");
     Search search(*args, path, integer, folder);
     search.set_slo(slo);
     std::string slo_text;
@@ -281,7 +280,7 @@ Command add_capacity_command(CLI::App& app) {
       std::cout << "  the law alone puts saturation at " << path << " = " << value_text(*law, integer)
                 << " (it knows no queueing, no failures: with a latency objective the simulated answer is "
                 << (maximize ? "lower" : "higher") << ")\n";
-    if (args->out.empty()) fs::remove_all(folder);
+    if (!args->out) fs::remove_all(folder);
     return kExitOk;
   };
 }

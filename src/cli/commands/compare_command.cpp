@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <optional>
+
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -21,7 +23,7 @@ namespace {
 struct CompareArgs {
   std::vector<std::string> inputs;
   std::string format = "table";
-  std::string out;
+  std::optional<std::string> out;
   RunOptions run;
 };
 
@@ -42,6 +44,7 @@ Command add_compare_command(CLI::App& app) {
   args->run.add_to(sub);
   return [args]() {
     // Scenario files are validated first, then run in parallel child processes.
+    if (args->out) prepare_output_folder(*args->out, "--out");
     std::vector<std::string> folders(args->inputs.size());
     std::vector<ChildRun> runs;
     std::string scratch;
@@ -53,11 +56,11 @@ Command add_compare_command(CLI::App& app) {
       }
       if (!fs::exists(input)) throw InputError(input, "", "no such file or folder");
       args->run.validate(input, {});
-      if (args->out.empty() && scratch.empty()) {
+      if (!args->out && scratch.empty()) {
         scratch = (fs::temp_directory_path() / ("archsim-compare-" + std::to_string(getpid()))).string();
         fs::create_directories(scratch);
       }
-      const fs::path base = args->out.empty() ? fs::path(scratch) : fs::path(args->out);
+      const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch);
       folders[i] = (base / (std::to_string(i + 1) + "-" + fs::path(input).stem().string())).string();
       runs.push_back({args->run.run_arguments(input, folders[i], {}), input});
     }

@@ -15,6 +15,7 @@
 #include "kinds/catalog.hpp"
 #include "kinds/runtime_catalog.hpp"
 #include "recording/report.hpp"
+#include "results/result_files.hpp"
 #include "simulation/simulation.hpp"
 #include "results/invariants.hpp"
 #include "scenario/diagnostics.hpp"
@@ -25,7 +26,7 @@ namespace archsim::cli {
 namespace {
 struct RunArgs {
   std::string scenario;
-  std::string out;
+  std::optional<std::string> out;
   std::optional<std::uint64_t> seed;
   std::optional<double> duration_s;
   std::vector<std::string> sets;
@@ -57,8 +58,10 @@ Command add_run_command(CLI::App& app) {
     options.duration_s = args->duration_s;
     const Scenario scenario = load_scenario(args->scenario, options, kinds::catalog());
 
-    if (args->trace_sample && args->out.empty())
+    if (args->trace_sample && !args->out)
       throw InputError("--trace-sample", "", "needs --out DIR, where trace.json is written");
+    // A bad folder is found now, not after the run.
+    if (args->out) prepare_output_folder(*args->out, "--out");
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
     SimulationOptions sim_options;
     sim_options.trace_sample = args->trace_sample;
@@ -89,16 +92,16 @@ Command add_run_command(CLI::App& app) {
       for (const auto& b : broken) message += "\n  " + b;
       throw std::logic_error(message);
     }
-    if (!args->out.empty()) write_results(facts, summary, args->out);
+    if (args->out) write_results(facts, summary, *args->out);
     if (args->trace_sample) {
-      write_result_file(args->out + "/trace.json",
+      write_result_file(*args->out + "/trace.json",
                         [&](std::ostream& out) { sim.tracer().write(out, scenario.name); });
       if (sim.tracer().truncated())
         spdlog::warn("the trace reached {} events and was cut: sample fewer requests", Tracer::kMaxEvents);
     }
     if (!args->quiet) {
       std::cout << summary_table(summary);
-      if (!args->out.empty()) std::cout << "\nresults in " << args->out << "/\n";
+      if (args->out) std::cout << "\nresults in " << *args->out << "/\n";
       std::cerr << "simulated " << sim.requests_simulated() << " calls in " << sim.wall_seconds() << " s of wall time\n";
     }
     return kExitOk;

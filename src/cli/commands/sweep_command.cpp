@@ -23,6 +23,7 @@ struct SweepArgs {
   std::vector<std::string> vary;
   std::string out;
   std::string emit_jobs;
+  bool force = false;
   RunOptions run;
 };
 
@@ -54,8 +55,10 @@ Command add_sweep_command(CLI::App& app) {
   sub->add_option("--emit-jobs", args->emit_jobs,
                   "Write one command per point to this file instead of running them (for GNU parallel or a "
                   "Slurm job array, also written as OUT/sweep.sbatch); then run archsim collect OUT");
+  sub->add_flag("--force", args->force, "Replace the points of an earlier sweep in the --out folder");
   args->run.add_to(sub);
   return [args]() {
+    prepare_sweep_folder(args->out, args->force);
     std::vector<Variation> variations;
     for (const auto& v : args->vary) variations.push_back(parse_variation(v));
     const auto grid = sweep_grid(variations);
