@@ -138,6 +138,31 @@ class CapacityTest(Scratch):
         self.assertIn(int(line.split(":")[1].split()[0]), (2, 3))
         self.assertIn("the law alone puts saturation at services.web.replicas = 2", result.stdout)
 
+    def test_the_answer_does_not_depend_on_jobs(self):
+        outputs = []
+        for jobs in ("1", "3"):
+            result = archsim("capacity", STEP1, "--slo", "p99_ms<=500,error_rate<=0.001", "--find-max",
+                             "clients.shoppers.rate_rps", "--duration-s", "30", "--set", "warmup_s=5", "--jobs", jobs)
+            self.assertEqual(0, result.returncode, result.stderr)
+            outputs.append(result.stdout)
+        self.assertEqual(outputs[0], outputs[1])  # the same values tried, the same answer
+
+    def test_bounds_are_honoured(self):
+        held = archsim("capacity", STEP1, "--slo", "p99_ms<=100000", "--find-max", "clients.shoppers.rate_rps",
+                       "--duration-s", "20", "--set", "warmup_s=5", "--upper", "500")
+        self.assertEqual(0, held.returncode, held.stderr)
+        self.assertIn("500  p99", held.stdout)  # the bound itself is tried
+        self.assertIn("holds at every value tried, up to 500 (--upper): the objective held throughout", held.stdout)
+        # Without --upper, a search that never fails stops at 16 times its start.
+        capped = archsim("capacity", STEP1, "--slo", "p99_ms<=100000", "--find-max", "clients.shoppers.rate_rps",
+                         "--duration-s", "1", "--set", "warmup_s=0")
+        self.assertIn("in [1, 6400]", capped.stdout)
+        self.assertIn("up to 6400 (the default upper bound, 16 times the start)", capped.stdout)
+        inverted = archsim("capacity", STEP1, "--slo", "p99_ms<=500", "--find-max", "clients.shoppers.rate_rps",
+                           "--lower", "900", "--upper", "100")
+        self.assertEqual(2, inverted.returncode)
+        self.assertIn("--lower: must not exceed --upper (100) (got 900)", inverted.stderr)
+
     def test_bad_capacity_requests(self):
         self.assertEqual(2, archsim("capacity", STEP2, "--slo", "p99<=200", "--find-max", "x").returncode)
         self.assertEqual(2, archsim("capacity", STEP2, "--slo", "p99_ms<=fast", "--find-max", "x").returncode)

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <map>
+#include <utility>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +17,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/commands/run_options.hpp"
+#include "study/capacity_search.hpp"
 #include "study/runner.hpp"
 #include "results/result_files.hpp"
 #include "analysis/utilization_law.hpp"
@@ -28,6 +31,10 @@ namespace archsim::cli {
 namespace fs = std::filesystem;
 
 namespace {
+
+// Without --upper (maximising) or --lower (minimising), how far the search may go: 16
+// times the start (a search that never fails would otherwise double into runs of minutes).
+constexpr double kDefaultReach = 16;
 
 struct CapacityArgs {
   std::string scenario;
@@ -62,12 +69,12 @@ class Search {
   Search(const CapacityArgs& args, std::string path, bool integer, fs::path folder)
       : args_(args), path_(std::move(path)), integer_(integer), folder_(std::move(folder)) {}
 
-  // Evaluates the values (in parallel), prints one line each, returns them in order.
+  // Evaluates the values (in parallel), returns them in order.
   std::vector<Evaluation> evaluate(const std::vector<double>& values) {
     std::vector<ChildRun> runs;
     std::vector<std::string> dirs;
     for (double v : values) {
-      const std::string dir = (folder_ / ("eval-" + std::to_string(++count_))).string();
+      const std::string dir = (folder_ / ("at-" + value_text(v, integer_))).string();
       dirs.push_back(dir);
       runs.push_back({args_.run.run_arguments(args_.scenario, dir, {path_ + "=" + value_text(v, integer_)}),
                       path_ + "=" + value_text(v, integer_)});
@@ -80,15 +87,19 @@ class Search {
       e.value = values[i];
       e.summary = read_summary(dirs[i]);
       e.meets = meets_slo(e.summary, slo_, &e.why);
-      std::cout << "  " << std::setw(12) << value_text(e.value, integer_) << "  p99 " << std::setw(9) << std::fixed
-                << std::setprecision(2) << summary_figure(e.summary, "p99_ms").value_or(0) << " ms  errors "
-                << std::setw(7) << std::setprecision(4) << 100.0 * summary_figure(e.summary, "error_rate").value_or(0)
-                << " %  throughput " << std::setw(9) << std::setprecision(1)
-                << summary_figure(e.summary, "throughput_rps").value_or(0) << "  "
-                << (e.meets ? "meets the SLO" : e.why) << "\n";
       out.push_back(std::move(e));
     }
     return out;
+  }
+
+  // One line for an evaluation the search used.
+  void print(const Evaluation& e) const {
+    std::cout << "  " << std::setw(12) << value_text(e.value, integer_) << "  p99 " << std::setw(9) << std::fixed
+              << std::setprecision(2) << summary_figure(e.summary, "p99_ms").value_or(0) << " ms  errors "
+              << std::setw(7) << std::setprecision(4) << 100.0 * summary_figure(e.summary, "error_rate").value_or(0)
+              << " %  throughput " << std::setw(9) << std::setprecision(1)
+              << summary_figure(e.summary, "throughput_rps").value_or(0) << "  " << (e.meets ? "meets the SLO" : e.why)
+              << "\n";
   }
 
   void set_slo(std::vector<SloCondition> slo) { slo_ = std::move(slo); }
@@ -99,7 +110,6 @@ class Search {
   bool integer_;
   fs::path folder_;
   std::vector<SloCondition> slo_;
-  int count_ = 0;
 };
 
 // The value at `path` in the scenario as a run would see it.
@@ -181,8 +191,11 @@ Command add_capacity_command(CLI::App& app) {
   max->excludes(min);
   sub->add_option("--precision", args->precision, "Relative width of the final bracket (default 0.01)")
       ->check(CLI::Range(1e-6, 1.0));
-  sub->add_option("--lower", args->lower, "Where the search starts (default: the scenario's value)");
-  sub->add_option("--upper", args->upper, "The largest value to try");
+  sub->add_option("--lower", args->lower,
+                  "The smallest value to try (maximising: where the search starts; default 1 for whole numbers, "
+                  "else 1/1024 of the start)");
+  sub->add_option("--upper", args->upper,
+                  "The largest value to try (minimising: where the search starts; default 16 times the start)");
   sub->add_option("--out,-o", args->out, "Keep every evaluated run here (eval-N folders)");
   args->run.add_to(sub);
   return [args]() {
@@ -194,14 +207,31 @@ Command add_capacity_command(CLI::App& app) {
     args->run.validate(args->scenario, {});
 
     const nlohmann::json current = current_value(*args, path, maximize ? "--find-max" : "--find-min");
-    if (!args->lower && !current.is_number())
-      throw InputError(args->scenario, path, "has no number to start the search from: give --lower");
+    if (!current.is_null() && !current.is_number())
+      throw InputError(args->scenario, path, "is not a number: capacity searches numbers", current.dump());
     const bool integer = current.is_number_integer();
-    double start = args->lower ? *args->lower : current.get<double>();
+    // The bounds: the search starts at the scenario's value (or at the bound on its side of
+    // the search) and stays within [lower, upper]; without one, 16 times the start above
+    // it, and 1 (integers) or 1/1024 of it below.
+    if (args->lower && args->upper && *args->lower > *args->upper)
+      throw InputError("--lower", "", "must not exceed --upper (" + value_text(*args->upper, integer) + ")",
+                       value_text(*args->lower, integer));
+    for (const auto& [name, bound] : {std::pair{"--lower", args->lower}, std::pair{"--upper", args->upper}})
+      if (bound && !(*bound > 0)) throw InputError(name, "", "must be > 0", value_text(*bound, integer));
+    const auto from_bound = maximize ? args->lower : args->upper;
+    if (!from_bound && !current.is_number())
+      throw InputError(args->scenario, path,
+                       std::string("has no value to start the search from: give ") + (maximize ? "--lower" : "--upper"));
+    double start = from_bound ? *from_bound : current.get<double>();
     if (start <= 0) start = integer ? 1 : 1e-3;
-    const double limit_up = args->upper ? *args->upper : start * 1048576.0;
-    const double limit_down = integer ? 1.0 : start / 1048576.0;
-    args->run.validate(args->scenario, {path + "=" + value_text(start, integer)});
+    CapacitySearch::Settings settings;
+    settings.maximize = maximize;
+    settings.integer = integer;
+    settings.precision = args->precision;
+    settings.ceiling = args->upper ? *args->upper : start * kDefaultReach;
+    settings.floor = args->lower ? *args->lower : (integer ? 1.0 : start / 1024.0);
+    settings.start = std::clamp(start, settings.floor, settings.ceiling);
+    args->run.validate(args->scenario, {path + "=" + value_text(settings.start, integer)});
 
     const fs::path folder = args->out ? fs::path(*args->out)
                                       : fs::temp_directory_path() / ("archsim-capacity-" + std::to_string(getpid()));
@@ -210,59 +240,42 @@ Command add_capacity_command(CLI::App& app) {
     search.set_slo(slo);
     std::string slo_text;
     for (const auto& c : slo) slo_text += (slo_text.empty() ? "" : ", ") + c.text();
-    std::cout << (maximize ? "largest " : "smallest ") << path << " meeting " << slo_text << "\n";
+    std::cout << (maximize ? "largest " : "smallest ") << path << " meeting " << slo_text << " in ["
+              << value_text(settings.floor, integer) << ", " << value_text(settings.ceiling, integer) << "]\n";
 
-    // `good` meets the SLO, `bad` does not; maximising, good < bad; minimising, bad < good.
-    std::optional<Evaluation> good, bad;
-    // Whether `a` lies further than `b` in the direction of the search.
-    auto beyond = [maximize](double a, double b) { return maximize ? a > b : a < b; };
-    auto record = [&](const std::vector<Evaluation>& results) {
-      for (const auto& e : results) {
-        const bool inside = (!good || beyond(e.value, good->value)) && (!bad || beyond(bad->value, e.value));
-        if (inside) (e.meets ? good : bad) = e;
+    // The sequential search decides; with several jobs, values it may need next run ahead.
+    // The values it uses, and so the answer, do not depend on --jobs.
+    CapacitySearch capacity(settings);
+    std::map<double, Evaluation> evaluated;
+    while (capacity.next()) {
+      std::vector<double> wanted;
+      for (double v : capacity.lookahead(args->run.jobs))
+        if (!evaluated.count(v)) wanted.push_back(v);
+      for (auto& e : search.evaluate(wanted)) {
+        capacity.record(e.value, e.meets);
+        evaluated.emplace(e.value, std::move(e));
       }
-    };
-    auto snap = [&](double v) { return integer ? std::max(1.0, std::round(v)) : v; };
-
-    // Bracketing: double (or halve) until the SLO flips, `jobs` values at a time.
-    record(search.evaluate({start}));
-    const bool moving_up = (good.has_value() == maximize);
-    double edge = start;
-    while (!(good && bad)) {
-      std::vector<double> next;
-      for (int k = 0; k < args->run.jobs; ++k) {
-        edge = snap(moving_up ? edge * 2 : edge / 2);
-        if (moving_up ? edge > limit_up : edge < limit_down) break;
-        if (next.empty() || next.back() != edge) next.push_back(edge);
-      }
-      if (next.empty()) break;
-      record(search.evaluate(next));
+      for (double v : capacity.advance()) search.print(evaluated.at(v));
     }
-    if (!good) {
-      std::cout << "\nno value tried meets the SLO (down to " << value_text(limit_down, integer) << ")\n";
+    const auto at_limit = [&](double v) { return value_text(v, integer); };
+    if (capacity.result() == CapacitySearch::Result::NeverMet) {
+      std::cout << "\nno value meets the SLO, down to " << at_limit(*capacity.bad())
+                << (maximize ? (args->lower ? " (--lower)" : " (the default lower bound)")
+                             : (args->upper ? " (--upper)" : " (the default upper bound)"))
+                << "\n";
+      if (!args->out) fs::remove_all(folder);
       return kExitOk;
     }
-    if (!bad) {
-      std::cout << "\nthe SLO holds at every value tried, up to " << value_text(good->value, integer) << "\n";
+    if (capacity.result() == CapacitySearch::Result::HeldThroughout) {
+      std::cout << "\nthe SLO holds at every value tried, up to " << at_limit(*capacity.good())
+                << (maximize ? (args->upper ? " (--upper)" : " (the default upper bound, 16 times the start)")
+                             : (args->lower ? " (--lower)" : " (the default lower bound)"))
+                << ": the objective held throughout\n";
+      if (!args->out) fs::remove_all(folder);
       return kExitOk;
     }
-    // Refinement: split the bracket into jobs + 1 parts until it is narrow enough.
-    auto narrow = [&] {
-      const double lo = std::min(good->value, bad->value), hi = std::max(good->value, bad->value);
-      return (hi - lo) <= std::max(integer ? 1.0 : 0.0, args->precision * lo);
-    };
-    while (!narrow()) {
-      const double lo = std::min(good->value, bad->value), hi = std::max(good->value, bad->value);
-      std::vector<double> next;
-      for (int k = 1; k <= args->run.jobs; ++k) {
-        double v = lo + (hi - lo) * k / (args->run.jobs + 1);
-        if (integer) v = std::floor(v);
-        if (v > lo && v < hi && (next.empty() || next.back() != v)) next.push_back(v);
-      }
-      if (next.empty()) break;
-      record(search.evaluate(next));
-    }
-
+    const Evaluation* good = &evaluated.at(*capacity.good());
+    const Evaluation* bad = &evaluated.at(*capacity.bad());
     const auto& s = good->summary;
     std::cout << "\n" << (maximize ? "maximum " : "minimum ") << path << " meeting the SLO: " << value_text(good->value, integer)
               << "   (it fails at " << value_text(bad->value, integer);
