@@ -106,8 +106,14 @@ Scenario ScenarioBuilder::build() {
   s_.seed = root_.at("seed").unsigned_integer();
   s_.duration_s = root_.at("duration_s").number();
   s_.warmup_s = root_.at("warmup_s").number();
-  if (s_.warmup_s >= s_.duration_s)
-    problem(root_.at("warmup_s"), "must be less than duration_s (" + json(s_.duration_s).dump() + ")");
+  if (s_.warmup_s >= s_.duration_s) {
+    // Blame the value an option changed, if one did (--duration-s below the file's warm-up).
+    const std::string duration_origin = doc_.origin("/duration_s");
+    if (duration_origin.rfind("--", 0) == 0 && duration_origin != doc_.origin("/warmup_s"))
+      problem(root_.at("duration_s"), "must be greater than warmup_s (" + json(s_.warmup_s).dump() + ")");
+    else
+      problem(root_.at("warmup_s"), "must be less than duration_s (" + json(s_.duration_s).dump() + ")");
+  }
 
   build_platform();
   build_hosts();
@@ -727,9 +733,19 @@ Scenario build_scenario(const Document& document, const Catalog& catalog) {
   return ScenarioBuilder(document, catalog).build();
 }
 
+void check_setting_path(const Document& document, const std::string& path, const std::string& option) {
+  const auto problem = scenario_validator().check_path(document.json(), Document::tokens(path, option));
+  if (problem) throw InputError(option, problem->first, problem->second);
+}
+
 Scenario load_scenario(const std::string& path, const LoadOptions& options, const Catalog& catalog) {
   Document doc = Document::load(path);
-  for (const auto& [key, value] : options.overrides) doc.set(key, value);
+  for (const auto& [key, value] : options.overrides) {
+    check_setting_path(doc, key, "--set " + key);
+    doc.set(key, value);
+  }
+  if (options.duration_s && !(std::isfinite(*options.duration_s) && *options.duration_s > 0))
+    throw InputError("--duration-s", "", "must be a number of seconds > 0", json(*options.duration_s).dump());
   if (options.seed) doc.set("/seed", std::to_string(*options.seed), "--seed");
   if (options.duration_s) doc.set("/duration_s", json(*options.duration_s).dump(), "--duration-s");
   return build_scenario(doc, catalog);

@@ -32,6 +32,11 @@ struct LoadOptions {
 // Loads, merges, validates and types a scenario file with the kinds of `catalog`. Throws
 // InputError listing every problem found.
 Scenario load_scenario(const std::string& path, const LoadOptions& options, const Catalog& catalog);
+// Throws InputError, naming `option` (say "--set services.web.workers" or "--vary PATH"),
+// when `path` is not a setting the schema allows in the document (a typo, or a new entry
+// of a map keyed by name reached through a deeper path), suggesting the closest one.
+void check_setting_path(const Document& document, const std::string& path, const std::string& option);
+
 // Validates and types an already merged document.
 Scenario build_scenario(const Document& document, const Catalog& catalog);
 

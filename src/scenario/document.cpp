@@ -228,6 +228,10 @@ std::vector<std::string> path_tokens(const std::string& path, const std::string&
 }
 }  // namespace
 
+std::vector<std::string> Document::tokens(const std::string& path, const std::string& origin) {
+  return path_tokens(path, origin);
+}
+
 const nlohmann::json* Document::find(const std::string& path, const std::string& origin) const {
   const Json* node = &json_;
   for (const std::string& t : path_tokens(path, origin)) {

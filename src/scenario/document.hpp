@@ -28,6 +28,9 @@ class Document {
   // The value at `path` (a JSON pointer or a dotted path, as for set), or nullptr when there
   // is none. Throws InputError, naming `origin`, when the path is malformed.
   const nlohmann::json* find(const std::string& path, const std::string& origin) const;
+  // The keys along `path` (a JSON pointer or a dotted path). Throws InputError, naming
+  // `origin`, when the path is malformed.
+  static std::vector<std::string> tokens(const std::string& path, const std::string& origin);
 
   const nlohmann::json& json() const { return json_; }
   nlohmann::json& json() { return json_; }

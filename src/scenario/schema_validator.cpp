@@ -466,4 +466,97 @@ void SchemaValidator::fill(const json& schema, json& instance) const {
     for (auto& element : instance) fill(schema["items"], element);
 }
 
+void SchemaValidator::gather(const json& schema, const json* instance, ObjectView& view) const {
+  if (!schema.is_object()) return;
+  if (schema.contains("$ref")) gather(resolve(schema), instance, view);  // then its siblings
+  if (schema.contains("allOf"))
+    for (const auto& sub : schema["allOf"]) gather(sub, instance, view);
+  if (schema.contains("oneOf")) {
+    const json* branch = instance ? chosen_branch(schema["oneOf"], *instance) : nullptr;
+    if (branch)
+      gather(*branch, instance, view);
+    else
+      for (const auto& b : schema["oneOf"]) gather(b, instance, view);
+  }
+  if (schema.contains("properties"))
+    for (auto it = schema["properties"].begin(); it != schema["properties"].end(); ++it) {
+      auto found = std::find_if(view.properties.begin(), view.properties.end(),
+                                [&](const auto& p) { return p.first == it.key(); });
+      if (found == view.properties.end())
+        view.properties.emplace_back(it.key(), &it.value());
+      else if (found->second->is_boolean())
+        found->second = &it.value();  // "name": true in a branch, defined in a common part
+    }
+  if (schema.contains("additionalProperties")) {
+    const json& extra = schema["additionalProperties"];
+    if (extra.is_object())
+      view.additional = &extra;
+    else if (extra.is_boolean() && !extra.get<bool>())
+      view.closed = true;
+  }
+}
+
+std::optional<std::pair<std::string, std::string>> SchemaValidator::check_path(
+    const json& instance, const std::vector<std::string>& tokens) const {
+  const json* schema = &root_;
+  const json* value = &instance;
+  std::string pointer;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& token = tokens[i];
+    const bool last = i + 1 == tokens.size();
+    if (value && !value->is_object() && !value->is_array())
+      return std::make_pair(pointer, "holds " + describe_value(*value) + ", not an object: nothing can be set below it");
+    const json& s = resolve(*schema);
+    if ((value && value->is_array()) || (s.is_object() && s.contains("items"))) {
+      char* end = nullptr;
+      const unsigned long index = std::strtoul(token.c_str(), &end, 10);
+      if (token.empty() || *end != '\0') return std::make_pair(pointer, "is a list: expected an index (got " + token + ")");
+      schema = s.is_object() && s.contains("items") ? &s["items"] : nullptr;
+      value = value && value->is_array() && index < value->size() ? &(*value)[index] : nullptr;
+      pointer += "/" + token;
+      if (!schema) return std::nullopt;
+      continue;
+    }
+    ObjectView view;
+    gather(*schema, value, view);
+    const auto known = std::find_if(view.properties.begin(), view.properties.end(),
+                                    [&](const auto& p) { return p.first == token; });
+    const std::string child = pointer + pointer_token(token);
+    if (known != view.properties.end()) {
+      schema = known->second;
+      value = value && value->contains(token) ? &(*value)[token] : nullptr;
+    } else if (view.additional) {
+      if (value && value->contains(token)) {
+        schema = view.additional;
+        value = &(*value)[token];
+      } else if (last) {
+        return std::nullopt;  // a new entry, set as a whole
+      } else {
+        std::vector<std::string> names;
+        if (value)
+          for (auto it = value->begin(); it != value->end(); ++it) names.push_back(it.key());
+        std::string rule = "no such entry";
+        const std::string close = closest_match(token, names);
+        if (!close.empty()) rule += " (did you mean \"" + close + "\"?)";
+        rule += "; a new entry is set as a whole, e.g. " + (pointer.empty() ? std::string("/") : pointer) + "/" +
+                token + "={...}";
+        return std::make_pair(child, rule);
+      }
+    } else if (view.closed) {
+      std::vector<std::string> names;
+      for (const auto& p : view.properties)
+        if (p.first != "$schema") names.push_back(p.first);
+      std::string rule = "no such setting";
+      const std::string close = closest_match(token, names);
+      if (!close.empty()) rule += " (did you mean \"" + close + "\"?)";
+      return std::make_pair(child, rule);
+    } else {
+      return std::nullopt;  // the schema says nothing of it
+    }
+    pointer = child;
+    if (schema->is_boolean()) return std::nullopt;
+  }
+  return std::nullopt;
+}
+
 }  // namespace archsim

@@ -10,7 +10,9 @@
 // with the closest known key, and, for oneOf, the errors of the branch the document
 // evidently meant (chosen by a `const` discriminator such as "kind", or by the key that
 // only one branch requires) instead of "matches none of the alternatives".
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -33,6 +35,14 @@ class SchemaValidator {
   // validate() chooses it), properties, additionalProperties and items.
   void fill_defaults(nlohmann::json& instance, const std::string& schema_pointer = "") const;
 
+  // Whether the keys `tokens` name a setting the schema allows in `instance` (the document
+  // it would be set in): every key a property the schema knows there; a new entry of a map
+  // keyed by name (services, clients, hosts...) only as a whole, not through a deeper path;
+  // nothing below a value that is not an object. Returns the problem (its pointer and rule),
+  // or nothing.
+  std::optional<std::pair<std::string, std::string>> check_path(const nlohmann::json& instance,
+                                                                const std::vector<std::string>& tokens) const;
+
  private:
   void check(const nlohmann::json& schema, const nlohmann::json& instance, const std::string& pointer,
              std::vector<Diagnostic>& out) const;
@@ -41,6 +51,14 @@ class SchemaValidator {
   void check_object(const nlohmann::json& schema, const nlohmann::json& instance, const std::string& pointer,
                     std::vector<Diagnostic>& out) const;
   void fill(const nlohmann::json& schema, nlohmann::json& instance) const;
+  // The properties a schema gives an object (through $ref, allOf, and the oneOf branch
+  // `instance` matches, or every branch when there is none), and what it says of others.
+  struct ObjectView {
+    std::vector<std::pair<std::string, const nlohmann::json*>> properties;
+    const nlohmann::json* additional = nullptr;  // the schema of other keys (a map), if any
+    bool closed = false;                          // other keys are refused
+  };
+  void gather(const nlohmann::json& schema, const nlohmann::json* instance, ObjectView& view) const;
   // The oneOf branch `instance` is meant to match (see check_one_of), or nullptr.
   bool discriminator(const std::vector<const nlohmann::json*>& candidates, std::string& key) const;
   bool signatures_of(const std::vector<const nlohmann::json*>& candidates, std::vector<std::string>& signatures) const;

@@ -68,7 +68,38 @@ class InvalidInputTest(unittest.TestCase):
                       result.stderr)
         result = archsim("run", scenario, "--duration-s", "-5")
         self.assertEqual(2, result.returncode)
-        self.assertIn("--duration-s: /duration_s: must be > 0", result.stderr)
+        self.assertIn("--duration-s: must be a number > 0 and <= 31536000 (got -5)", result.stderr)
+
+    def test_paths_of_overrides_are_checked_against_the_schema(self):
+        scenario = os.path.join(ROOT, "scenarios", "step01-single-node.json")
+        cases = [
+            (["run", scenario, "--set", "clients.shopers.rate_rps=5"],
+             '--set clients.shopers.rate_rps: /clients/shopers: no such entry (did you mean "shoppers"?)'),
+            (["run", scenario, "--set", "services.web.workres=5"],
+             '--set services.web.workres: /services/web/workres: no such setting (did you mean "workers"?)'),
+            (["sweep", scenario, "--vary", "clients.shoppers.ratee_rps=1,2", "--out", tempfile.mkdtemp()],
+             '--vary clients.shoppers.ratee_rps: /clients/shoppers/ratee_rps: no such setting (did you mean "rate_rps"?)'),
+            (["capacity", scenario, "--slo", "p99_ms<=200", "--find-max", "clients.shoppers.ratee_rps"],
+             '--find-max clients.shoppers.ratee_rps: /clients/shoppers/ratee_rps: no such setting'),
+            (["run", scenario, "--set", "services.web.host.cores=8"], "not an object"),
+            (["run", scenario, "--duration-s", "nan"], "--duration-s: must be a number > 0 and <= 31536000 (got nan)"),
+            (["run", scenario, "--duration-s", "20"], "--duration-s: /duration_s: must be greater than warmup_s (20"),
+            (["run", scenario, "--seed", "-1"], "--seed: must be a whole number from 0 to 9007199254740991 (got -1)"),
+            (["run", scenario, "--trace-sample", "0", "--out", tempfile.mkdtemp()],
+             "--trace-sample: must be a whole number from 1 to 1000000000000 (got 0)"),
+            (["compare", scenario, "--jobs", "0"], "--jobs: must be a whole number from 1 to 1024 (got 0)"),
+        ]
+        for args, message in cases:
+            with self.subTest(args=" ".join(args[2:])):
+                result = archsim(*args)
+                self.assertEqual(2, result.returncode, result.stderr)
+                self.assertIn(message, result.stderr)
+        # A whole new section or entry is still set as a whole.
+        ok = archsim("validate", scenario)
+        self.assertEqual(0, ok.returncode)
+        added = archsim("run", scenario, "--duration-s", "25", "--quiet", "--set",
+                        'faults={"events": [{"at_s": 22, "crash": {"host": "node1"}, "duration_s": 1}]}')
+        self.assertEqual(0, added.returncode, added.stderr)
 
     def test_deep_nesting_is_refused_quickly(self):
         with tempfile.TemporaryDirectory() as d:

@@ -190,13 +190,15 @@ Command add_capacity_command(CLI::App& app) {
   auto* min = sub->add_option("--find-min", args->find_min, "The parameter to minimise, e.g. services.web.replicas");
   max->excludes(min);
   sub->add_option("--precision", args->precision, "Relative width of the final bracket (default 0.01)")
-      ->check(CLI::Range(1e-6, 1.0));
+      ->check(real_number(1e-6, 1.0, true));
   sub->add_option("--lower", args->lower,
                   "The smallest value to try (maximising: where the search starts; default 1 for whole numbers, "
-                  "else 1/1024 of the start)");
+                  "else 1/1024 of the start)")
+      ->check(real_number(0, 1e15, false));
   sub->add_option("--upper", args->upper,
-                  "The largest value to try (minimising: where the search starts; default 16 times the start)");
-  sub->add_option("--out,-o", args->out, "Keep every evaluated run here (eval-N folders)");
+                  "The largest value to try (minimising: where the search starts; default 16 times the start)")
+      ->check(real_number(0, 1e15, false));
+  sub->add_option("--out,-o", args->out, "Keep every evaluated run here (at-VALUE folders)");
   args->run.add_to(sub);
   return [args]() {
     if (args->find_max.empty() == args->find_min.empty())
@@ -206,7 +208,9 @@ Command add_capacity_command(CLI::App& app) {
     const std::vector<SloCondition> slo = parse_slo(args->slo);
     args->run.validate(args->scenario, {});
 
-    const nlohmann::json current = current_value(*args, path, maximize ? "--find-max" : "--find-min");
+    const std::string option = maximize ? "--find-max" : "--find-min";
+    args->run.check_path(args->scenario, path, option + " " + path);
+    const nlohmann::json current = current_value(*args, path, option);
     if (!current.is_null() && !current.is_number())
       throw InputError(args->scenario, path, "is not a number: capacity searches numbers", current.dump());
     const bool integer = current.is_number_integer();

@@ -42,13 +42,14 @@ Command add_run_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("run", "Run a scenario and report latency, throughput and downtime");
   sub->add_option("scenario", args->scenario, "Scenario file")->required();
   sub->add_option("--out,-o", args->out, "Write summary.json, timeseries.csv and latency_histogram.csv here");
-  sub->add_option("--seed", args->seed, "Override the scenario's seed");
-  sub->add_option("--duration-s", args->duration_s, "Override the scenario's duration (seconds)");
+  sub->add_option("--seed", args->seed, "Override the scenario's seed")->check(whole_number(0, kMaxSeed));
+  sub->add_option("--duration-s", args->duration_s, "Override the scenario's duration (seconds)")
+      ->check(real_number(0, 31536000, false));
   sub->add_option("--set", args->sets, "Override a value: PATH=VALUE (dotted path or JSON pointer; VALUE is JSON)");
   sub->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
   sub->add_option("--trace-sample", args->trace_sample,
                   "Trace every N-th request into OUT/trace.json (Chrome trace format, for Perfetto)")
-      ->check(CLI::PositiveNumber);
+      ->check(whole_number(1, 1000000000000ULL));
   // Test-only: corrupts the summary so that one invariant check must fail.
   sub->add_option("--test-break-invariant", args->break_invariant)->group("");
   return [args]() {

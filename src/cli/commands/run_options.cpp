@@ -1,6 +1,8 @@
 #include "cli/commands/run_options.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -8,8 +10,48 @@
 #include "scenario/diagnostics.hpp"
 #include "kinds/catalog.hpp"
 #include "scenario/builder.hpp"
+#include "scenario/document.hpp"
 
 namespace archsim::cli {
+
+namespace {
+std::string number_text(double v) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.15g", v);
+  return text;
+}
+}  // namespace
+
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
+  const std::string range = "a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+  return CLI::Validator(
+      [min, max, range](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
+        const std::uint64_t value = digits ? std::stoull(text) : 0;
+        if (!digits || value < min || value > max) return "must be " + range + " (got " + text + ")";
+        return "";
+      },
+      range);
+}
+
+CLI::Validator real_number(double min, double max, bool min_included) {
+  const std::string range = std::string("a number ") + (min_included ? ">= " : "> ") + number_text(min) +
+                            " and <= " + number_text(max);
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        double value = 0;
+        std::size_t used = 0;
+        try {
+          value = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        const bool ok = used == text.size() && std::isfinite(value) && (min_included ? value >= min : value > min) &&
+                        value <= max;
+        return ok ? "" : "must be " + range + " (got " + text + ")";
+      },
+      range);
+}
 
 std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -23,11 +65,12 @@ std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<st
 }
 
 void RunOptions::add_to(CLI::App* app) {
-  app->add_option("--seed", seed, "Seed of every run (default: each scenario's own)");
-  app->add_option("--duration-s", duration_s, "Duration of every run (seconds)");
+  app->add_option("--seed", seed, "Seed of every run (default: each scenario's own)")->check(whole_number(0, kMaxSeed));
+  app->add_option("--duration-s", duration_s, "Duration of every run (seconds)")
+      ->check(real_number(0, 31536000, false));
   app->add_option("--set", sets, "Override a value in every run: PATH=VALUE");
   jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  app->add_option("--jobs,-j", jobs, "Runs at once (default: the number of cores)")->check(CLI::PositiveNumber);
+  app->add_option("--jobs,-j", jobs, "Runs at once (default: the number of cores)")->check(whole_number(1, 1024));
 }
 
 std::vector<std::string> RunOptions::run_arguments(const std::string& scenario, const std::string& out,
@@ -38,6 +81,12 @@ std::vector<std::string> RunOptions::run_arguments(const std::string& scenario, 
   for (const auto& s : sets) args.insert(args.end(), {"--set", s});
   for (const auto& s : extra_sets) args.insert(args.end(), {"--set", s});
   return args;
+}
+
+void RunOptions::check_path(const std::string& scenario, const std::string& path, const std::string& option) const {
+  Document doc = Document::load(scenario);
+  for (const auto& [key, value] : parse_sets(sets)) doc.set(key, value);
+  check_setting_path(doc, path, option);
 }
 
 void RunOptions::validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const {

@@ -21,7 +21,18 @@ struct RunOptions {
                                          const std::vector<std::string>& extra_sets) const;
   // Loads and validates the scenario as such a run would (throws InputError).
   void validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const;
+  // Throws InputError naming `option` when `path` is not a setting of the scenario (with
+  // these options' overrides applied).
+  void check_path(const std::string& scenario, const std::string& path, const std::string& option) const;
 };
+
+// Checks of option values as typed, with messages that show the text and a sane range:
+// a whole number in [min, max]; a finite number in (min, max] (or [min, max]).
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max);
+CLI::Validator real_number(double min, double max, bool min_included);
+
+// The largest seed a scenario accepts (the schema's, 2^53 - 1: exact in a double).
+constexpr std::uint64_t kMaxSeed = 9007199254740991ULL;
 
 // Splits "path=value" overrides; throws InputError.
 std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);

@@ -58,9 +58,12 @@ Command add_sweep_command(CLI::App& app) {
   sub->add_flag("--force", args->force, "Replace the points of an earlier sweep in the --out folder");
   args->run.add_to(sub);
   return [args]() {
-    prepare_sweep_folder(args->out, args->force);
     std::vector<Variation> variations;
-    for (const auto& v : args->vary) variations.push_back(parse_variation(v));
+    for (const auto& v : args->vary) {
+      variations.push_back(parse_variation(v));
+      args->run.check_path(args->scenario, variations.back().path, "--vary " + variations.back().path);
+    }
+    prepare_sweep_folder(args->out, args->force);
     const auto grid = sweep_grid(variations);
     if (grid.size() > 100000) throw InputError("--vary", "", "the grid has more than 100000 points");
 
