@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
       {"numbers", cli::add_numbers_command(app)},
   };
 
+  // Options of the archsim command itself (--log-level) may come after the subcommand too.
+  for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

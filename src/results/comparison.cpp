@@ -13,8 +13,8 @@ using nlohmann::ordered_json;
 namespace {
 
 struct Figure {
-  const char* label;
-  const char* pointer;  // JSON pointer into summary.json
+  std::string label;
+  std::string pointer;  // JSON pointer into summary.json
   int digits;           // decimals; -1: take the value as text
   double scale;
 };
@@ -30,8 +30,6 @@ const Figure kFigures[] = {
     {"latency p99.9 (ms)", "/latency_ms/p999", 2, 1.0},
     {"latency max (ms)", "/latency_ms/max", 2, 1.0},
     {"error rate (%)", "/error_rate", 3, 100.0},
-    {"timeouts", "/errors_by_cause/timeout", 0, 1.0},
-    {"rejected", "/errors_by_cause/rejected", 0, 1.0},
     {"downtime (s)", "/downtime_s", 1, 1.0},
     {"availability (%)", "/availability", 4, 100.0},
     {"nines", "/nines", 2, 1.0},
@@ -50,6 +48,7 @@ std::string format_number(double v, int digits) {
 
 Comparison compare_summaries(const std::vector<ordered_json>& summaries) {
   Comparison c;
+  if (summaries.empty()) return c;
   for (const auto& s : summaries) {
     std::string name = s.value("scenario", "?");
     // Two runs of one scenario (different seeds or overrides) get distinct columns.
@@ -58,7 +57,25 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries) {
     while (std::find(c.columns.begin(), c.columns.end(), name) != c.columns.end()) name = base + "#" + std::to_string(n++);
     c.columns.push_back(name);
   }
+  // The figures, with a row for every cause of error that any run has.
+  std::vector<Figure> figures;
   for (const Figure& f : kFigures) {
+    figures.push_back(f);
+    if (f.pointer != "/error_rate") continue;
+    std::vector<std::string> causes;
+    for (const auto& s : summaries)
+      for (const auto& [cause, count] : s["errors_by_cause"].items())
+        if (count.is_number() && count.get<double>() > 0 &&
+            std::find(causes.begin(), causes.end(), cause) == causes.end())
+          causes.push_back(cause);
+    for (const auto& [cause, count] : summaries.front()["errors_by_cause"].items())  // archsim's order first
+      if (std::find(causes.begin(), causes.end(), cause) != causes.end())
+        figures.push_back({"errors: " + cause, "/errors_by_cause/" + cause, 0, 1.0});
+    for (const auto& cause : causes)
+      if (!summaries.front()["errors_by_cause"].contains(cause))
+        figures.push_back({"errors: " + cause, "/errors_by_cause/" + cause, 0, 1.0});
+  }
+  for (const Figure& f : figures) {
     c.row_labels.push_back(f.label);
     std::vector<std::string> row;
     for (std::size_t i = 0; i < summaries.size(); ++i) {
@@ -67,7 +84,7 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries) {
       std::string cell = "-";
       if (s.contains(ptr)) {
         const auto& v = s.at(ptr);
-        if (v.is_null() && std::string(f.pointer) == "/nines" && s.contains("nines_at_least") &&
+        if (v.is_null() && f.pointer == "/nines" && s.contains("nines_at_least") &&
             s["nines_at_least"].is_number())
           cell = ">=" + format_number(s["nines_at_least"].get<double>(), 1);
         else if (v.is_number())

@@ -42,11 +42,16 @@ ordered_json read_summary(const std::string& folder_or_file) {
   if (fs::is_directory(path)) path /= "summary.json";
   std::ifstream in(path);
   if (!in) throw InputError(folder_or_file, "", "not a result folder or summary.json (no " + path.string() + ")");
+  ordered_json summary;
   try {
-    return ordered_json::parse(in);
+    summary = ordered_json::parse(in);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(path.string(), "", std::string("invalid JSON: ") + e.what());
   }
+  for (const char* key : {"requests", "latency_ms", "errors_by_cause"})
+    if (!summary.is_object() || !summary.contains(key) || !summary[key].is_object())
+      throw InputError(path.string(), "", "not a summary.json written by archsim run (no " + std::string(key) + ")");
+  return summary;
 }
 
 const std::vector<std::string>& summary_figure_names() {

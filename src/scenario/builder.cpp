@@ -54,8 +54,17 @@ json filled(const json& document) {
 
 }  // namespace
 
-ScenarioBuilder::ScenarioBuilder(const Document& document, const Catalog& catalog)
-    : doc_(document), catalog_(catalog), filled_(filled(document.json())), root_(filled_, "") {}
+ScenarioBuilder::ScenarioBuilder(const Document& document, const Catalog& catalog, bool tolerant)
+    : doc_(document), tolerant_(tolerant), catalog_(catalog), filled_(filled(document.json())), root_(filled_, "") {}
+
+template <typename Part>
+void ScenarioBuilder::part(Part&& work) {
+  try {
+    work();
+  } catch (const SchemaGap&) {
+    if (!tolerant_) throw;
+  }
+}
 
 void ScenarioBuilder::problem(const std::string& pointer, const std::string& rule) {
   problems_.push_back({doc_.origin(pointer), pointer, rule, ""});
@@ -101,11 +110,15 @@ int ScenarioBuilder::host_named(const Node& node, const std::string& rule) {
 Scenario ScenarioBuilder::build() {
   s_.catalog = &catalog_;
   s_.file = doc_.path();
-  s_.name = root_.has("name") ? root_.at("name").string() : fs::path(doc_.path()).stem().string();
-  s_.description = root_.at("description").string();
-  s_.seed = root_.at("seed").unsigned_integer();
-  s_.duration_s = root_.at("duration_s").number();
-  s_.warmup_s = root_.at("warmup_s").number();
+  s_.name = fs::path(doc_.path()).stem().string();
+  part([&] {
+    if (root_.has("name")) s_.name = root_.at("name").string();
+    s_.description = root_.at("description").string();
+    s_.seed = root_.at("seed").unsigned_integer();
+  });
+  s_.duration_s = 1;  // until read (a document without one is reported by the schema)
+  part([&] { s_.duration_s = root_.at("duration_s").number(); });
+  part([&] { s_.warmup_s = root_.at("warmup_s").number(); });
   if (s_.warmup_s >= s_.duration_s) {
     // Blame the value an option changed, if one did (--duration-s below the file's warm-up).
     const std::string duration_origin = doc_.origin("/duration_s");
@@ -115,16 +128,17 @@ Scenario ScenarioBuilder::build() {
       problem(root_.at("warmup_s"), "must be less than duration_s (" + json(s_.duration_s).dump() + ")");
   }
 
-  build_platform();
+  part([&] { build_platform(); });
   build_hosts();
   build_services();
   build_clients();
   check_call_cycles();
   build_timeline();
   build_random_faults();
-  build_metrics();
-  if (problems_.empty()) mark_hosts_that_may_run();
-  if (problems_.empty()) check_resource_limits();
+  part([&] { build_metrics(); });
+  // The limits need a whole scenario: not one with parts left out.
+  if (problems_.empty() && !tolerant_) mark_hosts_that_may_run();
+  if (problems_.empty() && !tolerant_) check_resource_limits();
   if (!problems_.empty()) throw InputError(problems_);
   return std::move(s_);
 }
@@ -202,7 +216,8 @@ HostSpec ScenarioBuilder::host_from(const json& defaults, const Node& spec, cons
   h.cores = m.at("cores").integer();
   h.core_speed = m.at("core_speed").number();
   // One setting, one meaning: a host's NIC runs at the network's nic_gbps unless it sets its own.
-  h.nic_bytes_per_s = m.has("nic_gbps") ? m.at("nic_gbps").number() * kBytesPerGbps : s_.platform.network.nic_bytes_per_s;
+  h.nic_bytes_per_s =
+      m.has("nic_gbps") ? m.at("nic_gbps").number() * kBytesPerGbps : s_.platform.network.nic_bytes_per_s;
   const Node disk = m.at("disk");
   if (disk.is_string()) {
     auto it = s_.platform.disks.find(disk.string());
@@ -227,7 +242,8 @@ HostSpec ScenarioBuilder::host_from(const json& defaults, const Node& spec, cons
 void ScenarioBuilder::build_hosts() {
   if (profile_.is_null()) return;
   if (root_.has("hosts"))
-    for (const auto& [name, spec] : root_.at("hosts").members()) add_host(host_from(profile_["host"], spec, name, false));
+    for (const auto& [name, spec] : root_.at("hosts").members())
+      part([&, name = name, spec = spec] { add_host(host_from(profile_["host"], spec, name, false)); });
 }
 
 // Hosts are looked up by name through a map: a tier may have 100,000 replicas.
@@ -244,37 +260,48 @@ int ScenarioBuilder::host_index(const std::string& name) const {
 // ---- services ---------------------------------------------------------------------
 
 void ScenarioBuilder::build_services() {
-  const auto services = root_.at("services").members();
+  std::vector<std::pair<std::string, Node>> services;
+  part([&] { services = root_.at("services").members(); });
   // First pass: names, endpoints and each kind's own options, so that calls and
-  // references can name any service.
+  // references can name any service. (A service whose kind cannot be typed keeps its name
+  // and endpoints, so that references to it resolve, and is skipped afterwards.)
   for (const auto& [name, v] : services) {
     ServiceSpec svc;
     svc.name = name;
-    svc.kind = catalog_.service_kind(v.at("kind").string());
-    if (!svc.kind) throw std::logic_error("no service kind " + v.at("kind").string() + " in the catalog (see the schema)");
-    svc.replicas = v.at("replicas").integer();
-    svc.max_replicas = v.has("max_replicas") ? v.at("max_replicas").integer() : svc.replicas;
-    svc.queue_limit = v.at("queue_limit").integer();
-    svc.buffer_cache_hit_ratio = v.at("buffer_cache_hit_ratio").number();
-    svc.startup_s = v.at("startup_s").number();
-    if (v.has("endpoints"))
-      for (const auto& [ep, e] : v.at("endpoints").members())
-        svc.endpoints.push_back({ep, {}, e.at("access").is("write")});
+    part([&, v = v] {
+      if (v.has("endpoints"))
+        for (const auto& [ep, e] : v.at("endpoints").members())
+          svc.endpoints.push_back({ep, {}, e.has("access") && e.at("access").is("write")});
+      svc.kind = catalog_.service_kind(v.at("kind").string());
+      if (!svc.kind) throw SchemaGap("no service kind " + v.at("kind").string() + " in the catalog (see the schema)");
+      svc.replicas = v.at("replicas").integer();
+      svc.max_replicas = v.has("max_replicas") ? v.at("max_replicas").integer() : svc.replicas;
+      svc.queue_limit = v.at("queue_limit").integer();
+      svc.buffer_cache_hit_ratio = v.at("buffer_cache_hit_ratio").number();
+      svc.startup_s = v.at("startup_s").number();
+    });
+    if (tolerant_ && (svc.replicas < 1 || svc.max_replicas < svc.replicas)) svc.kind = nullptr;
     s_.services.push_back(std::move(svc));
   }
   for (std::size_t i = 0; i < services.size(); ++i) {
     ServiceSpec& svc = s_.services[i];
-    svc.kind->parse(svc, services[i].second, *this);
+    if (!svc.kind) continue;
+    part([&] { svc.kind->parse(svc, services[i].second, *this); });
     if (svc.max_replicas < svc.replicas)
       problem(services[i].second.at("max_replicas"),
               "must be at least replicas (" + std::to_string(svc.replicas) + ")");
   }
   // Second pass: references between services (a balancer takes its backend's endpoints).
-  for (std::size_t i = 0; i < services.size(); ++i) s_.services[i].kind->resolve(s_.services[i], services[i].second, *this);
+  for (std::size_t i = 0; i < services.size(); ++i)
+    if (s_.services[i].kind) part([&] { s_.services[i].kind->resolve(s_.services[i], services[i].second, *this); });
   // Third pass: placement, health checks, what the kind finishes, steps and pools.
-  for (std::size_t i = 0; i < services.size(); ++i) {
-    ServiceSpec& svc = s_.services[i];
-    const Node& v = services[i].second;
+  for (std::size_t i = 0; i < services.size(); ++i)
+    if (s_.services[i].kind) part([&] { finish_service(static_cast<int>(i), services[i].second); });
+}
+
+void ScenarioBuilder::finish_service(int i, const Node& v) {
+  {
+    ServiceSpec& svc = s_.services[static_cast<std::size_t>(i)];
     const std::string base = v.pointer();
     place_replicas(svc, v.at("host"));
     if (v.has("health_check")) svc.health_check = health_check(v.at("health_check"));
@@ -288,12 +315,12 @@ void ScenarioBuilder::build_services() {
       std::size_t e = 0;
       for (const auto& [ep, node] : v.at("endpoints").members()) {
         const Node list = node.at("steps");
-        svc.endpoints[e].steps = steps(list, {static_cast<int>(i), false});
+        svc.endpoints[e].steps = steps(list, {i, false});
         check_forward_position(svc.endpoints[e].steps, list.pointer());
         ++e;
       }
     }
-    if (v.has("connection_pools")) build_pools(svc, v.at("connection_pools"), static_cast<int>(i));
+    if (v.has("connection_pools")) build_pools(svc, v.at("connection_pools"), i);
   }
 }
 
@@ -334,13 +361,15 @@ void ScenarioBuilder::place_replicas(ServiceSpec& svc, const Node& host) {
   }
   if (profile_.is_null()) return;
   svc.dedicated_hosts = true;
+  const HostSpec machine = host_from(profile_["host"], host, svc.name, false);  // one per replica, alike
   for (int r = 0; r < svc.max_replicas; ++r) {
     const std::string name = svc.replica_name(r);
     if (host_index(name) >= 0) {
       problem(host.pointer(), "the dedicated host name " + name + " is already taken by another host");
       return;
     }
-    HostSpec spec = host_from(profile_["host"], host, name, false);
+    HostSpec spec = machine;
+    spec.name = name;
     spec.parked = r >= svc.replicas;
     add_host(std::move(spec));
     svc.replica_hosts.push_back(static_cast<int>(s_.hosts.size()) - 1);
@@ -350,12 +379,14 @@ void ScenarioBuilder::place_replicas(ServiceSpec& svc, const Node& host) {
 std::vector<Step> ScenarioBuilder::steps(const Node& list, const StepPlace& place) {
   std::vector<Step> out;
   for (const Node& v : list.elements()) {
-    Step step;
-    step.kind = catalog_.step_kind_of(v);
-    if (!step.kind) throw std::logic_error("step at " + v.pointer() + " has no kind in the catalog (see the schema)");
-    step.probability = v.at("probability").number();
-    step.kind->parse(step, v, place, *this);
-    out.push_back(std::move(step));
+    part([&] {
+      Step step;
+      step.kind = catalog_.step_kind_of(v);
+      if (!step.kind) throw SchemaGap("step at " + v.pointer() + " has no kind in the catalog (see the schema)");
+      step.probability = v.at("probability").number();
+      step.kind->parse(step, v, place, *this);
+      out.push_back(std::move(step));
+    });
   }
   return out;
 }
@@ -400,8 +431,8 @@ Distribution ScenarioBuilder::distribution(const Node& v) {
       if (p99 <= mean)
         problem(v.at("p99"), "must be greater than mean for a lognormal");
       else
-        problem(v.at("p99"), "a lognormal's p99 can be at most " + std::to_string(Distribution::max_lognormal_p99_ratio()) +
-                                 " times its mean");
+        problem(v.at("p99"), "a lognormal's p99 can be at most " +
+                                 std::to_string(Distribution::max_lognormal_p99_ratio()) + " times its mean");
       return Distribution::constant(mean);
     }
     return *d;
@@ -438,7 +469,7 @@ void ScenarioBuilder::check_call_cycles() {
         if (const auto t = st.kind->target(st)) add(*t);
       });
       names[static_cast<std::size_t>(base[s][e])] = {static_cast<int>(s), static_cast<int>(e)};
-      s_.services[s].kind->edges(s_.services[s], static_cast<int>(e), add);
+      if (s_.services[s].kind) s_.services[s].kind->edges(s_.services[s], static_cast<int>(e), add);
     }
   std::vector<int> state(static_cast<std::size_t>(total), 0);  // 0 new, 1 on stack, 2 done
   std::vector<int> stack;
@@ -477,73 +508,79 @@ void ScenarioBuilder::check_call_cycles() {
 
 void ScenarioBuilder::build_clients() {
   std::map<std::string, std::string> operation_owner;
-  for (const auto& [name, v] : root_.at("clients").members()) {
-    ClientSpec c;
-    c.name = name;
-    c.model = v.at("model").is("closed") ? ClientModel::Closed : ClientModel::Open;
-    c.timeout_s = v.at("timeout_ms").number() / 1000.0;
-    c.target = service_named(v.at("target"));
-    for (const auto& [op_name, o] : v.at("operations").members()) {
-      OperationSpec op;
-      op.name = op_name;
-      op.weight = o.at("weight").number();
-      op.request_bytes = o.at("request_kb").number() * kKiB;
-      op.response_bytes = o.at("response_kb").number() * kKiB;
-      if (c.target >= 0) {
-        const auto& svc = s_.services[static_cast<std::size_t>(c.target)];
-        const Node ep = o.at("endpoint");
-        op.endpoint = svc.endpoint_index(ep.string());
-        if (op.endpoint < 0) {
-          std::vector<std::string> names;
-          for (const auto& e : svc.endpoints) names.push_back(e.name);
-          problem(ep, "service " + svc.name + " has no such endpoint" + suggestion(ep.string(), names));
+  std::vector<std::pair<std::string, Node>> clients;
+  part([&] { clients = root_.at("clients").members(); });
+  for (const auto& member : clients) {
+    part([&] {
+      const std::string& name = member.first;
+      const Node& v = member.second;
+      ClientSpec c;
+      c.name = name;
+      c.model = v.at("model").is("closed") ? ClientModel::Closed : ClientModel::Open;
+      c.timeout_s = v.at("timeout_ms").number() / 1000.0;
+      c.target = service_named(v.at("target"));
+      for (const auto& [op_name, o] : v.at("operations").members()) {
+        OperationSpec op;
+        op.name = op_name;
+        op.weight = o.at("weight").number();
+        op.request_bytes = o.at("request_kb").number() * kKiB;
+        op.response_bytes = o.at("response_kb").number() * kKiB;
+        if (c.target >= 0) {
+          const auto& svc = s_.services[static_cast<std::size_t>(c.target)];
+          const Node ep = o.at("endpoint");
+          op.endpoint = svc.endpoint_index(ep.string());
+          if (op.endpoint < 0) {
+            std::vector<std::string> names;
+            for (const auto& e : svc.endpoints) names.push_back(e.name);
+            problem(ep, "service " + svc.name + " has no such endpoint" + suggestion(ep.string(), names));
+          }
         }
+        auto [owner, inserted] = operation_owner.emplace(op.name, c.name);
+        if (!inserted)
+          problem(o.pointer(), "operation names must be unique across clients; " + owner->second + " has one too");
+        c.operations.push_back(op);
       }
-      auto [owner, inserted] = operation_owner.emplace(op.name, c.name);
-      if (!inserted)
-        problem(o.pointer(), "operation names must be unique across clients; " + owner->second + " has one too");
-      c.operations.push_back(op);
-    }
-    c.keys.count = v.at("keys").at("count").unsigned_integer();
-    c.keys.zipf_s = v.at("keys").at("zipf_s").number();
-    const Node sessions = v.at("sessions");
-    c.sessions.mean_requests = sessions.at("mean_requests").number();
-    c.sessions.active = sessions.at("active").unsigned_integer();
-    if (c.model == ClientModel::Closed && written(sessions.at("active")))
-      problem(sessions.pointer() + "/active", "closed-loop clients have one session per user");
-    if (v.has("retry")) {
-      const Node r = v.at("retry");
-      RetrySpec spec;
-      spec.max_attempts = r.at("max_attempts").integer();
-      spec.backoff_s = r.at("backoff_ms").number() / 1000.0;
-      spec.multiplier = r.at("multiplier").number();
-      spec.max_backoff_s = r.at("max_backoff_ms").number() / 1000.0;
-      const std::string& jitter = r.at("jitter").string();
-      spec.jitter = jitter == "none" ? Jitter::None : jitter == "equal" ? Jitter::Equal : Jitter::Full;
-      if (r.has("budget_ratio")) spec.budget_ratio = r.at("budget_ratio").number();
-      spec.budget_reserve = r.at("budget_reserve").number();
-      for (const auto& cause : r.at("on").strings())
-        if (const auto o = outcome_from_string(cause)) spec.retry_on[static_cast<std::size_t>(*o)] = true;
-      c.retry = spec;
-    }
-    if (c.model == ClientModel::Open) {
-      c.rate_rps = v.at("rate_rps").number();
-      c.linear_schedule = v.at("schedule_shape").is("linear");
-      if (v.has("schedule")) {
-        double last = -1;
-        for (const Node& p : v.at("schedule").elements()) {
-          const RatePoint point{p.at("at_s").number(), p.at("rate_rps").number()};
-          if (point.at_s <= last)
-            problem(p.at("at_s"), "schedule times must increase (previous point is at " + json(last).dump() + " s)");
-          last = point.at_s;
-          c.schedule.push_back(point);
+      c.keys.count = v.at("keys").at("count").unsigned_integer();
+      c.keys.zipf_s = v.at("keys").at("zipf_s").number();
+      const Node sessions = v.at("sessions");
+      c.sessions.mean_requests = sessions.at("mean_requests").number();
+      c.sessions.active = sessions.at("active").unsigned_integer();
+      if (c.model == ClientModel::Closed && written(sessions.at("active")))
+        problem(sessions.pointer() + "/active", "closed-loop clients have one session per user");
+      if (v.has("retry")) {
+        const Node r = v.at("retry");
+        RetrySpec spec;
+        spec.max_attempts = r.at("max_attempts").integer();
+        spec.backoff_s = r.at("backoff_ms").number() / 1000.0;
+        spec.multiplier = r.at("multiplier").number();
+        spec.max_backoff_s = r.at("max_backoff_ms").number() / 1000.0;
+        const std::string& jitter = r.at("jitter").string();
+        spec.jitter = jitter == "none" ? Jitter::None : jitter == "equal" ? Jitter::Equal : Jitter::Full;
+        if (r.has("budget_ratio")) spec.budget_ratio = r.at("budget_ratio").number();
+        spec.budget_reserve = r.at("budget_reserve").number();
+        for (const auto& cause : r.at("on").strings())
+          if (const auto o = outcome_from_string(cause)) spec.retry_on[static_cast<std::size_t>(*o)] = true;
+        c.retry = spec;
+      }
+      if (c.model == ClientModel::Open) {
+        c.rate_rps = v.at("rate_rps").number();
+        c.linear_schedule = v.at("schedule_shape").is("linear");
+        if (v.has("schedule")) {
+          double last = -1;
+          for (const Node& p : v.at("schedule").elements()) {
+            const RatePoint point{p.at("at_s").number(), p.at("rate_rps").number()};
+            if (point.at_s <= last)
+              problem(p.at("at_s"), "schedule times must increase (previous point is at " + json(last).dump() + " s)");
+            last = point.at_s;
+            c.schedule.push_back(point);
+          }
         }
+      } else {
+        c.users = v.at("users").integer();
+        c.think_ms = distribution(v.at("think_ms"));
       }
-    } else {
-      c.users = v.at("users").integer();
-      c.think_ms = distribution(v.at("think_ms"));
-    }
-    s_.clients.push_back(std::move(c));
+      s_.clients.push_back(std::move(c));
+    });
   }
 }
 
@@ -592,13 +629,15 @@ void ScenarioBuilder::require_power_state(int host, double cpu_factor, double di
 void ScenarioBuilder::build_timeline() {
   if (!root_.has("faults") || !root_.at("faults").has("events")) return;
   for (const Node& e : root_.at("faults").at("events").elements()) {
-    ActionSpec action;
-    action.kind = catalog_.action_kind_of(e);
-    if (!action.kind) throw std::logic_error("event at " + e.pointer() + " has no kind in the catalog (see the schema)");
-    action.at_s = e.at("at_s").number();
-    if (e.has("duration_s")) action.duration_s = e.at("duration_s").number();
-    action.kind->parse(action, e.at(action.kind->key()), *this);
-    s_.actions.push_back(std::move(action));
+    part([&] {
+      ActionSpec action;
+      action.kind = catalog_.action_kind_of(e);
+      if (!action.kind) throw SchemaGap("event at " + e.pointer() + " has no kind in the catalog (see the schema)");
+      action.at_s = e.at("at_s").number();
+      if (e.has("duration_s")) action.duration_s = e.at("duration_s").number();
+      action.kind->parse(action, e.at(action.kind->key()), *this);
+      s_.actions.push_back(std::move(action));
+    });
   }
   std::stable_sort(s_.actions.begin(), s_.actions.end(),
                    [](const ActionSpec& a, const ActionSpec& b) { return a.at_s < b.at_s; });
@@ -607,43 +646,45 @@ void ScenarioBuilder::build_timeline() {
 void ScenarioBuilder::build_random_faults() {
   if (!root_.has("faults") || !root_.at("faults").has("random")) return;
   for (const Node& r : root_.at("faults").at("random").elements()) {
-    const std::string p = r.pointer();
-    const int targets = static_cast<int>(r.has("host")) + r.has("service") + r.has("replica");
-    if (targets != 1) {
-      problem(p, "needs exactly one of host, replica or service");
-      continue;
-    }
-    const int failure = static_cast<int>(r.has("mtbf_s")) + r.has("availability") + r.has("time_to_failure_s");
-    const int repair = static_cast<int>(r.has("mttr_s")) + r.has("time_to_repair_s");
-    if (failure != 1) problem(p, "needs exactly one of mtbf_s, availability or time_to_failure_s");
-    if (repair != 1) problem(p, "needs exactly one of mttr_s or time_to_repair_s");
-    if (r.has("availability") && !r.has("mttr_s"))
-      problem(p + "/availability", "needs mttr_s (then mtbf = availability / (1 - availability) * mttr)");
-    auto t = target(r);
-    if (!t || failure != 1 || repair != 1 || (r.has("availability") && !r.has("mttr_s"))) continue;
-    RandomFault rf;
-    rf.target = *t;
-    rf.time_to_repair_s = r.has("mttr_s") ? Distribution::exponential(r.at("mttr_s").number())
-                                          : distribution(r.at("time_to_repair_s"));
-    if (r.has("mtbf_s")) {
-      rf.time_to_failure_s = Distribution::exponential(r.at("mtbf_s").number());
-    } else if (r.has("availability")) {
-      const double a = r.at("availability").number();
-      rf.time_to_failure_s = Distribution::exponential(a / (1.0 - a) * r.at("mttr_s").number());
-    } else {
-      rf.time_to_failure_s = distribution(r.at("time_to_failure_s"));
-    }
-    const double up = rf.time_to_failure_s.mean(), down = rf.time_to_repair_s.mean();
-    if (up <= 0) {
-      problem(p, "time to failure must have a positive mean");
-      continue;
-    }
-    if (down <= 0) {
-      problem(p, "time to repair must have a positive mean");
-      continue;
-    }
-    rf.configured_availability = up / (up + down);
-    s_.random_faults.push_back(rf);
+    part([&] {
+      const std::string p = r.pointer();
+      const int targets = static_cast<int>(r.has("host")) + r.has("service") + r.has("replica");
+      if (targets != 1) {
+        problem(p, "needs exactly one of host, replica or service");
+        return;
+      }
+      const int failure = static_cast<int>(r.has("mtbf_s")) + r.has("availability") + r.has("time_to_failure_s");
+      const int repair = static_cast<int>(r.has("mttr_s")) + r.has("time_to_repair_s");
+      if (failure != 1) problem(p, "needs exactly one of mtbf_s, availability or time_to_failure_s");
+      if (repair != 1) problem(p, "needs exactly one of mttr_s or time_to_repair_s");
+      if (r.has("availability") && !r.has("mttr_s"))
+        problem(p + "/availability", "needs mttr_s (then mtbf = availability / (1 - availability) * mttr)");
+      auto t = target(r);
+      if (!t || failure != 1 || repair != 1 || (r.has("availability") && !r.has("mttr_s"))) return;
+      RandomFault rf;
+      rf.target = *t;
+      rf.time_to_repair_s =
+          r.has("mttr_s") ? Distribution::exponential(r.at("mttr_s").number()) : distribution(r.at("time_to_repair_s"));
+      if (r.has("mtbf_s")) {
+        rf.time_to_failure_s = Distribution::exponential(r.at("mtbf_s").number());
+      } else if (r.has("availability")) {
+        const double a = r.at("availability").number();
+        rf.time_to_failure_s = Distribution::exponential(a / (1.0 - a) * r.at("mttr_s").number());
+      } else {
+        rf.time_to_failure_s = distribution(r.at("time_to_failure_s"));
+      }
+      const double up = rf.time_to_failure_s.mean(), down = rf.time_to_repair_s.mean();
+      if (up <= 0) {
+        problem(p, "time to failure must have a positive mean");
+        return;
+      }
+      if (down <= 0) {
+        problem(p, "time to repair must have a positive mean");
+        return;
+      }
+      rf.configured_availability = up / (up + down);
+      s_.random_faults.push_back(rf);
+    });
   }
 }
 
@@ -706,7 +747,7 @@ void ScenarioBuilder::check_resource_limits() {
   const double window_bytes = windows * (160.0 + 16.0 * static_cast<double>(sampled_hosts));
   if (window_bytes > 512.0 * kMiB)
     problem(doc_.json().contains("metrics") && doc_.json()["metrics"].contains("window_s") ? "/metrics/window_s"
-                                                                                             : "/duration_s",
+                                                                                           : "/duration_s",
             "the run would keep " + std::to_string(static_cast<long long>(windows)) + " windows for " +
                 std::to_string(sampled_hosts) + (sampled_hosts == 1 ? " host" : " hosts") + ", about " +
                 std::to_string(static_cast<long long>(window_bytes / kMiB)) +
@@ -727,10 +768,49 @@ void ScenarioBuilder::check_resource_limits() {
 
 // ---- entry points -----------------------------------------------------------------
 
+namespace {
+
+// Removes the value at `pointer` (an array element becomes null, so the others keep their
+// indices).
+void prune(json& document, const std::string& pointer) {
+  if (pointer.empty()) return;
+  const auto slash = pointer.rfind('/');
+  json::json_pointer parent_pointer(pointer.substr(0, slash));
+  if (!document.contains(parent_pointer)) return;
+  json& parent = document.at(parent_pointer);
+  const std::string token = json::json_pointer(pointer).back();
+  if (parent.is_object())
+    parent.erase(token);
+  else if (parent.is_array() && token.find_first_not_of("0123456789") == std::string::npos &&
+           std::stoul(token) < parent.size())
+    parent[std::stoul(token)] = nullptr;
+}
+
+bool under(const std::string& pointer, const std::string& ancestor) {
+  return pointer == ancestor || (pointer.rfind(ancestor + "/", 0) == 0);
+}
+
+}  // namespace
+
 Scenario build_scenario(const Document& document, const Catalog& catalog) {
   auto errors = document.attribute(scenario_validator().validate(document.json()));
-  if (!errors.empty()) throw InputError(errors);
-  return ScenarioBuilder(document, catalog).build();
+  if (errors.empty()) return ScenarioBuilder(document, catalog).build();
+  // Every problem at once: the schema's, and those of references and values the schema
+  // cannot see, found in what remains once the values breaking the schema are taken out.
+  if (document.json().is_object()) {
+    Document pruned = document;
+    for (const auto& e : errors) prune(pruned.json(), e.pointer);
+    try {
+      ScenarioBuilder(pruned, catalog, /*tolerant=*/true).build();
+    } catch (const InputError& more) {
+      for (const auto& d : more.diagnostics()) {
+        const bool known = std::any_of(errors.begin(), errors.end(),
+                                       [&](const Diagnostic& e) { return under(d.pointer, e.pointer); });
+        if (!known) errors.push_back(d);
+      }
+    }
+  }
+  throw InputError(errors);
 }
 
 void check_setting_path(const Document& document, const std::string& path, const std::string& option) {

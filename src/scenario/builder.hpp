@@ -42,7 +42,9 @@ Scenario build_scenario(const Document& document, const Catalog& catalog);
 
 class ScenarioBuilder {
  public:
-  ScenarioBuilder(const Document& document, const Catalog& catalog);
+  // `tolerant`: the document had schema errors, pruned away; the builder looks for the
+  // problems the schema cannot see in what remains, skipping the parts it cannot type.
+  ScenarioBuilder(const Document& document, const Catalog& catalog, bool tolerant = false);
   Scenario build();
 
   // ---- for the kinds ------------------------------------------------------------------
@@ -81,6 +83,7 @@ class ScenarioBuilder {
   void build_platform();
   void build_hosts();
   void build_services();
+  void finish_service(int index, const Node& node);
   void place_replicas(ServiceSpec& service, const Node& host);
   void build_pools(ServiceSpec& service, const Node& pools, int index);
   void check_forward_position(const std::vector<Step>& steps, const std::string& pointer);
@@ -99,7 +102,13 @@ class ScenarioBuilder {
   void add_host(HostSpec host);
   int host_index(const std::string& name) const;
 
+  // Runs `part` of the typing; in tolerant mode, a part missing what the schema would have
+  // ensured is skipped.
+  template <typename Part>
+  void part(Part&& work);
+
   const Document& doc_;
+  bool tolerant_ = false;
   const Catalog& catalog_;
   nlohmann::json filled_;  // the document with the schema's defaults
   Node root_;

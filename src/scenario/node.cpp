@@ -8,11 +8,12 @@
 namespace archsim {
 
 void Node::wrong(const char* what) const {
-  throw std::logic_error("scenario " + pointer_ + ": expected " + what + " (the schema should have ensured it)");
+  throw SchemaGap("scenario " + pointer_ + ": expected " + what + " (the schema should have ensured it)");
 }
 
 Node Node::at(const std::string& key) const {
-  if (!has(key)) throw std::logic_error("scenario " + pointer_ + ": no key " + key + " (the schema should require it or give a default)");
+  if (!has(key))
+    throw SchemaGap("scenario " + pointer_ + ": no key " + key + " (the schema should require it or give a default)");
   return Node((*value_)[key], pointer_ + pointer_token(key));
 }
 

@@ -7,6 +7,7 @@
 // gives a default is read with at(); an optional key without a default is tested with
 // has(), its absence meaning something the schema documents.
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -14,6 +15,14 @@
 #include <nlohmann/json.hpp>
 
 namespace archsim {
+
+// A value the schema should have ensured is not there (or not of that type): a gap between
+// the schema and the code on a valid document, or, on a document with schema errors being
+// checked for more problems, a part to skip.
+class SchemaGap : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
 
 class Node {
  public:

@@ -1,9 +1,11 @@
 #include "scenario/schema_validator.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <regex>
 #include <set>
+#include <stdexcept>
 
 namespace archsim {
 
@@ -78,7 +80,42 @@ std::string number_text(const json& v) { return v.dump(); }
 
 }  // namespace
 
-SchemaValidator::SchemaValidator(json schema) : root_(std::move(schema)) {}
+SchemaValidator::SchemaValidator(json schema) : root_(std::move(schema)) { check_keywords(root_, ""); }
+
+void SchemaValidator::check_keywords(const json& schema, const std::string& pointer) {
+  if (schema.is_boolean()) return;
+  if (!schema.is_object()) throw std::invalid_argument("schema " + pointer + ": a schema must be an object or a boolean");
+  // Keywords whose value is a schema, a list of schemas, or a map of schemas; assertions
+  // checked here; annotations that change nothing.
+  static const std::set<std::string> kSchema = {"additionalProperties", "items", "propertyNames"};
+  static const std::set<std::string> kSchemaList = {"allOf", "anyOf", "oneOf"};
+  static const std::set<std::string> kSchemaMap = {"properties", "$defs", "definitions"};
+  static const std::set<std::string> kAssertions = {
+      "$ref",      "type",          "const",     "enum",      "minimum",  "maximum",       "exclusiveMinimum",
+      "exclusiveMaximum", "minLength", "maxLength", "pattern", "required", "minProperties", "maxProperties",
+      "minItems",  "maxItems",      "uniqueItems"};
+  static const std::set<std::string> kAnnotations = {"$schema", "$id",    "$comment", "title",    "description",
+                                                     "default", "examples", "deprecated", "readOnly", "writeOnly"};
+  for (auto it = schema.begin(); it != schema.end(); ++it) {
+    const std::string& key = it.key();
+    const std::string at = pointer + pointer_token(key);
+    if (kSchema.count(key)) {
+      if (key == "items" && it.value().is_array())
+        throw std::invalid_argument("schema " + at + ": an array of \"items\" (draft 7 tuples) is not supported");
+      check_keywords(it.value(), at);
+    } else if (kSchemaList.count(key)) {
+      for (std::size_t i = 0; i < it.value().size(); ++i) check_keywords(it.value()[i], at + "/" + std::to_string(i));
+    } else if (kSchemaMap.count(key)) {
+      for (auto sub = it.value().begin(); sub != it.value().end(); ++sub)
+        check_keywords(sub.value(), at + pointer_token(sub.key()));
+    } else if (key == "$ref") {
+      if (!it.value().is_string() || it.value().get<std::string>().rfind("#", 0) != 0)
+        throw std::invalid_argument("schema " + at + ": only local references (#...) are supported");
+    } else if (!kAssertions.count(key) && !kAnnotations.count(key)) {
+      throw std::invalid_argument("schema " + at + ": keyword \"" + key + "\" is not supported by archsim's validator");
+    }
+  }
+}
 
 std::vector<Diagnostic> SchemaValidator::validate(const json& instance, const std::string& schema_pointer) const {
   std::vector<Diagnostic> out;
@@ -92,7 +129,18 @@ const json& SchemaValidator::resolve(const json& schema) const {
   for (int depth = 0; depth < 32 && current->is_object() && current->contains("$ref"); ++depth) {
     const std::string ref = (*current)["$ref"].get<std::string>();
     if (ref.rfind("#", 0) != 0) throw std::logic_error("schema: only local $ref is supported: " + ref);
-    current = &root_.at(json::json_pointer(ref.substr(1)));
+    // A URI fragment: percent-encoded characters first (RFC 3986), then a JSON pointer.
+    std::string fragment;
+    for (std::size_t i = 1; i < ref.size(); ++i) {
+      if (ref[i] == '%' && i + 2 < ref.size() && std::isxdigit(static_cast<unsigned char>(ref[i + 1])) &&
+          std::isxdigit(static_cast<unsigned char>(ref[i + 2]))) {
+        fragment += static_cast<char>(std::stoi(ref.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        fragment += ref[i];
+      }
+    }
+    current = &root_.at(json::json_pointer(fragment));
   }
   return *current;
 }

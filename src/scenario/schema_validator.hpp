@@ -10,6 +10,11 @@
 // with the closest known key, and, for oneOf, the errors of the branch the document
 // evidently meant (chosen by a `const` discriminator such as "kind", or by the key that
 // only one branch requires) instead of "matches none of the alternatives".
+//
+// A schema using any other keyword is refused when the validator is built (a
+// std::invalid_argument naming the keyword and where it is), so a schema can never rely
+// on a keyword this validator would silently ignore. tests/unit/scenario/
+// test_json_schema_suite.cpp runs the official JSON Schema Test Suite over it.
 #include <optional>
 #include <string>
 #include <utility>
@@ -23,6 +28,8 @@ namespace archsim {
 
 class SchemaValidator {
  public:
+  // Throws std::invalid_argument when the schema uses a keyword the validator does not
+  // support (or a form of one, like an array of "items").
   explicit SchemaValidator(nlohmann::json schema);
 
   // Problems of `instance` against the schema found at `schema_pointer` inside the root
@@ -65,6 +72,8 @@ class SchemaValidator {
   const nlohmann::json* chosen_branch(const nlohmann::json& branches, const nlohmann::json& instance) const;
   const nlohmann::json& resolve(const nlohmann::json& schema) const;
   bool admits_type(const nlohmann::json& schema, const nlohmann::json& instance) const;
+  // Refuses keywords the validator does not support, in `schema` and its subschemas.
+  static void check_keywords(const nlohmann::json& schema, const std::string& pointer);
   std::vector<std::string> allowed_types(const nlohmann::json& schema) const;
 
   nlohmann::json root_;

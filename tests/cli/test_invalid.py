@@ -101,6 +101,26 @@ class InvalidInputTest(unittest.TestCase):
                         'faults={"events": [{"at_s": 22, "crash": {"host": "node1"}, "duration_s": 1}]}')
         self.assertEqual(0, added.returncode, added.stderr)
 
+    def test_schema_and_reference_errors_in_one_pass(self):
+        doc = {"description": "x", "duration_s": 10,
+               "services": {"web": {"kind": "app_server", "host": {"cores": 2}, "workres": 4, "workers": 4,
+                                    "endpoints": {"home": {"steps": [{"cpu_ms": 1}, {"call": "dbb", "endpoint": "get"}]}}},
+                            "db": {"kind": "database", "host": "nodeX", "max_connections": 4,
+                                   "buffer_cache_hit_ratio": 2, "endpoints": {"get": {"steps": [{"read_kb": 1}]}}}},
+               "clients": {"users": {"model": "open", "target": "webb", "rate_rps": -5,
+                                     "operations": {"home": {"weight": 1, "endpoint": "home"}}}}}
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "both.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            result = archsim("validate", path)
+        self.assertEqual(2, result.returncode)
+        for message in ('/services/web/workres: unknown key (did you mean "workers"?)',
+                        "/clients/users/rate_rps: must be >= 0", "/services/db/buffer_cache_hit_ratio: must be <= 1",
+                        '/services/web/endpoints/home/steps/1/call: no such service (did you mean "db"?)',
+                        '/clients/users/target: no such service (did you mean "web"?)'):
+            self.assertIn(message, result.stderr)
+
     def test_deep_nesting_is_refused_quickly(self):
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "deep.json")

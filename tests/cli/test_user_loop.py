@@ -197,6 +197,37 @@ class CompareTest(Scratch):
         result = archsim("compare", self.path("nothing"))
         self.assertEqual(2, result.returncode)
 
+    def test_every_cause_of_error_has_a_row_and_bad_inputs_are_refused(self):
+        crash = os.path.join(ROOT, "scenarios", "step01-host-crash.json")
+        run = ["--duration-s", "50", "--set", "warmup_s=5", "--set", "faults.events.0.at_s=15",
+               "--set", "faults.events.0.duration_s=10"]
+        out = self.path("crash")
+        self.assertEqual(0, archsim("run", crash, *run, "--quiet", "--out", out).returncode)
+        with open(os.path.join(out, "summary.json")) as f:
+            causes = {c for c, n in json.load(f)["errors_by_cause"].items() if n > 0}
+        self.assertTrue(causes)
+        table = archsim("compare", out, "--format", "csv")
+        self.assertEqual(0, table.returncode, table.stderr)
+        labels = [r[0] for r in csv.reader(io.StringIO(table.stdout))]
+        for cause in causes:
+            self.assertIn(f"errors: {cause}", labels)
+        # A JSON file that is not a summary, and run options given with a finished result.
+        os.makedirs(self.path("other"))
+        not_summary = self.path("other", "summary.json")
+        with open(not_summary, "w") as f:
+            json.dump({"x": 1}, f)
+        refused = archsim("compare", out, not_summary)
+        self.assertEqual(2, refused.returncode)
+        self.assertIn("not a summary.json written by archsim run", refused.stderr)
+        ignored = archsim("compare", out, "--set", "clients.shoppers.rate_rps=5")
+        self.assertEqual(2, ignored.returncode)
+        self.assertIn("apply only to the scenario files compare runs", ignored.stderr)
+
+    def test_log_level_anywhere(self):
+        for args in (["--log-level", "info", "validate", STEP1], ["validate", STEP1, "--log-level", "info"]):
+            self.assertEqual(0, archsim(*args).returncode)
+        self.assertEqual(2, archsim("validate", STEP1, "--log-level", "loud").returncode)
+
 
 class TraceTest(Scratch):
     def test_trace_is_valid_with_matching_spans_and_marked_failures(self):

@@ -51,6 +51,11 @@ Command add_compare_command(CLI::App& app) {
     for (std::size_t i = 0; i < args->inputs.size(); ++i) {
       const std::string& input = args->inputs[i];
       if (is_result(input)) {
+        // Options for the runs do nothing to finished results: say so rather than ignore them.
+        if (!args->run.sets.empty() || args->run.seed || args->run.duration_s)
+          throw InputError(input, "",
+                           "is a finished result: --set, --seed and --duration-s apply only to the scenario files "
+                           "compare runs");
         folders[i] = input;
         continue;
       }
