@@ -121,15 +121,18 @@ def add_output_arguments(parser, default_name):
     group = parser.add_argument_group("output")
     group.add_argument("--out", metavar="FILE",
                        help=f"file to write, its path printed when written (default: {default_name} in "
-                            f"the current directory); its extension sets the format when --format "
-                            f"is not given")
+                            f"a plots/ folder beside the first input folder, e.g. results/plots/ for "
+                            f"results/NAME); its extension sets the format when --format is not given")
     group.add_argument("--format", choices=FORMATS,
                        help="image format: png (default), svg or pdf")
     group.add_argument("--title", metavar="TEXT", help="figure title (default: one naming the input)")
 
 
-def output_target(args, default_name):
-    """The (path, format) to write, from --out and --format."""
+def output_target(args, default_name, first_input):
+    """The (path, format) to write, from --out and --format.
+
+    Without --out the plot goes into a plots/ folder beside the first input's folder, so
+    that plots of results/NAME land in results/plots/ (which is ignored with results/)."""
     fmt = args.format
     if args.out:
         extension = os.path.splitext(args.out)[1].lower().lstrip(".")
@@ -137,12 +140,23 @@ def output_target(args, default_name):
             fmt = extension if extension in FORMATS else "png"
         return args.out, fmt
     fmt = fmt or "png"
-    return f"{safe_filename(default_name)}.{fmt}", fmt
+    return os.path.join(default_plots_folder(first_input), f"{safe_filename(default_name)}.{fmt}"), fmt
+
+
+def default_plots_folder(first_input):
+    """plots/ beside the folder of the first input (a result folder or a file inside one)."""
+    folder = os.path.normpath(first_input if os.path.isdir(first_input) else os.path.dirname(first_input) or ".")
+    if os.path.basename(folder) in (".", "..", ""):
+        folder = os.path.abspath(folder)
+    return os.path.join(os.path.dirname(folder), "plots")
 
 
 def save_figure(fig, path, fmt):
-    """Writes the figure and prints its path on stdout."""
+    """Writes the figure (creating its folder) and prints its path on stdout."""
     try:
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
         fig.savefig(path, format=fmt, dpi=DPI, metadata=None if fmt != "png" else {"Software": "archsim plots"})
     except OSError as error:
         raise InputError(f"{path}: cannot write: {error.strerror or error}") from None

@@ -207,6 +207,26 @@ class PlotsTestCase(unittest.TestCase):
     def output(self, name):
         return os.path.join(self.out, name)
 
+    def run_from_results_parent(self, script, *folders):
+        """Copies the folders into a fresh WORK/results/ and runs the script from WORK on
+        results/NAME, without --out: (the result, WORK)."""
+        work = tempfile.mkdtemp(prefix="default-out-", dir=self.tmp)
+        relative = []
+        for folder in folders:
+            target = os.path.join(work, "results", os.path.basename(folder))
+            shutil.copytree(folder, target)
+            relative.append(os.path.join("results", os.path.basename(folder)))
+        return self.run_script(script, *relative, cwd=work), work
+
+    def assert_default_output(self, result, work, name):
+        """Without --out, the plot lands in results/plots/ beside the result folders, and
+        nothing is written into the current folder."""
+        self.assertEqual(0, result.returncode, result.stderr)
+        expected = os.path.join("results", "plots", name)
+        self.assertEqual(expected, result.stdout.strip())
+        self.assertTrue(os.path.isfile(os.path.join(work, expected)))
+        self.assertEqual(["results"], sorted(os.listdir(work)))
+
     def assert_plotted(self, result, path):
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertNotIn("Traceback", result.stderr)
@@ -260,13 +280,9 @@ class CompareTest(PlotsTestCase):
         with open(path, encoding="utf-8") as f:
             self.assertIn("Demo runs", f.read())
 
-    def test_default_output_in_current_directory(self):
-        cwd = os.path.join(self.tmp, "cwd-compare")
-        os.makedirs(cwd)
-        result = self.run_script("plot_compare", self.run_a, "--linear", cwd=cwd)
-        self.assertEqual(0, result.returncode, result.stderr)
-        self.assertEqual("compare.png", result.stdout.strip())
-        self.assertTrue(os.path.isfile(os.path.join(cwd, "compare.png")))
+    def test_default_output_beside_the_results(self):
+        result, cwd = self.run_from_results_parent("plot_compare", self.run_a)
+        self.assert_default_output(result, cwd, "compare.png")
 
     def test_missing_folder(self):
         missing = os.path.join(self.tmp, "no-such-run")
@@ -300,8 +316,15 @@ class CompareTest(PlotsTestCase):
         self.assert_bad_input(self.run_script("plot_compare", folder), "summary.json")
 
     def test_unwritable_output(self):
-        path = os.path.join(self.tmp, "no-such-dir", "compare.png")
+        blocker = os.path.join(self.tmp, "a-file")
+        with open(blocker, "w", encoding="utf-8") as f:
+            f.write("not a folder\n")
+        path = os.path.join(blocker, "compare.png")
         self.assert_bad_input(self.run_script("plot_compare", self.run_a, "--out", path), path)
+
+    def test_missing_output_folder_is_created(self):
+        path = os.path.join(self.tmp, "new-folder", "deeper", "compare.png")
+        self.assert_plotted(self.run_script("plot_compare", self.run_a, "--out", path), path)
 
 
 class CdfTest(PlotsTestCase):
@@ -319,6 +342,10 @@ class CdfTest(PlotsTestCase):
         path = self.output("cdf-by-extension.svg")
         result = self.run_script("plot_cdf", self.run_b, "--out", path)
         self.assert_svg(result, path)
+
+    def test_default_output_beside_the_results(self):
+        result, cwd = self.run_from_results_parent("plot_cdf", self.run_a, self.run_b)
+        self.assert_default_output(result, cwd, "latency-cdf.png")
 
     def test_missing_folder(self):
         missing = os.path.join(self.tmp, "no-such-run")
@@ -359,6 +386,10 @@ class SweepTest(PlotsTestCase):
         result = self.run_script("plot_sweep", self.sweep, "--format", "svg", "--out", path, "--linear")
         self.assert_svg(result, path)
 
+    def test_default_output_beside_the_results(self):
+        result, cwd = self.run_from_results_parent("plot_sweep", self.sweep)
+        self.assert_default_output(result, cwd, "sweep-demo.png")
+
     def test_missing_folder(self):
         missing = os.path.join(self.tmp, "no-such-sweep")
         self.assert_bad_input(self.run_script("plot_sweep", missing), missing)
@@ -391,12 +422,8 @@ class TimelineTest(PlotsTestCase):
         self.assert_svg(result, path)
 
     def test_default_output_names_the_scenario(self):
-        cwd = os.path.join(self.tmp, "cwd-timeline")
-        os.makedirs(cwd)
-        result = self.run_script("plot_timeline", self.run_b, cwd=cwd)
-        self.assertEqual(0, result.returncode, result.stderr)
-        self.assertEqual("timeline-step-demo.png", result.stdout.strip())
-        self.assertTrue(os.path.isfile(os.path.join(cwd, "timeline-step-demo.png")))
+        result, cwd = self.run_from_results_parent("plot_timeline", self.run_b)
+        self.assert_default_output(result, cwd, "timeline-step-demo.png")
 
     def test_without_events_csv(self):
         path = self.output("timeline-no-events.png")

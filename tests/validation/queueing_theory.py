@@ -9,7 +9,7 @@ control) and requires the same comparison to reject it, which shows the toleranc
 tight enough to catch a wrong model.
 
 usage: queueing_theory.py ARCHSIM CHECK [--replications R] [--duration-s S]
-CHECK: mm1 | mmc | tandem | dispatch | availability | kofn
+CHECK: mm1 | mmc | tandem | dispatch | availability | kofn | network
 """
 import argparse
 import json
@@ -198,16 +198,55 @@ def check_kofn(archsim, r, duration, checker):
     checker.expect_rejection(f"time with >= {k} of {n} up against A^{n}", at_least_k, a ** n)
 
 
+def check_network(archsim, r, duration, checker):
+    with open(os.path.join(HERE, "network.json"), encoding="utf-8") as f:
+        scenario = json.load(f)
+    net = scenario["platform"]["network"]
+    client = scenario["clients"]["arrivals"]
+    operation = client["operations"]["job"]
+    lam = client["rate_rps"]
+    mu = 1000.0 / scenario["services"]["server"]["endpoints"]["serve"]["steps"][0]["cpu_ms"]["mean"]
+    capacity = net["client_gbps"] * 1e9 / 8  # bytes/s, each direction of the access link
+    rtt = net["client_rtt_ms"] / 1000.0
+
+    def transfer(kb):
+        """One direction of the access link as an M/G/1 processor-sharing queue: a message
+        of s seconds alone takes s / (1 - rho) on average, whatever the size distribution."""
+        alone = kb * 1024 / capacity
+        return alone, alone / (1.0 - lam * alone)
+
+    up_alone, up = transfer(operation["request_kb"])
+    down_alone, down = transfer(operation["response_kb"])
+    server = 1.0 / (mu - lam)
+    network = rtt + up + down
+    mean = 1000.0 * (network + server)
+    print(f"Poisson {lam}/s over a {net['client_rtt_ms']} ms round trip and a {net['client_gbps'] * 1000:.0f} Mbps "
+          f"access link to an M/M/1 server (mu = {mu}/s): up {1000 * up:.3f} ms, down {1000 * down:.3f} ms, "
+          f"server {1000 * server:.3f} ms, mean response {mean:.3f} ms")
+    runs = replicate(archsim, "network.json", r, duration)
+    checker.expect_agreement("mean response time (ms)", latency(runs, "mean"), mean)
+    # The network's share (response time minus the server's residence) has far less
+    # variance than the server's queue, so it pins the link model down tightly.
+    share = [s["latency_ms"]["mean"] - s["services"]["server"]["residence_ms"]["mean"] for s in runs]
+    checker.expect_agreement("network share of the response time (ms)", share, 1000.0 * network)
+    checker.expect_agreement("fastest response: RTT + both transfers alone (ms)", latency(runs, "min"),
+                             1000.0 * (rtt + up_alone + down_alone), HISTOGRAM_ERROR)
+    print("negative controls: transfers that do not share the link, and one latency for the round trip")
+    checker.expect_rejection("network share against transfers alone", share,
+                             1000.0 * (rtt + up_alone + down_alone))
+    checker.expect_rejection("network share against a one-way trip", share, 1000.0 * (rtt / 2 + up + down))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("archsim")
-    parser.add_argument("check", choices=["mm1", "mmc", "tandem", "dispatch", "availability", "kofn"])
+    parser.add_argument("check", choices=["mm1", "mmc", "tandem", "dispatch", "availability", "kofn", "network"])
     parser.add_argument("--replications", type=int, default=6)
     parser.add_argument("--duration-s", type=float, default=0)
     args = parser.parse_args()
     checker = Checker()
     {"mm1": check_mm1, "mmc": check_mmc, "tandem": check_tandem, "dispatch": check_dispatch,
-     "availability": check_availability, "kofn": check_kofn}[args.check](
+     "availability": check_availability, "kofn": check_kofn, "network": check_network}[args.check](
         args.archsim, args.replications, args.duration_s, checker)
     if checker.failures:
         print("FAILED: " + "; ".join(checker.failures))
