@@ -1,5 +1,7 @@
 #include "components/client_population.hpp"
 
+#include "engine/actor_budget.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -48,6 +50,7 @@ std::uint64_t ClientPopulation::next_session() {
 
 void ClientPopulation::start(std::function<void()> done) {
   // Not a daemon: the simulation lasts as long as the clients.
+  ensure_room_for_actor("clients-" + spec_.name);
   sg4::Actor::create("clients-" + spec_.name, host_, [this, done = std::move(done)] {
     main_loop();
     done();

@@ -26,6 +26,7 @@ std::optional<double> configured_availability_of_replica(const Scenario& scenari
 
 Hosts::Hosts(const Scenario& scenario, const Platform& platform, Recorder& recorder)
     : scenario_(scenario), platform_(platform), recorder_(recorder) {
+  for (const auto& l : platform.latencies()) wire_.attach(l.host, l.edge_s, l.loopback_s);
   for (const auto& m : platform.machines()) {
     storages_.push_back(std::make_unique<Storage>(m.disk, m.spec->disk));
     auto data = std::make_unique<HostData>();
@@ -80,6 +81,8 @@ void Hosts::capacity_changed(int host) {
   d.disk_capacity.set(now, on ? 1.0 : 0.0);
 }
 
+void Hosts::lose_traffic(int host) { wire_.lose_traffic_of(platform_.machine(host).host); }
+
 void Hosts::state_changed(int host, bool up) {
   const double now = sg4::Engine::get_clock();
   capacity_changed(host);
@@ -96,6 +99,7 @@ void Hosts::set_parked(int host, bool parked) {
   HostData& d = data(host);
   if (parked) {
     d.alive = false;
+    wire_.lose_traffic_of(m.host);
     if (m.host->is_on()) m.host->turn_off();
     storage(host).reset();
   } else {

@@ -3,7 +3,8 @@
 // (work counters, the capacity offered over time, liveness, partition side), its storage
 // device, its component in the recorder (up, down and parked time) and the utilisation
 // gauges of its CPU, disk and NIC (columns util:HOST.cpu, .disk, .nic_up, .nic_down), for
-// every host that may run at all.
+// every host that may run at all; and the wire that carries the network's latency
+// (engine/wire.hpp), with every host that sends or receives messages attached.
 //
 // Capacity comes and goes with parked hosts: SimGrid seals the platform before the run,
 // so every host a run may use exists from the start; a dedicated host of a parked replica
@@ -15,6 +16,7 @@
 
 #include "components/storage.hpp"
 #include "engine/host_data.hpp"
+#include "engine/wire.hpp"
 #include "platform/platform.hpp"
 #include "recording/recorder.hpp"
 #include "scenario/scenario.hpp"
@@ -35,6 +37,8 @@ class Hosts {
   // Switches a parked host on (it comes into service) or a host off into parking.
   void set_parked(int host, bool parked);
   bool parked(int host) const { return parked_[static_cast<std::size_t>(host)]; }
+  // Messages on their way to or from the host are lost (it went down or its NIC was cut).
+  void lose_traffic(int host);
   // Its speed changed (degraded or restored).
   void capacity_changed(int host);
   // Utilisation of every resource over the measured period, in platform order.
@@ -49,6 +53,7 @@ class Hosts {
   std::vector<int> components_;
   std::vector<int> gauges_;  // per host: the id of its cpu gauge (disk, nic_up, nic_down follow), or -1
   std::vector<bool> parked_;
+  Wire wire_;
 };
 
 // Availability that random faults aim at for a host or a replica, if they target it.

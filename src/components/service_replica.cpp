@@ -43,7 +43,6 @@ ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Mach
       machine_(machine),
       storage_(storage),
       inbox_(sg4::Mailbox::by_name(name_), kAcceptorDepth),
-      work_(sg4::Semaphore::create(0)),
       admission_(service.spec().workers, service.spec().queue_limit),
       command_ready_(sg4::Semaphore::create(0)) {
   for (const PoolSpec& p : service.spec().pools) pools_.emplace_back(p.target, p.size, p.timeout_s);
@@ -147,6 +146,7 @@ ConnectionPool* ServiceReplica::pool_for(int target_service) {
 }
 
 sg4::ActorPtr ServiceReplica::spawn_helper(const std::string& name, std::function<void()> body) {
+  ensure_room_for_actor(name_ + "/" + name);
   auto actor = sg4::Actor::create(name_ + "/" + name, machine_.host, [this, body = std::move(body)] {
     body();
     helpers_.erase(sg4::this_actor::get_pid());
@@ -197,7 +197,13 @@ void ServiceReplica::accept_loop() {
     admission_.admitted();
     queue_.push_back({request, t});
     if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, running_workers_)) spawn_worker();
-    work_->release();
+    if (!idle_.empty()) {
+      // The worker that went idle last takes it: its stack is the likeliest still in the
+      // processor's caches (waking idle workers in turn would cycle through all of them).
+      Worker* worker = idle_.back();
+      idle_.pop_back();
+      worker->wake->release();
+    }
   }
 }
 
@@ -218,6 +224,7 @@ void ServiceReplica::spawn_worker() {
     workers_.push_back(std::move(worker_slot));
     worker = workers_.back().get();
   }
+  worker->wake = sg4::Semaphore::create(0);
   ++running_workers_;
   spdlog::debug("{}: started worker {} ({} requests waiting)", name_, worker->index + 1, queue_.size());
   worker->actor = spawn_daemon(name_ + "/worker-" + std::to_string(worker->index), machine_.host,
@@ -229,9 +236,13 @@ void ServiceReplica::work_loop(Worker& worker) {
   Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   while (true) {
-    ++idle_workers_;
-    work_->acquire();
-    --idle_workers_;
+    if (queue_.empty()) {
+      ++idle_workers_;
+      idle_.push_back(&worker);
+      worker.wake->acquire();
+      --idle_workers_;
+      continue;  // another worker may have taken the request it was woken for
+    }
     const Waiting job = queue_.front();
     queue_.pop_front();
     worker.current = job.request;
@@ -270,8 +281,8 @@ void ServiceReplica::forget_process_state() {
   auxiliaries_.clear();
   running_workers_ = 0;
   idle_workers_ = 0;
+  idle_.clear();
   admission_.reset();
-  work_ = sg4::Semaphore::create(0);
   for (auto& p : pools_) p.reset();
   behavior_->on_stop(*this);
 }

@@ -3,7 +3,7 @@
 // takes requests off the replica's inbox; when more requests wait than the configured
 // `queue_limit` beyond its workers, an arrival is rejected at once (like a full accept
 // backlog); otherwise it joins a FIFO queue served by up to `workers` worker actors
-// (started on demand, kept idle afterwards). A worker runs the endpoint (through the
+// (started on demand, kept idle afterwards; the one gone idle last is woken first). A worker runs the endpoint (through the
 // service kind's behaviour) and sends the reply. Outgoing connection pools (one per target
 // service) belong to the replica.
 //
@@ -114,6 +114,7 @@ class ServiceReplica {
     int index = 0;
     std::unique_ptr<Inbox> replies;
     sg4::ActorPtr actor;
+    sg4::SemaphorePtr wake;      // released to hand it work while it is idle
     Message* current = nullptr;  // the request it serves, owned until replied or forwarded
     double arrived_at = 0;
   };
@@ -152,10 +153,10 @@ class ServiceReplica {
   std::uint64_t generation_ = 0;
 
   std::deque<Waiting> queue_;
-  sg4::SemaphorePtr work_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<Worker*> idle_;  // idle workers not yet woken, the last gone idle at the back
   int running_workers_ = 0;
-  int idle_workers_ = 0;
+  int idle_workers_ = 0;       // idle workers, woken or not, that have not yet looked at the queue
   Admission admission_;
   std::vector<ConnectionPool> pools_;
   std::unordered_map<long, sg4::ActorPtr> helpers_;  // by actor id

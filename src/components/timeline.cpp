@@ -135,6 +135,7 @@ void Timeline::set_host(int host, bool up) {
     for (ServiceReplica* r : run_.replicas_on(host)) r->host_came_up();
   } else {
     HostData::of(m.host)->alive = false;
+    hosts.lose_traffic(host);
     m.host->turn_off();
     hosts.storage(host).reset();
     hosts.state_changed(host, false);
@@ -154,6 +155,7 @@ void Timeline::set_link(int host, bool up) {
     m.nic_up->turn_on();
     m.nic_down->turn_on();
   } else {
+    run_.hosts().lose_traffic(host);
     m.nic_up->turn_off();
     m.nic_down->turn_off();
   }

@@ -11,10 +11,14 @@
 
 #include <simgrid/s4u.hpp>
 
+#include "engine/actor_budget.hpp"
+
 namespace archsim {
 
+// Within the actor budget (see actor_budget.hpp).
 inline simgrid::s4u::ActorPtr spawn_daemon(const std::string& name, simgrid::s4u::Host* host,
                                            std::function<void()> body) {
+  ensure_room_for_actor(name);
   return simgrid::s4u::Actor::create(name, host, [body = std::move(body)] {
     simgrid::s4u::Actor::self()->daemonize();
     body();

@@ -7,12 +7,9 @@
 #include <simgrid/s4u/Engine.hpp>
 
 #include "engine/host_data.hpp"
+#include "engine/wire.hpp"
 
 namespace archsim {
-
-namespace {
-void free_message(void* payload) { delete static_cast<Message*>(payload); }
-}  // namespace
 
 void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes) {
   const double now = sg4::Engine::get_clock();
@@ -28,29 +25,18 @@ void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* messa
     delete message;
     return;
   }
-  if (destination != from) {
-    if (partitioned(from, destination)) {
-      delete message;  // lost in the partition: the sender only learns of it by its timeout
-      return;
-    }
-    if (auto* data = HostData::of(from)) data->nic_out_bytes += bytes;
-    if (auto* data = HostData::of(destination)) data->nic_in_bytes += bytes;
-  }
-  if (message->deadline > 0 && bytes > kInitialWindowBytes) {
-    // The bytes as a host-to-host transfer that the receiving inbox waits for once the
-    // header is in (on the same path with no bytes, the header cannot arrive later).
-    message->body = sg4::Comm::sendto_init(from, const_cast<sg4::Host*>(destination));
-    message->body->set_payload_size(static_cast<std::uint64_t>(bytes));
-    message->body->detach();  // starts it; nobody has to wait for it to end
-    // A header of no bytes may be handed over before the path's latency has passed (see
-    // kMinimumWireBytes): harmless, the receiver waits for the body, which takes it.
-    to->put_init(message, 0)->detach(free_message);
+  if (destination != from && partitioned(from, destination)) {
+    delete message;  // lost in the partition: the sender only learns of it by its timeout
     return;
   }
-  // At least one byte on the wire: SimGrid 3.32 ends a zero-byte transfer at the next
-  // update of its network model (when any other transfer starts or ends) instead of once the
-  // path's latency has passed (see message.hpp). A real message has headers anyway.
-  to->put_init(message, static_cast<std::uint64_t>(std::max(bytes, kMinimumWireBytes)))->detach(free_message);
+  // A long message whose caller waits with a deadline goes as a header of no bytes and a
+  // body (see message.hpp); a header of no bytes may be handed over before the body's
+  // first byte: harmless, the receiver waits for the body. Otherwise at least one byte on
+  // the wire (see kMinimumWireBytes): a real message has headers anyway.
+  const bool long_message = message->deadline > 0 && bytes > kInitialWindowBytes;
+  const double wire_bytes = long_message ? 0.0 : std::max(bytes, kMinimumWireBytes);
+  Wire::hold(to->put_init(message, static_cast<std::uint64_t>(wire_bytes)), from, const_cast<sg4::Host*>(destination),
+             message, bytes, long_message);
 }
 
 void reply_to_caller(Message* message, Outcome status) {

@@ -64,10 +64,10 @@ constexpr double kMinimumWireBytes = 1;
 // this size leaves in one flight.
 constexpr double kInitialWindowBytes = 14600;
 
-// Sends `message` to mailbox `to` (owned by an actor on `destination`) without waiting: a
-// detached transfer of `bytes` from the calling actor's host (header and body if the
-// message is long and its caller has a deadline). If the transfer fails (a host or link
-// down), the message is freed.
+// Sends `message` to mailbox `to` (owned by an actor on `destination`) without waiting:
+// after the path's latency (see wire.hpp), a detached transfer of `bytes` from the calling
+// actor's host (header and body if the message is long and its caller has a deadline). If
+// the message is lost (a host or link down) the message is freed.
 void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes);
 
 // Turns a request into a reply with `status` and sends it back to its caller.

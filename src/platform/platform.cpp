@@ -31,11 +31,10 @@ Platform::Platform(const Scenario& scenario) {
     m.spec = &spec;
     m.host = zone->create_host(spec.name, speeds(spec.core_speed * kReferenceFlops, spec.cpu_factors))
                  ->set_core_count(spec.cores);
-    auto* nic = zone->create_split_duplex_link(spec.name + "-nic", spec.nic_bytes_per_s)->set_latency(nic_latency);
+    auto* nic = zone->create_split_duplex_link(spec.name + "-nic", spec.nic_bytes_per_s);
     zone->add_route(m.host->get_netpoint(), nullptr, nullptr, nullptr,
                     {{nic, sg4::LinkInRoute::Direction::UP}}, true);
     auto* loopback = zone->create_link(spec.name + "-loopback", scenario.platform.memory_read_bytes_per_s)
-                         ->set_latency(net.loopback_rtt_s / 2.0)
                          ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
     zone->add_route(m.host->get_netpoint(), m.host->get_netpoint(), nullptr, nullptr,
                     {{loopback, sg4::LinkInRoute::Direction::NONE}}, false);
@@ -43,21 +42,23 @@ Platform::Platform(const Scenario& scenario) {
     m.nic_up = sg4::Link::by_name(spec.name + "-nic_UP");
     m.nic_down = sg4::Link::by_name(spec.name + "-nic_DOWN");
     machines_.push_back(m);
+    latencies_.push_back({m.host, nic_latency, net.loopback_rtt_s / 2.0});
   }
 
   control_host_ = zone->create_host("control-plane", kReferenceFlops);
-  auto* control_nic = zone->create_split_duplex_link("control-plane-nic", net.nic_bytes_per_s)->set_latency(nic_latency);
+  auto* control_nic = zone->create_split_duplex_link("control-plane-nic", net.nic_bytes_per_s);
   zone->add_route(control_host_->get_netpoint(), nullptr, nullptr, nullptr,
                   {{control_nic, sg4::LinkInRoute::Direction::UP}}, true);
+  latencies_.push_back({control_host_, nic_latency, net.loopback_rtt_s / 2.0});
 
   // Client populations: the access link carries the rest of the client round trip.
   const double access_latency = std::max(0.0, net.client_rtt_s / 2.0 - nic_latency);
   for (const ClientSpec& client : scenario.clients) {
     auto* host = zone->create_host("clients-" + client.name, kReferenceFlops)->set_core_count(1);
-    auto* link = zone->create_split_duplex_link("clients-" + client.name + "-access", net.client_bytes_per_s)
-                     ->set_latency(access_latency);
+    auto* link = zone->create_split_duplex_link("clients-" + client.name + "-access", net.client_bytes_per_s);
     zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {{link, sg4::LinkInRoute::Direction::UP}}, true);
     client_hosts_.push_back(host);
+    latencies_.push_back({host, access_latency, net.loopback_rtt_s / 2.0});
   }
   zone->seal();
 }

@@ -1,10 +1,8 @@
 #pragma once
 // The simulated hardware, generated with SimGrid's S4U API from the scenario's hosts and
 // hardware profile. One datacenter: a star zone where every host reaches the switch
-// through a split-duplex NIC link (half the datacenter round trip is spent in the two
-// NICs a packet crosses), plus a loopback route for processes talking on the same host.
-// Each client population gets a host of its own behind an access link whose latency
-// makes up the configured client round trip.
+// through a split-duplex NIC link, plus a loopback route for processes talking on the same
+// host. Each client population gets a host of its own behind an access link.
 //
 // A host's disk is simulated as a companion single-core SimGrid host ("NAME-disk") whose
 // speed is one unit of work per second of disk time: concurrent I/Os share it fairly, as
@@ -12,6 +10,12 @@
 // used: each I/O stays in its actor's activity list for ever (IoImpl never removes
 // itself), so memory grows with every I/O and every later activity of that actor costs
 // time proportional to all its past I/Os.
+//
+// Links have no latency: archsim holds each message for its path's latency before its
+// transfer starts (engine/wire.hpp says why). latencies() lists where each host stands:
+// half the datacenter round trip is spent in the two NICs a packet crosses, a client's
+// access link makes up the rest of the client round trip, and a message to the same host
+// takes half the loopback round trip.
 //
 // Uses the CM02 network model: SimGrid's default (LV08) multiplies every latency by
 // 13.01 to mimic TCP slow start, which would turn a 0.5 ms round trip into 6.5 ms.
@@ -34,6 +38,13 @@ class Platform {
   static constexpr double kReferenceFlops = 1e9;
   // Speed of a disk's companion host: work units per second of disk time.
   static constexpr double kDiskUnitsPerSecond = 1e9;
+
+  // A host's one-way latency to the datacenter's switch, and to itself.
+  struct HostLatency {
+    sg4::Host* host = nullptr;
+    double edge_s = 0;
+    double loopback_s = 0;
+  };
 
   struct Machine {
     int index = -1;  // host index in the scenario
@@ -58,12 +69,15 @@ class Platform {
   int cpu_pstate(int host_index, double factor) const;
   int disk_pstate(int host_index, double factor) const;
   const std::vector<Machine>& machines() const { return machines_; }
+  // Every host that sends or receives messages (machines, control host, client hosts).
+  const std::vector<HostLatency>& latencies() const { return latencies_; }
   sg4::Host* client_host(int client_index) const { return client_hosts_.at(static_cast<std::size_t>(client_index)); }
 
  private:
   std::vector<Machine> machines_;
   sg4::Host* control_host_ = nullptr;
   std::vector<sg4::Host*> client_hosts_;
+  std::vector<HostLatency> latencies_;
 };
 
 }  // namespace archsim

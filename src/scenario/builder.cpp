@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/embedded.hpp"
+#include "core/thread_limit.hpp"
 #include "core/units.hpp"
 #include "scenario/document.hpp"
 #include "scenario/schema_validator.hpp"
@@ -719,27 +720,28 @@ void ScenarioBuilder::mark_hosts_that_may_run() {
 }
 
 void ScenarioBuilder::check_resource_limits() {
-  constexpr double kMaxThreads = 30000;  // SimGrid runs out of stacks near 32k actors
+  // The threads every replica holds, whatever the load: workers, connections and helpers
+  // start on demand and are checked against the same limit while the run goes on.
+  const double max_threads = static_cast<double>(simulated_thread_limit());
   const std::vector<int> peak = peak_replicas();
   double threads = static_cast<double>(s_.clients.size()) + 16;
   double biggest = -1;
   std::string biggest_service;
   for (std::size_t i = 0; i < s_.services.size(); ++i) {
     const ServiceSpec& svc = s_.services[i];
-    int helpers = 0;
-    for (const auto& e : svc.endpoints) helpers = std::max(helpers, helpers_per_request(e.steps));
-    const double total = svc.kind->threads_per_replica(svc, helpers) * peak[i];
+    const double total = svc.kind->resident_threads_per_replica(svc) * peak[i];
     threads += total;
     if (total > biggest) {
       biggest = total;
       biggest_service = svc.name;
     }
   }
-  if (threads > kMaxThreads)
+  if (threads > max_threads)
     problem("/services/" + biggest_service,
-            "the architecture could need up to " + std::to_string(static_cast<long long>(threads)) +
-                " simulated threads (workers, connections, helpers of parallel steps, across replicas); the "
-                "limit is 30000: lower workers, max_connections or replicas");
+            "the replicas alone hold " + std::to_string(static_cast<long long>(threads)) +
+                " simulated threads (an acceptor, a supervisor and a few of the kind's own each, before any "
+                "worker); the limit is " + std::to_string(static_cast<long long>(max_threads)) +
+                " (from vm.max_map_count): lower replicas");
 
   std::size_t sampled_hosts = 0;
   for (const HostSpec& h : s_.hosts) sampled_hosts += h.may_run;

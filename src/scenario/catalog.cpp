@@ -11,10 +11,9 @@ void ServiceKind::demand(const ServiceSpec& service, int endpoint, double weight
     context.steps(service, ep.steps, service.replica_hosts[r], weight / static_cast<double>(running));
 }
 
-double ServiceKind::threads_per_replica(const ServiceSpec& service, int helpers_per_request) const {
-  // Workers (and the helpers of their parallel steps), plus the acceptor, the supervisor
-  // and a few of the kind's own.
-  return static_cast<double>(service.workers) * (1 + helpers_per_request) + 5;
+double ServiceKind::resident_threads_per_replica(const ServiceSpec& /*service*/) const {
+  // The acceptor, the supervisor and a few of the kind's own (a health checker, an applier).
+  return 5;
 }
 
 void Catalog::add(StepKind& kind) {
@@ -52,10 +51,5 @@ void for_each_step(const std::vector<Step>& steps, const std::function<void(cons
   }
 }
 
-int helpers_per_request(const std::vector<Step>& steps) {
-  int n = 0;
-  for (const Step& step : steps) n += step.kind->helpers(step);
-  return n;
-}
 
 }  // namespace archsim

@@ -67,8 +67,9 @@ class ServiceKind {
   // The demand of `weight` visits per request of `endpoint`. By default the visits spread
   // evenly over the running replicas, each running the endpoint's steps.
   virtual void demand(const ServiceSpec& service, int endpoint, double weight, DemandContext& context) const;
-  // Simulated threads a replica may need at most, given the helpers one request may start.
-  virtual double threads_per_replica(const ServiceSpec& service, int helpers_per_request) const;
+  // Simulated threads a replica holds whatever its load (workers, connections and helpers
+  // come and go with the requests inside, under the run's actor budget).
+  virtual double resident_threads_per_replica(const ServiceSpec& service) const;
   // Bytes of per-key state the kind keeps for each key of the clients' key spaces.
   virtual double key_state_bytes_per_key(const ServiceSpec& /*service*/) const { return 0; }
 };
@@ -92,8 +93,6 @@ class StepKind {
   // Whether a parallel step sends it together with its sibling calls rather than in a
   // helper thread (a plain call).
   virtual bool sent_in_parallel() const { return false; }
-  // Helper threads one request may start in it (parallel branches).
-  virtual int helpers(const Step& /*step*/) const { return 0; }
   // Its demand, run `weight` times per request by a replica of `service` on `host`.
   virtual void demand(const Step& /*step*/, const ServiceSpec& /*service*/, int /*host*/, double /*weight*/,
                       DemandContext& /*context*/) const {}
@@ -146,8 +145,5 @@ class Catalog {
 
 // Visits every step of `steps` depth first, children after their group.
 void for_each_step(const std::vector<Step>& steps, const std::function<void(const Step&)>& visit);
-
-// Helper threads one request may start in `steps`.
-int helpers_per_request(const std::vector<Step>& steps);
 
 }  // namespace archsim

@@ -112,14 +112,6 @@ class GroupKind : public StepKind {
   void parse(Step& step, const Node& node, const StepPlace& place, ScenarioBuilder& builder) const override {
     step.children = builder.steps(node.at(key()), {place.service, true});
   }
-  int helpers(const Step& step) const override {
-    if (!parallel_) return helpers_per_request(step.children);
-    // Calls are sent at once by the worker; every other branch runs in a helper thread.
-    int n = 0;
-    for (const Step& branch : step.children)
-      n += (branch.kind->sent_in_parallel() ? 0 : 1) + helpers_per_request({branch});
-    return n;
-  }
   void demand(const Step& step, const ServiceSpec& service, int host, double weight,
               DemandContext& context) const override {
     context.steps(service, step.children, host, weight);
@@ -148,11 +140,6 @@ class ChoiceKind : public StepKind {
     }
     for (double& c : options->cumulative) c /= total;
     step.options = options;
-  }
-  int helpers(const Step& step) const override {
-    int most = 0;  // one branch runs, in the worker
-    for (const Step& branch : step.children) most = std::max(most, helpers_per_request(branch.children));
-    return most;
   }
   void demand(const Step& step, const ServiceSpec& service, int host, double weight,
               DemandContext& context) const override {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <string>
 
 #include <spdlog/spdlog.h>
@@ -15,8 +16,10 @@
 #include "components/timeline.hpp"
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
+#include "engine/actor_budget.hpp"
 #include "engine/daemon.hpp"
 #include "scenario/catalog.hpp"
+#include "scenario/diagnostics.hpp"
 
 namespace archsim {
 
@@ -32,6 +35,7 @@ Simulation::Simulation(const Scenario& scenario, const RuntimeCatalog& runtime, 
   int argc = static_cast<int>(engine_argv_.size());
   engine_ = std::make_unique<sg4::Engine>(&argc, engine_argv_.data());
   install_interrupt_handler();  // SimGrid installs its own, which exits at once
+  reset_actor_budget();
   set_log_clock(simulated_clock);
   platform_ = std::make_unique<Platform>(scenario);
   hosts_ = std::make_unique<Hosts>(scenario, *platform_, recorder_);
@@ -150,8 +154,42 @@ void Simulation::interrupt_watch() {
   }
 }
 
+void Simulation::actor_limit_reached(const std::string& actor) const {
+  // Named after the service whose replica was spawning it, if any.
+  std::string pointer;
+  for (const auto& s : services_)
+    for (const auto& r : s->replicas())
+      if (actor.rfind(r->name() + "/", 0) == 0) pointer = "/services/" + s->spec().name;
+  std::ostringstream rule;
+  rule << "the run needed more than " << archsim::actor_limit() << " simulated threads alive at once (at t = "
+       << archsim::actor_limit_reached_at() << " s, starting " << actor
+       << "); each holds two of the memory mappings Linux allows a process (vm.max_map_count): lower workers, "
+          "max_connections or the load, or raise vm.max_map_count";
+  throw InputError(scenario_.file, pointer, rule.str());
+}
+
 void Simulation::run(bool progress) {
   const auto wall_start = std::chrono::steady_clock::now();
+  try {
+    start_actors(progress);
+  } catch (const ActorLimitReached& e) {
+    actor_limit_reached(e.what());
+  }
+
+  // The measured period, then the drain: requests still in flight settle (the clients stop
+  // once their last one has; the bound is only a safety net).
+  drain_s_ = drain_bound();  // unless the clients finish sooner
+  engine_->run_until(scenario_.duration_s + drain_s_);
+  if (progress_drawn_) std::fprintf(stderr, "\r%100s\r", "");
+  if (!archsim::actor_limit_reached().empty()) actor_limit_reached(archsim::actor_limit_reached());
+  end_time_ = scenario_.duration_s;
+  if (interrupted_) return;
+  spdlog::info("end of the run ({} s of drain after the measured period)", drain_s_);
+  recorder_.finish(end_time_);
+  wall_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+}
+
+void Simulation::start_actors(bool progress) {
   for (auto& s : services_) s->start();
   // SimGrid keeps running daemons (monitors, the sampler) until the time limit: the last
   // population to finish its drain ends the run.
@@ -174,16 +212,6 @@ void Simulation::run(bool progress) {
 
   spdlog::info("{} hosts, {} services, {} client populations", platform_->machines().size(), services_.size(),
                clients_.size());
-  // The measured period, then the drain: requests still in flight settle (the clients stop
-  // once their last one has; the bound is only a safety net).
-  drain_s_ = drain_bound();  // unless the clients finish sooner
-  engine_->run_until(scenario_.duration_s + drain_s_);
-  if (progress_drawn_) std::fprintf(stderr, "\r%100s\r", "");
-  end_time_ = scenario_.duration_s;
-  if (interrupted_) return;
-  spdlog::info("end of the run ({} s of drain after the measured period)", drain_s_);
-  recorder_.finish(end_time_);
-  wall_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 }
 
 std::uint64_t Simulation::requests_simulated() const { return run_->calls_made(); }

@@ -1,13 +1,15 @@
 #!/usr/bin/python3
 """Each step kind and component behaves as documented, checked on small scenarios whose
 answer is known exactly: constant service times, no network delay, light load."""
+import json
 import math
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scenario_helpers import NO_NETWORK, call, endpoint, run, scenario, service  # noqa: E402,F401
+from scenario_helpers import NO_NETWORK, PING, archsim, call, endpoint, run, scenario, service  # noqa: E402,F401
 
 
 class StepsTest(unittest.TestCase):
@@ -228,6 +230,40 @@ class ServerTest(unittest.TestCase):
         }, rate=20, duration=60))
         self.assertEqual(strict["requests"]["failed"], strict["errors_by_cause"]["timeout"])
         self.assertGreater(strict["requests"]["failed"], 0)
+
+
+class ThreadBudgetTest(unittest.TestCase):
+    """Workers and connections start on demand: what counts is how many live at once."""
+
+    def test_a_large_fleet_validates(self):
+        doc = scenario({"front": service({"main": PING}, workers=64, replicas=1000)})
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            result = archsim("validate", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_the_run_stops_at_the_thread_budget(self):
+        # 200 requests/s of 1 s of CPU on 8 cores: the 64 workers fill up, past a budget of 40.
+        doc = scenario({"front": service({"main": endpoint({"cpu_ms": 1000})}, workers=64)}, rate=200, duration=5)
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "s.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            os.environ["ARCHSIM_THREAD_LIMIT"] = "40"
+            try:
+                result = archsim("run", path, "--quiet", "--out", os.path.join(d, "out"))
+            finally:
+                del os.environ["ARCHSIM_THREAD_LIMIT"]
+            self.assertEqual(result.returncode, 2, result.stderr)
+            self.assertIn("/services/front", result.stderr)
+            self.assertIn("more than 40 simulated threads alive at once", result.stderr)
+            self.assertIn("front-1/worker-", result.stderr)
+            self.assertFalse(os.path.exists(os.path.join(d, "out", "summary.json")))
+            # Without the low budget, the same run goes through.
+            result = archsim("run", path, "--quiet", "--out", os.path.join(d, "out"))
+            self.assertEqual(result.returncode, 0, result.stderr)
 
 
 class ClientTest(unittest.TestCase):

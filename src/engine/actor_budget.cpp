@@ -1,0 +1,34 @@
+#include "engine/actor_budget.hpp"
+
+#include <simgrid/s4u.hpp>
+
+#include "core/thread_limit.hpp"
+
+namespace archsim {
+
+namespace {
+std::string g_reached;
+double g_reached_at = 0;
+}  // namespace
+
+std::size_t actor_limit() { return simulated_thread_limit(); }
+
+void ensure_room_for_actor(const std::string& name) {
+  namespace sg4 = simgrid::s4u;
+  if (g_reached.empty() && sg4::Engine::get_instance()->get_actor_count() < actor_limit()) return;
+  if (g_reached.empty()) {
+    g_reached = name;
+    g_reached_at = sg4::Engine::get_clock();
+  }
+  if (sg4::this_actor::is_maestro()) throw ActorLimitReached(name);
+  sg4::Actor::kill_all();
+  sg4::this_actor::exit();
+}
+
+const std::string& actor_limit_reached() { return g_reached; }
+
+double actor_limit_reached_at() { return g_reached_at; }
+
+void reset_actor_budget() { g_reached.clear(); }
+
+}  // namespace archsim

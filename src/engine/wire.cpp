@@ -1,0 +1,136 @@
+#include "engine/wire.hpp"
+
+#include <algorithm>
+
+#include <simgrid/kernel/Timer.hpp>
+
+#include "engine/host_data.hpp"
+
+namespace archsim {
+
+simgrid::xbt::Extension<sg4::Host, Wire::End> Wire::End::EXTENSION_ID;
+
+namespace {
+void free_message(void* payload) { delete static_cast<Message*>(payload); }
+}  // namespace
+
+Wire::~Wire() {
+  for (auto& lane : lanes_) {
+    if (lane->timer) lane->timer->remove();
+    for (Held& h : lane->queue) delete h.message;
+  }
+}
+
+void Wire::attach(sg4::Host* host, double edge_s, double loopback_s) {
+  if (!End::EXTENSION_ID.valid()) End::EXTENSION_ID = sg4::Host::extension_create<End>();
+  auto* end = host->extension<End>();
+  if (end == nullptr) {
+    end = new End;
+    host->extension_set(end);  // the host owns it
+  }
+  end->wire = this;
+  end->edge_s = edge_s;
+  end->loopback_s = loopback_s;
+}
+
+double Wire::latency(const sg4::Host* from, const sg4::Host* to) {
+  const End* a = from->extension<End>();
+  if (from == to) return a->loopback_s;
+  return a->edge_s + to->extension<End>()->edge_s;
+}
+
+Wire::Lane& Wire::lane(double latency) {
+  // Few distinct latencies (loopback, datacenter, one per client round trip): a short scan.
+  for (auto& l : lanes_)
+    if (l->latency == latency) return *l;
+  lanes_.push_back(std::make_unique<Lane>());
+  lanes_.back()->latency = latency;
+  return *lanes_.back();
+}
+
+void Wire::arm(Lane& lane) {
+  lane.armed_for = lane.queue.front().due;
+  lane.timer = simgrid::kernel::timer::Timer::set(lane.armed_for, [this, l = &lane] {
+    l->timer = nullptr;  // SimGrid frees a timer once it has fired
+    release(*l);
+  });
+}
+
+void Wire::release(Lane& lane) {
+  const double now = sg4::Engine::get_clock();
+  while (!lane.queue.empty() && lane.queue.front().due <= now) {
+    Held held = std::move(lane.queue.front());
+    lane.queue.pop_front();
+    start(held);
+  }
+  if (!lane.queue.empty()) arm(lane);
+}
+
+bool Wire::hold(sg4::CommPtr header, sg4::Host* from, sg4::Host* to, Message* message, double bytes,
+                bool long_message) {
+  End* end = from->extension<End>();
+  Held held{0, std::move(header), nullptr, message, from, to, bytes, long_message};
+  if (end == nullptr || end->wire == nullptr) {
+    start(held);  // a host off the wire: its links carry the latency, if any
+    return false;
+  }
+  Wire& wire = *end->wire;
+  const double latency = Wire::latency(from, to);
+  held.due = sg4::Engine::get_clock() + latency;
+  held.sender = sg4::Actor::self();
+  Lane& lane = wire.lane(latency);
+  lane.queue.push_back(std::move(held));
+  ++wire.total_held_;
+  if (lane.queue.size() == 1) wire.arm(lane);
+  return true;
+}
+
+void Wire::start(Held& h) {
+  Message* message = h.message;
+  const bool ends_up = reachable(h.from) && reachable(h.to) && h.from->is_on() && h.to->is_on();
+  const bool separated = h.from != h.to && partitioned(h.from, h.to);
+  // The caller of a long message hung up while it was on its way: the receiving side would
+  // cut it off at once.
+  const bool abandoned =
+      h.long_message && message->deadline > 0 && sg4::Engine::get_clock() >= message->deadline;
+  if (!ends_up || separated || abandoned) {
+    delete message;  // lost: the sender only learns of it by its timeout
+    return;
+  }
+  if (h.from != h.to) {
+    if (auto* data = HostData::of(h.from)) data->nic_out_bytes += h.bytes;
+    if (auto* data = HostData::of(h.to)) data->nic_in_bytes += h.bytes;
+  }
+  if (h.long_message) {
+    // The bytes as a host-to-host transfer that the receiving inbox waits for once the
+    // header is in (on the same path with no bytes, the header cannot arrive later).
+    message->body = sg4::Comm::sendto_init(h.from, h.to);
+    message->body->set_payload_size(static_cast<std::uint64_t>(h.bytes));
+    message->body->detach();  // starts it; nobody has to wait for it to end
+  }
+  h.header->detach(free_message);
+}
+
+void Wire::lose_traffic_of(const sg4::Host* host) {
+  for (auto& lane : lanes_) {
+    auto& q = lane->queue;
+    const auto kept = std::stable_partition(q.begin(), q.end(), [host](const Held& h) {
+      return h.from != host && h.to != host;
+    });
+    for (auto it = kept; it != q.end(); ++it) delete it->message;
+    q.erase(kept, q.end());
+    if (lane->timer && (q.empty() || q.front().due != lane->armed_for)) {
+      lane->timer->remove();
+      lane->timer = nullptr;
+      if (!q.empty()) arm(*lane);
+    }
+  }
+}
+
+std::size_t Wire::held() const {
+  std::size_t n = 0;
+  for (const auto& lane : lanes_) n += lane->queue.size();
+  return n;
+}
+
+}  // namespace archsim

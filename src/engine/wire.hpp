@@ -1,0 +1,105 @@
+#pragma once
+// The latency of the network, applied by archsim rather than by SimGrid's links. A message
+// is held back for its path's latency, then its transfer starts on links that have none:
+// SimGrid shares their bandwidth and times the bytes. The arrival time is the same (latency,
+// then bytes over the bottleneck), but the cost is not:
+//
+// SimGrid 3.32 keeps every detached transfer in one engine-wide std::list for its whole life
+// and takes it out with a scan of that list when it ends, so each transfer costs time in
+// proportion to all transfers in flight, rate x (latency + transfer time): a fleet ten
+// times larger costs ten times more per request (tests/bench/fleet_s4u.cpp shows it on a
+// bare S4U program). Held here, a message becomes a SimGrid transfer only for its
+// transfer time, which is microseconds on a datacenter NIC, whatever the latency.
+//
+// Messages with the same latency leave in the order they were sent, so each distinct
+// latency is a FIFO lane with one kernel timer armed for its head: holding and releasing a
+// message costs O(1) whatever the number in flight.
+//
+// Two consequences of taking latency out of the links, both documented in the README:
+// transfers that share a link share it equally (SimGrid's CM02 divides bandwidth in
+// inverse proportion to the path latency when latency is on the links), and TCP's window
+// bound (bandwidth at most window / round trip), which SimGrid applies from the links'
+// latency, no longer caps a single long transfer.
+//
+// A message in flight to or from a host that goes down, is parked, or has its NIC cut is
+// lost, as the SimGrid transfer carrying it would fail. Messages cross a partition only if
+// it did not separate their ends when they were sent and when they arrive.
+//
+// Lanes are filled from actors and emptied by timers in the engine's own context; both run
+// one at a time (archsim uses SimGrid's sequential contexts), so no simcall is needed.
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include <simgrid/s4u.hpp>
+
+#include "engine/message.hpp"
+
+namespace simgrid::kernel::timer {
+class Timer;
+}
+
+namespace archsim {
+
+class Wire {
+ public:
+  Wire() = default;
+  ~Wire();  // frees the messages still held and cancels its timers
+  Wire(const Wire&) = delete;
+  Wire& operator=(const Wire&) = delete;
+
+  // Where `host` stands on the network: its one-way latency to the datacenter's switch and
+  // that of a message to itself. Messages are held only between hosts attached to a wire.
+  void attach(sg4::Host* host, double edge_s, double loopback_s);
+  // The one-way latency from one attached host to another.
+  static double latency(const sg4::Host* from, const sg4::Host* to);
+
+  // Drops the messages held from or to `host`: it went down, was parked or lost its NIC.
+  void lose_traffic_of(const sg4::Host* host);
+  // Messages held now, and in all.
+  std::size_t held() const;
+  std::uint64_t total_held() const { return total_held_; }
+
+  // Called by send_message (see message.hpp); `header` is the message's mailbox transfer,
+  // created by the sending actor. Returns false if the sender is not attached (the message
+  // is then the caller's to send).
+  static bool hold(sg4::CommPtr header, sg4::Host* from, sg4::Host* to, Message* message, double bytes,
+                   bool long_message);
+
+  // What a host carries: its place on the network and the wire it belongs to.
+  struct End {
+    static simgrid::xbt::Extension<sg4::Host, End> EXTENSION_ID;
+    Wire* wire = nullptr;
+    double edge_s = 0;
+    double loopback_s = 0;
+  };
+
+ private:
+  struct Held {
+    double due = 0;
+    sg4::CommPtr header;
+    sg4::ActorPtr sender;  // keeps the sending actor's record alive until the transfer starts
+    Message* message = nullptr;
+    sg4::Host* from = nullptr;
+    sg4::Host* to = nullptr;
+    double bytes = 0;
+    bool long_message = false;
+  };
+  struct Lane {
+    double latency = 0;
+    std::deque<Held> queue;
+    simgrid::kernel::timer::Timer* timer = nullptr;
+    double armed_for = -1;
+  };
+
+  Lane& lane(double latency);
+  void arm(Lane& lane);
+  void release(Lane& lane);
+  static void start(Held& held);
+
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::uint64_t total_held_ = 0;
+};
+
+}  // namespace archsim
