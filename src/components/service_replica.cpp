@@ -175,6 +175,8 @@ void ServiceReplica::answer_probe(Message* probe) {
 
 void ServiceReplica::accept_loop() {
   inbox_.bind();
+  // A request admitted at once is queued by whoever delivers it (see Inbox::set_express).
+  inbox_.set_express([this](Message* request) { return accept_at_once(request); });
   Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   while (true) {
@@ -194,16 +196,31 @@ void ServiceReplica::accept_loop() {
       reply_to_caller(request, outcome);
       continue;
     }
-    admission_.admitted();
-    queue_.push_back({request, t});
-    if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, running_workers_)) spawn_worker();
-    if (!idle_.empty()) {
-      // The worker that went idle last takes it: its stack is the likeliest still in the
-      // processor's caches (waking idle workers in turn would cycle through all of them).
-      Worker* worker = idle_.back();
-      idle_.pop_back();
-      worker->wake->release();
-    }
+    enqueue(request, t);
+  }
+}
+
+bool ServiceReplica::accept_at_once(Message* request) {
+  // Probes and requests turned away get a reply, which the acceptor sends from its host.
+  if (request->endpoint == kProbeEndpoint || admission_.decide(up() && !draining_) != Admission::Verdict::Admit)
+    return false;
+  const double t = now();
+  service_.run().recorder().service_arrival(service_.index(), t);
+  trace_begin(*request, t);
+  enqueue(request, t);
+  return true;
+}
+
+void ServiceReplica::enqueue(Message* request, double t) {
+  admission_.admitted();
+  queue_.push_back({request, t});
+  if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, running_workers_)) spawn_worker();
+  if (!idle_.empty()) {
+    // The worker that went idle last takes it: its stack is the likeliest still in the
+    // processor's caches (waking idle workers in turn would cycle through all of them).
+    Worker* worker = idle_.back();
+    idle_.pop_back();
+    worker->wake->release();
   }
 }
 

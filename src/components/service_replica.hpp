@@ -125,6 +125,9 @@ class ServiceReplica {
   enum class Command { Stop, Start, Park };
 
   void accept_loop();
+  // A request delivered while the acceptor waits: queued at once if admitted (true).
+  bool accept_at_once(Message* request);
+  void enqueue(Message* request, double t);
   void answer_probe(Message* probe);
   void work_loop(Worker& worker);
   void spawn_worker();

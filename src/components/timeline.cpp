@@ -151,6 +151,7 @@ void Timeline::set_replica(int service, int replica, bool up) {
 
 void Timeline::set_link(int host, bool up) {
   const Platform::Machine& m = run_.platform().machine(host);
+  HostData::of(m.host)->connected = up;
   if (up) {
     m.nic_up->turn_on();
     m.nic_down->turn_on();

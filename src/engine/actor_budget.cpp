@@ -1,5 +1,7 @@
 #include "engine/actor_budget.hpp"
 
+#include <algorithm>
+
 #include <simgrid/s4u.hpp>
 
 #include "core/thread_limit.hpp"
@@ -9,13 +11,18 @@ namespace archsim {
 namespace {
 std::string g_reached;
 double g_reached_at = 0;
+std::size_t g_peak = 0;
 }  // namespace
 
 std::size_t actor_limit() { return simulated_thread_limit(); }
 
 void ensure_room_for_actor(const std::string& name) {
   namespace sg4 = simgrid::s4u;
-  if (g_reached.empty() && sg4::Engine::get_instance()->get_actor_count() < actor_limit()) return;
+  const std::size_t alive = sg4::Engine::get_instance()->get_actor_count();
+  if (g_reached.empty() && alive < actor_limit()) {
+    g_peak = std::max(g_peak, alive + 1);
+    return;
+  }
   if (g_reached.empty()) {
     g_reached = name;
     g_reached_at = sg4::Engine::get_clock();
@@ -29,6 +36,11 @@ const std::string& actor_limit_reached() { return g_reached; }
 
 double actor_limit_reached_at() { return g_reached_at; }
 
-void reset_actor_budget() { g_reached.clear(); }
+std::size_t peak_actors() { return g_peak; }
+
+void reset_actor_budget() {
+  g_reached.clear();
+  g_peak = 0;
+}
 
 }  // namespace archsim

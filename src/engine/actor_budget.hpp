@@ -26,6 +26,8 @@ void ensure_room_for_actor(const std::string& name);
 const std::string& actor_limit_reached();
 // When it was reached (simulated seconds).
 double actor_limit_reached_at();
+// The most actors alive at once so far (counted when one is created).
+std::size_t peak_actors();
 void reset_actor_budget();
 
 }  // namespace archsim

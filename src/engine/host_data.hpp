@@ -38,6 +38,7 @@ struct HostData {
   RateIntegral cpu_capacity;   // flops per second available
   RateIntegral disk_capacity;  // disk seconds per second available
   int partition_group = -1;    // -1: reaches every host
+  bool connected = true;       // false while its NIC is cut
 
   static HostData* of(const simgrid::s4u::Host* host) { return host->get_data<HostData>(); }
 };
@@ -53,6 +54,12 @@ inline bool partitioned(const simgrid::s4u::Host* a, const simgrid::s4u::Host* b
   const HostData* x = HostData::of(a);
   const HostData* y = HostData::of(b);
   return x && y && x->partition_group >= 0 && y->partition_group >= 0 && x->partition_group != y->partition_group;
+}
+
+// Whether the host's NIC is connected (hosts without data always are).
+inline bool connected(const simgrid::s4u::Host* host) {
+  const HostData* data = HostData::of(host);
+  return data == nullptr || data->connected;
 }
 
 }  // namespace archsim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <unordered_map>
 
 #include <simgrid/Exception.hpp>
 
@@ -9,21 +10,49 @@
 
 namespace archsim {
 
+namespace {
+std::unordered_map<const sg4::Mailbox*, Inbox*>& inboxes() {
+  static std::unordered_map<const sg4::Mailbox*, Inbox*> map;
+  return map;
+}
+}  // namespace
+
 Inbox::Inbox(sg4::Mailbox* mailbox, int depth)
-    : mailbox_(mailbox), depth_(static_cast<std::size_t>(depth < 1 ? 1 : depth)) {
+    : mailbox_(mailbox), depth_(static_cast<std::size_t>(depth < 1 ? 1 : depth)), doorbell_(sg4::Semaphore::create(0)) {
   pending_.resize(depth_);
   payloads_.assign(depth_, nullptr);
+  inboxes()[mailbox] = this;
 }
 
 Inbox::~Inbox() {
   // The engine has stopped: the bodies are only let go.
   for (Message* m : arriving_) delete m;
+  for (Message* m : direct_) delete m;
+  auto it = inboxes().find(mailbox_);
+  if (it != inboxes().end() && it->second == this) inboxes().erase(it);
+}
+
+Inbox* Inbox::of(const sg4::Mailbox* mailbox) {
+  auto it = inboxes().find(mailbox);
+  return it == inboxes().end() ? nullptr : it->second;
 }
 
 void Inbox::bind() {
   mailbox_->set_receiver(sg4::Actor::self());
   // Receives posted by a previous owner died with it; start afresh.
   for (auto& comm : pending_) comm = nullptr;
+  doorbell_ = sg4::Semaphore::create(0);
+  sleeping_ = rung_ = watching_ = false;
+  express_ = nullptr;
+}
+
+void Inbox::deliver(Message* message) {
+  if (express_ && sleeping_ && !rung_ && direct_.empty() && express_(message)) return;
+  direct_.push_back(message);
+  if (sleeping_ && !rung_) {
+    rung_ = true;
+    doorbell_->release();
+  }
 }
 
 void Inbox::post(std::size_t slot) {
@@ -65,54 +94,81 @@ Message* Inbox::receive(double timeout) {
   for (std::size_t i = 0; i < depth_; ++i)
     if (!pending_[i]) post(i);
   const double deadline = timeout < 0 ? -1.0 : sg4::Engine::get_clock() + timeout;
+  const auto left = [deadline] { return deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()); };
   while (true) {
     cut_off_late(sg4::Engine::get_clock());
-    // The pending receives, then the bodies in transfer (usually none).
-    if (!arriving_.empty()) {
-      waited_.assign(pending_.begin(), pending_.end());
-      for (Message* m : arriving_) waited_.push_back(m->body);
-    }
-    ssize_t index;
-    try {
-      index = sg4::Comm::wait_any_for(arriving_.empty() ? pending_ : waited_,
-                                      deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()));
-    } catch (const simgrid::NetworkFailureException&) {
-      // A watched transfer failed (its sender, or a link on its way, died): SimGrid marked
-      // it FAILED; drop it and keep watching.
-      for (std::size_t i = 0; i < depth_; ++i)
-        if (pending_[i]->get_state() == sg4::Activity::State::FAILED) post(i);
-      for (std::size_t i = 0; i < arriving_.size();) {
-        if (arriving_[i]->body->get_state() == sg4::Activity::State::FAILED)
-          delete take_arriving(i);  // the last one took its place: look at index i again
-        else
-          ++i;
+    if (transfers_ > 0 || !arriving_.empty()) {
+      // Transfers on their way: the pending receives, then the bodies (usually none). With
+      // a message of no bytes waiting, only a look at what is in already.
+      if (!arriving_.empty()) {
+        waited_.assign(pending_.begin(), pending_.end());
+        for (Message* m : arriving_) waited_.push_back(m->body);
       }
-      continue;
-    }
-    if (index < 0) {
-      cut_off_late(sg4::Engine::get_clock());
-      return nullptr;
-    }
-    const auto slot = static_cast<std::size_t>(index);
-    Message* m;
-    if (slot < depth_) {
-      m = payloads_[slot];
-      post(slot);
-      if (m->body) {
-        arriving_.push_back(m);  // the header: wait for the body
+      ssize_t index;
+      try {
+        watching_ = direct_.empty();
+        index = sg4::Comm::wait_any_for(arriving_.empty() ? pending_ : waited_, direct_.empty() ? left() : 0.0);
+        watching_ = false;
+      } catch (const simgrid::NetworkFailureException&) {
+        // A watched transfer failed (its sender, or a link on its way, died): SimGrid marked
+        // it FAILED; drop it and keep watching.
+        watching_ = false;
+        for (std::size_t i = 0; i < depth_; ++i)
+          if (pending_[i]->get_state() == sg4::Activity::State::FAILED) {
+            if (transfers_ > 0) --transfers_;
+            post(i);
+          }
+        for (std::size_t i = 0; i < arriving_.size();) {
+          if (arriving_[i]->body->get_state() == sg4::Activity::State::FAILED)
+            delete take_arriving(i);  // the last one took its place: look at index i again
+          else
+            ++i;
+        }
         continue;
       }
-    } else {
-      m = take_arriving(slot - depth_);
-      m->body = nullptr;
+      if (index >= 0) {
+        const auto slot = static_cast<std::size_t>(index);
+        Message* m;
+        if (slot < depth_) {
+          if (transfers_ > 0) --transfers_;
+          m = payloads_[slot];
+          post(slot);
+          if (m->body) {
+            arriving_.push_back(m);  // the header: wait for the body
+            continue;
+          }
+        } else {
+          m = take_arriving(slot - depth_);
+          m->body = nullptr;
+        }
+        return m;
+      }
+      if (direct_.empty()) {  // the time is up
+        cut_off_late(sg4::Engine::get_clock());
+        return nullptr;
+      }
     }
-    return m;
+    if (!direct_.empty()) {
+      Message* m = direct_.front();
+      direct_.pop_front();
+      return m;
+    }
+    // Nothing on its way: wait on the doorbell.
+    sleeping_ = true;
+    rung_ = false;
+    const double wait = left();
+    const bool timed_out = wait < 0 ? (doorbell_->acquire(), false) : doorbell_->acquire_timeout(wait);
+    sleeping_ = false;
+    if (timed_out && direct_.empty() && transfers_ == 0) return nullptr;
   }
 }
 
 void Inbox::discard_all() {
   for (auto& comm : pending_) comm = nullptr;  // receives of the dead owner died with it
   mailbox_->clear();
+  transfers_ = 0;
+  for (Message* m : direct_) delete m;
+  direct_.clear();
   while (!arriving_.empty()) drop_arriving(arriving_.size() - 1);
 }
 

@@ -9,8 +9,16 @@
 // headers whose bodies are still in transfer, hands each message out once its body is in,
 // and cuts off the bodies of messages whose caller's deadline has passed.
 //
+// A message of no bytes needs nothing from the network once its latency has passed: the
+// wire hands it to the inbox directly (deliver()), without a SimGrid transfer. Its owner
+// waits on a doorbell (a semaphore) while no transfer is on its way, and on the transfers
+// otherwise; a message of no bytes that comes while the owner watches transfers is sent
+// as a transfer of one byte instead, which wakes it.
+//
 // Bind the inbox to its owning actor (from that actor) before receiving; rebind after the
 // owner was restarted. Only the owner may call receive().
+#include <deque>
+#include <functional>
 #include <vector>
 
 #include <simgrid/s4u.hpp>
@@ -38,6 +46,25 @@ class Inbox {
 
   sg4::Mailbox* mailbox() const { return mailbox_; }
 
+  // The inbox of a mailbox, if it has one.
+  static Inbox* of(const sg4::Mailbox* mailbox);
+  // From the wire: a message of no bytes has arrived (see above).
+  void deliver(Message* message);
+  // From the wire: a transfer to the mailbox has started.
+  void transfer_started() {
+    ++transfers_;
+    if (sleeping_ && !rung_) {
+      rung_ = true;
+      doorbell_->release();  // the owner must watch the transfers now
+    }
+  }
+  // Whether the owner is blocked on transfers (a message of no bytes could not wake it).
+  bool watching_transfers() const { return watching_; }
+  // A handler that may take a message of no bytes at once, in the context of whoever
+  // delivers it, while the owner waits with nothing else to do (saving the owner a wake-up);
+  // it returns false to leave the message to the owner. Set by the owner after bind().
+  void set_express(std::function<bool(Message*)> handler) { express_ = std::move(handler); }
+
  private:
   void post(std::size_t slot);
   // Cuts off the bodies whose caller's deadline is at or before `now`.
@@ -53,6 +80,13 @@ class Inbox {
   std::vector<Message*> payloads_;
   std::vector<Message*> arriving_;  // headers in, bodies still in transfer
   std::vector<sg4::CommPtr> waited_;  // pending_, then the bodies of arriving_
+  std::deque<Message*> direct_;       // messages of no bytes, in arrival order
+  std::function<bool(Message*)> express_;
+  sg4::SemaphorePtr doorbell_;
+  std::size_t transfers_ = 0;  // transfers started to the mailbox and not yet received
+  bool sleeping_ = false;      // the owner waits on the doorbell
+  bool rung_ = false;          // and it was rung since
+  bool watching_ = false;      // the owner waits on transfers
 };
 
 }  // namespace archsim

@@ -29,14 +29,8 @@ void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* messa
     delete message;  // lost in the partition: the sender only learns of it by its timeout
     return;
   }
-  // A long message whose caller waits with a deadline goes as a header of no bytes and a
-  // body (see message.hpp); a header of no bytes may be handed over before the body's
-  // first byte: harmless, the receiver waits for the body. Otherwise at least one byte on
-  // the wire (see kMinimumWireBytes): a real message has headers anyway.
   const bool long_message = message->deadline > 0 && bytes > kInitialWindowBytes;
-  const double wire_bytes = long_message ? 0.0 : std::max(bytes, kMinimumWireBytes);
-  Wire::hold(to->put_init(message, static_cast<std::uint64_t>(wire_bytes)), from, const_cast<sg4::Host*>(destination),
-             message, bytes, long_message);
+  Wire::hold(to, from, const_cast<sg4::Host*>(destination), message, bytes, long_message);
 }
 
 void reply_to_caller(Message* message, Outcome status) {

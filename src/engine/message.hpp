@@ -53,12 +53,12 @@ struct Message {
 // Size of an error reply (headers only), and of probes, acknowledgements and their replies.
 constexpr double kErrorReplyBytes = 200;
 constexpr double kControlBytes = 100;
-// The fewest bytes a message puts on the wire. SimGrid 3.32 finishes a network transfer of
+// The fewest bytes a transfer puts on the wire. SimGrid 3.32 finishes a network transfer of
 // zero bytes at the first update of its network model after the transfer starts (the start
-// or end of any other transfer) rather than once the path's latency has passed: alone on
-// the network a zero-byte message takes its latency, among other transfers it arrives
-// early, after anything from no time to the full latency (tests/engine/zero_byte_probe.cpp
-// shows it on a bare S4U program). One byte takes the latency, and 8 ns more at 1 Gbps.
+// or end of any other transfer) rather than when it should (tests/engine/zero_byte_probe.cpp
+// shows it on a bare S4U program). A message of no bytes is handed over without a
+// transfer (see wire.hpp and inbox.hpp), or, when its receiver watches transfers, as one
+// byte: 8 ns at 1 Gbps.
 constexpr double kMinimumWireBytes = 1;
 // TCP's initial congestion window, 10 segments of 1460 bytes (RFC 6928): a message up to
 // this size leaves in one flight.

@@ -5,6 +5,7 @@
 #include <simgrid/kernel/Timer.hpp>
 
 #include "engine/host_data.hpp"
+#include "engine/inbox.hpp"
 
 namespace archsim {
 
@@ -66,35 +67,53 @@ void Wire::release(Lane& lane) {
   if (!lane.queue.empty()) arm(lane);
 }
 
-bool Wire::hold(sg4::CommPtr header, sg4::Host* from, sg4::Host* to, Message* message, double bytes,
+sg4::CommPtr Wire::header_of(const Held& held) {
+  // A long message whose caller waits with a deadline goes as a header of no bytes and a
+  // body (see message.hpp); a header of no bytes may be handed over before the body's
+  // first byte: harmless, the receiver waits for the body. Otherwise at least one byte on
+  // the wire (see kMinimumWireBytes).
+  const double wire_bytes = held.long_message ? 0.0 : std::max(held.bytes, kMinimumWireBytes);
+  return held.mailbox->put_init(held.message, static_cast<std::uint64_t>(wire_bytes));
+}
+
+void Wire::hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Message* message, double bytes,
                 bool long_message) {
   End* end = from->extension<End>();
-  Held held{0, std::move(header), nullptr, message, from, to, bytes, long_message};
-  if (end == nullptr || end->wire == nullptr) {
-    start(held);  // a host off the wire: its links carry the latency, if any
-    return false;
+  Held held{0, to, nullptr, nullptr, message, from, destination, bytes, long_message};
+  const double latency = end && end->wire ? Wire::latency(from, destination) : 0.0;
+  if (latency <= 0) {  // off any wire, or nothing to hold it for
+    if (bytes > 0 || Inbox::of(to) == nullptr || Inbox::of(to)->watching_transfers()) held.header = header_of(held);
+    start(held);
+    return;
   }
   Wire& wire = *end->wire;
-  const double latency = Wire::latency(from, to);
   held.due = sg4::Engine::get_clock() + latency;
+  // The transfer is made now, by the sender, even for a message of no bytes: it is needed
+  // if the receiver watches transfers when the message arrives.
+  held.header = header_of(held);
   held.sender = sg4::Actor::self();
   Lane& lane = wire.lane(latency);
   lane.queue.push_back(std::move(held));
   ++wire.total_held_;
   if (lane.queue.size() == 1) wire.arm(lane);
-  return true;
 }
 
 void Wire::start(Held& h) {
   Message* message = h.message;
   const bool ends_up = reachable(h.from) && reachable(h.to) && h.from->is_on() && h.to->is_on();
-  const bool separated = h.from != h.to && partitioned(h.from, h.to);
+  const bool separated =
+      h.from != h.to && (partitioned(h.from, h.to) || !connected(h.from) || !connected(h.to));
   // The caller of a long message hung up while it was on its way: the receiving side would
   // cut it off at once.
   const bool abandoned =
       h.long_message && message->deadline > 0 && sg4::Engine::get_clock() >= message->deadline;
   if (!ends_up || separated || abandoned) {
     delete message;  // lost: the sender only learns of it by its timeout
+    return;
+  }
+  Inbox* inbox = Inbox::of(h.mailbox);
+  if (h.bytes <= 0 && inbox && !inbox->watching_transfers()) {
+    inbox->deliver(message);  // nothing for the network to carry
     return;
   }
   if (h.from != h.to) {
@@ -108,6 +127,7 @@ void Wire::start(Held& h) {
     message->body->set_payload_size(static_cast<std::uint64_t>(h.bytes));
     message->body->detach();  // starts it; nobody has to wait for it to end
   }
+  if (inbox) inbox->transfer_started();
   h.header->detach(free_message);
 }
 

@@ -25,6 +25,9 @@
 // lost, as the SimGrid transfer carrying it would fail. Messages cross a partition only if
 // it did not separate their ends when they were sent and when they arrive.
 //
+// A message of no bytes is not a SimGrid transfer at all: once its latency has passed it is
+// handed to the receiving inbox (see inbox.hpp), unless its owner is watching transfers.
+//
 // Lanes are filled from actors and emptied by timers in the engine's own context; both run
 // one at a time (archsim uses SimGrid's sequential contexts), so no simcall is needed.
 #include <cstdint>
@@ -61,10 +64,11 @@ class Wire {
   std::size_t held() const;
   std::uint64_t total_held() const { return total_held_; }
 
-  // Called by send_message (see message.hpp); `header` is the message's mailbox transfer,
-  // created by the sending actor. Returns false if the sender is not attached (the message
-  // is then the caller's to send).
-  static bool hold(sg4::CommPtr header, sg4::Host* from, sg4::Host* to, Message* message, double bytes,
+  // Called by send_message (see message.hpp), from the sending actor: holds `message` for
+  // the path's latency (a sender off any wire sends at once), then starts its transfer to
+  // mailbox `to` on host `destination`, or hands it to the mailbox's inbox directly when it
+  // has no bytes (see inbox.hpp).
+  static void hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Message* message, double bytes,
                    bool long_message);
 
   // What a host carries: its place on the network and the wire it belongs to.
@@ -78,7 +82,8 @@ class Wire {
  private:
   struct Held {
     double due = 0;
-    sg4::CommPtr header;
+    sg4::Mailbox* mailbox = nullptr;
+    sg4::CommPtr header;  // the transfer, created by the sender (none for a message of no bytes sent at once)
     sg4::ActorPtr sender;  // keeps the sending actor's record alive until the transfer starts
     Message* message = nullptr;
     sg4::Host* from = nullptr;
@@ -86,6 +91,8 @@ class Wire {
     double bytes = 0;
     bool long_message = false;
   };
+  // The transfer of a message, created from the sending actor.
+  static sg4::CommPtr header_of(const Held& held);
   struct Lane {
     double latency = 0;
     std::deque<Held> queue;

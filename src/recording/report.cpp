@@ -106,6 +106,7 @@ ordered_json make_summary(const RunFacts& facts) {
   j["warmup_s"] = tidy(s.warmup_s);
   j["measured_s"] = tidy(measured);
   j["drain_s"] = tidy(facts.drain_s);
+  j["peak_threads"] = facts.peak_threads;
   j["offered_rps"] = tidy(ratio(static_cast<double>(all.sent), measured));
   j["throughput_rps"] = tidy(ratio(static_cast<double>(all.outcomes.ok()), measured));
   j["requests"] = {{"sent", all.sent}, {"ok", all.outcomes.ok()}, {"failed", all.outcomes.failed()}, {"in_flight", in_flight}};

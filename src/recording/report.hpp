@@ -29,6 +29,7 @@ struct RunFacts {
   std::vector<std::uint64_t> in_flight_by_operation;  // global operation order
   double end_time_s = 0;  // the end of the measured period
   double drain_s = 0;     // how long the requests in flight then took to settle
+  std::uint64_t peak_threads = 0;  // the most simulated threads alive at once
   nlohmann::ordered_json service_extras = nlohmann::ordered_json::object();  // merged into services.NAME
   nlohmann::ordered_json client_extras = nlohmann::ordered_json::object();   // clients.NAME
 };

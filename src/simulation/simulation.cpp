@@ -182,6 +182,7 @@ void Simulation::run(bool progress) {
   engine_->run_until(scenario_.duration_s + drain_s_);
   if (progress_drawn_) std::fprintf(stderr, "\r%100s\r", "");
   if (!archsim::actor_limit_reached().empty()) actor_limit_reached(archsim::actor_limit_reached());
+  peak_threads_ = archsim::peak_actors();
   end_time_ = scenario_.duration_s;
   if (interrupted_) return;
   spdlog::info("end of the run ({} s of drain after the measured period)", drain_s_);

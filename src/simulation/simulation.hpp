@@ -55,6 +55,8 @@ class Simulation {
   // then drained for drain_s().
   double end_time() const { return end_time_; }
   double drain_s() const { return drain_s_; }
+  // The most simulated threads (SimGrid actors) alive at once during the run.
+  std::uint64_t peak_threads() const { return peak_threads_; }
   double wall_seconds() const { return wall_seconds_; }
   // Whether the run stopped early on Ctrl-C; then nothing it measured is complete.
   bool interrupted() const { return interrupted_; }
@@ -96,6 +98,7 @@ class Simulation {
   std::vector<ResourceUse> utilization_;
   double end_time_ = 0;
   double drain_s_ = 0;
+  std::uint64_t peak_threads_ = 0;
   std::size_t clients_running_ = 0;
   bool progress_drawn_ = false;
   SimulationOptions options_;

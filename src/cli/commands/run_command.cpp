@@ -82,6 +82,7 @@ Command add_run_command(CLI::App& app) {
     RunFacts facts{scenario, sim.recorder(), sim.utilization(), sim.in_flight_by_operation()};
     facts.end_time_s = sim.end_time();
     facts.drain_s = sim.drain_s();
+    facts.peak_threads = sim.peak_threads();
     facts.service_extras = sim.service_reports();
     facts.client_extras = sim.client_reports();
     auto summary = make_summary(facts);
