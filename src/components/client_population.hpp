@@ -85,6 +85,7 @@ class ClientPopulation {
   KeySpace keys_;
   RetryPolicy retry_;
   Inbox inbox_;
+  double waiting_until_ = 0;  // when the main loop, waiting for replies, wakes next
   std::vector<std::uint64_t> sessions_;  // open loop: the active sessions; closed loop: per user
   std::uint64_t last_session_ = 0;
   std::unordered_map<std::uint64_t, Pending> pending_;     // attempts in flight, by attempt id

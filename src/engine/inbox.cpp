@@ -42,7 +42,7 @@ void Inbox::bind() {
   // Receives posted by a previous owner died with it; start afresh.
   for (auto& comm : pending_) comm = nullptr;
   doorbell_ = sg4::Semaphore::create(0);
-  sleeping_ = rung_ = watching_ = false;
+  sleeping_ = rung_ = watching_ = woken_ = false;
   express_ = nullptr;
 }
 
@@ -159,6 +159,11 @@ Message* Inbox::receive(double timeout) {
     const double wait = left();
     const bool timed_out = wait < 0 ? (doorbell_->acquire(), false) : doorbell_->acquire_timeout(wait);
     sleeping_ = false;
+    if (woken_ && direct_.empty()) {
+      woken_ = false;
+      return nullptr;
+    }
+    woken_ = false;
     if (timed_out && direct_.empty() && transfers_ == 0) return nullptr;
   }
 }

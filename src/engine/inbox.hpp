@@ -64,6 +64,15 @@ class Inbox {
   // delivers it, while the owner waits with nothing else to do (saving the owner a wake-up);
   // it returns false to leave the message to the owner. Set by the owner after bind().
   void set_express(std::function<bool(Message*)> handler) { express_ = std::move(handler); }
+  // Makes the owner's receive() return nullptr now, as if its time was up (a handler took
+  // a message that changes when the owner must next wake).
+  void wake() {
+    woken_ = true;
+    if (sleeping_ && !rung_) {
+      rung_ = true;
+      doorbell_->release();
+    }
+  }
 
  private:
   void post(std::size_t slot);
@@ -87,6 +96,7 @@ class Inbox {
   bool sleeping_ = false;      // the owner waits on the doorbell
   bool rung_ = false;          // and it was rung since
   bool watching_ = false;      // the owner waits on transfers
+  bool woken_ = false;         // see wake()
 };
 
 }  // namespace archsim
