@@ -14,16 +14,11 @@ std::uint64_t mix_hash(std::uint64_t x) {
 }
 
 namespace {
-// The healthy backends in index order, counted and picked without building a list (the
-// policies choose once per request).
-std::size_t healthy_count(const BackendView& view) {
-  return static_cast<std::size_t>(std::count(view.healthy.begin(), view.healthy.end(), true));
-}
+// The healthy backends in index order (see BackendView::index_health).
+std::size_t healthy_count(const BackendView& view) { return view.healthy_list.size(); }
 
 int nth_healthy(const BackendView& view, std::size_t n) {
-  for (std::size_t i = 0; i < view.healthy.size(); ++i)
-    if (view.healthy[i] && n-- == 0) return static_cast<int>(i);
-  return -1;
+  return n < view.healthy_list.size() ? view.healthy_list[n] : -1;
 }
 
 std::uint64_t routing_hash(const RoutingRequest& r, HashOn on) {
@@ -57,13 +52,14 @@ std::unique_ptr<BalancingPolicy> make_policy(const PolicyConfig& config, int bac
 }
 
 int RoundRobinPolicy::choose(const RoutingRequest&, const BackendView& view, RandomStream&) {
+  // The first healthy backend at or after the turn, wrapping around: a binary search.
+  const auto& list = view.healthy_list;
   const std::size_t n = view.healthy.size();
-  for (std::size_t tried = 0; tried < n; ++tried) {
-    const std::size_t i = next_ % n;
-    next_ = (next_ + 1) % n;
-    if (view.healthy[i]) return static_cast<int>(i);
-  }
-  return -1;
+  if (list.empty() || n == 0) return -1;
+  auto it = std::lower_bound(list.begin(), list.end(), static_cast<int>(next_ % n));
+  const int chosen = it == list.end() ? list.front() : *it;
+  next_ = (static_cast<std::size_t>(chosen) + 1) % n;
+  return chosen;
 }
 
 WeightedRoundRobinPolicy::WeightedRoundRobinPolicy(std::vector<double> weights)

@@ -34,6 +34,15 @@ namespace archsim {
 struct BackendView {
   std::vector<bool> healthy;      // per backend
   std::vector<int> connections;   // open connections per backend
+  // The healthy backends in index order: call index_health() after changing `healthy`
+  // (policies pick among them in O(1) rather than scanning every backend per request).
+  std::vector<int> healthy_list;
+
+  void index_health() {
+    healthy_list.clear();
+    for (std::size_t i = 0; i < healthy.size(); ++i)
+      if (healthy[i]) healthy_list.push_back(static_cast<int>(i));
+  }
 };
 
 struct RoutingRequest {

@@ -14,7 +14,7 @@
 //          starts the transfer, which lives for its transfer time alone. What archsim does
 //          (src/engine/wire.hpp). Same latencies, flat cost.
 //
-// usage: fleet_s4u SERVERS SECONDS links|wire
+// usage: fleet_s4u SERVERS SECONDS links|wire [WORKERS]   (16 workers per server by default)
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,7 +37,7 @@ constexpr double kFlops = 1e9;
 constexpr double kNicLatency = 0.000125;  // a quarter of a 0.5 ms datacenter round trip
 constexpr double kAccessLatency = 0.010 - kNicLatency;  // 20 ms client round trip
 constexpr double kBytes = 512;
-constexpr int kWorkers = 16;
+int g_workers = 16;
 
 struct Msg {
   double sent_at;
@@ -86,12 +86,13 @@ void send(sg4::Mailbox* to, const sg4::Host* destination, Msg* m) {
 
 int main(int argc, char** argv) {
   if (argc < 4 || (std::strcmp(argv[3], "links") != 0 && std::strcmp(argv[3], "wire") != 0)) {
-    std::fprintf(stderr, "usage: fleet_s4u SERVERS SECONDS links|wire\n");
+    std::fprintf(stderr, "usage: fleet_s4u SERVERS SECONDS links|wire [WORKERS]\n");
     return 2;
   }
   const int servers = std::atoi(argv[1]);
   const double seconds = std::atof(argv[2]);
   g_wire = std::strcmp(argv[3], "wire") == 0;
+  if (argc > 4) g_workers = std::atoi(argv[4]);
   std::vector<char*> args{argv[0], const_cast<char*>("--log=root.thresh:warning"),
                           const_cast<char*>("--cfg=network/model:CM02"), const_cast<char*>("--cfg=network/crosstraffic:0"),
                           const_cast<char*>("--cfg=contexts/stack-size:128")};
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
   static double latency_sum = 0;
 
   for (int i = 0; i < servers; ++i) {
-    for (int w = 0; w < kWorkers; ++w)
+    for (int w = 0; w < g_workers; ++w)
       sg4::Actor::create("worker", hosts[static_cast<std::size_t>(i)], [i, lb] {
         for (;;) {
           auto* m = boxes[static_cast<std::size_t>(i)]->get<Msg>();

@@ -52,6 +52,7 @@ ServiceReplica* DatabaseCluster::route(Service&, const Message& request, bool wr
   // With every replica down, reads fall back on the primary rather than failing.
   if (!any && primary_ >= 0) return replicas[static_cast<std::size_t>(primary_)].get();
   read_view_.connections = service_.open_calls();
+  read_view_.index_health();
   const int chosen = read_policy_->choose({request.session, request.key}, read_view_, service_.rng());
   return chosen >= 0 ? replicas[static_cast<std::size_t>(chosen)].get() : nullptr;
 }

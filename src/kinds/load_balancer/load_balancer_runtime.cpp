@@ -116,6 +116,7 @@ Outcome LoadBalancerBehavior::serve(StepContext& context) {
     const auto& member = backend_service.in_service_mask();
     view_.healthy.resize(healthy.size());
     for (std::size_t r = 0; r < healthy.size(); ++r) view_.healthy[r] = healthy[r] && member[r];
+    view_.index_health();
   }
   const int backend = group_.choose({request.session, request.key}, view_);
   const int endpoint = request.endpoint;

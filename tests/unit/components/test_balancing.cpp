@@ -13,7 +13,11 @@
 using namespace archsim;
 
 namespace {
-BackendView all_healthy(int n) { return BackendView{std::vector<bool>(n, true), std::vector<int>(n, 0)}; }
+BackendView all_healthy(int n) {
+  BackendView view{std::vector<bool>(n, true), std::vector<int>(n, 0), {}};
+  view.index_health();
+  return view;
+}
 
 std::vector<int> counts(BalancingPolicy& p, BackendView view, int requests, RandomStream& rng) {
   std::vector<int> c(view.healthy.size(), 0);
@@ -34,8 +38,10 @@ TEST_CASE("round robin cycles over the healthy backends") {
   for (int i = 0; i < 6; ++i) order.push_back(p.choose({}, view, rng));
   CHECK(order == std::vector<int>{0, 1, 2, 0, 1, 2});
   view.healthy[1] = false;
+  view.index_health();
   for (int i = 0; i < 4; ++i) CHECK(p.choose({}, view, rng) != 1);
   view.healthy.assign(3, false);
+  view.index_health();
   CHECK(p.choose({}, view, rng) == -1);
 }
 
@@ -50,6 +56,7 @@ TEST_CASE("smooth weighted round robin follows the weights, interleaved") {
   CHECK(c[0] == 5000);
   CHECK(c[1] == 1000);
   view.healthy[0] = false;
+  view.index_health();
   c = counts(p, view, 1000, rng);
   CHECK(c[0] == 0);
   CHECK(c[1] == 500);
@@ -60,6 +67,7 @@ TEST_CASE("random spreads uniformly over healthy backends") {
   RandomStream rng(2, "random");
   auto view = all_healthy(4);
   view.healthy[3] = false;
+  view.index_health();
   auto c = counts(p, view, 30000, rng);
   CHECK(c[3] == 0);
   for (int i = 0; i < 3; ++i) CHECK(c[i] == Approx(10000).epsilon(0.04));
@@ -68,11 +76,14 @@ TEST_CASE("random spreads uniformly over healthy backends") {
 TEST_CASE("least connections picks the emptiest healthy backend, ties in turn") {
   LeastConnectionsPolicy p;
   RandomStream rng(3, "lc");
-  BackendView view{{true, true, true}, {5, 2, 7}};
+  BackendView view{{true, true, true}, {5, 2, 7}, {}};
+  view.index_health();
   CHECK(p.choose({}, view, rng) == 1);
   view.healthy[1] = false;
+  view.index_health();
   CHECK(p.choose({}, view, rng) == 0);
-  BackendView tie{{true, true, true}, {1, 1, 1}};
+  BackendView tie{{true, true, true}, {1, 1, 1}, {}};
+  tie.index_health();
   std::vector<int> picks;
   for (int i = 0; i < 3; ++i) picks.push_back(p.choose({}, tie, rng));
   std::sort(picks.begin(), picks.end());
@@ -82,18 +93,21 @@ TEST_CASE("least connections picks the emptiest healthy backend, ties in turn") 
 TEST_CASE("power of two choices prefers the less loaded of two random backends") {
   PowerOfDPolicy p(2);
   RandomStream rng(4, "p2c");
-  BackendView view{{true, true, true, true}, {0, 100, 100, 100}};
+  BackendView view{{true, true, true, true}, {0, 100, 100, 100}, {}};
+  view.index_health();
   auto c = counts(p, view, 30000, rng);
   // Backend 0 wins whenever it is one of the two drawn: probability 1/2.
   CHECK(c[0] == Approx(15000).epsilon(0.03));
-  BackendView one{{false, true, false}, {0, 0, 0}};
+  BackendView one{{false, true, false}, {0, 0, 0}, {}};
+  one.index_health();
   CHECK(p.choose({}, one, rng) == 1);
 }
 
 TEST_CASE("power of d choices draws d distinct healthy backends") {
   PowerOfDPolicy p(3);
   RandomStream rng(6, "pdc");
-  BackendView view{{true, true, true, true, false}, {100, 0, 100, 100, 0}};
+  BackendView view{{true, true, true, true, false}, {100, 0, 100, 100, 0}, {}};
+  view.index_health();
   auto c = counts(p, view, 30000, rng);
   // Backend 1 wins whenever it is among the three drawn of the four healthy: 3/4.
   CHECK(c[1] == Approx(22500).epsilon(0.02));
@@ -111,6 +125,7 @@ TEST_CASE("sticky sessions stay, move when their backend dies, and are counted a
   for (int s = 0; s < 30; ++s) first[s] = p.choose({static_cast<std::uint64_t>(s), 0}, view, rng);
   for (int s = 0; s < 30; ++s) CHECK(p.choose({static_cast<std::uint64_t>(s), 0}, view, rng) == first[s]);
   view.healthy[1] = false;
+  view.index_health();
   int moved = 0;
   for (int s = 0; s < 30; ++s) {
     const int b = p.choose({static_cast<std::uint64_t>(s), 0}, view, rng);
@@ -136,6 +151,7 @@ TEST_CASE("hash mod N remaps most keys when a backend fails; consistent hashing 
     before_ring.push_back(ring.choose({0, static_cast<std::uint64_t>(k)}, view, rng));
   }
   view.healthy[3] = false;
+  view.index_health();
   int moved_mod = 0, moved_ring = 0, moved_ring_not_from_3 = 0;
   for (int k = 0; k < keys; ++k) {
     const int m = mod.choose({0, static_cast<std::uint64_t>(k)}, view, rng);
