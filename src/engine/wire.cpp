@@ -36,8 +36,9 @@ void Wire::attach(sg4::Host* host, double edge_s, double loopback_s) {
 
 double Wire::latency(const sg4::Host* from, const sg4::Host* to) {
   const End* a = from->extension<End>();
-  if (from == to) return a->loopback_s;
-  return a->edge_s + to->extension<End>()->edge_s;
+  const End* b = to->extension<End>();
+  if (from == to) return a ? a->loopback_s : 0.0;
+  return (a ? a->edge_s : 0.0) + (b ? b->edge_s : 0.0);
 }
 
 Wire::Lane& Wire::lane(double latency) {
@@ -50,6 +51,7 @@ Wire::Lane& Wire::lane(double latency) {
 }
 
 void Wire::arm(Lane& lane) {
+  if (lane.timer) return;  // armed already (for the head: lanes are FIFO)
   lane.armed_for = lane.queue.front().due;
   lane.timer = simgrid::kernel::timer::Timer::set(lane.armed_for, [this, l = &lane] {
     l->timer = nullptr;  // SimGrid frees a timer once it has fired

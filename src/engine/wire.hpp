@@ -55,7 +55,7 @@ class Wire {
   // Where `host` stands on the network: its one-way latency to the datacenter's switch and
   // that of a message to itself. Messages are held only between hosts attached to a wire.
   void attach(sg4::Host* host, double edge_s, double loopback_s);
-  // The one-way latency from one attached host to another.
+  // The one-way latency from one host to another (a host off the wire counts for none).
   static double latency(const sg4::Host* from, const sg4::Host* to);
 
   // Drops the messages held from or to `host`: it went down, was parked or lost its NIC.
