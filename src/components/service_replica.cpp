@@ -201,8 +201,12 @@ void ServiceReplica::accept_loop() {
 }
 
 bool ServiceReplica::accept_at_once(Message* request) {
-  // Probes and requests turned away get a reply, which the acceptor sends from its host.
-  if (request->endpoint == kProbeEndpoint || admission_.decide(up() && !draining_) != Admission::Verdict::Admit)
+  // Probes and requests turned away get a reply, which the acceptor sends from its host; a
+  // request that needs a new worker is left to the acceptor too, which starts it from its
+  // own thread (the deliverer may be the engine itself, which cannot stop at the thread
+  // budget).
+  if (request->endpoint == kProbeEndpoint || admission_.decide(up() && !draining_) != Admission::Verdict::Admit ||
+      admission_.needs_worker(static_cast<int>(queue_.size()) + 1, idle_workers_, running_workers_))
     return false;
   const double t = now();
   service_.run().recorder().service_arrival(service_.index(), t);

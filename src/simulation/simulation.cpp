@@ -179,12 +179,7 @@ void Simulation::run(bool progress) {
   // The measured period, then the drain: requests still in flight settle (the clients stop
   // once their last one has; the bound is only a safety net).
   drain_s_ = drain_bound();  // unless the clients finish sooner
-  try {
-    engine_->run_until(scenario_.duration_s + drain_s_);
-  } catch (const ActorLimitReached&) {
-    // Reached from the engine's own context (a message handed over by a timer started a
-    // worker): every actor is killed with the simulation.
-  }
+  engine_->run_until(scenario_.duration_s + drain_s_);
   if (progress_drawn_) std::fprintf(stderr, "\r%100s\r", "");
   if (!archsim::actor_limit_reached().empty()) actor_limit_reached(archsim::actor_limit_reached());
   peak_threads_ = archsim::peak_actors();
