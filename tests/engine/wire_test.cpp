@@ -2,7 +2,9 @@
 // arrives after its path's latency plus its bytes over the bandwidth; messages of one
 // path keep their order; a message to the same host takes the loopback latency; a message
 // held for a host that goes down is lost while the others arrive; messages still held
-// when the wire is destroyed are freed (the sanitizer lane checks for leaks).
+// when the wire is destroyed are freed (the sanitizer lane checks for leaks); a message of
+// no bytes reaches an inbox after exactly its latency, whether its owner sleeps or watches
+// a transfer in progress.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include <simgrid/s4u.hpp>
 
+#include "engine/inbox.hpp"
 #include "engine/message.hpp"
 #include "engine/wire.hpp"
 
@@ -20,8 +23,8 @@ namespace {
 constexpr double kBandwidth = 125e6;  // bytes/s
 int failures = 0;
 
-void expect_near(const char* what, double got, double want) {
-  if (std::fabs(got - want) > 1e-9) {
+void expect_near(const char* what, double got, double want, double tolerance = 1e-9) {
+  if (std::fabs(got - want) > tolerance) {
     std::printf("FAIL %s: got %.9f s, expected %.9f s\n", what, got, want);
     ++failures;
   } else {
@@ -105,6 +108,40 @@ int main(int argc, char** argv) {
     Message* m = receive(to_a, 1);
     expect_near("a->a, 100 bytes", m ? sg4::Engine::get_clock() - m->sent_at : -1, 0.00002 + 100 / 1e10);
     delete m;
+  });
+  // 6. Messages of no bytes to an inbox on c (latency a->c: 6 ms): one while the owner
+  // sleeps, one while it watches a long transfer (1 MB at 125 MB/s: 8 ms).
+  auto* to_c0 = sg4::Mailbox::by_name("c0");
+  archsim::Inbox inbox_c0(to_c0, 2);
+  sg4::Actor::create("receiver-c0", c, [&inbox_c0] {
+    inbox_c0.bind();
+    Message* m = inbox_c0.receive(1);
+    expect_near("no bytes, owner asleep", m ? sg4::Engine::get_clock() - m->sent_at : -1, 0.006);
+    delete m;
+    std::vector<Message*> got;
+    std::vector<double> at;
+    for (int i = 0; i < 2; ++i) {
+      got.push_back(inbox_c0.receive(1));
+      at.push_back(sg4::Engine::get_clock());
+    }
+    // The message of no bytes, sent 1 ms after the long one, arrives first and on time.
+    expect("no bytes, owner watching a transfer: first in", got[0] && got[0]->id == 21);
+    // (sent as one byte, which shares the NICs with the long transfer for a few ns)
+    expect_near("no bytes, owner watching a transfer", got[0] ? at[0] - got[0]->sent_at : -1, 0.006, 1e-7);
+    expect_near("the long one after it", got[1] ? at[1] - got[1]->sent_at : -1, 0.006 + 1e6 / kBandwidth, 1e-7);
+    for (Message* g : got) delete g;
+  });
+  sg4::Actor::create("sender-c0", a, [to_c0, c] {
+    sg4::this_actor::sleep_until(0.05);
+    archsim::send_message(to_c0, c, new Message{}, 0);
+    sg4::this_actor::sleep_until(0.1);
+    auto* big = new Message{};
+    big->id = 20;
+    archsim::send_message(to_c0, c, big, 1e6);
+    sg4::this_actor::sleep_for(0.001);
+    auto* small = new Message{};
+    small->id = 21;
+    archsim::send_message(to_c0, c, small, 0);
   });
   sg4::Actor::create("sender", a, [&wire, to_b, to_c, to_a, b, c, a] {
     archsim::send_message(to_b, b, new Message{}, 1000);
