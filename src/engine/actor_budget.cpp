@@ -14,12 +14,10 @@ double g_reached_at = 0;
 std::size_t g_peak = 0;
 }  // namespace
 
-std::size_t actor_limit() { return simulated_thread_limit(); }
-
 void ensure_room_for_actor(const std::string& name) {
   namespace sg4 = simgrid::s4u;
   const std::size_t alive = sg4::Engine::get_instance()->get_actor_count();
-  if (g_reached.empty() && alive < actor_limit()) {
+  if (g_reached.empty() && alive < simulated_thread_limit()) {
     g_peak = std::max(g_peak, alive + 1);
     return;
   }

@@ -11,8 +11,6 @@
 
 namespace archsim {
 
-// The most actors that may be alive at once on this machine (simulated_thread_limit()).
-std::size_t actor_limit();
 // Thrown when the budget is spent outside any actor (while a run is being set up).
 class ActorLimitReached : public std::runtime_error {
  public:

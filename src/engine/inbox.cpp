@@ -49,10 +49,7 @@ void Inbox::bind() {
 void Inbox::deliver(Message* message) {
   if (express_ && sleeping_ && !rung_ && direct_.empty() && express_(message)) return;
   direct_.push_back(message);
-  if (sleeping_ && !rung_) {
-    rung_ = true;
-    doorbell_->release();
-  }
+  ring();
 }
 
 void Inbox::post(std::size_t slot) {

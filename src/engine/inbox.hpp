@@ -53,10 +53,7 @@ class Inbox {
   // From the wire: a transfer to the mailbox has started.
   void transfer_started() {
     ++transfers_;
-    if (sleeping_ && !rung_) {
-      rung_ = true;
-      doorbell_->release();  // the owner must watch the transfers now
-    }
+    ring();  // the owner must watch the transfers now
   }
   // Whether the owner is blocked on transfers (a message of no bytes could not wake it).
   bool watching_transfers() const { return watching_; }
@@ -68,13 +65,17 @@ class Inbox {
   // a message that changes when the owner must next wake).
   void wake() {
     woken_ = true;
+    ring();
+  }
+
+ private:
+  // Wakes the owner if it sleeps on the doorbell (once).
+  void ring() {
     if (sleeping_ && !rung_) {
       rung_ = true;
       doorbell_->release();
     }
   }
-
- private:
   void post(std::size_t slot);
   // Cuts off the bodies whose caller's deadline is at or before `now`.
   void cut_off_late(double now);

@@ -64,7 +64,7 @@ void Wire::release(Lane& lane) {
   while (!lane.queue.empty() && lane.queue.front().due <= now) {
     Held held = std::move(lane.queue.front());
     lane.queue.pop_front();
-    start(held);
+    start(held, Inbox::of(held.mailbox));  // looked up now: an inbox may have gone meanwhile
   }
   if (!lane.queue.empty()) arm(lane);
 }
@@ -84,8 +84,9 @@ void Wire::hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Messa
   Held held{0, to, nullptr, nullptr, message, from, destination, bytes, long_message};
   const double latency = end && end->wire ? Wire::latency(from, destination) : 0.0;
   if (latency <= 0) {  // off any wire, or nothing to hold it for
-    if (bytes > 0 || Inbox::of(to) == nullptr || Inbox::of(to)->watching_transfers()) held.header = header_of(held);
-    start(held);
+    Inbox* inbox = Inbox::of(to);
+    if (bytes > 0 || inbox == nullptr || inbox->watching_transfers()) held.header = header_of(held);
+    start(held, inbox);
     return;
   }
   Wire& wire = *end->wire;
@@ -96,11 +97,10 @@ void Wire::hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Messa
   held.sender = sg4::Actor::self();
   Lane& lane = wire.lane(latency);
   lane.queue.push_back(std::move(held));
-  ++wire.total_held_;
   if (lane.queue.size() == 1) wire.arm(lane);
 }
 
-void Wire::start(Held& h) {
+void Wire::start(Held& h, Inbox* inbox) {
   Message* message = h.message;
   const bool ends_up = reachable(h.from) && reachable(h.to) && h.from->is_on() && h.to->is_on();
   const bool separated =
@@ -113,7 +113,6 @@ void Wire::start(Held& h) {
     delete message;  // lost: the sender only learns of it by its timeout
     return;
   }
-  Inbox* inbox = Inbox::of(h.mailbox);
   if (h.bytes <= 0 && inbox && !inbox->watching_transfers()) {
     inbox->deliver(message);  // nothing for the network to carry
     return;

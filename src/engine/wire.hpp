@@ -45,6 +45,8 @@ class Timer;
 
 namespace archsim {
 
+class Inbox;
+
 class Wire {
  public:
   Wire() = default;
@@ -60,9 +62,8 @@ class Wire {
 
   // Drops the messages held from or to `host`: it went down, was parked or lost its NIC.
   void lose_traffic_of(const sg4::Host* host);
-  // Messages held now, and in all.
+  // Messages held now.
   std::size_t held() const;
-  std::uint64_t total_held() const { return total_held_; }
 
   // Called by send_message (see message.hpp), from the sending actor: holds `message` for
   // the path's latency (a sender off any wire sends at once), then starts its transfer to
@@ -103,10 +104,10 @@ class Wire {
   Lane& lane(double latency);
   void arm(Lane& lane);
   void release(Lane& lane);
-  static void start(Held& held);
+  // Starts a message whose latency has passed; `inbox` is its mailbox's, if it has one.
+  static void start(Held& held, Inbox* inbox);
 
   std::vector<std::unique_ptr<Lane>> lanes_;
-  std::uint64_t total_held_ = 0;
 };
 
 }  // namespace archsim

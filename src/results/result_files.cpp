@@ -112,10 +112,7 @@ std::vector<SloCondition> parse_slo(const std::string& text, const std::string& 
     const std::string number = part.substr(pos + c.op.size());
     const auto& names = summary_figure_names();
     if (std::find(names.begin(), names.end(), c.figure) == names.end()) {
-      const std::string close = closest_match(c.figure, names);
-      throw InputError(source, "",
-                       "unknown figure" + (close.empty() ? std::string() : " (did you mean \"" + close + "\"?)"),
-                       c.figure);
+      throw InputError(source, "", "unknown figure" + did_you_mean(c.figure, names), c.figure);
     }
     try {
       std::size_t used = 0;

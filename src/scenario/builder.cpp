@@ -80,8 +80,8 @@ bool ScenarioBuilder::written(const Node& node) const {
 }
 
 std::string ScenarioBuilder::suggestion(const std::string& word, const std::vector<std::string>& known) {
-  const std::string close = closest_match(word, known);
-  if (!close.empty()) return " (did you mean \"" + close + "\"?)";
+  const std::string close = did_you_mean(word, known);
+  if (!close.empty()) return close;
   if (known.empty()) return "";
   return " (known: " + quoted_list(known) + ")";
 }

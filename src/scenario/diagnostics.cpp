@@ -75,4 +75,9 @@ std::string closest_match(const std::string& word, const std::vector<std::string
   return "";
 }
 
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string close = closest_match(word, candidates);
+  return close.empty() ? std::string() : " (did you mean \"" + close + "\"?)";
+}
+
 }  // namespace archsim

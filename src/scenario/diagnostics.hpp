@@ -39,5 +39,7 @@ class InputError : public std::runtime_error {
 // The closest candidate to `word` by edit distance, or "" when none is close enough to
 // be a plausible typo.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+// " (did you mean \"x\"?)" with the closest candidate, or "" when none is close.
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace archsim

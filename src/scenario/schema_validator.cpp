@@ -325,10 +325,7 @@ void SchemaValidator::check_object(const json& schema, const json& instance, con
     if (schema.contains("additionalProperties")) {
       const json& extra = schema["additionalProperties"];
       if (extra.is_boolean() && !extra.get<bool>()) {
-        std::string rule = "unknown key";
-        const std::string suggestion = closest_match(it.key(), known);
-        if (!suggestion.empty()) rule += " (did you mean \"" + suggestion + "\"?)";
-        out.push_back({"", child, rule, ""});
+        out.push_back({"", child, "unknown key" + did_you_mean(it.key(), known), ""});
       } else {
         check(extra, it.value(), child, out);
       }
@@ -583,9 +580,7 @@ std::optional<std::pair<std::string, std::string>> SchemaValidator::check_path(
         std::vector<std::string> names;
         if (value)
           for (auto it = value->begin(); it != value->end(); ++it) names.push_back(it.key());
-        std::string rule = "no such entry";
-        const std::string close = closest_match(token, names);
-        if (!close.empty()) rule += " (did you mean \"" + close + "\"?)";
+        std::string rule = "no such entry" + did_you_mean(token, names);
         rule += "; a new entry is set as a whole, e.g. " + (pointer.empty() ? std::string("/") : pointer) + "/" +
                 token + "={...}";
         return std::make_pair(child, rule);
@@ -594,10 +589,7 @@ std::optional<std::pair<std::string, std::string>> SchemaValidator::check_path(
       std::vector<std::string> names;
       for (const auto& p : view.properties)
         if (p.first != "$schema") names.push_back(p.first);
-      std::string rule = "no such setting";
-      const std::string close = closest_match(token, names);
-      if (!close.empty()) rule += " (did you mean \"" + close + "\"?)";
-      return std::make_pair(child, rule);
+      return std::make_pair(child, "no such setting" + did_you_mean(token, names));
     } else {
       return std::nullopt;  // the schema says nothing of it
     }

@@ -16,6 +16,7 @@
 #include "components/timeline.hpp"
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
+#include "core/thread_limit.hpp"
 #include "engine/actor_budget.hpp"
 #include "engine/daemon.hpp"
 #include "scenario/catalog.hpp"
@@ -154,15 +155,15 @@ void Simulation::interrupt_watch() {
   }
 }
 
-void Simulation::actor_limit_reached(const std::string& actor) const {
+void Simulation::stop_at_thread_limit(const std::string& actor) const {
   // Named after the service whose replica was spawning it, if any.
   std::string pointer;
   for (const auto& s : services_)
     for (const auto& r : s->replicas())
       if (actor.rfind(r->name() + "/", 0) == 0) pointer = "/services/" + s->spec().name;
   std::ostringstream rule;
-  rule << "the run needed more than " << archsim::actor_limit() << " simulated threads alive at once (at t = "
-       << archsim::actor_limit_reached_at() << " s, starting " << actor
+  rule << "the run needed more than " << simulated_thread_limit() << " simulated threads alive at once (at t = "
+       << actor_limit_reached_at() << " s, starting " << actor
        << "); each holds two of the memory mappings Linux allows a process (vm.max_map_count): lower workers, "
           "max_connections or the load, or raise vm.max_map_count";
   throw InputError(scenario_.file, pointer, rule.str());
@@ -173,7 +174,7 @@ void Simulation::run(bool progress) {
   try {
     start_actors(progress);
   } catch (const ActorLimitReached& e) {
-    actor_limit_reached(e.what());
+    stop_at_thread_limit(e.what());
   }
 
   // The measured period, then the drain: requests still in flight settle (the clients stop
@@ -181,8 +182,8 @@ void Simulation::run(bool progress) {
   drain_s_ = drain_bound();  // unless the clients finish sooner
   engine_->run_until(scenario_.duration_s + drain_s_);
   if (progress_drawn_) std::fprintf(stderr, "\r%100s\r", "");
-  if (!archsim::actor_limit_reached().empty()) actor_limit_reached(archsim::actor_limit_reached());
-  peak_threads_ = archsim::peak_actors();
+  if (!actor_limit_reached().empty()) stop_at_thread_limit(actor_limit_reached());
+  peak_threads_ = peak_actors();
   end_time_ = scenario_.duration_s;
   if (interrupted_) return;
   spdlog::info("end of the run ({} s of drain after the measured period)", drain_s_);

@@ -76,7 +76,7 @@ class Simulation {
   // `progress`) is drawn by wall time, so a run that crawls shows it too.
   void start_actors(bool progress);
   // Stops the run as bad input: spawning `actor` would pass the actor budget.
-  [[noreturn]] void actor_limit_reached(const std::string& actor) const;
+  [[noreturn]] void stop_at_thread_limit(const std::string& actor) const;
   void watch_wall_clock(bool progress);
   void draw_progress(double elapsed) const;
   void interrupt_watch();

@@ -16,24 +16,23 @@
 //
 // usage: fleet_s4u SERVERS SECONDS links|wire [WORKERS]   (16 workers per server by default)
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/s4u.hpp>
 
+#include "bench_s4u.hpp"
+
 namespace sg4 = simgrid::s4u;
 
 namespace {
 
-constexpr double kFlops = 1e9;
 constexpr double kNicLatency = 0.000125;  // a quarter of a 0.5 ms datacenter round trip
 constexpr double kAccessLatency = 0.010 - kNicLatency;  // 20 ms client round trip
 constexpr double kBytes = 512;
@@ -44,8 +43,8 @@ struct Msg {
 };
 
 bool g_wire = false;
-std::mt19937_64 rng(1);
-double expo(double mean) { return -mean * std::log(1 - std::uniform_real_distribution<double>(0, 1)(rng)); }
+using bench::expo;
+using bench::kFlops;
 
 std::map<const sg4::Host*, double> g_edge;  // one-way latency from a host to the switch
 
@@ -93,16 +92,10 @@ int main(int argc, char** argv) {
   const double seconds = std::atof(argv[2]);
   g_wire = std::strcmp(argv[3], "wire") == 0;
   if (argc > 4) g_workers = std::atoi(argv[4]);
-  std::vector<char*> args{argv[0], const_cast<char*>("--log=root.thresh:warning"),
-                          const_cast<char*>("--cfg=network/model:CM02"), const_cast<char*>("--cfg=network/crosstraffic:0"),
-                          const_cast<char*>("--cfg=contexts/stack-size:128")};
-  int sg_argc = static_cast<int>(args.size());
-  sg4::Engine engine(&sg_argc, args.data());
+  auto engine = bench::make_engine(argv[0]);
   auto* zone = sg4::create_star_zone("datacenter");
   auto host = [&](const std::string& name, int cores, double latency, double bw) {
-    auto* h = zone->create_host(name, kFlops)->set_core_count(cores);
-    auto* nic = zone->create_split_duplex_link(name + "-nic", bw)->set_latency(g_wire ? 0 : latency);
-    zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{nic, sg4::LinkInRoute::Direction::UP}}, true);
+    auto* h = bench::add_host(zone, name, cores, g_wire ? 0 : latency, bw);
     g_edge[h] = latency;
     return h;
   };
@@ -164,7 +157,7 @@ int main(int argc, char** argv) {
     sg4::this_actor::sleep_for(1);
   });
   const auto start = std::chrono::steady_clock::now();
-  engine.run();
+  engine->run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("%s: %d servers, %ld requests in %.2f s: %.1f us per request, mean latency %.2f ms\n", argv[3], servers,
               done, wall, 1e6 * wall / static_cast<double>(done), 1e3 * latency_sum / static_cast<double>(done));

@@ -7,22 +7,22 @@
 //
 // usage: minimal_s4u STEP REQUESTS      (STEP: 1, 2 or 3)
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include <simgrid/s4u.hpp>
 
+#include "bench_s4u.hpp"
+
 namespace sg4 = simgrid::s4u;
 
 namespace {
 
-constexpr double kFlops = 1e9;       // reference core
+using bench::kFlops;
 constexpr double kDiskUnit = 1e9;    // disk companion host: units per second of disk time
 constexpr double kSeek = 0.010;      // HDD
 constexpr double kReadBps = 1048576 / 0.030;
@@ -58,9 +58,8 @@ Msg* receive(sg4::Mailbox* own) {
   return m;
 }
 
-std::mt19937_64 rng(1);
-double uniform() { return std::uniform_real_distribution<double>(0, 1)(rng); }
-double expo(double mean) { return -mean * std::log(1 - uniform()); }
+using bench::expo;
+using bench::uniform;
 
 struct Tier;
 std::vector<Tier*> g_tiers;
@@ -164,16 +163,10 @@ int main(int argc, char** argv) {
   }
   const int step = std::atoi(argv[1]);
   const long requests = std::atol(argv[2]);
-  std::vector<char*> args{argv[0], const_cast<char*>("--log=root.thresh:warning"),
-                          const_cast<char*>("--cfg=network/model:CM02"), const_cast<char*>("--cfg=network/crosstraffic:0"),
-                          const_cast<char*>("--cfg=contexts/stack-size:128")};
-  int sg_argc = static_cast<int>(args.size());
-  sg4::Engine engine(&sg_argc, args.data());
+  auto engine = bench::make_engine(argv[0]);
   auto* zone = sg4::create_star_zone("datacenter");
   auto host = [&](const std::string& name, int cores, double latency, double bw) {
-    auto* h = zone->create_host(name, kFlops)->set_core_count(cores);
-    auto* nic = zone->create_split_duplex_link(name + "-nic", bw)->set_latency(latency);
-    zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{nic, sg4::LinkInRoute::Direction::UP}}, true);
+    auto* h = bench::add_host(zone, name, cores, latency, bw);
     auto* lo = zone->create_link(name + "-lo", 4e9)->set_latency(2e-5)->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE);
     zone->add_route(h->get_netpoint(), h->get_netpoint(), nullptr, nullptr, {{lo, sg4::LinkInRoute::Direction::NONE}},
                     false);
@@ -267,7 +260,7 @@ int main(int argc, char** argv) {
     sg4::this_actor::sleep_for(5);
   });
   const auto start = std::chrono::steady_clock::now();
-  engine.run();
+  engine->run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("step %d: %ld requests in %.2f s of wall time: %.0f requests/s\n", step, done, wall,
               static_cast<double>(done) / wall);

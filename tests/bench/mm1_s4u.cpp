@@ -9,28 +9,27 @@
 //
 // usage: mm1_s4u SECONDS queue|messages
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <random>
 
 #include <simgrid/s4u.hpp>
+
+#include "bench_s4u.hpp"
 
 namespace sg4 = simgrid::s4u;
 
 namespace {
 constexpr double kLambda = 80;
 constexpr double kMeanService = 0.010;
-constexpr double kFlops = 1e9;
 
 struct Customer {
   double arrived;
 };
 
-std::mt19937_64 rng(1);
-double expo(double mean) { return -mean * std::log(1 - std::uniform_real_distribution<double>(0, 1)(rng)); }
+using bench::expo;
+using bench::kFlops;
 long served = 0;
 double total_response = 0;
 }  // namespace
@@ -42,20 +41,10 @@ int main(int argc, char** argv) {
   }
   const double seconds = std::atof(argv[1]);
   const bool messages = std::strcmp(argv[2], "messages") == 0;
-  std::vector<char*> args{argv[0], const_cast<char*>("--log=root.thresh:warning"),
-                          const_cast<char*>("--cfg=network/model:CM02"), const_cast<char*>("--cfg=network/crosstraffic:0"),
-                          const_cast<char*>("--cfg=contexts/stack-size:128")};
-  int sg_argc = static_cast<int>(args.size());
-  sg4::Engine engine(&sg_argc, args.data());
+  auto engine = bench::make_engine(argv[0]);
   auto* zone = sg4::create_star_zone("zone");
-  auto host = [zone](const char* name) {
-    auto* h = zone->create_host(name, kFlops);
-    auto* nic = zone->create_split_duplex_link(std::string(name) + "-nic", 125e6);
-    zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{nic, sg4::LinkInRoute::Direction::UP}}, true);
-    return h;
-  };
-  sg4::Host* client = host("client");
-  sg4::Host* server = host("server");
+  sg4::Host* client = bench::add_host(zone, "client", 1, 0, 125e6);
+  sg4::Host* server = bench::add_host(zone, "server", 1, 0, 125e6);
   zone->seal();
   static sg4::Mailbox* to_server = sg4::Mailbox::by_name("server");
   static sg4::Mailbox* to_client = sg4::Mailbox::by_name("client");
@@ -107,7 +96,7 @@ int main(int argc, char** argv) {
     sg4::this_actor::sleep_for(10);
   });
   const auto start = std::chrono::steady_clock::now();
-  engine.run();
+  engine->run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("mm1_s4u %s: %ld customers in %.2f s, mean response %.2f ms\n", argv[2], served, wall,
               1000 * total_response / static_cast<double>(served));
