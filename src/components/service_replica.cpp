@@ -16,6 +16,8 @@ namespace {
 constexpr int kAcceptorDepth = 4;
 // A worker waits for one reply at a time (a parallel step takes its replies one by one).
 constexpr int kWorkerReplyDepth = 1;
+// Replies watched at once by a relay: as for an acceptor.
+constexpr int kRelayDepth = 4;
 
 double now() { return sg4::Engine::get_clock(); }
 }  // namespace
@@ -43,6 +45,7 @@ ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Mach
       machine_(machine),
       storage_(storage),
       inbox_(sg4::Mailbox::by_name(name_), kAcceptorDepth),
+      service_workers_(service.spec().workers),
       admission_(service.spec().workers, service.spec().queue_limit),
       command_ready_(sg4::Semaphore::create(0)) {
   for (const PoolSpec& p : service.spec().pools) pools_.emplace_back(p.target, p.size, p.timeout_s);
@@ -206,7 +209,7 @@ bool ServiceReplica::accept_at_once(Message* request) {
   // own thread (the deliverer may be the engine itself, which cannot stop at the thread
   // budget).
   if (request->endpoint == kProbeEndpoint || admission_.decide(up() && !draining_) != Admission::Verdict::Admit ||
-      admission_.needs_worker(static_cast<int>(queue_.size()) + 1, idle_workers_, running_workers_))
+      admission_.needs_worker(static_cast<int>(queue_.size()) + 1, idle_workers_, occupied()))
     return false;
   const double t = now();
   service_.run().recorder().service_arrival(service_.index(), t);
@@ -218,8 +221,8 @@ bool ServiceReplica::accept_at_once(Message* request) {
 void ServiceReplica::enqueue(Message* request, double t) {
   admission_.admitted();
   queue_.push_back({request, t});
-  if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, running_workers_)) spawn_worker();
-  if (!idle_.empty()) {
+  if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, occupied())) spawn_worker();
+  if (!idle_.empty() && slot_free()) {
     // The worker that went idle last takes it: its stack is the likeliest still in the
     // processor's caches (waking idle workers in turn would cycle through all of them).
     Worker* worker = idle_.back();
@@ -257,7 +260,7 @@ void ServiceReplica::work_loop(Worker& worker) {
   Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   while (true) {
-    if (queue_.empty()) {
+    if (queue_.empty() || !slot_free()) {
       ++idle_workers_;
       idle_.push_back(&worker);
       worker.wake->acquire();
@@ -266,6 +269,7 @@ void ServiceReplica::work_loop(Worker& worker) {
     }
     const Waiting job = queue_.front();
     queue_.pop_front();
+    ++busy_;
     worker.current = job.request;
     worker.arrived_at = job.arrived_at;
     recorder.service_started(service_index, job.arrived_at, now());
@@ -273,12 +277,15 @@ void ServiceReplica::work_loop(Worker& worker) {
     const std::uint64_t span = job.request->id;
     const bool traced = job.request->traced;
     StepContext context{*this, *worker.replies, *job.request};
+    context.worker = worker.index;
     const Outcome outcome = behavior_->serve(context);
+    if (context.relayed) continue;  // the relay ends the request; its slot stays taken
     const Outcome departure = context.forwarded ? Outcome::Ok : outcome;
     // Every account is settled before the request leaves: sending is a simulation call,
     // during which a crash may end this worker.
     Message* request = worker.current;
     worker.current = nullptr;
+    --busy_;
     admission_.left();
     recorder.service_departed(service_index, job.arrived_at, now(), departure);
     trace_end(span, traced, now(), departure);
@@ -296,12 +303,100 @@ void ServiceReplica::work_loop(Worker& worker) {
   }
 }
 
+Inbox& ServiceReplica::relay_inbox() {
+  if (!relay_inbox_) relay_inbox_ = std::make_unique<Inbox>(sg4::Mailbox::by_name(name_ + "/relay"), kRelayDepth);
+  return *relay_inbox_;
+}
+
+void ServiceReplica::relay(StepContext& context, const OpenCall& call, int token) {
+  Worker& worker = *workers_[static_cast<std::size_t>(context.worker)];
+  relayed_.emplace(call.id, Relayed{worker.current, worker.arrived_at, call, token});
+  worker.current = nullptr;
+  context.relayed = true;
+  // Deadlines come in order when the calls share a timeout; otherwise one is put in place.
+  auto at = relay_deadlines_.end();
+  while (at != relay_deadlines_.begin() && std::prev(at)->first > call.deadline) --at;
+  const bool first = at == relay_deadlines_.begin();
+  relay_deadlines_.insert(at, {call.deadline, call.id});
+  if (!relay_alive_) {
+    relay_alive_ = true;
+    spawn_auxiliary("relay", [this] { relay_loop(); });
+  } else if (first) {
+    relay_inbox_->wake();  // it waits for a later deadline
+  }
+}
+
+void ServiceReplica::relay_loop() {
+  relay_inbox_->bind();
+  while (true) {
+    while (!relay_deadlines_.empty() && relayed_.count(relay_deadlines_.front().second) == 0)
+      relay_deadlines_.pop_front();  // ended already
+    const double wait = relay_deadlines_.empty() ? -1.0 : std::max(0.0, relay_deadlines_.front().first - now());
+    if (Message* reply = relay_inbox_->receive(wait)) {
+      const auto it = relayed_.find(reply->id);
+      const Outcome status = reply->status;
+      delete reply;
+      if (it != relayed_.end()) end_relayed(it, status);  // else a late reply to a call that timed out
+      continue;
+    }
+    const double t = now();
+    while (!relay_deadlines_.empty() && relay_deadlines_.front().first <= t) {
+      const auto it = relayed_.find(relay_deadlines_.front().second);
+      relay_deadlines_.pop_front();
+      if (it != relayed_.end()) end_relayed(it, Outcome::Timeout);
+    }
+  }
+}
+
+void ServiceReplica::end_relayed(std::unordered_map<std::uint64_t, Relayed>::iterator it, Outcome outcome) {
+  Relayed relayed = it->second;
+  relayed_.erase(it);
+  close_call(*this, relayed.call, outcome);
+  const Outcome result = behavior_->relayed_call_ended(relayed.token, outcome);
+  // As a worker does: every account is settled before the reply leaves.
+  --busy_;
+  admission_.left();
+  const double t = now();
+  service_.run().recorder().service_departed(service_.index(), relayed.arrived_at, t, result);
+  trace_end(relayed.request->id, relayed.request->traced, t, result);
+  reply_to_caller(relayed.request, result);
+  slot_freed();
+  if (draining_ && admission_.in_system() == 0) {
+    commands_.push_back(Command::Park);
+    command_ready_->release();
+  }
+}
+
+void ServiceReplica::slot_freed() {
+  if (queue_.empty()) return;
+  if (!idle_.empty()) {
+    Worker* worker = idle_.back();
+    idle_.pop_back();
+    worker->wake->release();
+  } else if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, occupied())) {
+    spawn_worker();
+  }
+}
+
+std::vector<ServiceReplica::Relayed> ServiceReplica::take_relayed() {
+  std::vector<Relayed> calls;
+  calls.reserve(relayed_.size());
+  for (auto& [id, relayed] : relayed_) calls.push_back(relayed);
+  std::sort(calls.begin(), calls.end(), [](const Relayed& a, const Relayed& b) { return a.call.id < b.call.id; });
+  relayed_.clear();
+  relay_deadlines_.clear();
+  for (Relayed& relayed : calls) relayed.call.target->service().call_closed(relayed.call.target->index());
+  return calls;
+}
+
 void ServiceReplica::forget_process_state() {
   for (auto& w : workers_) w->actor = nullptr;
   helpers_.clear();
   auxiliaries_.clear();
   running_workers_ = 0;
   idle_workers_ = 0;
+  busy_ = 0;
+  relay_alive_ = false;
   idle_.clear();
   admission_.reset();
   for (auto& p : pools_) p.reset();
@@ -340,6 +435,11 @@ void ServiceReplica::stop_process(Outcome in_flight_outcome, ReplicaState after)
     reply_to_caller(w->current, in_flight_outcome);
     w->current = nullptr;
   }
+  for (const Relayed& relayed : take_relayed()) {
+    recorder.service_departed(service_index, relayed.arrived_at, t, in_flight_outcome);
+    trace_end(relayed.request->id, relayed.request->traced, t, in_flight_outcome);
+    reply_to_caller(relayed.request, in_flight_outcome);
+  }
   for (const Waiting& job : queue_) {
     recorder.service_turned_away(service_index, job.arrived_at, t, in_flight_outcome);
     trace_end(job.request->id, job.request->traced, t, in_flight_outcome);
@@ -361,6 +461,11 @@ void ServiceReplica::host_went_down() {
     delete w->current;
     w->current = nullptr;
   }
+  for (const Relayed& relayed : take_relayed()) {
+    recorder.service_departed(service_index, relayed.arrived_at, t, Outcome::Failed);
+    trace_end(relayed.request->id, relayed.request->traced, t, Outcome::Failed);
+    delete relayed.request;
+  }
   for (const Waiting& job : queue_) {
     recorder.service_turned_away(service_index, job.arrived_at, t, Outcome::Failed);
     trace_end(job.request->id, job.request->traced, t, Outcome::Failed);
@@ -370,6 +475,7 @@ void ServiceReplica::host_went_down() {
   commands_.clear();
   command_ready_ = sg4::Semaphore::create(0);
   daemons_alive_ = false;
+  relay_alive_ = false;
   if (state_ == ReplicaState::Parked) return;
   const bool was_running = state_ == ReplicaState::Up || state_ == ReplicaState::Starting;
   set_state(ReplicaState::HostDown);
@@ -384,6 +490,7 @@ void ServiceReplica::host_went_down() {
 void ServiceReplica::host_came_up() {
   // What sat in the socket buffers died with the host.
   inbox_.discard_all();
+  if (relay_inbox_) relay_inbox_->discard_all();
   if (state_ == ReplicaState::Parked) return;  // it stays parked
   state_ = ReplicaState::Crashed;  // the process is not running yet (down before and after: no event)
   spawn_daemons();

@@ -7,6 +7,12 @@
 // service kind's behaviour) and sends the reply. Outgoing connection pools (one per target
 // service) belong to the replica.
 //
+// A behaviour whose request ends with one call (a proxy) can leave the wait for its reply
+// to the replica's relay (relay_call in step_runner.hpp), as an event-driven proxy does: the
+// worker is free at once, while the call keeps the request's slot among the `workers` (so
+// the queueing is the same as if the worker waited). One relay actor per replica, started
+// with the first such call, takes the replies, times the calls out and ends the requests.
+//
 // Failures are simulated, not assumed:
 //  - a process crash (the replica's supervisor kills its workers and helper actors): the
 //    requests it was serving and those in its queue get "connection reset", new
@@ -26,6 +32,7 @@
 #include <simgrid/s4u.hpp>
 
 #include "components/admission.hpp"
+#include "components/step_runner.hpp"
 #include "engine/inbox.hpp"
 #include "platform/platform.hpp"
 
@@ -105,6 +112,11 @@ class ServiceReplica {
   // checker) belong to the process and die with it.
   sg4::ActorPtr spawn_helper(const std::string& name, std::function<void()> body);
   void spawn_auxiliary(const std::string& name, std::function<void()> body);
+  // The relay (see above): where replies to relayed calls arrive, and the hand-over of a
+  // call from the worker serving `context` (just before the request leaves).
+  Inbox& relay_inbox();
+  void relay(StepContext& context, const OpenCall& call, int token);
+
   // A reply mailbox for a helper actor; give it back when done.
   sg4::Mailbox* borrow_helper_mailbox();
   void return_helper_mailbox(sg4::Mailbox* mailbox);
@@ -122,6 +134,13 @@ class ServiceReplica {
     Message* request;
     double arrived_at;
   };
+  // A request whose last call the relay awaits.
+  struct Relayed {
+    Message* request;
+    double arrived_at;
+    OpenCall call;
+    int token;
+  };
   enum class Command { Stop, Start, Park };
 
   void accept_loop();
@@ -130,6 +149,17 @@ class ServiceReplica {
   void enqueue(Message* request, double t);
   void answer_probe(Message* probe);
   void work_loop(Worker& worker);
+  // Whether a worker may take a request from the queue: relayed calls keep their slots.
+  bool slot_free() const { return busy_ < service_workers_; }
+  void relay_loop();
+  // The relayed call `id` ended with `outcome` (Timeout: its deadline passed).
+  void end_relayed(std::unordered_map<std::uint64_t, Relayed>::iterator it, Outcome outcome);
+  // A slot came free while requests wait: an idle worker takes one, or a new one starts.
+  void slot_freed();
+  // Workers alive plus relayed calls: what decides whether another worker may start.
+  int occupied() const { return running_workers_ + static_cast<int>(relayed_.size()); }
+  // The relayed calls, in the order they were made, closed and taken out (the process died).
+  std::vector<Relayed> take_relayed();
   void spawn_worker();
   void supervise();
   // Kills the process's actors; the requests inside end with `in_flight_outcome`.
@@ -160,12 +190,19 @@ class ServiceReplica {
   std::vector<Worker*> idle_;  // idle workers not yet woken, the last gone idle at the back
   int running_workers_ = 0;
   int idle_workers_ = 0;       // idle workers, woken or not, that have not yet looked at the queue
+  int busy_ = 0;               // requests being served by a worker or awaited by the relay
+  int service_workers_ = 0;    // the configured workers: the most requests served at once
   Admission admission_;
   std::vector<ConnectionPool> pools_;
   std::unordered_map<long, sg4::ActorPtr> helpers_;  // by actor id
   std::vector<sg4::ActorPtr> auxiliaries_;
   std::vector<sg4::Mailbox*> helper_mailboxes_;
   int helper_mailboxes_created_ = 0;
+
+  std::unique_ptr<Inbox> relay_inbox_;
+  bool relay_alive_ = false;
+  std::unordered_map<std::uint64_t, Relayed> relayed_;  // by call id
+  std::deque<std::pair<double, std::uint64_t>> relay_deadlines_;  // by deadline; ended calls are skipped
 
   int trace_track_ = 0;  // 0: requests are not traced
 

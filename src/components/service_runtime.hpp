@@ -28,6 +28,10 @@ class ReplicaBehavior {
   virtual void on_start(ServiceReplica& /*replica*/) {}
   // The process stopped; its actors are already dead.
   virtual void on_stop(ServiceReplica& /*replica*/) {}
+  // A call left to the relay by relay_call(..., token) ended with `outcome`: the request's
+  // outcome (called from the replica's relay actor, or from the worker when the call ended
+  // before it left).
+  virtual Outcome relayed_call_ended(int /*token*/, Outcome outcome) { return outcome; }
 };
 
 // Runs the endpoint's steps: what a plain server does.

@@ -52,24 +52,11 @@ Outcome await_reply(Inbox& replies, std::uint64_t id, double deadline) {
   }
 }
 
-// A call in progress: connection held, request sent.
-struct OpenCall {
-  int hop = -1;
-  bool continue_on_error = false;
-  ServiceReplica* target = nullptr;
-  ConnectionPool* pool = nullptr;
-  std::uint64_t id = 0;
-  double started_at = 0;  // before waiting for a connection: decides whether the call is measured
-  double sent_at = 0;     // when the request left: the hop's latency starts here
-  double deadline = 0;
-  bool done = false;
-  Outcome outcome = Outcome::Ok;
-};
-
 // Acquires a connection and sends the request. Returns false (with `call.outcome` set)
-// when the call ended before anything was sent.
+// when the call ended before anything was sent. With `relay_token`, the reply goes to the
+// replica's relay, which takes the call over just before the request leaves.
 bool open_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
-               double response_bytes, double timeout_s, OpenCall& call) {
+               double response_bytes, double timeout_s, OpenCall& call, const int* relay_token = nullptr) {
   RunContext& run = context.replica.service().run();
   call.target = target;
   call.started_at = now();
@@ -90,7 +77,7 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
   }
   auto* message = new Message;
   message->id = call.id = run.next_call_id();
-  message->reply_to = context.replies.mailbox();
+  message->reply_to = relay_token ? context.replica.relay_inbox().mailbox() : context.replies.mailbox();
   message->reply_host = context.replica.machine().host;
   message->endpoint = endpoint;
   message->op = context.request.op;
@@ -104,6 +91,7 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
   call.deadline = call.sent_at + timeout_s;
   message->deadline = call.deadline;
   target->service().call_opened(target->index());
+  if (relay_token) context.replica.relay(context, call, *relay_token);
   send_message(target->address(), target->host(), message, request_bytes);
   return true;
 }
@@ -116,14 +104,6 @@ bool open_step_call(StepContext& context, const Step& step, OpenCall& call) {
   call.continue_on_error = spec.continue_on_error;
   return open_call(context, service.route(context.request, write), spec.endpoint, spec.request_bytes,
                    spec.response_bytes, spec.timeout_s, call);
-}
-
-void close_call(StepContext& context, OpenCall& call, Outcome outcome) {
-  call.done = true;
-  call.outcome = outcome;
-  if (call.pool) call.pool->release();
-  call.target->service().call_closed(call.target->index());
-  context.replica.service().run().recorder().hop_ended(call.hop, call.started_at, now() - call.sent_at, outcome);
 }
 
 Outcome settle(bool continue_on_error, Outcome outcome) {
@@ -174,7 +154,7 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     for (auto& c : calls) {
       if (c.done) continue;
       if (c.deadline <= now()) {
-        close_call(context, c, Outcome::Timeout);
+        close_call(context.replica, c, Outcome::Timeout);
         continue;
       }
       ++open;
@@ -185,7 +165,7 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     if (!reply) continue;
     auto it = std::find_if(calls.begin(), calls.end(),
                            [reply](const OpenCall& c) { return !c.done && c.id == reply->id; });
-    if (it != calls.end()) close_call(context, *it, reply->status);
+    if (it != calls.end()) close_call(context.replica, *it, reply->status);
     delete reply;
   }
   for (auto& c : calls)
@@ -200,6 +180,14 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
 
 }  // namespace
 
+void close_call(ServiceReplica& caller, OpenCall& call, Outcome outcome) {
+  call.done = true;
+  call.outcome = outcome;
+  if (call.pool) call.pool->release();
+  call.target->service().call_closed(call.target->index());
+  caller.service().run().recorder().hop_ended(call.hop, call.started_at, now() - call.sent_at, outcome);
+}
+
 void run_cpu(StepContext& context, const Distribution& cpu_ms) {
   const double ms = cpu_ms.sample(context.replica.service().rng());
   if (ms <= 0) return;
@@ -213,8 +201,19 @@ Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint,
   OpenCall call;
   call.hop = hop;
   if (!open_call(context, target, endpoint, request_bytes, response_bytes, timeout_s, call)) return call.outcome;
-  close_call(context, call, await_reply(context.replies, call.id, call.deadline));
+  close_call(context.replica, call, await_reply(context.replies, call.id, call.deadline));
   return call.outcome;
+}
+
+Outcome relay_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
+                   double response_bytes, double timeout_s, int hop, int token) {
+  if (context.worker < 0)
+    return call_replica(context, target, endpoint, request_bytes, response_bytes, timeout_s, hop);
+  OpenCall call;
+  call.hop = hop;
+  if (!open_call(context, target, endpoint, request_bytes, response_bytes, timeout_s, call, &token))
+    return call.outcome;
+  return Outcome::Ok;
 }
 
 Outcome run_steps(StepContext& context, const std::vector<Step>& steps) {
@@ -258,7 +257,7 @@ class CallExecutor : public StepExecutor {
   Outcome execute(StepContext& context, const Step& step) const override {
     OpenCall call;
     if (!open_step_call(context, step, call)) return settle(call.continue_on_error, call.outcome);
-    close_call(context, call, await_reply(context.replies, call.id, call.deadline));
+    close_call(context.replica, call, await_reply(context.replies, call.id, call.deadline));
     return settle(call.continue_on_error, call.outcome);
   }
 };

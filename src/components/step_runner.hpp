@@ -13,6 +13,7 @@
 //    helper actors; the step ends when every branch has;
 //  - sequence: a group of steps, for a branch of a parallel step.
 // Every step may carry a probability of being run at all.
+#include <cstdint>
 #include <vector>
 
 #include "core/distribution.hpp"
@@ -23,6 +24,7 @@
 
 namespace archsim {
 
+class ConnectionPool;
 class ServiceReplica;
 class RuntimeCatalog;
 
@@ -35,7 +37,31 @@ struct StepContext {
   bool forwarded = false;
   ServiceReplica* forward_to = nullptr;
   double forward_bytes = 0;
+  // The replica's worker serving the request, -1 for other actors (a parallel step's
+  // helper): only a worker can leave its request's last call to the replica's relay.
+  int worker = -1;
+  // The request's last call was left to the relay (see relay_call): the worker is free and
+  // must not touch the request any more.
+  bool relayed = false;
 };
+
+// A call in progress: connection held, request sent.
+struct OpenCall {
+  int hop = -1;
+  bool continue_on_error = false;
+  ServiceReplica* target = nullptr;
+  ConnectionPool* pool = nullptr;
+  std::uint64_t id = 0;
+  double started_at = 0;  // before waiting for a connection: decides whether the call is measured
+  double sent_at = 0;     // when the request left: the hop's latency starts here
+  double deadline = 0;
+  bool done = false;
+  Outcome outcome = Outcome::Ok;
+};
+
+// Ends `call` (made by a process of `caller`) with `outcome`: gives its connection back and
+// records the hop.
+void close_call(ServiceReplica& caller, OpenCall& call, Outcome outcome);
 
 // What runs the steps of one kind, in the worker (or helper) actor of `context`.
 class StepExecutor {
@@ -55,6 +81,16 @@ void run_cpu(StepContext& context, const Distribution& cpu_ms);
 // up to `timeout_s` for the reply. Records the hop.
 Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
                      double response_bytes, double timeout_s, int hop);
+
+// The same call as the request's last step, with the wait for the reply left to the
+// replica's relay (see ServiceReplica::relay) so that the worker is free while the call is
+// out, as an event-driven proxy's is. Once the request has left, sets `context.relayed` and
+// returns Ok: the relay passes the call's outcome and `token` to the behaviour's
+// relayed_call_ended(), whose answer ends the request. Otherwise (no target, no pooled
+// connection in time, or an actor that is not a worker, which waits itself) returns the
+// call's outcome with `context.relayed` false.
+Outcome relay_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
+                   double response_bytes, double timeout_s, int hop, int token);
 
 // Adds the executors of the generic step kinds (scenario/steps.hpp).
 void add_generic_step_executors(RuntimeCatalog& catalog);

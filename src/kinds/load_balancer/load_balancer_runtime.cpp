@@ -126,8 +126,13 @@ Outcome LoadBalancerBehavior::serve(StepContext& context) {
   group_.routed(backend, request.session_ends, request.session);
   ++view_.connections[static_cast<std::size_t>(backend)];
   ServiceReplica* target = group_.backend().replicas()[static_cast<std::size_t>(backend)].get();
-  const Outcome outcome =
-      call_replica(context, target, endpoint, request.request_bytes, request.response_bytes, spec.timeout_s, hop);
+  // An event-driven proxy: the worker is free while the call is out (see relay_call).
+  const Outcome outcome = relay_call(context, target, endpoint, request.request_bytes, request.response_bytes,
+                                     spec.timeout_s, hop, backend);
+  return context.relayed ? outcome : relayed_call_ended(backend, outcome);
+}
+
+Outcome LoadBalancerBehavior::relayed_call_ended(int backend, Outcome outcome) {
   --view_.connections[static_cast<std::size_t>(backend)];
   return outcome;
 }

@@ -3,9 +3,10 @@
 // a little CPU on it, picks a backend replica with its balancing policy among those its
 // own health checks consider up, forwards the request and relays the reply. Each balancer
 // replica runs its own health checker (it starts and dies with the process) and counts its
-// own open connections; the policy's state (round-robin position, sticky sessions, the
-// hash ring) is shared by the balancer replicas, as a cookie or a consistent configuration
-// would make it.
+// own open connections. Its workers do not wait for the backends' replies: the replica's
+// relay does, as an event-driven proxy's event loop would. The policy's state (round-robin
+// position, sticky sessions, the hash ring) is shared by the balancer replicas, as a cookie
+// or a consistent configuration would make it.
 //
 // Two replicas can run active/passive: clients reach the active one (a virtual IP); when
 // it fails, the passive takes the address failover_s later (the time VRRP-style
@@ -64,6 +65,7 @@ class LoadBalancerBehavior : public ReplicaBehavior {
   explicit LoadBalancerBehavior(BalancerGroup& group);
   Outcome serve(StepContext& context) override;
   void on_start(ServiceReplica& replica) override;
+  Outcome relayed_call_ended(int backend, Outcome outcome) override;
 
  private:
   BalancerGroup& group_;

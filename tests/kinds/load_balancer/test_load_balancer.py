@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The load_balancer kind: the detection gap of its health checks, what each policy costs when a
-server fails (lost sessions, remapped keys), weighted and hashed shares, active/passive failover."""
+server fails (lost sessions, remapped keys), weighted and hashed shares, active/passive failover,
+and its calls left to the replica's relay (the connection limit, timeouts and crashes hold)."""
 import math
 import os
 import sys
@@ -61,6 +62,42 @@ class BalancerTest(unittest.TestCase):
         self.assertAlmostEqual(3 * 50, total(rows_between(rows, 20, 24), "timeout"), delta=40)
         self.assertEqual(0, total(rows_between(rows, 24, 60), "errors"))
         self.assertEqual(1, s["services"]["lb"]["balancer"]["failovers"])
+
+
+    def test_max_connections_bounds_the_calls_in_flight(self):
+        # 100 requests/s of 100 ms each would keep 10 backend workers busy; the balancer's 4
+        # connections let 40/s through, the others wait in its queue (FIFO, 2 s client timeout).
+        slow = endpoint({"cpu_ms": {"dist": "constant", "value": 100}})
+        doc = scenario({"lb": lb(max_connections=4, queue_limit=20),
+                        "front": service({"main": slow}, workers=64, host={"cores": 64})},
+                       target="lb", rate=100, duration=60, timeout_ms=2000)
+        s = run(doc)
+        front, balancer = s["services"]["front"], s["services"]["lb"]
+        self.assertLessEqual(front["mean_in_system"], 4.0 + 1e-9)
+        self.assertAlmostEqual(4.0, front["mean_in_system"], delta=0.1)
+        self.assertAlmostEqual(40, front["throughput_rps"], delta=1.0)
+        self.assertAlmostEqual(4.0, balancer["mean_busy_workers"], delta=0.1)
+        self.assertGreater(balancer["queue_wait_ms"]["mean"], 200)
+        self.assertGreater(balancer["rejected"], 0)
+
+    def test_relayed_calls_time_out_and_die_with_the_process(self):
+        slow = endpoint({"cpu_ms": {"dist": "constant", "value": 300}})
+        s = run(scenario({"lb": lb(timeout_ms=100), "front": service({"main": slow}, workers=64, host={"cores": 64})},
+                         target="lb", rate=20, duration=30))
+        self.assertEqual(s["requests"]["sent"], s["errors_by_cause"]["timeout"])
+        # The balancer answers each one when its 100 ms are up (residence percentiles are
+        # histogram bins, within 1%).
+        self.assertAlmostEqual(100, s["services"]["lb"]["residence_ms"]["min"], delta=1)
+        self.assertAlmostEqual(100, s["services"]["lb"]["residence_ms"]["max"], delta=1)
+        # A process crash resets the requests whose calls are out: 50/s x 200 ms, about 10.
+        slow = endpoint({"cpu_ms": {"dist": "constant", "value": 200}})
+        doc = scenario({"lb": lb(), "front": service({"main": slow}, workers=64, host={"cores": 64})},
+                       target="lb", rate=50, duration=30,
+                       faults={"events": [{"at_s": 10.1, "crash": {"replica": "lb-1"}, "duration_s": 5}]})
+        s = run(doc)
+        self.assertGreaterEqual(s["errors_by_cause"]["reset"], 3)
+        self.assertLessEqual(s["errors_by_cause"]["reset"], 20)
+        self.assertEqual(0, s["requests"]["in_flight"])
 
 
 if __name__ == "__main__":
