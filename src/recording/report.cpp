@@ -213,7 +213,8 @@ ordered_json make_summary(const RunFacts& facts) {
     const auto t = c.state.totals(facts.end_time_s);
     ordered_json o;
     o["kind"] = c.kind;
-    o["uptime_fraction"] = tidy(ratio(t[1], t[0] + t[1]));
+    // Null for a component parked the whole run: it was never meant to be up.
+    o["uptime_fraction"] = t[0] + t[1] > 0 ? ordered_json(tidy(t[1] / (t[0] + t[1]))) : ordered_json(nullptr);
     o["configured_availability"] = c.configured_availability ? ordered_json(tidy(*c.configured_availability)) : ordered_json(nullptr);
     o["failures"] = c.failures;
     o["uptime_s"] = t[1];

@@ -1,6 +1,6 @@
 #pragma once
 // How a balancing policy is configured in a scenario (a load balancer's policy, a
-// database's read policy). The policies themselves are in components/balancing_policy.hpp.
+// database's read policy). The policies themselves are in kinds/load_balancer/balancing_policy.hpp.
 #include <string>
 #include <vector>
 

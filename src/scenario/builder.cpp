@@ -300,6 +300,13 @@ void ScenarioBuilder::build_services() {
     if (s_.services[i].kind) part([&] { finish_service(static_cast<int>(i), services[i].second); });
 }
 
+std::string ScenarioBuilder::kinds_with_access_modes() const {
+  std::string names;
+  for (const ServiceKind* kind : catalog_.service_kinds())
+    if (kind->has_access_modes()) names += std::string(names.empty() ? "kind " : " or ") + kind->name();
+  return names.empty() ? "no kind" : names;
+}
+
 void ScenarioBuilder::finish_service(int i, const Node& v) {
   {
     ServiceSpec& svc = s_.services[static_cast<std::size_t>(i)];
@@ -308,7 +315,8 @@ void ScenarioBuilder::finish_service(int i, const Node& v) {
     if (v.has("health_check")) svc.health_check = health_check(v.at("health_check"));
     if (!svc.kind->has_access_modes() && v.has("endpoints"))
       for (const auto& [ep, e] : v.at("endpoints").members())
-        if (written(e.at("access"))) problem(e.pointer() + "/access", "only database endpoints are reads or writes");
+        if (written(e.at("access")))
+          problem(e.pointer() + "/access", "only endpoints of " + kinds_with_access_modes() + " are reads or writes");
     svc.kind->finish(svc, v, *this);
     if (!svc.health_check && svc.kind->needs_health_check(svc))
       svc.health_check = health_check(defaults("/$defs/health_check", base + "/health_check"));
@@ -756,13 +764,18 @@ void ScenarioBuilder::check_resource_limits() {
                 " MB; the limit is 512 MB: use a longer metrics.window_s");
 
   double per_key = 0;
-  for (const ServiceSpec& svc : s_.services) per_key += svc.kind->key_state_bytes_per_key(svc);
+  std::string per_key_services;
+  for (const ServiceSpec& svc : s_.services) {
+    const double bytes = svc.kind->key_state_bytes_per_key(svc);
+    per_key += bytes;
+    if (bytes > 0) per_key_services += (per_key_services.empty() ? "" : ", ") + svc.name;
+  }
   if (per_key > 0)
     for (const ClientSpec& c : s_.clients) {
       const double bytes = static_cast<double>(c.keys.count) * per_key;
       if (bytes > 2048.0 * kMiB)
         problem("/clients/" + c.name + "/keys/count",
-                "replicated databases track a version per key and replica: " + std::to_string(c.keys.count) +
+                "state kept per key by " + per_key_services + ": " + std::to_string(c.keys.count) +
                     " keys could take " + std::to_string(static_cast<long long>(bytes / kMiB)) +
                     " MB; the limit is 2048 MB: use fewer keys");
     }

@@ -83,6 +83,8 @@ class ScenarioBuilder {
   void build_platform();
   void build_hosts();
   void build_services();
+  // The service kinds whose endpoints are reads or writes, for messages.
+  std::string kinds_with_access_modes() const;
   void finish_service(int index, const Node& node);
   void place_replicas(ServiceSpec& service, const Node& host);
   void build_pools(ServiceSpec& service, const Node& pools, int index);

@@ -154,6 +154,7 @@ class CapacityTest(unittest.TestCase):
             c = s["components"][name]
             self.assertEqual(60.0, c["parked_s"])
             self.assertEqual(0.0, c["downtime_s"])
+            self.assertIsNone(c["uptime_fraction"])  # never meant to be up: no fraction, not 0
             self.assertNotIn(name, s["utilization"])  # a host that never runs gets no columns
             self.assertEqual(0.0, s["services"]["lb"]["balancer"]["backend_share"][name])
         self.assertNotIn("util:web-3.cpu", rows[0])

@@ -26,8 +26,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "components/balancing_policy.hpp"
-#include "components/health_checker.hpp"
+#include "kinds/load_balancer/balancing_policy.hpp"
+#include "kinds/load_balancer/health_checker.hpp"
 #include "components/service_runtime.hpp"
 #include "kinds/database/database_kind.hpp"
 #include "kinds/database/replication_state.hpp"

@@ -1,4 +1,4 @@
-#include "components/balancing_policy.hpp"
+#include "kinds/load_balancer/balancing_policy.hpp"
 
 #include <algorithm>
 #include <limits>

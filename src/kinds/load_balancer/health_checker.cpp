@@ -1,4 +1,4 @@
-#include "components/health_checker.hpp"
+#include "kinds/load_balancer/health_checker.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,7 +1,7 @@
+// The app server's admission (accept backlog and worker pool), without an engine.
 #include <catch2/catch.hpp>
 
 #include "components/admission.hpp"
-#include "components/health_checker.hpp"
 
 using namespace archsim;
 
@@ -24,20 +24,4 @@ TEST_CASE("admission: refused while down, rejected beyond workers + queue_limit,
   CHECK_FALSE(a.needs_worker(5, 0, 2));
   a.reset();  // the process died
   CHECK(a.in_system() == 0);
-}
-
-TEST_CASE("health tracking: forcing a flag (a replica out of service) and the change counter") {
-  HealthTracker t(3, 2, 2);
-  const auto v0 = t.version();
-  t.force(2, false);
-  CHECK_FALSE(t.healthy(2));
-  CHECK(t.version() > v0);
-  const auto v1 = t.version();
-  t.force(2, false);  // no change: same version
-  CHECK(t.version() == v1);
-  // Back in service, it needs healthy_threshold good probes before traffic.
-  CHECK_FALSE(t.record(2, true));
-  CHECK(t.record(2, true));
-  CHECK(t.healthy(2));
-  CHECK(t.version() > v1);
 }
