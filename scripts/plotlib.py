@@ -220,7 +220,7 @@ def read_json(path):
 
 
 # The newest summary.json format these scripts know (CHANGES.md lists every change).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 class Summary:
@@ -234,6 +234,17 @@ class Summary:
         if isinstance(version, int) and version > FORMAT_VERSION:
             print(f"warning: {self.path} has format_version {version}; these scripts know up to "
                   f"{FORMAT_VERSION} (see CHANGES.md): update archsim's scripts", file=sys.stderr)
+
+    def half_width(self, dotted, scale=1.0):
+        """The half-width of the 95% interval of a dotted key (a summary that combines
+        replications has one for every number; format 3), or None."""
+        intervals = self.doc.get("intervals")
+        if not isinstance(intervals, dict):
+            return None
+        entry = intervals.get("/" + dotted.replace(".", "/"))
+        if not isinstance(entry, dict) or not isinstance(entry.get("half_width"), (int, float)):
+            return None
+        return entry["half_width"] * abs(scale)
 
     def value(self, dotted):
         """The value at a dotted key such as "latency_ms.p99"; InputError when missing."""

@@ -1,6 +1,8 @@
 #include "core/text.hpp"
 
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 
 namespace archsim {
 
@@ -16,6 +18,22 @@ double tidy(double value) {
   const double magnitude = std::floor(std::log10(std::fabs(value)));
   const double scale = std::pow(10.0, 5.0 - magnitude);
   return std::round(value * scale) / scale;
+}
+
+std::string fixed_text(double value, int digits) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(digits) << value;
+  return out.str();
+}
+
+std::string figure_text(const nlohmann::ordered_json& summary, const std::string& pointer, int digits, double scale) {
+  const nlohmann::ordered_json::json_pointer at(pointer);
+  if (!summary.contains(at) || !summary.at(at).is_number()) return "-";
+  std::string text = fixed_text(summary.at(at).get<double>() * scale, digits);
+  const auto intervals = summary.find("intervals");
+  if (intervals != summary.end() && intervals->contains(pointer))
+    text += " ± " + fixed_text((*intervals)[pointer]["half_width"].get<double>() * std::fabs(scale), digits);
+  return text;
 }
 
 }  // namespace archsim

@@ -2,6 +2,8 @@
 // Formatting shared by every writer of result files.
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 namespace archsim {
 
 // Rounds to 6 significant digits, so result files stay readable.
@@ -9,5 +11,14 @@ double tidy(double value);
 
 // A CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a newline.
 std::string csv_escape(const std::string& s);
+
+// A number with a fixed count of decimals.
+std::string fixed_text(double value, int digits);
+
+// The number at JSON pointer `pointer` of a summary, times `scale`, as "95.0 ± 2.1" when the
+// summary holds an interval for it (a combination of replications) or "95.0"; "-" when it
+// has no number there.
+std::string figure_text(const nlohmann::ordered_json& summary, const std::string& pointer, int digits,
+                        double scale = 1.0);
 
 }  // namespace archsim

@@ -315,32 +315,34 @@ std::string lpad(const std::string& s, std::size_t width) {
 
 std::string summary_table(const ordered_json& j) {
   std::ostringstream out;
-  const auto& lat = j["latency_ms"];
-  const auto& req = j["requests"];
   out << "scenario    " << j["scenario"].get<std::string>() << "  (seed " << j["seed"].get<std::uint64_t>()
       << ", measured " << fixed(j["measured_s"].get<double>(), 1) << " s after " << fixed(j["warmup_s"].get<double>(), 1)
       << " s warm-up)\n";
-  out << "requests    sent " << req["sent"].get<std::uint64_t>() << "  ok " << req["ok"].get<std::uint64_t>() << "  failed "
-      << req["failed"].get<std::uint64_t>() << "  in flight " << req["in_flight"].get<std::uint64_t>() << "\n";
-  out << "throughput  " << fixed(j["throughput_rps"].get<double>(), 1) << " req/s (offered "
-      << fixed(j["offered_rps"].get<double>(), 1) << ")   error rate " << fixed(100.0 * j["error_rate"].get<double>(), 3)
-      << " %\n";
-  out << "latency ms  mean " << fixed(lat["mean"].get<double>(), 2) << "  p50 " << fixed(lat["p50"].get<double>(), 2)
-      << "  p90 " << fixed(lat["p90"].get<double>(), 2) << "  p95 " << fixed(lat["p95"].get<double>(), 2) << "  p99 " << fixed(lat["p99"].get<double>(), 2) << "  p99.9 "
-      << fixed(lat["p999"].get<double>(), 2) << "  max " << fixed(lat["max"].get<double>(), 2) << "\n";
-  out << "downtime    " << fixed(j["downtime_s"].get<double>(), 1) << " s   availability "
-      << fixed(100.0 * j["availability"].get<double>(), 4) << " %   ";
+  if (j.contains("replications"))
+    out << "replications " << j["replications"]["count"].get<int>() << " (means; ± the half-width of the "
+        << fixed(100.0 * j["replications"]["confidence"].get<double>(), 0) << "% confidence interval)\n";
+  const auto count = [&j](const char* pointer) { return figure_text(j, pointer, j.contains("replications") ? 1 : 0); };
+  out << "requests    sent " << count("/requests/sent") << "  ok " << count("/requests/ok") << "  failed "
+      << count("/requests/failed") << "  in flight " << count("/requests/in_flight") << "\n";
+  out << "throughput  " << figure_text(j, "/throughput_rps", 1) << " req/s (offered " << figure_text(j, "/offered_rps", 1)
+      << ")   error rate " << figure_text(j, "/error_rate", 3, 100.0) << " %\n";
+  out << "latency ms  mean " << figure_text(j, "/latency_ms/mean", 2) << "  p50 " << figure_text(j, "/latency_ms/p50", 2)
+      << "  p90 " << figure_text(j, "/latency_ms/p90", 2) << "  p95 " << figure_text(j, "/latency_ms/p95", 2) << "  p99 "
+      << figure_text(j, "/latency_ms/p99", 2) << "  p99.9 " << figure_text(j, "/latency_ms/p999", 2) << "  max "
+      << figure_text(j, "/latency_ms/max", 2) << "\n";
+  out << "downtime    " << figure_text(j, "/downtime_s", 1) << " s   availability "
+      << figure_text(j, "/availability", 4, 100.0) << " %   ";
   if (j["nines"].is_null())
     out << "no down window (>= " << fixed(j["nines_at_least"].get<double>(), 1) << " nines measurable)\n";
   else
-    out << fixed(j["nines"].get<double>(), 2) << " nines, " << fixed(j["projected_downtime_per_year_s"].get<double>() / 3600.0, 1)
+    out << figure_text(j, "/nines", 2) << " nines, " << figure_text(j, "/projected_downtime_per_year_s", 1, 1.0 / 3600.0)
         << " h/year projected\n";
   std::string causes;
   for (const auto& [cause, n] : j["errors_by_cause"].items())
-    if (n.get<std::uint64_t>() > 0) causes += "  " + cause + " " + std::to_string(n.get<std::uint64_t>());
+    if (n.get<double>() > 0) causes += "  " + cause + " " + count(("/errors_by_cause/" + cause).c_str());
   if (!causes.empty()) out << "errors     " << causes << "\n";
   out << "bottleneck  " << j["bottleneck"]["resource"].get<std::string>() << " at "
-      << fixed(100.0 * j["bottleneck"]["utilization"].get<double>(), 1) << " %\n";
+      << figure_text(j, "/bottleneck/utilization", 1, 100.0) << " %\n";
 
   out << "\n" << pad("operation", 16) << lpad("req/s", 10) << lpad("p50 ms", 10) << lpad("p99 ms", 10)
       << lpad("errors", 9) << "\n";

@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "core/text.hpp"
+#include "results/replications.hpp"
+#include "results/statistics.hpp"
 
 namespace archsim {
 
@@ -38,15 +40,36 @@ const Figure kFigures[] = {
     {"bottleneck use (%)", "/bottleneck/utilization", 1, 100.0},
 };
 
-std::string format_number(double v, int digits) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(digits) << v;
-  return out.str();
+std::string format_number(double v, int digits) { return fixed_text(v, digits); }
+
+// Characters on screen: "±" takes two bytes in UTF-8.
+std::size_t display_width(const std::string& s) {
+  std::size_t n = 0;
+  for (unsigned char ch : s) n += (ch & 0xC0) != 0x80;
+  return n;
+}
+
+// Whether column `b`'s replications differ from column `a`'s at `pointer`.
+std::optional<Difference> difference(const std::vector<ordered_json>& a, const std::vector<ordered_json>& b,
+                                     const ordered_json& summary_a, const ordered_json& summary_b,
+                                     const std::string& pointer) {
+  if (a.size() < 2 || b.size() < 2) return std::nullopt;
+  const auto x = values_at(a, pointer);
+  const auto y = values_at(b, pointer);
+  if (!x || !y) return std::nullopt;
+  const bool same_seeds = a.size() == b.size() && summary_a["replications"]["seeds"] == summary_b["replications"]["seeds"];
+  return same_seeds ? paired_difference(*x, *y) : welch_difference(*x, *y);
 }
 
 }  // namespace
 
-Comparison compare_summaries(const std::vector<ordered_json>& summaries) {
+Comparison compare_summaries(const std::vector<ordered_json>& summaries,
+                             const std::vector<std::vector<ordered_json>>& replications) {
+  const auto reps = [&replications](std::size_t i) -> const std::vector<ordered_json>& {
+    static const std::vector<ordered_json> none;
+    return i < replications.size() ? replications[i] : none;
+  };
+  bool marked = false, paired = false, unpaired = false;
   Comparison c;
   if (summaries.empty()) return c;
   for (const auto& s : summaries) {
@@ -88,14 +111,39 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries) {
             s["nines_at_least"].is_number())
           cell = ">=" + format_number(s["nines_at_least"].get<double>(), 1);
         else if (v.is_number())
-          cell = format_number(v.get<double>() * f.scale, f.digits < 0 ? 0 : f.digits);
+          cell = figure_text(s, f.pointer, f.digits < 0 ? 0 : f.digits, f.scale);
         else if (v.is_string())
           cell = v.get<std::string>();
         c.raw[c.columns[i]][f.label] = v;
+        if (const auto interval = interval_at(s, f.pointer)) {
+          ordered_json o = {{"mean", v}, {"half_width", interval->half_width}};
+          if (i > 0)
+            if (const auto d = difference(reps(0), reps(i), summaries[0], s, f.pointer)) {
+              o["difference_from_first"] = d->mean;
+              o["difference_half_width"] = d->half_width;
+              o["differs_from_first"] = d->significant;
+              o["test"] = d->paired ? "paired t" : "Welch t";
+              (d->paired ? paired : unpaired) = true;
+              if (d->significant) {
+                cell += " *";
+                marked = true;
+              }
+            }
+          c.raw[c.columns[i]][f.label] = o;
+        }
       }
       row.push_back(cell);
     }
     c.cells.push_back(row);
+  }
+  if (summaries.front().contains("replications"))
+    c.notes.push_back("mean ± half-width of the 95% confidence interval over " +
+                      std::to_string(summaries.front()["replications"]["count"].get<int>()) + " replications");
+  if (paired || unpaired) {
+    const std::string test = std::string(paired ? "paired t test on common random numbers" : "") +
+                             (paired && unpaired ? "; " : "") + (unpaired ? "Welch t test" : "");
+    c.notes.push_back(marked ? "* differs from the first column by more than the noise (95%, " + test + ")"
+                             : "no figure differs from the first column by more than the noise (95%, " + test + ")");
   }
   return c;
 }
@@ -126,6 +174,7 @@ std::string render(const Comparison& c, TableFormat format) {
         for (const auto& cell : c.cells[r]) out << ' ' << cell << " |";
         out << '\n';
       }
+      for (const auto& note : c.notes) out << '\n' << note << '\n';
       return out.str();
     case TableFormat::Table: {
       std::size_t label_width = 6;
@@ -133,7 +182,7 @@ std::string render(const Comparison& c, TableFormat format) {
       std::vector<std::size_t> widths;
       for (std::size_t i = 0; i < c.columns.size(); ++i) {
         std::size_t w = c.columns[i].size();
-        for (const auto& row : c.cells) w = std::max(w, row[i].size());
+        for (const auto& row : c.cells) w = std::max(w, display_width(row[i]));
         widths.push_back(w);
       }
       out << std::string(label_width, ' ');
@@ -143,9 +192,10 @@ std::string render(const Comparison& c, TableFormat format) {
       for (std::size_t r = 0; r < c.row_labels.size(); ++r) {
         out << c.row_labels[r] << std::string(label_width - c.row_labels[r].size(), ' ');
         for (std::size_t i = 0; i < c.columns.size(); ++i)
-          out << "  " << std::string(widths[i] - c.cells[r][i].size(), ' ') << c.cells[r][i];
+          out << "  " << std::string(widths[i] - display_width(c.cells[r][i]), ' ') << c.cells[r][i];
         out << '\n';
       }
+      for (const auto& note : c.notes) out << note << '\n';
       return out.str();
     }
   }

@@ -127,13 +127,28 @@ std::vector<SloCondition> parse_slo(const std::string& text, const std::string& 
   return out;
 }
 
+std::string summary_figure_pointer(const std::string& name) {
+  if (name == "bottleneck_utilization") return "/bottleneck/utilization";
+  if (name.size() > 3 && name.compare(name.size() - 3, 3, "_ms") == 0) return "/latency_ms/" + name.substr(0, name.size() - 3);
+  return "/" + name;
+}
+
 bool meets_slo(const ordered_json& summary, const std::vector<SloCondition>& slo, std::string* why) {
   for (const auto& c : slo) {
     const auto x = summary_figure(summary, c.figure);
-    if (!x || !c.met_by(*x)) {
+    // With replications, the objective must hold at the interval's unfavourable end.
+    std::optional<double> end;
+    const std::string pointer = summary_figure_pointer(c.figure);
+    if (x && summary.contains("intervals") && summary["intervals"].contains(pointer)) {
+      const auto& i = summary["intervals"][pointer];
+      end = (c.op[0] == '<' ? i["high"] : i["low"]).get<double>();
+    }
+    if (!x || !c.met_by(end ? *end : *x)) {
       if (why) {
         std::ostringstream out;
-        out << c.text() << " not met (" << c.figure << " = " << (x ? std::to_string(*x) : "none") << ")";
+        out << c.text() << " not met (" << c.figure << " = " << (x ? std::to_string(*x) : "none");
+        if (end) out << ", " << std::to_string(*end) << " at the unfavourable end of its 95% interval";
+        out << ")";
         *why = out.str();
       }
       return false;

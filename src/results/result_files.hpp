@@ -26,6 +26,8 @@ nlohmann::ordered_json read_summary(const std::string& folder_or_file);
 // bottleneck_utilization. nullopt when the summary has no value for it.
 std::optional<double> summary_figure(const nlohmann::ordered_json& summary, const std::string& name);
 const std::vector<std::string>& summary_figure_names();
+// The JSON pointer of such a figure in summary.json (e.g. p99_ms: /latency_ms/p99).
+std::string summary_figure_pointer(const std::string& name);
 
 struct SloCondition {
   std::string figure;
@@ -37,7 +39,8 @@ struct SloCondition {
 
 // Parses "p99_ms<=200,error_rate<=0.001". Throws InputError naming `source`.
 std::vector<SloCondition> parse_slo(const std::string& text, const std::string& source = "--slo");
-// Whether the summary meets every condition; `why` gets the first unmet one.
+// Whether the summary meets every condition; `why` gets the first unmet one. A summary of
+// replications meets a condition only at the unfavourable end of the figure's interval.
 bool meets_slo(const nlohmann::ordered_json& summary, const std::vector<SloCondition>& slo, std::string* why = nullptr);
 
 }  // namespace archsim

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/text.hpp"
+#include "results/replications.hpp"
 #include "results/result_files.hpp"
 #include "scenario/diagnostics.hpp"
 
@@ -115,6 +116,7 @@ std::string sweep_table(const std::string& directory) {
   std::ostringstream out;
   std::vector<std::string> unfinished;
   bool header = false;
+  bool with_intervals = false;
   for (const auto& p : points) {
     nlohmann::ordered_json info;
     {
@@ -125,13 +127,26 @@ std::string sweep_table(const std::string& directory) {
         throw InputError((p / "point.json").string(), "", "invalid point description");
       }
     }
+    // A replicated point: its summary combines the replications that have finished.
+    const int replications = info.contains("replications") ? info["replications"].get<int>() : 1;
     if (!header) {
       for (const auto& [path, value] : info["values"].items()) paths.push_back(path);
       out << "point";
       for (const auto& path : paths) out << ',' << csv_escape(path);
       for (const char* c : kColumns) out << ',' << c;
-      out << ",bottleneck,bottleneck_utilization\n";
+      out << ",bottleneck,bottleneck_utilization";
+      // Half-widths of the 95% intervals, when the points are replicated.
+      with_intervals = replications > 1;
+      if (with_intervals) {
+        for (const char* c : kColumns) out << ',' << c << "_hw";
+        out << ",bottleneck_utilization_hw";
+      }
+      out << "\n";
       header = true;
+    }
+    if (replications > 1) {
+      fs::remove(p / "summary.json");
+      combine_replicated_folder(p.string(), replications);
     }
     if (!fs::exists(p / "summary.json")) {
       unfinished.push_back(p.filename().string());
@@ -147,6 +162,14 @@ std::string sweep_table(const std::string& directory) {
     }
     out << ',' << csv_escape(summary["bottleneck"].value("resource", "")) << ',';
     if (const auto u = summary_figure(summary, "bottleneck_utilization")) out << number_text(*u);
+    if (with_intervals) {
+      for (const char* c : kColumns) {
+        out << ',';
+        if (const auto i = interval_at(summary, summary_figure_pointer(c))) out << number_text(i->half_width);
+      }
+      out << ',';
+      if (const auto i = interval_at(summary, "/bottleneck/utilization")) out << number_text(i->half_width);
+    }
     out << '\n';
   }
   if (!unfinished.empty()) {

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands/commands.hpp"
+#include "core/text.hpp"
 #include "cli/commands/run_options.hpp"
 #include "study/capacity_search.hpp"
 #include "study/runner.hpp"
@@ -66,23 +67,32 @@ std::string value_text(double v, bool integer) {
 
 class Search {
  public:
-  Search(const CapacityArgs& args, std::string path, bool integer, fs::path folder)
-      : args_(args), path_(std::move(path)), integer_(integer), folder_(std::move(folder)) {}
+  Search(const CapacityArgs& args, std::string path, bool integer, fs::path folder, std::uint64_t base_seed)
+      : args_(args), path_(std::move(path)), integer_(integer), folder_(std::move(folder)), base_seed_(base_seed) {}
 
   // Evaluates the values (in parallel), returns them in order.
   std::vector<Evaluation> evaluate(const std::vector<double>& values) {
     std::vector<ChildRun> runs;
     std::vector<std::string> dirs;
+    std::vector<Replicated> replicated;
     for (double v : values) {
       const std::string dir = (folder_ / ("at-" + value_text(v, integer_))).string();
+      const std::string set = path_ + "=" + value_text(v, integer_);
       dirs.push_back(dir);
-      runs.push_back({args_.run.run_arguments(args_.scenario, dir, {path_ + "=" + value_text(v, integer_)}),
-                      path_ + "=" + value_text(v, integer_)});
+      if (args_.run.replications > 1) {
+        // Every value with the same seeds: differences come from the value, not the noise.
+        replicated.push_back(args_.run.replicated(args_.scenario, dir, {set}, base_seed_));
+        replicated.back().add_runs(runs);
+      } else {
+        runs.push_back({args_.run.run_arguments(args_.scenario, dir, {set}), set});
+      }
     }
     const auto status = run_children(runs, args_.run.jobs);
+    for (std::size_t k = 0; k < status.size(); ++k)
+      if (status[k] != 0) throw std::runtime_error("the run with " + runs[k].label + " failed");
+    for (const auto& r : replicated) r.combine();
     std::vector<Evaluation> out;
     for (std::size_t i = 0; i < values.size(); ++i) {
-      if (status[i] != 0) throw std::runtime_error("the run with " + runs[i].label + " failed");
       Evaluation e;
       e.value = values[i];
       e.summary = read_summary(dirs[i]);
@@ -94,12 +104,10 @@ class Search {
 
   // One line for an evaluation the search used.
   void print(const Evaluation& e) const {
-    std::cout << "  " << std::setw(12) << value_text(e.value, integer_) << "  p99 " << std::setw(9) << std::fixed
-              << std::setprecision(2) << summary_figure(e.summary, "p99_ms").value_or(0) << " ms  errors "
-              << std::setw(7) << std::setprecision(4) << 100.0 * summary_figure(e.summary, "error_rate").value_or(0)
-              << " %  throughput " << std::setw(9) << std::setprecision(1)
-              << summary_figure(e.summary, "throughput_rps").value_or(0) << "  " << (e.meets ? "meets the SLO" : e.why)
-              << "\n";
+    std::cout << "  " << std::setw(12) << value_text(e.value, integer_) << "  p99 " << std::setw(9)
+              << figure_text(e.summary, "/latency_ms/p99", 2) << " ms  errors " << std::setw(7)
+              << figure_text(e.summary, "/error_rate", 4, 100.0) << " %  throughput " << std::setw(9)
+              << figure_text(e.summary, "/throughput_rps", 1) << "  " << (e.meets ? "meets the SLO" : e.why) << "\n";
   }
 
   void set_slo(std::vector<SloCondition> slo) { slo_ = std::move(slo); }
@@ -109,6 +117,7 @@ class Search {
   std::string path_;
   bool integer_;
   fs::path folder_;
+  std::uint64_t base_seed_;
   std::vector<SloCondition> slo_;
 };
 
@@ -206,7 +215,7 @@ Command add_capacity_command(CLI::App& app) {
     const bool maximize = !args->find_max.empty();
     const std::string path = maximize ? args->find_max : args->find_min;
     const std::vector<SloCondition> slo = parse_slo(args->slo);
-    args->run.validate(args->scenario, {});
+    const std::uint64_t base_seed = args->run.validate(args->scenario, {});
 
     const std::string option = maximize ? "--find-max" : "--find-min";
     args->run.check_path(args->scenario, path, option + " " + path);
@@ -240,12 +249,16 @@ Command add_capacity_command(CLI::App& app) {
     const fs::path folder = args->out ? fs::path(*args->out)
                                       : fs::temp_directory_path() / ("archsim-capacity-" + std::to_string(getpid()));
     prepare_output_folder(folder.string(), "--out");
-    Search search(*args, path, integer, folder);
+    Search search(*args, path, integer, folder, base_seed);
     search.set_slo(slo);
     std::string slo_text;
     for (const auto& c : slo) slo_text += (slo_text.empty() ? "" : ", ") + c.text();
     std::cout << (maximize ? "largest " : "smallest ") << path << " meeting " << slo_text << " in ["
               << value_text(settings.floor, integer) << ", " << value_text(settings.ceiling, integer) << "]\n";
+    if (args->run.replications > 1)
+      std::cout << "each value: " << args->run.replications
+                << " replications (the same seeds for every value); the objective must hold at the unfavourable end "
+                   "of each figure's 95% interval\n";
 
     // The sequential search decides; with several jobs, values it may need next run ahead.
     // The values it uses, and so the answer, do not depend on --jobs.
@@ -287,11 +300,10 @@ Command add_capacity_command(CLI::App& app) {
       std::cout << ", " << std::fixed << std::setprecision(2)
                 << 100.0 * std::fabs(bad->value - good->value) / good->value << " % away";
     std::cout << ")\n";
-    std::cout << "  there: throughput " << std::fixed << std::setprecision(1) << summary_figure(s, "throughput_rps").value_or(0)
-              << " req/s, p99 " << std::setprecision(2) << summary_figure(s, "p99_ms").value_or(0) << " ms, errors "
-              << std::setprecision(4) << 100.0 * summary_figure(s, "error_rate").value_or(0) << " %, bottleneck "
-              << s["bottleneck"].value("resource", "?") << " at " << std::setprecision(1)
-              << 100.0 * summary_figure(s, "bottleneck_utilization").value_or(0) << " %\n";
+    std::cout << "  there: throughput " << figure_text(s, "/throughput_rps", 1) << " req/s, p99 "
+              << figure_text(s, "/latency_ms/p99", 2) << " ms, errors " << figure_text(s, "/error_rate", 4, 100.0)
+              << " %, bottleneck " << s["bottleneck"].value("resource", "?") << " at "
+              << figure_text(s, "/bottleneck/utilization", 1, 100.0) << " %\n";
     print_law(*args, path, good->value, integer);
     if (const auto law = law_estimate(*args, path, maximize, integer, good->value))
       std::cout << "  the law alone puts saturation at " << path << " = " << value_text(*law, integer)

@@ -12,6 +12,7 @@
 #include "cli/commands/run_options.hpp"
 #include "study/runner.hpp"
 #include "results/comparison.hpp"
+#include "results/replications.hpp"
 #include "results/result_files.hpp"
 #include "scenario/diagnostics.hpp"
 
@@ -47,42 +48,55 @@ Command add_compare_command(CLI::App& app) {
     if (args->out) prepare_output_folder(*args->out, "--out");
     std::vector<std::string> folders(args->inputs.size());
     std::vector<ChildRun> runs;
+    std::vector<Replicated> replicated;
+    std::optional<std::uint64_t> base_seed = args->run.seed;  // the same seeds in every column
     std::string scratch;
     for (std::size_t i = 0; i < args->inputs.size(); ++i) {
       const std::string& input = args->inputs[i];
       if (is_result(input)) {
         // Options for the runs do nothing to finished results: say so rather than ignore them.
-        if (!args->run.sets.empty() || args->run.seed || args->run.duration_s)
+        if (!args->run.sets.empty() || args->run.seed || args->run.duration_s || args->run.replications > 1)
           throw InputError(input, "",
-                           "is a finished result: --set, --seed and --duration-s apply only to the scenario files "
-                           "compare runs");
+                           "is a finished result: --set, --seed, --duration-s and --replications apply only to the "
+                           "scenario files compare runs");
         folders[i] = input;
         continue;
       }
       if (!fs::exists(input)) throw InputError(input, "", "no such file or folder");
-      args->run.validate(input, {});
+      const std::uint64_t seed = args->run.validate(input, {});
+      if (!base_seed) base_seed = seed;
       if (!args->out && scratch.empty()) {
         scratch = (fs::temp_directory_path() / ("archsim-compare-" + std::to_string(getpid()))).string();
         fs::create_directories(scratch);
       }
       const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch);
       folders[i] = (base / (std::to_string(i + 1) + "-" + fs::path(input).stem().string())).string();
-      runs.push_back({args->run.run_arguments(input, folders[i], {}), input});
+      if (args->run.replications > 1) {
+        replicated.push_back(args->run.replicated(input, folders[i], {}, *base_seed));
+        replicated.back().add_runs(runs);
+      } else {
+        runs.push_back({args->run.run_arguments(input, folders[i], {}), input});
+      }
     }
     if (!runs.empty()) {
-      std::cerr << "running " << runs.size() << " scenario" << (runs.size() > 1 ? "s" : "") << "...\n";
+      std::cerr << "running " << runs.size() << " run" << (runs.size() > 1 ? "s" : "") << "...\n";
       const auto status = run_children(runs, args->run.jobs);
       for (std::size_t k = 0; k < status.size(); ++k)
         if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
+      for (const auto& r : replicated) r.combine();
     }
     std::vector<nlohmann::ordered_json> summaries;
-    for (const auto& folder : folders) summaries.push_back(read_summary(folder));
+    std::vector<std::vector<nlohmann::ordered_json>> replications;
+    for (const auto& folder : folders) {
+      summaries.push_back(read_summary(folder));
+      replications.push_back(read_replications(folder));  // replicated results keep theirs
+    }
     if (!scratch.empty()) fs::remove_all(scratch);
     const TableFormat format = args->format == "markdown" ? TableFormat::Markdown
                                : args->format == "csv"    ? TableFormat::Csv
                                : args->format == "json"   ? TableFormat::Json
                                                           : TableFormat::Table;
-    std::cout << render(compare_summaries(summaries), format);
+    std::cout << render(compare_summaries(summaries, replications), format);
     return kExitOk;
   };
 }

@@ -1,6 +1,9 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <thread>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -8,6 +11,7 @@
 #include <vector>
 
 #include "cli/commands/commands.hpp"
+#include "cli/commands/replicated.hpp"
 #include "cli/commands/run_options.hpp"
 #include "core/interrupt.hpp"
 #include "core/files.hpp"
@@ -23,6 +27,8 @@
 
 namespace archsim::cli {
 
+namespace fs = std::filesystem;
+
 namespace {
 struct RunArgs {
   std::string scenario;
@@ -32,8 +38,43 @@ struct RunArgs {
   std::vector<std::string> sets;
   bool quiet = false;
   std::uint64_t trace_sample = 0;
+  int replications = 1;
+  int jobs = 1;
   std::string break_invariant;  // test-only
 };
+
+// --replications N: N runs in child processes, combined into OUT/summary.json.
+int run_replications(const RunArgs& args, const Scenario& scenario) {
+  std::string scratch;
+  if (!args.out) {
+    scratch = (fs::temp_directory_path() / ("archsim-run-" + std::to_string(getpid()))).string();
+    fs::create_directories(scratch);
+  }
+  Replicated replicated;
+  replicated.folder = args.out ? *args.out : scratch;
+  replicated.args = {"run", args.scenario, "--quiet"};
+  if (args.duration_s) replicated.args.insert(replicated.args.end(), {"--duration-s", nlohmann::json(*args.duration_s).dump()});
+  for (const auto& s : args.sets) replicated.args.insert(replicated.args.end(), {"--set", s});
+  if (args.trace_sample) replicated.args.insert(replicated.args.end(), {"--trace-sample", std::to_string(args.trace_sample)});
+  replicated.base_seed = scenario.seed;
+  replicated.count = args.replications;
+  replicated.label = args.scenario;
+  std::vector<ChildRun> runs;
+  replicated.add_runs(runs);
+  if (!args.quiet)
+    std::cerr << "running " << args.replications << " replications of " << scenario.name << " (seed " << scenario.seed
+              << " and derived ones, " << args.jobs << " at once)...\n";
+  const auto status = run_children(runs, args.jobs);
+  for (std::size_t k = 0; k < status.size(); ++k)
+    if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
+  const auto combined = replicated.combine();
+  if (!scratch.empty()) fs::remove_all(scratch);
+  if (!args.quiet) {
+    std::cout << summary_table(combined);
+    if (args.out) std::cout << "\nresults in " << *args.out << "/ (replications in rep-NNN/)\n";
+  }
+  return kExitOk;
+}
 
 }  // namespace
 
@@ -47,6 +88,13 @@ Command add_run_command(CLI::App& app) {
       ->check(real_number(0, 31536000, false));
   sub->add_option("--set", args->sets, "Override a value: PATH=VALUE (dotted path or JSON pointer; VALUE is JSON)");
   sub->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
+  sub->add_option("--replications", args->replications,
+                  "Run N independent replications (seeds derived from the scenario's) and report means with 95% "
+                  "confidence intervals; OUT/rep-NNN/ keeps each one")
+      ->check(whole_number(1, 10000));
+  args->jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  sub->add_option("--jobs,-j", args->jobs, "Replications at once (default: the number of cores)")
+      ->check(whole_number(1, 1024));
   sub->add_option("--trace-sample", args->trace_sample,
                   "Trace every N-th request into OUT/trace.json (Chrome trace format, for Perfetto)")
       ->check(whole_number(1, 1000000000000ULL));
@@ -63,6 +111,11 @@ Command add_run_command(CLI::App& app) {
       throw InputError("--trace-sample", "", "needs --out DIR, where trace.json is written");
     // A bad folder is found now, not after the run.
     if (args->out) prepare_output_folder(*args->out, "--out");
+    if (args->replications > 1) {
+      if (!args->break_invariant.empty())
+        throw InputError("--test-break-invariant", "", "applies to a single run, not to --replications");
+      return run_replications(*args, scenario);
+    }
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
     SimulationOptions sim_options;
     sim_options.trace_sample = args->trace_sample;

@@ -71,6 +71,24 @@ void RunOptions::add_to(CLI::App* app) {
   app->add_option("--set", sets, "Override a value in every run: PATH=VALUE");
   jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   app->add_option("--jobs,-j", jobs, "Runs at once (default: the number of cores)")->check(whole_number(1, 1024));
+  app->add_option("--replications", replications,
+                  "Independent replications of every run (seeds derived from --seed or the first scenario's): "
+                  "figures with 95% confidence intervals")
+      ->check(whole_number(1, 10000));
+}
+
+Replicated RunOptions::replicated(const std::string& scenario, const std::string& folder,
+                                  const std::vector<std::string>& extra_sets, std::uint64_t base_seed) const {
+  Replicated r;
+  r.folder = folder;
+  r.args = {"run", scenario, "--quiet"};
+  if (duration_s) r.args.insert(r.args.end(), {"--duration-s", nlohmann::json(*duration_s).dump()});
+  for (const auto& s : sets) r.args.insert(r.args.end(), {"--set", s});
+  for (const auto& s : extra_sets) r.args.insert(r.args.end(), {"--set", s});
+  r.base_seed = base_seed;
+  r.count = replications;
+  r.label = scenario;
+  return r;
 }
 
 std::vector<std::string> RunOptions::run_arguments(const std::string& scenario, const std::string& out,
@@ -89,14 +107,14 @@ void RunOptions::check_path(const std::string& scenario, const std::string& path
   check_setting_path(doc, path, option);
 }
 
-void RunOptions::validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const {
+std::uint64_t RunOptions::validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const {
   LoadOptions options;
   options.overrides = parse_sets(sets);
   const auto extra = parse_sets(extra_sets);
   options.overrides.insert(options.overrides.end(), extra.begin(), extra.end());
   options.seed = seed;
   options.duration_s = duration_s;
-  load_scenario(scenario, options, kinds::catalog());
+  return load_scenario(scenario, options, kinds::catalog()).seed;
 }
 
 }  // namespace archsim::cli

@@ -1,11 +1,14 @@
 #pragma once
 // Options shared by the commands that launch runs (compare, sweep, capacity): the seed,
-// duration and overrides every run gets, and how many run at once.
+// duration and overrides every run gets, how many replications of each, and how many run
+// at once.
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include "cli/commands/replicated.hpp"
 
 namespace archsim::cli {
 
@@ -14,13 +17,18 @@ struct RunOptions {
   std::optional<double> duration_s;
   std::vector<std::string> sets;
   int jobs = 1;
+  int replications = 1;  // independent replications of every run (see replicated.hpp)
 
   void add_to(CLI::App* app);
   // Arguments of `archsim run SCENARIO` with these options, the extra overrides, into `out`.
   std::vector<std::string> run_arguments(const std::string& scenario, const std::string& out,
                                          const std::vector<std::string>& extra_sets) const;
-  // Loads and validates the scenario as such a run would (throws InputError).
-  void validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const;
+  // Loads and validates the scenario as such a run would (throws InputError); returns the
+  // seed it runs with.
+  std::uint64_t validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const;
+  // The replications of such a run into `folder`, with seeds derived from `base_seed`.
+  Replicated replicated(const std::string& scenario, const std::string& folder,
+                        const std::vector<std::string>& extra_sets, std::uint64_t base_seed) const;
   // Throws InputError naming `option` when `path` is not a setting of the scenario (with
   // these options' overrides applied).
   void check_path(const std::string& scenario, const std::string& path, const std::string& option) const;

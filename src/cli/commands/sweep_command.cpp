@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -69,10 +70,12 @@ Command add_sweep_command(CLI::App& app) {
 
     // Every point is validated before anything runs.
     std::vector<std::vector<std::string>> point_sets;
+    std::optional<std::uint64_t> base_seed = args->run.seed;  // replications: the same seeds at every point
     for (const auto& values : grid) {
       std::vector<std::string> sets;
       for (std::size_t k = 0; k < variations.size(); ++k) sets.push_back(variations[k].path + "=" + values[k]);
-      args->run.validate(args->scenario, sets);
+      const std::uint64_t seed = args->run.validate(args->scenario, sets);
+      if (!base_seed) base_seed = seed;
       point_sets.push_back(sets);
     }
 
@@ -90,8 +93,15 @@ Command add_sweep_command(CLI::App& app) {
       info["duration_s"] = args->run.duration_s ? nlohmann::ordered_json(*args->run.duration_s) : nlohmann::ordered_json(nullptr);
       info["sets"] = args->run.sets;
       for (std::size_t k = 0; k < variations.size(); ++k) info["values"][variations[k].path] = grid[i][k];
+      if (args->run.replications > 1) {
+        info["replications"] = args->run.replications;
+        auto replicated = args->run.replicated(scenario, dir.string(), point_sets[i], *base_seed);
+        replicated.label = point_name(i);
+        replicated.add_runs(runs);
+      } else {
+        runs.push_back({args->run.run_arguments(scenario, dir.string(), point_sets[i]), point_name(i)});
+      }
       write_text(dir / "point.json", info.dump(2) + "\n");
-      runs.push_back({args->run.run_arguments(scenario, dir.string(), point_sets[i]), point_name(i)});
     }
 
     if (!args->emit_jobs.empty()) {
