@@ -1,6 +1,7 @@
 #pragma once
 // Formatting shared by every writer of result files.
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +12,9 @@ double tidy(double value);
 
 // A CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a newline.
 std::string csv_escape(const std::string& s);
+
+// The fields of one CSV line (quoted fields as csv_escape writes them).
+std::vector<std::string> split_csv_line(const std::string& line);
 
 // A number with a fixed count of decimals.
 std::string fixed_text(double value, int digits);

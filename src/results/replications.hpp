@@ -4,7 +4,10 @@
 // (a value that is not a number in every replication is the first one's), plus
 //   "replications": {"count", "seeds", "confidence", "method"}
 //   "intervals":    {JSON pointer: {"mean", "se", "half_width", "low", "high", "n"}}
-// with an interval for every number, so every figure a step adds gets one too.
+// with an interval for every number, so every figure a step adds gets one too. The folder
+// also gets timeseries.csv (each window's values averaged over the replications),
+// latency_histogram.csv (their histograms pooled) and events.csv (replication 1's), so that
+// the plots read it as they read a single run.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,5 +41,14 @@ std::optional<std::vector<double>> values_at(const std::vector<nlohmann::ordered
 
 // The interval a combined summary holds for `pointer`, if any.
 std::optional<Interval> interval_at(const nlohmann::ordered_json& summary, const std::string& pointer);
+
+// Batch means over one run's metrics windows (timeseries.csv as text), the measured ones only
+// (wholly after `warmup_s` and before `duration_s`): for throughput, mean latency, error rate
+// and every utilisation column, an interval keyed by the figure's JSON pointer, as
+// combine_replications gives, plus the batch size (in windows), the batch count, the lag-1
+// autocorrelation of the batch means and whether it is below 0.1 (see batch_means). The
+// latency interval is that of the mean of the window means.
+nlohmann::ordered_json batch_mean_intervals(const std::string& timeseries_csv, double warmup_s, double duration_s,
+                                            double window_s, double confidence = kConfidence);
 
 }  // namespace archsim

@@ -146,10 +146,12 @@ std::optional<std::size_t> mser5_truncation(const std::vector<double>& series, s
     sum[j] = sum[j + 1] + z[j];
     squares[j] = squares[j + 1] + z[j] * z[j];
   }
-  const std::size_t last = std::min(batches / 2, limit / kBatch);
+  // Candidates up to half the batches; a minimum at that bound means the series still
+  // drifts there: no steady state within the run.
+  const std::size_t half = batches / 2;
   std::size_t best = 0;
   double best_value = std::numeric_limits<double>::infinity();
-  for (std::size_t d = 0; d + 2 <= batches; ++d) {  // at least two batches left
+  for (std::size_t d = 0; d <= half; ++d) {
     const double n = static_cast<double>(batches - d);
     const double mean = sum[d] / n;
     const double value = std::max(0.0, squares[d] - n * mean * mean) / (n * n);
@@ -158,8 +160,8 @@ std::optional<std::size_t> mser5_truncation(const std::vector<double>& series, s
       best = d;
     }
   }
-  if (best > batches / 2) return std::nullopt;  // no steady state within the run
-  return std::min(best, last) * kBatch;
+  if (best == half) return std::nullopt;
+  return std::min(best, limit / kBatch) * kBatch;
 }
 
 double lag1_autocorrelation(const std::vector<double>& series) {
@@ -173,7 +175,8 @@ double lag1_autocorrelation(const std::vector<double>& series) {
   return denominator > 0 ? numerator / denominator : 0.0;
 }
 
-std::optional<BatchMeans> batch_means(const std::vector<double>& series, std::size_t min_batches, double confidence) {
+std::optional<BatchMeans> batch_means(const std::vector<double>& series, std::size_t min_batches, double confidence,
+                                      const std::vector<double>& weights) {
   if (min_batches < 2) min_batches = 2;
   std::optional<BatchMeans> last;
   for (std::size_t size = 1; series.size() / size >= min_batches; size *= 2) {
@@ -182,9 +185,14 @@ std::optional<BatchMeans> batch_means(const std::vector<double>& series, std::si
     // The first observations are dropped when the series does not divide: the end is steadier.
     const std::size_t skip = series.size() - count * size;
     for (std::size_t b = 0; b < count; ++b) {
-      double sum = 0;
-      for (std::size_t k = 0; k < size; ++k) sum += series[skip + b * size + k];
-      means[b] = sum / static_cast<double>(size);
+      double sum = 0, weight = 0;
+      for (std::size_t k = 0; k < size; ++k) {
+        const std::size_t i = skip + b * size + k;
+        const double w = weights.empty() ? 1.0 : weights[i];
+        sum += w * series[i];
+        weight += w;
+      }
+      means[b] = weight > 0 ? sum / weight : 0.0;
     }
     const double r = lag1_autocorrelation(means);
     last = BatchMeans{mean_interval(means, confidence), size, count, r, r < 0.1};

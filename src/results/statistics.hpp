@@ -46,8 +46,8 @@ std::uint64_t replication_seed(std::uint64_t base, int index);
 
 // MSER-5 (White 1997; Franklin & White 2008): the series is averaged in batches of 5; the
 // truncation point d (in batches) minimises the squared standard error of the mean of what
-// is left, sum((x - mean)^2) / (n - d)^2, over d up to half the batches (a minimum in the
-// second half means the run is too short to tell). `limit` (in observations) bounds the cut:
+// is left, sum((x - mean)^2) / (n - d)^2, over d up to half the batches (a minimum at that
+// bound means the series still drifts: the run is too short to tell). `limit` (in observations) bounds the cut:
 // no truncation past it (the first scheduled fault or load change). Returns the number of
 // observations to drop, or nothing when the run is too short to tell.
 std::optional<std::size_t> mser5_truncation(const std::vector<double>& series, std::size_t limit);
@@ -65,8 +65,10 @@ struct BatchMeans {
   double lag1 = 0;  // autocorrelation of the batch means at that size
   bool uncorrelated = false;
 };
+// With `weights` (one per observation, e.g. the requests a window's mean latency stands for),
+// a batch's value is the weighted mean of its observations.
 std::optional<BatchMeans> batch_means(const std::vector<double>& series, std::size_t min_batches = 10,
-                                      double confidence = 0.95);
+                                      double confidence = 0.95, const std::vector<double>& weights = {});
 
 // Lag-1 autocorrelation of a series (0 when it has no variance).
 double lag1_autocorrelation(const std::vector<double>& series);

@@ -119,7 +119,12 @@ Scenario ScenarioBuilder::build() {
   });
   s_.duration_s = 1;  // until read (a document without one is reported by the schema)
   part([&] { s_.duration_s = root_.at("duration_s").number(); });
-  part([&] { s_.warmup_s = root_.at("warmup_s").number(); });
+  part([&] {
+    if (root_.at("warmup_s").is("auto"))
+      s_.warmup_auto = true;  // 0 until the run has chosen it
+    else
+      s_.warmup_s = root_.at("warmup_s").number();
+  });
   if (s_.warmup_s >= s_.duration_s) {
     // Blame the value an option changed, if one did (--duration-s below the file's warm-up).
     const std::string duration_origin = doc_.origin("/duration_s");

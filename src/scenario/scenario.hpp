@@ -241,6 +241,7 @@ struct Scenario {
   std::uint64_t seed = 0;
   double duration_s = 0;
   double warmup_s = 0;
+  bool warmup_auto = false;  // "warmup_s": "auto": the run picks it (MSER-5) before it starts
   PlatformSpec platform;
   std::vector<HostSpec> hosts;
   std::vector<ServiceSpec> services;

@@ -410,6 +410,52 @@ class SweepTest(PlotsTestCase):
         self.assert_bad_input(self.run_script("plot_sweep", folder), "sweep.csv", "no data")
 
 
+class IntervalTest(PlotsTestCase):
+    """Replicated results (format 3): the scripts read the intervals and draw them."""
+
+    def test_compare_reads_the_half_widths(self):
+        folder = os.path.join(self.tmp, "replicated")
+        shutil.copytree(self.run_b, folder)
+        path = os.path.join(folder, "summary.json")
+        with open(path) as f:
+            summary = json.load(f)
+        summary["format_version"] = 3
+        summary["intervals"] = {"/latency_ms/p99": {"mean": summary["latency_ms"]["p99"], "half_width": 7.5},
+                                "/throughput_rps": {"mean": summary["throughput_rps"], "half_width": 3.0}}
+        with open(path, "w") as f:
+            json.dump(summary, f)
+        sys.path.insert(0, os.path.join(ROOT, "scripts"))
+        import importlib.machinery
+        import importlib.util
+        loader = importlib.machinery.SourceFileLoader("plot_compare", os.path.join(ROOT, "scripts", "plot_compare"))
+        spec = importlib.util.spec_from_loader("plot_compare", loader)
+        module = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
+        run = module.load_run(folder)
+        self.assertEqual(7.5, run["latency_hw"]["p99"])
+        self.assertEqual(3.0, run["throughput_hw"])
+        self.assertIsNone(run["latency_hw"]["p50"])
+        self.assertEqual({"yerr": [0, 7.5], "capsize": 3, "error_kw": {"elinewidth": 1, "ecolor": "#333333"}},
+                         module.error_bars([None, 7.5]))
+        self.assertEqual({}, module.error_bars([None, None]))
+        out = self.output("compare-intervals.png")
+        self.assert_png(self.run_script("plot_compare", self.run_a, folder, "--out", out), out)
+
+    def test_sweep_with_half_width_columns(self):
+        folder = os.path.join(self.tmp, "sweep-replicated")
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(self.sweep, "sweep.csv")) as f:
+            rows = list(csv.reader(f))
+        rows[0] += ["p50_ms_hw", "p99_ms_hw", "throughput_rps_hw"]
+        for row in rows[1:]:
+            row += ["1.5", "6.0", "2.0"] if row[2] else ["", "", ""]
+        write_csv(os.path.join(folder, "sweep.csv"), rows[0], rows[1:])
+        out = self.output("sweep-intervals.png")
+        result = self.run_script("plot_sweep", folder, "--out", out)
+        self.assert_png(result, out)
+        self.assertNotIn("p99_ms_hw", result.stderr)  # not taken for a varied parameter
+
+
 class TimelineTest(PlotsTestCase):
     def test_png(self):
         path = self.output("timeline.png")

@@ -3,13 +3,21 @@
 #include <filesystem>
 
 #include "results/replications.hpp"
+#include "results/result_files.hpp"
 #include "results/statistics.hpp"
 
 namespace archsim::cli {
 
-void Replicated::add_runs(std::vector<ChildRun>& runs) const {
-  std::filesystem::create_directories(folder);
-  for (int i = 1; i <= count; ++i) {
+void Replicated::add_runs(std::vector<ChildRun>& runs, int from) const {
+  namespace fs = std::filesystem;
+  fs::create_directories(folder);
+  if (from == 1) {
+    // What an earlier run left in the folder goes: its replications and its result files.
+    for (const auto& entry : fs::directory_iterator(folder))
+      if (entry.is_directory() && entry.path().filename().string().rfind("rep-", 0) == 0) fs::remove_all(entry.path());
+    for (const auto& file : run_result_files()) fs::remove(fs::path(folder) / file);
+  }
+  for (int i = from; i <= count; ++i) {
     std::vector<std::string> a = args;
     a.insert(a.end(), {"--out", replication_folder(folder, i), "--seed", std::to_string(replication_seed(base_seed, i))});
     runs.push_back({a, label + " (replication " + std::to_string(i) + ")"});

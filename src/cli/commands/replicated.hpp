@@ -20,8 +20,8 @@ struct Replicated {
   int count = 1;
   std::string label;  // for messages
 
-  // Adds a child run per replication.
-  void add_runs(std::vector<ChildRun>& runs) const;
+  // Adds a child run per replication, from replication `from` to `count`.
+  void add_runs(std::vector<ChildRun>& runs, int from = 1) const;
   // After the runs: reads the replications, writes FOLDER/summary.json and returns it.
   nlohmann::ordered_json combine() const;
 };

@@ -1,8 +1,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <iostream>
 #include <memory>
@@ -22,6 +26,9 @@
 #include "results/result_files.hpp"
 #include "simulation/simulation.hpp"
 #include "results/invariants.hpp"
+#include "results/replications.hpp"
+#include "results/statistics.hpp"
+#include "core/text.hpp"
 #include "scenario/diagnostics.hpp"
 #include "scenario/builder.hpp"
 
@@ -40,8 +47,95 @@ struct RunArgs {
   std::uint64_t trace_sample = 0;
   int replications = 1;
   int jobs = 1;
+  bool batch_means = false;
+  std::optional<double> ci_width;  // relative half-width wanted of the headline figures
+  int max_replications = 100;
   std::string break_invariant;  // test-only
 };
+
+// "warmup_s": "auto": a pilot run of the same scenario without warm-up (a child process: one
+// simulation per process) gives the mean latency of every metrics window; MSER-5 picks the
+// truncation point, never past the first scheduled action. The run itself then uses it: it
+// follows the same sample path (the warm-up only decides what is counted), so its results
+// are the pilot's, truncated.
+nlohmann::ordered_json choose_warmup(const RunArgs& args, const Scenario& scenario, double& warmup_s) {
+  const fs::path pilot = fs::temp_directory_path() / ("archsim-pilot-" + std::to_string(getpid()));
+  std::vector<std::string> a = {"run", args.scenario, "--quiet", "--out", pilot.string(), "--seed",
+                                std::to_string(scenario.seed)};
+  if (args.duration_s) a.insert(a.end(), {"--duration-s", nlohmann::json(*args.duration_s).dump()});
+  for (const auto& s : args.sets) a.insert(a.end(), {"--set", s});
+  a.insert(a.end(), {"--set", "warmup_s=0"});
+  if (!args.quiet) std::cerr << "warmup_s auto: a pilot run without warm-up...\n";
+  const auto status = run_children({{a, "the pilot run"}}, 1);
+  if (status[0] != 0) throw std::runtime_error("the pilot run for warmup_s auto failed");
+  std::vector<double> series, starts;
+  {
+    std::ifstream in(pilot / "timeseries.csv");
+    std::string line;
+    std::getline(in, line);
+    std::vector<std::string> header = split_csv_line(line);
+    const auto column = [&header](const std::string& name) {
+      return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) - header.begin());
+    };
+    const std::size_t t = column("t_s"), mean = column("mean_ms");
+    while (std::getline(in, line)) {
+      const auto cells = split_csv_line(line);
+      if (mean >= cells.size() || t >= cells.size() || cells[mean].empty()) continue;  // no request finished
+      starts.push_back(std::stod(cells[t]));
+      series.push_back(std::stod(cells[mean]));
+    }
+  }
+  fs::remove_all(pilot);
+  // The first scheduled action (a fault, a scale step) bounds the cut.
+  std::optional<double> limit_s;
+  for (const auto& action : scenario.actions) limit_s = limit_s ? std::min(*limit_s, action.at_s) : action.at_s;
+  std::size_t limit = series.size();
+  if (limit_s) limit = static_cast<std::size_t>(std::lower_bound(starts.begin(), starts.end(), *limit_s) - starts.begin());
+  const auto cut = mser5_truncation(series, limit);
+  if (!cut)
+    throw InputError(scenario.file, "/warmup_s",
+                     "auto: MSER-5 finds no steady state in the run (the mean latency per window still drifts "
+                     "in its second half, or there are fewer than 20 windows): lengthen duration_s, shorten "
+                     "metrics.window_s, or give warmup_s in seconds");
+  warmup_s = *cut < starts.size() ? starts[*cut] : 0.0;
+  nlohmann::ordered_json note = {{"method", "MSER-5"},
+                                 {"series", "mean_ms per metrics window of a pilot run without warm-up"},
+                                 {"windows", series.size()},
+                                 {"windows_cut", *cut},
+                                 {"warmup_s", warmup_s},
+                                 {"limit_s", limit_s ? nlohmann::ordered_json(*limit_s) : nlohmann::ordered_json(nullptr)}};
+  if (!args.quiet)
+    std::cerr << "warmup_s auto: MSER-5 cuts " << *cut << " of " << series.size() << " windows: warm-up " << warmup_s
+              << " s\n";
+  return note;
+}
+
+// The figures --ci-width makes precise: those with a relative precision (an error rate near 0
+// has none).
+const std::vector<std::string>& headline_figures() {
+  static const std::vector<std::string> figures = {"/throughput_rps", "/latency_ms/mean", "/latency_ms/p50",
+                                                   "/latency_ms/p90",  "/latency_ms/p99",  "/availability"};
+  return figures;
+}
+
+struct Precision {
+  std::string pointer;
+  double relative = 0;  // half-width over the mean
+};
+
+// The headline figure whose interval is widest relative to its mean.
+Precision widest_figure(const nlohmann::ordered_json& combined) {
+  Precision widest;
+  for (const auto& pointer : headline_figures()) {
+    if (!combined["intervals"].contains(pointer)) continue;
+    const auto& i = combined["intervals"][pointer];
+    const double mean = std::fabs(i["mean"].get<double>());
+    const double hw = i["half_width"].get<double>();
+    const double relative = mean > 0 ? hw / mean : (hw > 0 ? std::numeric_limits<double>::infinity() : 0.0);
+    if (widest.pointer.empty() || relative > widest.relative) widest = {pointer, relative};
+  }
+  return widest;
+}
 
 // --replications N: N runs in child processes, combined into OUT/summary.json.
 int run_replications(const RunArgs& args, const Scenario& scenario) {
@@ -59,15 +153,42 @@ int run_replications(const RunArgs& args, const Scenario& scenario) {
   replicated.base_seed = scenario.seed;
   replicated.count = args.replications;
   replicated.label = args.scenario;
-  std::vector<ChildRun> runs;
-  replicated.add_runs(runs);
-  if (!args.quiet)
-    std::cerr << "running " << args.replications << " replications of " << scenario.name << " (seed " << scenario.seed
-              << " and derived ones, " << args.jobs << " at once)...\n";
-  const auto status = run_children(runs, args.jobs);
-  for (std::size_t k = 0; k < status.size(); ++k)
-    if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
-  const auto combined = replicated.combine();
+  nlohmann::ordered_json combined;
+  // With --ci-width, more replications until the headline figures are as precise as asked.
+  for (int done = 0;;) {
+    std::vector<ChildRun> runs;
+    replicated.add_runs(runs, done + 1);
+    if (!args.quiet)
+      std::cerr << "running replications " << done + 1 << " to " << replicated.count << " of " << scenario.name
+                << " (seed " << scenario.seed << " and derived ones, " << args.jobs << " at once)...\n";
+    const auto status = run_children(runs, args.jobs);
+    for (std::size_t k = 0; k < status.size(); ++k)
+      if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
+    done = replicated.count;
+    combined = replicated.combine();
+    if (!args.ci_width) break;
+    const Precision p = widest_figure(combined);
+    const bool met = p.relative <= *args.ci_width;
+    if (met || done >= args.max_replications) {
+      combined["precision"] = {{"target", *args.ci_width},
+                               {"met", met},
+                               {"replications", done},
+                               {"max_replications", args.max_replications},
+                               {"widest", {{"figure", p.pointer}, {"relative_half_width", p.relative}}},
+                               {"figures", headline_figures()}};
+      write_result_file(replicated.folder + "/summary.json",
+                        [&](std::ostream& out) { out << combined.dump(2) << "\n"; });
+      if (!args.quiet)
+        std::cerr << "--ci-width " << *args.ci_width << (met ? ": met" : ": not met") << " with " << done
+                  << " replications; the widest is " << p.pointer << " at " << p.relative << " of its mean"
+                  << (met ? "" : " (--max-replications reached)") << "\n";
+      break;
+    }
+    // Half-widths shrink as 1/sqrt(n): ask for what the widest one needs, and a little more.
+    const double factor = (p.relative / *args.ci_width) * (p.relative / *args.ci_width);
+    replicated.count = std::min(args.max_replications,
+                                std::max(done + 1, static_cast<int>(std::ceil(done * factor * 1.1))));
+  }
   if (!scratch.empty()) fs::remove_all(scratch);
   if (!args.quiet) {
     std::cout << summary_table(combined);
@@ -92,6 +213,15 @@ Command add_run_command(CLI::App& app) {
                   "Run N independent replications (seeds derived from the scenario's) and report means with 95% "
                   "confidence intervals; OUT/rep-NNN/ keeps each one")
       ->check(whole_number(1, 10000));
+  sub->add_option("--ci-width", args->ci_width,
+                  "Add replications until the 95% half-widths of throughput, latency mean/p50/p90/p99 and "
+                  "availability are within this fraction of their means (e.g. 0.02), up to --max-replications")
+      ->check(real_number(0, 1, false));
+  sub->add_option("--max-replications", args->max_replications, "The most replications --ci-width may run")
+      ->check(whole_number(2, 10000));
+  sub->add_flag("--batch-means", args->batch_means,
+                "Intervals from batch means of this one run's metrics windows (steady-state scenarios): "
+                "throughput, mean latency, error rate, utilisations");
   args->jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   sub->add_option("--jobs,-j", args->jobs, "Replications at once (default: the number of cores)")
       ->check(whole_number(1, 1024));
@@ -105,16 +235,28 @@ Command add_run_command(CLI::App& app) {
     options.overrides = parse_sets(args->sets);
     options.seed = args->seed;
     options.duration_s = args->duration_s;
-    const Scenario scenario = load_scenario(args->scenario, options, kinds::catalog());
+    Scenario scenario = load_scenario(args->scenario, options, kinds::catalog());
 
     if (args->trace_sample && !args->out)
       throw InputError("--trace-sample", "", "needs --out DIR, where trace.json is written");
     // A bad folder is found now, not after the run.
     if (args->out) prepare_output_folder(*args->out, "--out");
+    if (args->ci_width && args->batch_means)
+      throw InputError("--ci-width", "", "adds replications: it does not combine with --batch-means");
+    if (args->ci_width) args->replications = std::max(args->replications, 3);
     if (args->replications > 1) {
+      if (args->batch_means)
+        throw InputError("--batch-means", "", "is one run's alternative to --replications: give one of them");
       if (!args->break_invariant.empty())
         throw InputError("--test-break-invariant", "", "applies to a single run, not to --replications");
       return run_replications(*args, scenario);
+    }
+    std::optional<nlohmann::ordered_json> warmup_note;
+    if (scenario.warmup_auto) {
+      double warmup_s = 0;
+      warmup_note = choose_warmup(*args, scenario, warmup_s);
+      options.overrides.emplace_back("warmup_s", nlohmann::json(warmup_s).dump());
+      scenario = load_scenario(args->scenario, options, kinds::catalog());
     }
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
     SimulationOptions sim_options;
@@ -139,6 +281,19 @@ Command add_run_command(CLI::App& app) {
     facts.service_extras = sim.service_reports();
     facts.client_extras = sim.client_reports();
     auto summary = make_summary(facts);
+    if (warmup_note) summary["warmup_auto"] = *warmup_note;
+    if (args->batch_means) {
+      std::ostringstream series;
+      write_timeseries_csv(facts, series);
+      summary["intervals"] = batch_mean_intervals(series.str(), scenario.warmup_s, scenario.duration_s,
+                                                  scenario.metrics.window_s);
+      summary["batch_means"] = {{"confidence", kConfidence},
+                                {"method",
+                                 "batch means of the measured metrics windows: the batch doubles until the lag-1 "
+                                 "autocorrelation of the batch means is below 0.1 with 10 batches or more"}};
+      if (summary["intervals"].empty())
+        spdlog::warn("--batch-means: fewer than 10 measured windows, or windows without requests: no interval");
+    }
     if (!args->break_invariant.empty() && !break_invariant_for_test(summary, args->break_invariant))
       throw InputError("--test-break-invariant", "", "unknown invariant", args->break_invariant);
     const auto broken = check_invariants(summary);

@@ -94,16 +94,19 @@ TEST_CASE("MSER-5 cuts an initial transient and stops at the limit") {
 TEST_CASE("batch means grow the batches until their means are uncorrelated, and cover") {
   std::mt19937_64 gen(5);
   std::normal_distribution<double> noise(0, 1);
-  int covered = 0, runs = 0;
-  for (int e = 0; e < 300; ++e) {
-    // AR(1) with phi 0.9 around 5: strongly correlated observations.
+  // AR(1) with phi 0.9 around 5: strongly correlated observations.
+  const auto ar1 = [&](int n) {
     std::vector<double> x;
     double v = 0;
-    for (int i = 0; i < 20000; ++i) {
+    for (int i = 0; i < n; ++i) {
       v = 0.9 * v + noise(gen);
       x.push_back(5 + v);
     }
-    const auto b = batch_means(x, 10);
+    return x;
+  };
+  int covered = 0, runs = 0;
+  for (int e = 0; e < 300; ++e) {
+    const auto b = batch_means(ar1(20000), 10);
     REQUIRE(b);
     CHECK(b->batch_size > 1);
     if (!b->uncorrelated) continue;
@@ -120,13 +123,7 @@ TEST_CASE("batch means grow the batches until their means are uncorrelated, and 
   // Treating the observations as independent covers far less often.
   int naive = 0;
   for (int e = 0; e < 300; ++e) {
-    std::vector<double> x;
-    double v = 0;
-    for (int i = 0; i < 4000; ++i) {
-      v = 0.9 * v + noise(gen);
-      x.push_back(5 + v);
-    }
-    const Interval i = mean_interval(x);
+    const Interval i = mean_interval(ar1(4000));
     naive += i.low <= 5 && 5 <= i.high;
   }
   CHECK(naive / 300.0 < 0.6);
