@@ -316,13 +316,18 @@ void ServiceReplica::relay(StepContext& context, const OpenCall& call, int token
   // Deadlines come in order when the calls share a timeout; otherwise one is put in place.
   auto at = relay_deadlines_.end();
   while (at != relay_deadlines_.begin() && std::prev(at)->first > call.deadline) --at;
-  const bool first = at == relay_deadlines_.begin();
   relay_deadlines_.insert(at, {call.deadline, call.id});
+  // The relay never waits longer than the shortest timeout it has seen, so a call made
+  // while it waits is timed out on time even if the relay is watching transfers then
+  // (which a wake-up cannot interrupt); a shorter timeout than any before wakes it.
+  const double timeout = call.deadline - call.sent_at;
+  const bool shorter = timeout < relay_min_timeout_;
+  if (shorter) relay_min_timeout_ = timeout;
   if (!relay_alive_) {
     relay_alive_ = true;
     spawn_auxiliary("relay", [this] { relay_loop(); });
-  } else if (first) {
-    relay_inbox_->wake();  // it waits for a later deadline
+  } else if (shorter) {
+    relay_inbox_->wake();
   }
 }
 
@@ -331,7 +336,10 @@ void ServiceReplica::relay_loop() {
   while (true) {
     while (!relay_deadlines_.empty() && relayed_.count(relay_deadlines_.front().second) == 0)
       relay_deadlines_.pop_front();  // ended already
-    const double wait = relay_deadlines_.empty() ? -1.0 : std::max(0.0, relay_deadlines_.front().first - now());
+    const double wait =
+        relay_deadlines_.empty()
+            ? relay_min_timeout_
+            : std::min(relay_min_timeout_, std::max(0.0, relay_deadlines_.front().first - now()));
     if (Message* reply = relay_inbox_->receive(wait)) {
       const auto it = relayed_.find(reply->id);
       const Outcome status = reply->status;

@@ -24,6 +24,7 @@
 // connections (and health probes) while the process is not up.
 #include <deque>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -201,6 +202,7 @@ class ServiceReplica {
 
   std::unique_ptr<Inbox> relay_inbox_;
   bool relay_alive_ = false;
+  double relay_min_timeout_ = std::numeric_limits<double>::infinity();  // of the calls relayed so far
   std::unordered_map<std::uint64_t, Relayed> relayed_;  // by call id
   std::deque<std::pair<double, std::uint64_t>> relay_deadlines_;  // by deadline; ended calls are skipped
 

@@ -17,6 +17,13 @@ using nlohmann::ordered_json;
 
 namespace {
 
+// A key as a JSON pointer token: ~ and / escaped.
+std::string pointer_token(const std::string& key) {
+  std::string escaped;
+  for (char c : key) escaped += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return escaped;
+}
+
 void combine_into(ordered_json& out, const std::vector<const ordered_json*>& values, const std::string& pointer,
                   ordered_json& intervals, double confidence) {
   const ordered_json& first = *values.front();
@@ -26,10 +33,7 @@ void combine_into(ordered_json& out, const std::vector<const ordered_json*>& val
       for (const ordered_json* v : values)
         if (v->is_object() && v->contains(key)) children.push_back(&(*v)[key]);
       if (children.size() != values.size()) continue;  // not in every replication: the first's
-      // JSON pointer escaping: ~ and / in keys.
-      std::string escaped;
-      for (char c : key) escaped += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-      combine_into(child, children, pointer + "/" + escaped, intervals, confidence);
+      combine_into(child, children, pointer + "/" + pointer_token(key), intervals, confidence);
     }
     return;
   }
@@ -122,7 +126,13 @@ std::string mean_timeseries(const std::vector<std::vector<std::vector<std::strin
           all = false;
           break;
         }
-        sum += std::stod(t[r][c]);
+        char* end = nullptr;
+        const double v = std::strtod(t[r][c].c_str(), &end);
+        if (end == t[r][c].c_str()) {
+          all = false;
+          break;
+        }
+        sum += v;
       }
       if (all) out << number_text(sum / static_cast<double>(tables.size()));
     }
@@ -139,11 +149,12 @@ std::string pooled_histogram(const std::vector<std::vector<std::vector<std::stri
   for (const auto& t : tables)
     for (std::size_t r = 1; r < t.size(); ++r) {
       if (t[r].size() < 4) continue;
+      const double lower = std::strtod(t[r][1].c_str(), nullptr), count = std::strtod(t[r][3].c_str(), nullptr);
       if (!bins.count(t[r][0])) series.push_back(t[r][0]);
-      auto& bin = bins[t[r][0]][std::stod(t[r][1])];
+      auto& bin = bins[t[r][0]][lower];
       bin.first = t[r][1];
       bin.second.first = t[r][2];
-      bin.second.second += std::stod(t[r][3]);
+      bin.second.second += count;
     }
   std::ostringstream out;
   out << "series,lower_ms,upper_ms,count,cumulative_fraction\n";
@@ -168,7 +179,8 @@ std::optional<ordered_json> combine_replicated_folder(const std::string& folder,
   for (int i = 1; i <= count; ++i) {
     if (!std::filesystem::exists(replication_folder(folder, i) + "/summary.json")) return std::nullopt;
     summaries.push_back(read_summary(replication_folder(folder, i)));
-    seeds.push_back(summaries.back()["seed"].get<std::uint64_t>());
+    const auto& seed = summaries.back()["seed"];
+    seeds.push_back(seed.is_number_unsigned() ? seed.get<std::uint64_t>() : 0);
   }
   const ordered_json combined = combine_replications(summaries, seeds);
   write_result_file(folder + "/summary.json", [&](std::ostream& out) { out << combined.dump(2) << "\n"; });
@@ -181,8 +193,9 @@ std::optional<ordered_json> combine_replicated_folder(const std::string& folder,
   }
   write_result_file(folder + "/timeseries.csv", [&](std::ostream& out) { out << mean_timeseries(series); });
   write_result_file(folder + "/latency_histogram.csv", [&](std::ostream& out) { out << pooled_histogram(histograms); });
-  std::filesystem::copy_file(replication_folder(folder, 1) + "/events.csv", folder + "/events.csv",
-                             std::filesystem::copy_options::overwrite_existing);
+  if (std::filesystem::exists(replication_folder(folder, 1) + "/events.csv"))
+    std::filesystem::copy_file(replication_folder(folder, 1) + "/events.csv", folder + "/events.csv",
+                               std::filesystem::copy_options::overwrite_existing);
   return combined;
 }
 
@@ -235,7 +248,8 @@ ordered_json batch_mean_intervals(const std::string& timeseries_csv, double warm
     if (h.rfind("util:", 0) == 0) {
       const auto dot = h.rfind('.');
       if (dot != std::string::npos)
-        figures.emplace_back("/utilization/" + h.substr(5, dot - 5) + "/" + h.substr(dot + 1), c);
+        figures.emplace_back(
+            "/utilization/" + pointer_token(h.substr(5, dot - 5)) + "/" + pointer_token(h.substr(dot + 1)), c);
     }
   }
   if (success_column < header.size()) figures.emplace_back("/error_rate", success_column);

@@ -141,7 +141,8 @@ bool meets_slo(const ordered_json& summary, const std::vector<SloCondition>& slo
     const std::string pointer = summary_figure_pointer(c.figure);
     if (x && summary.contains("intervals") && summary["intervals"].contains(pointer)) {
       const auto& i = summary["intervals"][pointer];
-      end = (c.op[0] == '<' ? i["high"] : i["low"]).get<double>();
+      // (an interval not centred on the figure, as batch means' may be, never helps it)
+      end = c.op[0] == '<' ? std::max(*x, i["high"].get<double>()) : std::min(*x, i["low"].get<double>());
     }
     if (!x || !c.met_by(end ? *end : *x)) {
       if (why) {

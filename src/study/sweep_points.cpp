@@ -145,8 +145,14 @@ std::string sweep_table(const std::string& directory) {
       header = true;
     }
     if (replications > 1) {
-      fs::remove(p / "summary.json");
-      combine_replicated_folder(p.string(), replications);
+      // Combined afresh from the replications; with one missing or unreadable, unfinished.
+      bool combined = false;
+      try {
+        combined = combine_replicated_folder(p.string(), replications).has_value();
+      } catch (const std::exception&) {
+        combined = false;
+      }
+      if (!combined) fs::remove(p / "summary.json");
     }
     if (!fs::exists(p / "summary.json")) {
       unfinished.push_back(p.filename().string());

@@ -159,6 +159,13 @@ class ReplicationTest(unittest.TestCase):
         s = load(os.path.join(limited, "summary.json"))
         self.assertLessEqual(s["warmup_s"], 3)
         self.assertEqual(3, s["warmup_auto"]["limit_s"])
+        # Replications share the warm-up chosen once.
+        shared = os.path.join(self.dir, "shared")
+        self.run_ok("run", mm1, "--set", 'warmup_s="auto"', "--replications", "2", "--out", shared, "--quiet", *common)
+        combined = load(os.path.join(shared, "summary.json"))
+        self.assertEqual(f["warmup_s"], combined["warmup_auto"]["warmup_s"])
+        for i in (1, 2):
+            self.assertEqual(f["warmup_s"], load(os.path.join(shared, f"rep-00{i}", "summary.json"))["warmup_s"])
         # Too short to tell: bad input naming the setting.
         r = archsim("run", mm1, "--set", 'warmup_s="auto"', "--duration-s", "5", "--set", "metrics.window_s=1")
         self.assertEqual(2, r.returncode, r.stderr)
@@ -209,6 +216,9 @@ class ReplicationTest(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(out, "rep-005")))  # the earlier run's are gone
 
     def test_bad_replication_options(self):
+        r = archsim("run", STEP1, "--replications", "5", "--max-replications", "3")
+        self.assertEqual(2, r.returncode)
+        self.assertIn("--max-replications", r.stderr)
         r = archsim("run", STEP1, "--replications", "0")
         self.assertEqual(2, r.returncode)
         self.assertIn("--replications", r.stderr)

@@ -67,7 +67,10 @@ nlohmann::ordered_json choose_warmup(const RunArgs& args, const Scenario& scenar
   a.insert(a.end(), {"--set", "warmup_s=0"});
   if (!args.quiet) std::cerr << "warmup_s auto: a pilot run without warm-up...\n";
   const auto status = run_children({{a, "the pilot run"}}, 1);
-  if (status[0] != 0) throw std::runtime_error("the pilot run for warmup_s auto failed");
+  if (status[0] != 0) {
+    fs::remove_all(pilot);
+    throw std::runtime_error("the pilot run for warmup_s auto failed");
+  }
   std::vector<double> series, starts;
   {
     std::ifstream in(pilot / "timeseries.csv");
@@ -134,11 +137,13 @@ Precision widest_figure(const nlohmann::ordered_json& combined) {
     const double relative = mean > 0 ? hw / mean : (hw > 0 ? std::numeric_limits<double>::infinity() : 0.0);
     if (widest.pointer.empty() || relative > widest.relative) widest = {pointer, relative};
   }
+  if (widest.pointer.empty()) widest = {"(no headline figure has an interval)", std::numeric_limits<double>::infinity()};
   return widest;
 }
 
 // --replications N: N runs in child processes, combined into OUT/summary.json.
-int run_replications(const RunArgs& args, const Scenario& scenario) {
+int run_replications(const RunArgs& args, const Scenario& scenario,
+                     const std::optional<nlohmann::ordered_json>& warmup_note) {
   std::string scratch;
   if (!args.out) {
     scratch = (fs::temp_directory_path() / ("archsim-run-" + std::to_string(getpid()))).string();
@@ -166,6 +171,10 @@ int run_replications(const RunArgs& args, const Scenario& scenario) {
       if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
     done = replicated.count;
     combined = replicated.combine();
+    if (warmup_note) {
+      combined["warmup_auto"] = *warmup_note;
+      write_result_file(replicated.folder + "/summary.json", [&](std::ostream& out) { out << combined.dump(2) << "\n"; });
+    }
     if (!args.ci_width) break;
     const Precision p = widest_figure(combined);
     const bool met = p.relative <= *args.ci_width;
@@ -244,20 +253,26 @@ Command add_run_command(CLI::App& app) {
     if (args->ci_width && args->batch_means)
       throw InputError("--ci-width", "", "adds replications: it does not combine with --batch-means");
     if (args->ci_width) args->replications = std::max(args->replications, 3);
+    if (args->replications > args->max_replications)
+      throw InputError("--max-replications", "",
+                       "is below --replications (" + std::to_string(args->replications) + ")",
+                       std::to_string(args->max_replications));
     if (args->replications > 1) {
       if (args->batch_means)
         throw InputError("--batch-means", "", "is one run's alternative to --replications: give one of them");
       if (!args->break_invariant.empty())
         throw InputError("--test-break-invariant", "", "applies to a single run, not to --replications");
-      return run_replications(*args, scenario);
     }
+    // "auto": chosen once, from a pilot with the scenario's seed; replications share it.
     std::optional<nlohmann::ordered_json> warmup_note;
     if (scenario.warmup_auto) {
       double warmup_s = 0;
       warmup_note = choose_warmup(*args, scenario, warmup_s);
       options.overrides.emplace_back("warmup_s", nlohmann::json(warmup_s).dump());
+      args->sets.push_back("warmup_s=" + nlohmann::json(warmup_s).dump());
       scenario = load_scenario(args->scenario, options, kinds::catalog());
     }
+    if (args->replications > 1) return run_replications(*args, scenario, warmup_note);
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
     SimulationOptions sim_options;
     sim_options.trace_sample = args->trace_sample;
