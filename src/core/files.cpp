@@ -21,4 +21,8 @@ void write_result_file(const std::string& target, const std::function<void(std::
   fs::rename(temporary, path);
 }
 
+void write_summary(const std::string& folder, const nlohmann::ordered_json& summary) {
+  write_result_file(folder + "/summary.json", [&](std::ostream& out) { out << summary.dump(2) << "\n"; });
+}
+
 }  // namespace archsim

@@ -295,16 +295,10 @@ void write_results(const RunFacts& facts, const ordered_json& summary, const std
   write_result_file(dir / "latency_histogram.csv", [&](std::ostream& out) { write_latency_histogram_csv(facts, out); });
   write_result_file(dir / "events.csv", [&](std::ostream& out) { write_events_csv(facts, out); });
   // The summary last: its presence means the run's files are complete.
-  write_result_file(dir / "summary.json", [&](std::ostream& out) { out << summary.dump(2) << "\n"; });
+  write_summary(dir.string(), summary);
 }
 
 namespace {
-std::string fixed(double v, int digits) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(digits) << v;
-  return out.str();
-}
-
 std::string pad(const std::string& s, std::size_t width) {
   return s.size() >= width ? s : s + std::string(width - s.size(), ' ');
 }
@@ -316,11 +310,12 @@ std::string lpad(const std::string& s, std::size_t width) {
 std::string summary_table(const ordered_json& j) {
   std::ostringstream out;
   out << "scenario    " << j["scenario"].get<std::string>() << "  (seed " << j["seed"].get<std::uint64_t>()
-      << ", measured " << fixed(j["measured_s"].get<double>(), 1) << " s after " << fixed(j["warmup_s"].get<double>(), 1)
+      << ", measured " << fixed_text(j["measured_s"].get<double>(), 1) << " s after "
+      << fixed_text(j["warmup_s"].get<double>(), 1)
       << " s warm-up)\n";
   if (j.contains("replications"))
     out << "replications " << j["replications"]["count"].get<int>() << " (means; ± the half-width of the "
-        << fixed(100.0 * j["replications"]["confidence"].get<double>(), 0) << "% confidence interval)\n";
+        << fixed_text(100.0 * j["replications"]["confidence"].get<double>(), 0) << "% confidence interval)\n";
   const auto count = [&j](const char* pointer) { return figure_text(j, pointer, j.contains("replications") ? 1 : 0); };
   out << "requests    sent " << count("/requests/sent") << "  ok " << count("/requests/ok") << "  failed "
       << count("/requests/failed") << "  in flight " << count("/requests/in_flight") << "\n";
@@ -333,7 +328,7 @@ std::string summary_table(const ordered_json& j) {
   out << "downtime    " << figure_text(j, "/downtime_s", 1) << " s   availability "
       << figure_text(j, "/availability", 4, 100.0) << " %   ";
   if (j["nines"].is_null())
-    out << "no down window (>= " << fixed(j["nines_at_least"].get<double>(), 1) << " nines measurable)\n";
+    out << "no down window (>= " << fixed_text(j["nines_at_least"].get<double>(), 1) << " nines measurable)\n";
   else
     out << figure_text(j, "/nines", 2) << " nines, " << figure_text(j, "/projected_downtime_per_year_s", 1, 1.0 / 3600.0)
         << " h/year projected\n";
@@ -347,26 +342,27 @@ std::string summary_table(const ordered_json& j) {
   out << "\n" << pad("operation", 16) << lpad("req/s", 10) << lpad("p50 ms", 10) << lpad("p99 ms", 10)
       << lpad("errors", 9) << "\n";
   for (const auto& [name, o] : j["operations"].items())
-    out << pad(name, 16) << lpad(fixed(o["throughput_rps"].get<double>(), 1), 10)
-        << lpad(fixed(o["latency_ms"]["p50"].get<double>(), 2), 10)
-        << lpad(fixed(o["latency_ms"]["p99"].get<double>(), 2), 10) << lpad(std::to_string(o["failed"].get<std::uint64_t>()), 9)
+    out << pad(name, 16) << lpad(fixed_text(o["throughput_rps"].get<double>(), 1), 10)
+        << lpad(fixed_text(o["latency_ms"]["p50"].get<double>(), 2), 10)
+        << lpad(fixed_text(o["latency_ms"]["p99"].get<double>(), 2), 10)
+        << lpad(std::to_string(o["failed"].get<std::uint64_t>()), 9)
         << "\n";
 
   out << "\n" << pad("service", 16) << lpad("req/s", 10) << lpad("resid ms", 10) << lpad("queue ms", 10)
       << lpad("workers", 9) << lpad("rejected", 10) << "\n";
   for (const auto& [name, o] : j["services"].items())
-    out << pad(name, 16) << lpad(fixed(o["throughput_rps"].get<double>(), 1), 10)
-        << lpad(fixed(o["residence_ms"]["mean"].get<double>(), 2), 10)
-        << lpad(fixed(o["queue_wait_ms"]["mean"].get<double>(), 2), 10)
-        << lpad(fixed(100.0 * o["worker_utilization"].get<double>(), 0) + "%", 9)
+    out << pad(name, 16) << lpad(fixed_text(o["throughput_rps"].get<double>(), 1), 10)
+        << lpad(fixed_text(o["residence_ms"]["mean"].get<double>(), 2), 10)
+        << lpad(fixed_text(o["queue_wait_ms"]["mean"].get<double>(), 2), 10)
+        << lpad(fixed_text(100.0 * o["worker_utilization"].get<double>(), 0) + "%", 9)
         << lpad(std::to_string(o["rejected"].get<std::uint64_t>()), 10) << "\n";
 
   out << "\n" << pad("host", 16) << lpad("cpu", 8) << lpad("disk", 8) << lpad("nic up", 8) << lpad("nic dn", 8) << "\n";
   for (const auto& [host, o] : j["utilization"].items())
-    out << pad(host, 16) << lpad(fixed(100.0 * o["cpu"].get<double>(), 1) + "%", 8)
-        << lpad(fixed(100.0 * o["disk"].get<double>(), 1) + "%", 8)
-        << lpad(fixed(100.0 * o["nic_up"].get<double>(), 1) + "%", 8)
-        << lpad(fixed(100.0 * o["nic_down"].get<double>(), 1) + "%", 8) << "\n";
+    out << pad(host, 16) << lpad(fixed_text(100.0 * o["cpu"].get<double>(), 1) + "%", 8)
+        << lpad(fixed_text(100.0 * o["disk"].get<double>(), 1) + "%", 8)
+        << lpad(fixed_text(100.0 * o["nic_up"].get<double>(), 1) + "%", 8)
+        << lpad(fixed_text(100.0 * o["nic_down"].get<double>(), 1) + "%", 8) << "\n";
   return out.str();
 }
 

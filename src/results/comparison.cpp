@@ -40,8 +40,6 @@ const Figure kFigures[] = {
     {"bottleneck use (%)", "/bottleneck/utilization", 1, 100.0},
 };
 
-std::string format_number(double v, int digits) { return fixed_text(v, digits); }
-
 // Characters on screen: "±" takes two bytes in UTF-8.
 std::size_t display_width(const std::string& s) {
   std::size_t n = 0;
@@ -109,7 +107,7 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries,
         const auto& v = s.at(ptr);
         if (v.is_null() && f.pointer == "/nines" && s.contains("nines_at_least") &&
             s["nines_at_least"].is_number())
-          cell = ">=" + format_number(s["nines_at_least"].get<double>(), 1);
+          cell = ">=" + fixed_text(s["nines_at_least"].get<double>(), 1);
         else if (v.is_number())
           cell = figure_text(s, f.pointer, f.digits < 0 ? 0 : f.digits, f.scale);
         else if (v.is_string())

@@ -183,7 +183,6 @@ std::optional<ordered_json> combine_replicated_folder(const std::string& folder,
     seeds.push_back(seed.is_number_unsigned() ? seed.get<std::uint64_t>() : 0);
   }
   const ordered_json combined = combine_replications(summaries, seeds);
-  write_result_file(folder + "/summary.json", [&](std::ostream& out) { out << combined.dump(2) << "\n"; });
   // The other result files, so that the plots read a replicated folder as a single run's:
   // the windows averaged, the latency histograms pooled, the events of replication 1.
   std::vector<std::vector<std::vector<std::string>>> series, histograms;
@@ -196,6 +195,7 @@ std::optional<ordered_json> combine_replicated_folder(const std::string& folder,
   if (std::filesystem::exists(replication_folder(folder, 1) + "/events.csv"))
     std::filesystem::copy_file(replication_folder(folder, 1) + "/events.csv", folder + "/events.csv",
                                std::filesystem::copy_options::overwrite_existing);
+  write_summary(folder, combined);  // last: its presence means the folder is complete
   return combined;
 }
 

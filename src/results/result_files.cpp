@@ -63,20 +63,8 @@ const std::vector<std::string>& summary_figure_names() {
 }
 
 std::optional<double> summary_figure(const ordered_json& s, const std::string& name) {
-  auto number = [](const ordered_json& j) -> std::optional<double> {
-    if (j.is_number()) return j.get<double>();
-    return std::nullopt;
-  };
-  if (name.size() > 3 && name.compare(name.size() - 3, 3, "_ms") == 0 && s.contains("latency_ms")) {
-    const std::string key = name.substr(0, name.size() - 3);
-    if (s["latency_ms"].contains(key)) return number(s["latency_ms"][key]);
-    return std::nullopt;
-  }
-  if (name == "bottleneck_utilization") {
-    if (s.contains("bottleneck")) return number(s["bottleneck"]["utilization"]);
-    return std::nullopt;
-  }
-  if (s.contains(name)) return number(s[name]);
+  const ordered_json::json_pointer at(summary_figure_pointer(name));
+  if (s.contains(at) && s.at(at).is_number()) return s.at(at).get<double>();
   return std::nullopt;
 }
 

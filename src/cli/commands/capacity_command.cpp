@@ -79,13 +79,8 @@ class Search {
       const std::string dir = (folder_ / ("at-" + value_text(v, integer_))).string();
       const std::string set = path_ + "=" + value_text(v, integer_);
       dirs.push_back(dir);
-      if (args_.run.replications > 1) {
-        // Every value with the same seeds: differences come from the value, not the noise.
-        replicated.push_back(args_.run.replicated(args_.scenario, dir, {set}, base_seed_));
-        replicated.back().add_runs(runs);
-      } else {
-        runs.push_back({args_.run.run_arguments(args_.scenario, dir, {set}), set});
-      }
+      // Replicated, every value with the same seeds: differences come from the value, not the noise.
+      args_.run.add_run(args_.scenario, dir, {set}, base_seed_, set, runs, replicated);
     }
     const auto status = run_children(runs, args_.run.jobs);
     for (std::size_t k = 0; k < status.size(); ++k)

@@ -71,12 +71,7 @@ Command add_compare_command(CLI::App& app) {
       }
       const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch);
       folders[i] = (base / (std::to_string(i + 1) + "-" + fs::path(input).stem().string())).string();
-      if (args->run.replications > 1) {
-        replicated.push_back(args->run.replicated(input, folders[i], {}, *base_seed));
-        replicated.back().add_runs(runs);
-      } else {
-        runs.push_back({args->run.run_arguments(input, folders[i], {}), input});
-      }
+      args->run.add_run(input, folders[i], {}, *base_seed, input, runs, replicated);
     }
     if (!runs.empty()) {
       std::cerr << "running " << runs.size() << " run" << (runs.size() > 1 ? "s" : "") << "...\n";

@@ -60,11 +60,8 @@ struct RunArgs {
 // are the pilot's, truncated.
 nlohmann::ordered_json choose_warmup(const RunArgs& args, const Scenario& scenario, double& warmup_s) {
   const fs::path pilot = fs::temp_directory_path() / ("archsim-pilot-" + std::to_string(getpid()));
-  std::vector<std::string> a = {"run", args.scenario, "--quiet", "--out", pilot.string(), "--seed",
-                                std::to_string(scenario.seed)};
-  if (args.duration_s) a.insert(a.end(), {"--duration-s", nlohmann::json(*args.duration_s).dump()});
-  for (const auto& s : args.sets) a.insert(a.end(), {"--set", s});
-  a.insert(a.end(), {"--set", "warmup_s=0"});
+  std::vector<std::string> a = child_run_arguments(args.scenario, args.duration_s, args.sets);
+  a.insert(a.end(), {"--set", "warmup_s=0", "--out", pilot.string(), "--seed", std::to_string(scenario.seed)});
   if (!args.quiet) std::cerr << "warmup_s auto: a pilot run without warm-up...\n";
   const auto status = run_children({{a, "the pilot run"}}, 1);
   if (status[0] != 0) {
@@ -151,9 +148,7 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
   }
   Replicated replicated;
   replicated.folder = args.out ? *args.out : scratch;
-  replicated.args = {"run", args.scenario, "--quiet"};
-  if (args.duration_s) replicated.args.insert(replicated.args.end(), {"--duration-s", nlohmann::json(*args.duration_s).dump()});
-  for (const auto& s : args.sets) replicated.args.insert(replicated.args.end(), {"--set", s});
+  replicated.args = child_run_arguments(args.scenario, args.duration_s, args.sets);
   if (args.trace_sample) replicated.args.insert(replicated.args.end(), {"--trace-sample", std::to_string(args.trace_sample)});
   replicated.base_seed = scenario.seed;
   replicated.count = args.replications;
@@ -171,10 +166,6 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
       if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
     done = replicated.count;
     combined = replicated.combine();
-    if (warmup_note) {
-      combined["warmup_auto"] = *warmup_note;
-      write_result_file(replicated.folder + "/summary.json", [&](std::ostream& out) { out << combined.dump(2) << "\n"; });
-    }
     if (!args.ci_width) break;
     const Precision p = widest_figure(combined);
     const bool met = p.relative <= *args.ci_width;
@@ -185,8 +176,6 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
                                {"max_replications", args.max_replications},
                                {"widest", {{"figure", p.pointer}, {"relative_half_width", p.relative}}},
                                {"figures", headline_figures()}};
-      write_result_file(replicated.folder + "/summary.json",
-                        [&](std::ostream& out) { out << combined.dump(2) << "\n"; });
       if (!args.quiet)
         std::cerr << "--ci-width " << *args.ci_width << (met ? ": met" : ": not met") << " with " << done
                   << " replications; the widest is " << p.pointer << " at " << p.relative << " of its mean"
@@ -198,6 +187,8 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
     replicated.count = std::min(args.max_replications,
                                 std::max(done + 1, static_cast<int>(std::ceil(done * factor * 1.1))));
   }
+  if (warmup_note) combined["warmup_auto"] = *warmup_note;
+  if (warmup_note || args.ci_width) write_summary(replicated.folder, combined);
   if (!scratch.empty()) fs::remove_all(scratch);
   if (!args.quiet) {
     std::cout << summary_table(combined);

@@ -77,27 +77,46 @@ void RunOptions::add_to(CLI::App* app) {
       ->check(whole_number(1, 10000));
 }
 
+std::vector<std::string> child_run_arguments(const std::string& scenario, const std::optional<double>& duration_s,
+                                             const std::vector<std::string>& sets) {
+  std::vector<std::string> args{"run", scenario, "--quiet"};
+  if (duration_s) args.insert(args.end(), {"--duration-s", nlohmann::json(*duration_s).dump()});
+  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
+  return args;
+}
+
 Replicated RunOptions::replicated(const std::string& scenario, const std::string& folder,
                                   const std::vector<std::string>& extra_sets, std::uint64_t base_seed) const {
+  std::vector<std::string> all = sets;
+  all.insert(all.end(), extra_sets.begin(), extra_sets.end());
   Replicated r;
   r.folder = folder;
-  r.args = {"run", scenario, "--quiet"};
-  if (duration_s) r.args.insert(r.args.end(), {"--duration-s", nlohmann::json(*duration_s).dump()});
-  for (const auto& s : sets) r.args.insert(r.args.end(), {"--set", s});
-  for (const auto& s : extra_sets) r.args.insert(r.args.end(), {"--set", s});
+  r.args = child_run_arguments(scenario, duration_s, all);
   r.base_seed = base_seed;
   r.count = replications;
   r.label = scenario;
   return r;
 }
 
+void RunOptions::add_run(const std::string& scenario, const std::string& folder,
+                         const std::vector<std::string>& extra_sets, std::uint64_t base_seed, const std::string& label,
+                         std::vector<ChildRun>& runs, std::vector<Replicated>& replicated_runs) const {
+  if (replications > 1) {
+    replicated_runs.push_back(replicated(scenario, folder, extra_sets, base_seed));
+    replicated_runs.back().label = label;
+    replicated_runs.back().add_runs(runs);
+  } else {
+    runs.push_back({run_arguments(scenario, folder, extra_sets), label});
+  }
+}
+
 std::vector<std::string> RunOptions::run_arguments(const std::string& scenario, const std::string& out,
                                                    const std::vector<std::string>& extra_sets) const {
-  std::vector<std::string> args{"run", scenario, "--quiet", "--out", out};
+  std::vector<std::string> all = sets;
+  all.insert(all.end(), extra_sets.begin(), extra_sets.end());
+  std::vector<std::string> args = child_run_arguments(scenario, duration_s, all);
+  args.insert(args.end(), {"--out", out});
   if (seed) args.insert(args.end(), {"--seed", std::to_string(*seed)});
-  if (duration_s) args.insert(args.end(), {"--duration-s", nlohmann::json(*duration_s).dump()});
-  for (const auto& s : sets) args.insert(args.end(), {"--set", s});
-  for (const auto& s : extra_sets) args.insert(args.end(), {"--set", s});
   return args;
 }
 

@@ -29,6 +29,11 @@ struct RunOptions {
   // The replications of such a run into `folder`, with seeds derived from `base_seed`.
   Replicated replicated(const std::string& scenario, const std::string& folder,
                         const std::vector<std::string>& extra_sets, std::uint64_t base_seed) const;
+  // Adds such a run into `folder` to `runs`: one run, or with --replications one per
+  // replication (then also to `replicated`, whose combine() follows the runs).
+  void add_run(const std::string& scenario, const std::string& folder, const std::vector<std::string>& extra_sets,
+               std::uint64_t base_seed, const std::string& label, std::vector<ChildRun>& runs,
+               std::vector<Replicated>& replicated) const;
   // Throws InputError naming `option` when `path` is not a setting of the scenario (with
   // these options' overrides applied).
   void check_path(const std::string& scenario, const std::string& path, const std::string& option) const;
@@ -41,6 +46,11 @@ CLI::Validator real_number(double min, double max, bool min_included);
 
 // The largest seed a scenario accepts (the schema's, 2^53 - 1: exact in a double).
 constexpr std::uint64_t kMaxSeed = 9007199254740991ULL;
+
+// Arguments of a child `archsim run SCENARIO --quiet` with a duration and overrides (no --out
+// or --seed: the caller adds them).
+std::vector<std::string> child_run_arguments(const std::string& scenario, const std::optional<double>& duration_s,
+                                             const std::vector<std::string>& sets);
 
 // Splits "path=value" overrides; throws InputError.
 std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<std::string>& sets);

@@ -83,6 +83,7 @@ Command add_sweep_command(CLI::App& app) {
     const std::string scenario = fs::absolute(args->scenario).string();
     fs::create_directories(root);
     std::vector<ChildRun> runs;
+    std::vector<Replicated> replicated;  // combined by sweep_table (and collect)
     for (std::size_t i = 0; i < grid.size(); ++i) {
       const fs::path dir = root / point_name(i);
       fs::create_directories(dir);
@@ -93,14 +94,8 @@ Command add_sweep_command(CLI::App& app) {
       info["duration_s"] = args->run.duration_s ? nlohmann::ordered_json(*args->run.duration_s) : nlohmann::ordered_json(nullptr);
       info["sets"] = args->run.sets;
       for (std::size_t k = 0; k < variations.size(); ++k) info["values"][variations[k].path] = grid[i][k];
-      if (args->run.replications > 1) {
-        info["replications"] = args->run.replications;
-        auto replicated = args->run.replicated(scenario, dir.string(), point_sets[i], *base_seed);
-        replicated.label = point_name(i);
-        replicated.add_runs(runs);
-      } else {
-        runs.push_back({args->run.run_arguments(scenario, dir.string(), point_sets[i]), point_name(i)});
-      }
+      if (args->run.replications > 1) info["replications"] = args->run.replications;
+      args->run.add_run(scenario, dir.string(), point_sets[i], *base_seed, point_name(i), runs, replicated);
       write_text(dir / "point.json", info.dump(2) + "\n");
     }
 
