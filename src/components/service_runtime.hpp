@@ -4,6 +4,7 @@
 // in the summary. Service (the generic tier) and ServiceReplica (the generic server
 // process) hold one and ask it; a kind without special needs implements make_behavior
 // only.
+#include <cstdint>
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,9 @@ class ServiceRuntime {
   virtual ServiceReplica* route(Service& service, const Message& request, bool write, int avoid);
   // A replica went up or down.
   virtual void replica_state_changed(ServiceReplica& /*replica*/) {}
+  // The latest committed version of data `key` (kinds whose data has versions: a
+  // database), 0 when it was never written. A cache compares what it holds against it.
+  virtual std::uint64_t committed_version(std::uint64_t /*key*/) const { return 0; }
   // The kind's figures for summary.json (under its ServiceKind::report_section), or null.
   virtual nlohmann::ordered_json report(double /*end*/) const { return nullptr; }
 };

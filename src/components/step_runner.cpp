@@ -34,19 +34,30 @@ void run_read(double bytes, StepContext& context) {
   }
 }
 
+// Keeps what a reply says about the data it returned.
+void note_reply(StepContext& context, const Message& reply) {
+  context.reply_found = reply.found;
+  if (reply.version_source >= 0 && reply.status == Outcome::Ok) {
+    context.read_version = reply.version;
+    context.read_source = reply.version_source;
+  }
+}
+
 // Waits for the reply to call `id` until `deadline`; stale replies (to calls that timed
 // out earlier) are dropped on the way.
-Outcome await_reply(Inbox& replies, std::uint64_t id, double deadline) {
+Outcome await_reply(StepContext& context, std::uint64_t id, double deadline) {
+  context.reply_found = false;
   while (true) {
     const double left = deadline - now();
     if (left <= 0) return Outcome::Timeout;
-    Message* reply = replies.receive(left);
+    Message* reply = context.replies.receive(left);
     if (!reply) return Outcome::Timeout;
     if (reply->id != id) {
       delete reply;
       continue;
     }
     const Outcome outcome = reply->status;
+    note_reply(context, *reply);
     delete reply;
     return outcome;
   }
@@ -56,7 +67,8 @@ Outcome await_reply(Inbox& replies, std::uint64_t id, double deadline) {
 // when the call ended before anything was sent. With `relay_token`, the reply goes to the
 // replica's relay, which takes the call over just before the request leaves.
 bool open_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
-               double response_bytes, double timeout_s, OpenCall& call, const int* relay_token = nullptr) {
+               double response_bytes, double timeout_s, OpenCall& call, const int* relay_token = nullptr,
+               const CallData* data = nullptr) {
   RunContext& run = context.replica.service().run();
   call.target = target;
   call.started_at = now();
@@ -87,6 +99,11 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
   message->traced = context.request.traced;
   message->request_bytes = request_bytes;
   message->response_bytes = response_bytes;
+  if (data) {
+    message->version = data->version;
+    message->version_source = data->version_source;
+    message->ttl_s = data->ttl_s;
+  }
   call.sent_at = now();
   call.deadline = call.sent_at + timeout_s;
   message->deadline = call.deadline;
@@ -165,7 +182,10 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     if (!reply) continue;
     auto it = std::find_if(calls.begin(), calls.end(),
                            [reply](const OpenCall& c) { return !c.done && c.id == reply->id; });
-    if (it != calls.end()) close_call(context.replica, *it, reply->status);
+    if (it != calls.end()) {
+      close_call(context.replica, *it, reply->status);
+      note_reply(context, *reply);
+    }
     delete reply;
   }
   for (auto& c : calls)
@@ -197,11 +217,12 @@ void run_cpu(StepContext& context, const Distribution& cpu_ms) {
 }
 
 Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
-                     double response_bytes, double timeout_s, int hop) {
+                     double response_bytes, double timeout_s, int hop, const CallData* data) {
   OpenCall call;
   call.hop = hop;
-  if (!open_call(context, target, endpoint, request_bytes, response_bytes, timeout_s, call)) return call.outcome;
-  close_call(context.replica, call, await_reply(context.replies, call.id, call.deadline));
+  if (!open_call(context, target, endpoint, request_bytes, response_bytes, timeout_s, call, nullptr, data))
+    return call.outcome;
+  close_call(context.replica, call, await_reply(context, call.id, call.deadline));
   return call.outcome;
 }
 
@@ -257,7 +278,7 @@ class CallExecutor : public StepExecutor {
   Outcome execute(StepContext& context, const Step& step) const override {
     OpenCall call;
     if (!open_step_call(context, step, call)) return settle(call.continue_on_error, call.outcome);
-    close_call(context.replica, call, await_reply(context.replies, call.id, call.deadline));
+    close_call(context.replica, call, await_reply(context, call.id, call.deadline));
     return settle(call.continue_on_error, call.outcome);
   }
 };

@@ -43,6 +43,18 @@ struct StepContext {
   // The request's last call was left to the relay (see relay_call): the worker is free and
   // must not touch the request any more.
   bool relayed = false;
+  // From the last reply to a call of this context: the data version it returned and the
+  // service that counts it (read_source -1: none yet), and whether a cache get hit.
+  std::uint64_t read_version = 0;
+  int read_source = -1;
+  bool reply_found = false;
+};
+
+// What a call carries besides the request's own fields (a cache set's value version).
+struct CallData {
+  std::uint64_t version = 0;
+  int version_source = -1;
+  double ttl_s = 0;
 };
 
 // A call in progress: connection held, request sent.
@@ -80,7 +92,7 @@ void run_cpu(StepContext& context, const Distribution& cpu_ms);
 // holding a connection from the caller's pool for that service if it has one, and waiting
 // up to `timeout_s` for the reply. Records the hop.
 Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
-                     double response_bytes, double timeout_s, int hop);
+                     double response_bytes, double timeout_s, int hop, const CallData* data = nullptr);
 
 // The same call as the request's last step, with the wait for the reply left to the
 // replica's relay (see ServiceReplica::relay) so that the worker is free while the call is

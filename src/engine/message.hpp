@@ -44,10 +44,16 @@ struct Message {
   std::uint64_t key = 0;           // data key the request is about
   std::uint64_t session = 0;       // client session
   std::uint64_t sequence = 0;      // replication: log position of the write
+  // The version of the data a reply returns (a database's read or write, a cache's hit) or
+  // a cache set stores, and the service whose committed versions it counts (-1: none).
+  std::uint64_t version = 0;
+  int version_source = -1;
+  double ttl_s = 0;                // a cache set: the value's time to live (0: the cache's own)
   Outcome status = Outcome::Ok;    // replies only
   bool reply = false;
   bool session_ends = false;       // the last request of its session
   bool traced = false;             // part of a sampled request (see Tracer)
+  bool found = false;              // a cache get's reply: the key was cached
 };
 
 // Size of an error reply (headers only), and of probes, acknowledgements and their replies.

@@ -153,6 +153,9 @@ ordered_json make_summary(const RunFacts& facts) {
     o["replicas"] = spec.replicas;
     o["workers_per_replica"] = spec.workers;
     o["arrivals"] = st.arrivals;
+    // Visits per client request: the load one request puts on the tier (a cache's offload
+    // shows as fewer database visits per request).
+    o["arrivals_per_request"] = tidy(ratio(static_cast<double>(st.arrivals), static_cast<double>(all.sent)));
     o["in_system_at_end"] = st.open;
     o["served"] = st.outcomes.total();
     o["rejected"] = st.turned_away.count(Outcome::Rejected);

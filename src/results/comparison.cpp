@@ -96,6 +96,21 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries,
       if (!summaries.front()["errors_by_cause"].contains(cause))
         figures.push_back({"errors: " + cause, "/errors_by_cause/" + cause, 0, 1.0});
   }
+  // Per service: its visits per request, and a cache's hit ratio and stale hits.
+  std::vector<std::string> services;
+  for (const auto& s : summaries)
+    if (s.contains("services") && s["services"].is_object())
+      for (const auto& [name, service] : s["services"].items())
+        if (std::find(services.begin(), services.end(), name) == services.end()) services.push_back(name);
+  for (const auto& name : services) {
+    figures.push_back({name + " visits/request", "/services/" + name + "/arrivals_per_request", 3, 1.0});
+    const bool cache = std::any_of(summaries.begin(), summaries.end(), [&name](const ordered_json& s) {
+      return s.contains("services") && s["services"].contains(name) && s["services"][name].contains("cache");
+    });
+    if (!cache) continue;
+    figures.push_back({name + " hit ratio (%)", "/services/" + name + "/cache/hit_ratio", 1, 100.0});
+    figures.push_back({name + " stale hits (%)", "/services/" + name + "/cache/stale_read_fraction", 3, 100.0});
+  }
   for (const Figure& f : figures) {
     c.row_labels.push_back(f.label);
     std::vector<std::string> row;

@@ -1,6 +1,7 @@
 #include "kinds/database/database_runtime.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "components/run_context.hpp"
 #include "components/runtime_catalog.hpp"
@@ -100,13 +101,17 @@ Outcome DatabaseCluster::commit(StepContext& context) {
   }
   // A failover can lose it until every healthy replica has received it.
   state_.acknowledge(position, checker_.healthy(), primary_);
+  context.request.version = position;
+  context.request.version_source = service_.index();
   return Outcome::Ok;
 }
 
-void DatabaseCluster::served_read(int replica, std::uint64_t key) {
-  if (replica == primary_ || !run_.recorder().measured(now())) return;
-  ++replica_reads_;
-  if (state_.stale(replica, key)) ++stale_reads_;
+std::uint64_t DatabaseCluster::served_read(int replica, std::uint64_t key) {
+  if (replica != primary_ && run_.recorder().measured(now())) {
+    ++replica_reads_;
+    if (state_.stale(replica, key)) ++stale_reads_;
+  }
+  return state_.applied_version(replica, key);
 }
 
 void DatabaseCluster::apply_loop(ServiceReplica& replica) {
@@ -216,7 +221,8 @@ Outcome DatabaseBehavior::serve(StepContext& context) {
   const Outcome outcome = run_steps(context, endpoint.steps);
   if (outcome != Outcome::Ok) return outcome;
   if (endpoint.write) return cluster_.commit(context);
-  cluster_.served_read(replica.index(), context.request.key);
+  context.request.version = cluster_.served_read(replica.index(), context.request.key);
+  context.request.version_source = replica.service().index();
   return Outcome::Ok;
 }
 
@@ -228,13 +234,44 @@ void DatabaseBehavior::on_start(ServiceReplica& replica) {
 }
 
 namespace {
-// A single database, or several without replication: a plain server.
+// A single database, or several without replication (sharing one version per key): a
+// plain server that counts versions. A write's commit gives its key the next version;
+// replies carry the version they read or wrote.
 class SingleDatabase : public ServiceRuntime {
  public:
-  std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica&) override {
-    return std::make_unique<StepsBehavior>();
+  std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica&) override;
+  std::uint64_t committed_version(std::uint64_t key) const override {
+    const auto it = versions_.find(key);
+    return it == versions_.end() ? 0 : it->second;
   }
+  std::uint64_t commit(std::uint64_t key) { return versions_[key] = ++committed_; }
+
+ private:
+  std::uint64_t committed_ = 0;
+  std::unordered_map<std::uint64_t, std::uint64_t> versions_;  // keys written: bounded by the key space
 };
+
+class SingleDatabaseBehavior : public ReplicaBehavior {
+ public:
+  explicit SingleDatabaseBehavior(SingleDatabase& database) : database_(database) {}
+  Outcome serve(StepContext& context) override {
+    Message& request = context.request;
+    const EndpointSpec& endpoint =
+        context.replica.service().spec().endpoints[static_cast<std::size_t>(request.endpoint)];
+    const Outcome outcome = run_steps(context, endpoint.steps);
+    if (outcome != Outcome::Ok) return outcome;
+    request.version = endpoint.write ? database_.commit(request.key) : database_.committed_version(request.key);
+    request.version_source = context.replica.service().index();
+    return Outcome::Ok;
+  }
+
+ private:
+  SingleDatabase& database_;
+};
+
+std::unique_ptr<ReplicaBehavior> SingleDatabase::make_behavior(ServiceReplica&) {
+  return std::make_unique<SingleDatabaseBehavior>(*this);
+}
 }  // namespace
 
 std::unique_ptr<ServiceRuntime> make_runtime(Service& service, RunContext& run) {

@@ -50,12 +50,13 @@ class DatabaseCluster : public ServiceRuntime {
   std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica& replica) override;
   ServiceReplica* route(Service& service, const Message& request, bool write, int avoid) override;
   nlohmann::ordered_json report(double end) const override;
+  std::uint64_t committed_version(std::uint64_t key) const override { return state_.latest_version(key); }
   int primary() const { return primary_; }
 
   // From a worker of the primary, after a write's steps: commit and replicate.
   Outcome commit(StepContext& context);
-  // From a worker of any replica, after a read's steps.
-  void served_read(int replica, std::uint64_t key);
+  // From a worker of any replica, after a read's steps: the version of the key it returns.
+  std::uint64_t served_read(int replica, std::uint64_t key);
   // The applier of `replica` (runs in its own actor).
   void apply_loop(ServiceReplica& replica);
   // A replica (re)starts as a copy of the primary.

@@ -39,6 +39,17 @@ bool ReplicationState::stale(int replica, std::uint64_t key) const {
   return seen == log.applied_versions.end() || seen->second < latest->second;
 }
 
+std::uint64_t ReplicationState::applied_version(int replica, std::uint64_t key) const {
+  const Log& log = logs_[static_cast<std::size_t>(replica)];
+  const auto seen = log.applied_versions.find(key);
+  return seen == log.applied_versions.end() ? 0 : seen->second;
+}
+
+std::uint64_t ReplicationState::latest_version(std::uint64_t key) const {
+  const auto latest = latest_.find(key);
+  return latest == latest_.end() ? 0 : latest->second;
+}
+
 void ReplicationState::acknowledge(std::uint64_t position, const std::vector<bool>& healthy, int primary) {
   acknowledged_.insert(position);
   std::uint64_t floor = UINT64_MAX;

@@ -26,6 +26,10 @@ class ReplicationState {
   bool apply(int replica, std::uint64_t position, std::uint64_t key);
   // Whether a read of `key` on `replica` returns an older version than the latest committed.
   bool stale(int replica, std::uint64_t key) const;
+  // The version of `key` a read on `replica` returns, and the latest committed one (0:
+  // never written).
+  std::uint64_t applied_version(int replica, std::uint64_t key) const;
+  std::uint64_t latest_version(std::uint64_t key) const;
 
   // The write at `position` was acknowledged to its client; it stays at risk until every
   // healthy replica other than the primary has received it.
