@@ -220,7 +220,7 @@ def read_json(path):
 
 
 # The newest summary.json format these scripts know (CHANGES.md lists every change).
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 
 class Summary:

@@ -20,7 +20,7 @@ namespace archsim {
 
 // The version of summary.json's format; CHANGES.md lists what each version added, renamed
 // or re-defined.
-constexpr int kSummaryFormatVersion = 3;
+constexpr int kSummaryFormatVersion = 4;
 
 struct RunFacts {
   const Scenario& scenario;

@@ -1,0 +1,202 @@
+#include "kinds/cache/cache_kind.hpp"
+
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "core/units.hpp"
+#include "scenario/builder.hpp"
+#include "scenario/catalog.hpp"
+
+namespace archsim::kinds::cache {
+
+const char* to_string(Eviction eviction) {
+  switch (eviction) {
+    case Eviction::Lru: return "lru";
+    case Eviction::Lfu: return "lfu";
+    case Eviction::Fifo: return "fifo";
+    case Eviction::Random: return "random";
+    case Eviction::None: return "none";
+  }
+  return "?";
+}
+
+const CacheOptions& cache_options(const ServiceSpec& service) { return service.options_as<CacheOptions>(); }
+
+namespace {
+
+Eviction eviction_from(const Node& node) {
+  if (node.is("lfu")) return Eviction::Lfu;
+  if (node.is("fifo")) return Eviction::Fifo;
+  if (node.is("random")) return Eviction::Random;
+  if (node.is("none")) return Eviction::None;
+  return Eviction::Lru;
+}
+
+const ServiceKind* cache_kind();
+
+// The cache service a step names, or -1 after reporting why not.
+int cache_named(const Node& node, ScenarioBuilder& builder) {
+  const int service = builder.service_named(node);
+  if (service < 0) return -1;
+  const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(service)];
+  if (spec.kind != cache_kind()) {
+    builder.problem(node, "service " + spec.name + " is not a cache (kind cache)");
+    return -1;
+  }
+  return service;
+}
+
+// A value of `value_bytes` must fit in one node of the cache.
+void check_value_fits(int cache, double value_bytes, const Node& at, ScenarioBuilder& builder) {
+  const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(cache)];
+  if (!spec.options) return;
+  const CacheOptions& options = cache_options(spec);
+  const double item = value_bytes + options.item_overhead_bytes;
+  if (item > options.capacity_bytes)
+    builder.problem(at, "an item (" + std::to_string(std::llround(item)) +
+                            " bytes with its overhead) is larger than the memory of a node of " + spec.name + " (" +
+                            std::to_string(std::llround(options.capacity_bytes)) + " bytes)");
+}
+
+std::optional<double> ttl_of(const Node& node) {
+  if (!node.has("ttl_s")) return std::nullopt;
+  return node.at("ttl_s").number();
+}
+
+class CacheKind : public ServiceKind {
+ public:
+  const char* name() const override { return "cache"; }
+  const char* report_section() const override { return "cache"; }
+
+  void parse(ServiceSpec& service, const Node& node, ScenarioBuilder&) const override {
+    service.workers = node.at("threads").integer();
+    service.endpoints = {{"get", {}, false}, {"set", {}, true}, {"delete", {}, true}};
+    auto options = std::make_shared<CacheOptions>();
+    options->capacity_bytes = node.at("memory_mb").number() * kMiB;
+    options->item_overhead_bytes = node.at("item_overhead_bytes").number();
+    options->eviction = eviction_from(node.at("eviction"));
+    options->keep_counts = node.at("lfu_counts").is("all");
+    options->ttl_s = ttl_of(node);
+    options->ttl_jitter = node.at("ttl_jitter").number();
+    options->op_cpu_s = node.at("op_cpu_us").number() / 1e6;
+    service.options = options;
+  }
+
+  void finish(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
+    const CacheOptions& options = cache_options(service);
+    if (builder.written(node.at("lfu_counts")) && options.eviction != Eviction::Lfu)
+      builder.problem(node.pointer() + "/lfu_counts", "only used with eviction lfu");
+    if (builder.written(node.at("ttl_jitter")) && !options.ttl_s)
+      builder.problem(node.pointer() + "/ttl_jitter", "needs ttl_s");
+    if (options.item_overhead_bytes >= options.capacity_bytes)
+      builder.problem(node.pointer() + "/memory_mb", "smaller than one item's overhead (item_overhead_bytes)");
+  }
+
+  void demand(const ServiceSpec& service, int, double weight, DemandContext& context) const override {
+    const auto running = static_cast<std::size_t>(service.replicas);
+    const double cpu = cache_options(service).op_cpu_s;
+    for (std::size_t r = 0; r < running; ++r) {
+      const int host = service.replica_hosts[r];
+      const double speed = context.scenario().hosts[static_cast<std::size_t>(host)].core_speed;
+      context.cpu(host, weight * cpu / speed / static_cast<double>(running));
+    }
+  }
+
+  double resident_threads_per_replica(const ServiceSpec& service) const override {
+    return ServiceKind::resident_threads_per_replica(service);
+  }
+};
+
+class CacheAsideKind : public StepKind {
+ public:
+  const char* key() const override { return "cache_aside"; }
+  void parse(Step& step, const Node& node, const StepPlace& place, ScenarioBuilder& builder) const override {
+    auto options = std::make_shared<CacheAsideStep>();
+    step.options = options;
+    options->value_bytes = node.at("value_kb").number() * kKiB;
+    options->ttl_s = ttl_of(node);
+    options->timeout_s = node.at("timeout_ms").number() / 1000.0;
+    step.children = builder.steps(node.at("miss"), {place.service, true});
+    options->cache = cache_named(node.at(key()), builder);
+    if (options->cache < 0) return;
+    check_value_fits(options->cache, options->value_bytes, node.at("value_kb"), builder);
+    options->get_hop = builder.hop(place.service, options->cache, kGet);
+    options->set_hop = builder.hop(place.service, options->cache, kSet);
+  }
+  std::optional<CallTarget> target(const Step& step) const override {
+    return CallTarget{step.options_as<CacheAsideStep>().cache, kGet};
+  }
+  // The utilisation law cannot know the hit ratio: it counts every read as a miss (a cold
+  // cache), an upper bound of the load behind the cache.
+  void demand(const Step& step, const ServiceSpec& service, int host, double weight,
+              DemandContext& context) const override {
+    const auto& options = step.options_as<CacheAsideStep>();
+    context.visit(options.cache, kGet, weight);
+    context.steps(service, step.children, host, weight);
+    context.visit(options.cache, kSet, weight);
+  }
+};
+
+class CacheInvalidateKind : public StepKind {
+ public:
+  const char* key() const override { return "cache_invalidate"; }
+  void parse(Step& step, const Node& node, const StepPlace& place, ScenarioBuilder& builder) const override {
+    auto options = std::make_shared<CacheInvalidateStep>();
+    step.options = options;
+    options->update = node.at("mode").is("update");
+    options->value_bytes = node.at("value_kb").number() * kKiB;
+    options->ttl_s = ttl_of(node);
+    options->timeout_s = node.at("timeout_ms").number() / 1000.0;
+    if (!options->update) {
+      if (builder.written(node.at("value_kb")))
+        builder.problem(node.pointer() + "/value_kb", "only used with mode update");
+      if (options->ttl_s) builder.problem(node.pointer() + "/ttl_s", "only used with mode update");
+    }
+    options->cache = cache_named(node.at(key()), builder);
+    if (options->cache < 0) return;
+    if (options->update) check_value_fits(options->cache, options->value_bytes, node.at("value_kb"), builder);
+    options->hop = builder.hop(place.service, options->cache, options->update ? kSet : kDelete);
+  }
+  std::optional<CallTarget> target(const Step& step) const override {
+    const auto& options = step.options_as<CacheInvalidateStep>();
+    return CallTarget{options.cache, options.update ? kSet : kDelete};
+  }
+  void demand(const Step& step, const ServiceSpec&, int, double weight, DemandContext& context) const override {
+    const auto& options = step.options_as<CacheInvalidateStep>();
+    context.visit(options.cache, options.update ? kSet : kDelete, weight);
+  }
+};
+
+// {"flush": {"service": "cache"}} or {"flush": {"replica": "cache-2"}}: every value gone.
+class FlushKind : public ActionKind {
+ public:
+  const char* key() const override { return "flush"; }
+  void parse(ActionSpec& action, const Node& body, ScenarioBuilder& builder) const override {
+    action.target = builder.target(body);
+    if (!action.target) return;
+    const bool host = action.target->kind == Target::Kind::Host;
+    const ServiceSpec* service =
+        host ? nullptr : &builder.scenario().services[static_cast<std::size_t>(action.target->index)];
+    if (host || service->kind != cache_kind())
+      builder.problem(body, "a flush empties a cache: name a service or a replica of kind cache");
+  }
+};
+
+const CacheKind kind;
+
+const ServiceKind* cache_kind() { return &kind; }
+
+}  // namespace
+
+void add_to(Catalog& catalog) {
+  static CacheAsideKind aside;
+  static CacheInvalidateKind invalidate;
+  static FlushKind flush;
+  catalog.add(kind);
+  catalog.add(aside);
+  catalog.add(invalidate);
+  catalog.add(flush);
+}
+
+}  // namespace archsim::kinds::cache

@@ -1,0 +1,65 @@
+#pragma once
+// The cache kind, scenario side: a Redis/Memcached-like key-value cache in memory, and the
+// steps by which other services use it.
+//
+//  - A cache service has the endpoints get, set and delete. Each operation costs op_cpu_us
+//    on its event loop (`threads` workers, 1 by default as Redis: one core serves every
+//    command). Keys are spread over its replicas by consistent hashing (a ring with
+//    kVirtualNodes points per node), as Memcached clients do: each node holds its share.
+//  - cache_aside (in an endpoint of a caller): get the request's key; on a miss run the
+//    `miss` steps (the read from the database) and set the value with the version the
+//    database returned.
+//  - cache_invalidate (after a write): delete the key, or set it to the version just
+//    written ("update").
+// What a node keeps and how it evicts is CacheStore's (cache_store.hpp); what it does in a
+// run, CacheRuntime's (cache_runtime.hpp).
+#include <optional>
+#include <vector>
+
+#include "scenario/scenario.hpp"
+
+namespace archsim::kinds::cache {
+
+enum class Eviction { Lru, Lfu, Fifo, Random, None };
+const char* to_string(Eviction eviction);
+
+// The endpoints of every cache service, in this order.
+enum CacheEndpoint { kGet = 0, kSet = 1, kDelete = 2 };
+// Points per node on the consistent-hashing ring (ketama uses 160).
+constexpr int kVirtualNodes = 160;
+// A command's header (the verb, the key, flags): what a get sends, a miss answers, and a
+// set sends besides the value.
+constexpr double kCommandBytes = 100;
+
+struct CacheOptions : KindOptions {
+  double capacity_bytes = 0;
+  double item_overhead_bytes = 0;
+  Eviction eviction = Eviction::Lru;
+  bool keep_counts = false;       // lfu_counts "all"
+  std::optional<double> ttl_s;    // none: values do not expire unless a step says so
+  double ttl_jitter = 0;          // each TTL is drawn uniformly in [ttl (1 - jitter), ttl]
+  double op_cpu_s = 0;            // per operation, on a reference core
+};
+
+struct CacheAsideStep : StepOptions {
+  int cache = -1;
+  double value_bytes = 0;
+  std::optional<double> ttl_s;  // none: the cache's
+  double timeout_s = 0;
+  int get_hop = -1;
+  int set_hop = -1;
+  // The step's children are the miss steps.
+};
+
+struct CacheInvalidateStep : StepOptions {
+  int cache = -1;
+  bool update = false;  // set the new version rather than delete the key
+  double value_bytes = 0;
+  std::optional<double> ttl_s;
+  double timeout_s = 0;
+  int hop = -1;
+};
+
+const CacheOptions& cache_options(const ServiceSpec& service);
+
+}  // namespace archsim::kinds::cache

@@ -1,0 +1,273 @@
+#include "kinds/cache/cache_runtime.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "components/run_context.hpp"
+#include "components/runtime_catalog.hpp"
+#include "components/service.hpp"
+#include "components/service_replica.hpp"
+#include "components/timeline.hpp"
+#include "core/units.hpp"
+
+namespace archsim::kinds::cache {
+
+namespace {
+
+double now() { return sg4::Engine::get_clock(); }
+
+double share(std::uint64_t part, std::uint64_t whole) {
+  return whole ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+class CacheBehavior : public ReplicaBehavior {
+ public:
+  explicit CacheBehavior(CacheRuntime& cache) : cache_(cache) {}
+  Outcome serve(StepContext& context) override { return cache_.serve(context); }
+  void on_stop(ServiceReplica& replica) override { cache_.stopped(replica.index()); }
+
+ private:
+  CacheRuntime& cache_;
+};
+
+CacheStore::Config store_config(const CacheOptions& options) {
+  CacheStore::Config config;
+  config.capacity_bytes = options.capacity_bytes;
+  config.item_overhead_bytes = options.item_overhead_bytes;
+  config.eviction = options.eviction;
+  config.keep_counts = options.keep_counts;
+  return config;
+}
+
+}  // namespace
+
+CacheRuntime::CacheRuntime(RunContext& run, Service& service)
+    : run_(run),
+      service_(service),
+      options_(cache_options(service.spec())),
+      op_cpu_ms_(Distribution::constant(options_.op_cpu_s * 1000.0)),
+      ring_(service.spec().max_replicas, kVirtualNodes),
+      stores_(static_cast<std::size_t>(service.spec().max_replicas), CacheStore(store_config(options_))) {
+  const Scenario& scenario = run.scenario();
+  for (std::size_t c = 0; c < scenario.clients.size(); ++c)
+    for (const auto& op : scenario.clients[c].operations) {
+      client_of_operation_.push_back(static_cast<int>(c));
+      operation_names_.push_back(op.name);
+    }
+  by_operation_.resize(operation_names_.size());
+  Gauges& gauges = run.recorder().gauges();
+  gauges.ratio("hit_ratio:" + service.name(), [this] { return static_cast<double>(all_.hits); },
+               [this] { return static_cast<double>(all_.gets); });
+  gauges.level("cache_mb:" + service.name(), [this] {
+    double used = 0;
+    for (const auto& store : stores_) used += store.used_bytes();
+    return used / kMiB;
+  });
+}
+
+std::unique_ptr<ReplicaBehavior> CacheRuntime::make_behavior(ServiceReplica&) {
+  return std::make_unique<CacheBehavior>(*this);
+}
+
+ServiceReplica* CacheRuntime::route(Service& service, const Message& request, bool, int) {
+  // Clients hash over the nodes they were configured with: the replicas in service.
+  const auto& in_service = service.in_service_mask();
+  const int node = ring_.owner(mix_hash(request.key), [&in_service](int r) { return in_service[static_cast<std::size_t>(r)]; });
+  return node >= 0 ? service.replicas()[static_cast<std::size_t>(node)].get() : nullptr;
+}
+
+void CacheRuntime::count_get(const Message& request, bool hit) {
+  ++measured_.gets;
+  measured_.hits += hit;
+  if (request.op >= 0 && static_cast<std::size_t>(request.op) < by_operation_.size()) {
+    Counts& op = by_operation_[static_cast<std::size_t>(request.op)];
+    ++op.gets;
+    op.hits += hit;
+    const KeySpec& keys =
+        run_.scenario().clients[static_cast<std::size_t>(client_of_operation_[static_cast<std::size_t>(request.op)])].keys;
+    if (keys.count > 0) {
+      const auto decile = static_cast<std::size_t>(
+          std::min<std::uint64_t>(9, static_cast<std::uint64_t>(static_cast<double>(request.key) * 10.0 /
+                                                                static_cast<double>(keys.count))));
+      ++by_decile_[decile].gets;
+      by_decile_[decile].hits += hit;
+    }
+  }
+}
+
+void CacheRuntime::count_removals(const CacheStore& store, std::uint64_t evictions_before,
+                                  std::uint64_t expirations_before, bool measured) {
+  if (!measured) return;
+  evictions_ += store.evictions() - evictions_before;
+  expirations_ += store.expirations() - expirations_before;
+}
+
+Outcome CacheRuntime::serve(StepContext& context) {
+  run_cpu(context, op_cpu_ms_);
+  Message& request = context.request;
+  CacheStore& store = stores_[static_cast<std::size_t>(context.replica.index())];
+  const double t = now();
+  const bool measured = run_.recorder().measured(t);
+  const std::uint64_t evictions = store.evictions();
+  const std::uint64_t expirations = store.expirations();
+  switch (request.endpoint) {
+    case kGet: {
+      const CacheStore::Found found = store.get(request.key, t);
+      const bool hit = found.lookup == CacheStore::Lookup::Hit;
+      ++all_.gets;
+      all_.hits += hit;
+      if (hit) {
+        request.found = true;
+        request.version = found.value.version;
+        request.version_source = found.value.source;
+      } else {
+        request.response_bytes = kCommandBytes;
+      }
+      if (measured) {
+        count_get(request, hit);
+        if (found.lookup == CacheStore::Lookup::Expired) ++expired_misses_;
+        if (hit && found.value.source >= 0 &&
+            found.value.version < run_.service(found.value.source).runtime().committed_version(request.key))
+          ++stale_hits_;
+      }
+      break;
+    }
+    case kSet: {
+      double expires_at = std::numeric_limits<double>::infinity();
+      const double ttl = request.ttl_s > 0 ? request.ttl_s : options_.ttl_s.value_or(0.0);
+      if (ttl > 0) expires_at = t + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01());
+      const double value_bytes = std::max(0.0, request.request_bytes - kCommandBytes);
+      const auto stored =
+          store.set(request.key, value_bytes, {request.version, request.version_source}, expires_at, t, service_.rng());
+      if (measured) {
+        ++sets_;
+        if (stored == CacheStore::Stored::Refused || stored == CacheStore::Stored::TooLarge) ++refused_sets_;
+        if (stored == CacheStore::Stored::NotAdmitted) ++not_admitted_;
+      }
+      break;
+    }
+    case kDelete:
+      store.erase(request.key);
+      if (measured) ++deletes_;
+      break;
+    default:
+      return Outcome::Failed;
+  }
+  count_removals(store, evictions, expirations, measured);
+  return Outcome::Ok;
+}
+
+void CacheRuntime::flush(int replica) {
+  for (std::size_t r = 0; r < stores_.size(); ++r)
+    if (replica < 0 || static_cast<int>(r) == replica) stores_[r].clear();
+  if (run_.recorder().measured(now())) ++flushes_;
+  run_.recorder().timeline(now(), replica < 0 ? service_.name() : service_.replicas()[static_cast<std::size_t>(replica)]->name(),
+                           "flush");
+}
+
+nlohmann::ordered_json CacheRuntime::report(double) const {
+  nlohmann::ordered_json j;
+  j["eviction"] = to_string(options_.eviction);
+  j["gets"] = measured_.gets;
+  j["hits"] = measured_.hits;
+  j["misses"] = measured_.gets - measured_.hits;
+  j["hit_ratio"] = share(measured_.hits, measured_.gets);
+  j["expired_misses"] = expired_misses_;
+  j["stale_hits"] = stale_hits_;
+  j["stale_read_fraction"] = share(stale_hits_, measured_.hits);
+  j["sets"] = sets_;
+  j["refused_sets"] = refused_sets_;
+  j["not_admitted"] = not_admitted_;
+  j["deletes"] = deletes_;
+  j["evictions"] = evictions_;
+  j["expirations"] = expirations_;
+  j["flushes"] = flushes_;
+  double used = 0;
+  std::size_t items = 0;
+  for (const auto& store : stores_) {
+    used += store.used_bytes();
+    items += store.items();
+  }
+  j["memory_used_mb"] = used / kMiB;
+  j["memory_mb"] = options_.capacity_bytes * static_cast<double>(service_.spec().replicas) / kMiB;
+  j["items"] = items;
+  nlohmann::ordered_json ops = nlohmann::ordered_json::object();
+  for (std::size_t o = 0; o < by_operation_.size(); ++o)
+    if (by_operation_[o].gets)
+      ops[operation_names_[o]] = {{"gets", by_operation_[o].gets},
+                                  {"hit_ratio", share(by_operation_[o].hits, by_operation_[o].gets)}};
+  j["operations"] = ops;
+  nlohmann::ordered_json deciles = nlohmann::ordered_json::array();
+  for (const Counts& d : by_decile_) deciles.push_back(d.gets ? nlohmann::ordered_json(share(d.hits, d.gets)) : nullptr);
+  j["hit_ratio_by_popularity_decile"] = deciles;
+  return j;
+}
+
+namespace {
+
+// Gets the key; on a miss (or a cache that does not answer) runs the miss steps and, if
+// the cache answered, sets the value with the version they read.
+class CacheAsideExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    const auto& options = step.options_as<CacheAsideStep>();
+    Service& cache = context.replica.service().run().service(options.cache);
+    const Outcome got = call_replica(context, cache.route(context.request, false), kGet, kCommandBytes,
+                                     options.value_bytes + kCommandBytes, options.timeout_s, options.get_hop);
+    if (got == Outcome::Ok && context.reply_found) return Outcome::Ok;
+    context.read_version = 0;
+    context.read_source = -1;
+    const Outcome fetched = run_steps(context, step.children);
+    if (fetched != Outcome::Ok || got != Outcome::Ok) return fetched;
+    const CallData data{context.read_version, context.read_source, options.ttl_s.value_or(0.0)};
+    // A set that fails leaves the key uncached: the request has its value all the same.
+    call_replica(context, cache.route(context.request, true), kSet, options.value_bytes + kCommandBytes,
+                 kCommandBytes, options.timeout_s, options.set_hop, &data);
+    return Outcome::Ok;
+  }
+};
+
+// After a write: deletes the key, or sets it to the version the write returned.
+class CacheInvalidateExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    const auto& options = step.options_as<CacheInvalidateStep>();
+    Service& cache = context.replica.service().run().service(options.cache);
+    ServiceReplica* node = cache.route(context.request, true);
+    if (options.update) {
+      const CallData data{context.read_version, context.read_source, options.ttl_s.value_or(0.0)};
+      call_replica(context, node, kSet, options.value_bytes + kCommandBytes, kCommandBytes, options.timeout_s,
+                   options.hop, &data);
+    } else {
+      call_replica(context, node, kDelete, kCommandBytes, kCommandBytes, options.timeout_s, options.hop);
+    }
+    // The write is done: a failed invalidation leaves a stale value behind, it does not
+    // fail the request.
+    return Outcome::Ok;
+  }
+};
+
+class FlushApplier : public ActionApplier {
+ public:
+  void apply(const ActionSpec& action, bool, Timeline& timeline) const override {
+    Service& service = timeline.run().service(action.target->index);
+    auto& cache = static_cast<CacheRuntime&>(service.runtime());
+    cache.flush(action.target->kind == Target::Kind::Replica ? action.target->replica : -1);
+  }
+};
+
+}  // namespace
+
+void add_to(RuntimeCatalog& catalog) {
+  static const CacheAsideExecutor aside;
+  static const CacheInvalidateExecutor invalidate;
+  static const FlushApplier flush;
+  catalog.add_service("cache", [](Service& service, RunContext& run) -> std::unique_ptr<ServiceRuntime> {
+    return std::make_unique<CacheRuntime>(run, service);
+  });
+  catalog.add_step("cache_aside", aside);
+  catalog.add_step("cache_invalidate", invalidate);
+  catalog.add_action("flush", flush);
+}
+
+}  // namespace archsim::kinds::cache

@@ -1,0 +1,88 @@
+#pragma once
+// The cache kind, run-time side (see cache_kind.hpp for what a scenario says):
+//  - each replica is a cache node with its own CacheStore; a process that stops loses its
+//    contents (a restarted Redis without persistence, a Memcached), as does a flush;
+//  - callers reach the node that owns the key on a consistent-hashing ring over the
+//    replicas; a node that is down is not skipped (its keys miss until it returns, or the
+//    callers' timeouts expire), so losing one of n nodes sends about 1/n of the reads to
+//    the database;
+//  - every command costs op_cpu_us on the node's event loop (its workers);
+//  - a get that hits returns the value and the version it was read at; it is stale when
+//    the service it came from has committed a newer version of the key since.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "components/service_runtime.hpp"
+#include "core/distribution.hpp"
+#include "kinds/cache/cache_kind.hpp"
+#include "kinds/cache/cache_store.hpp"
+#include "kinds/load_balancer/balancing_policy.hpp"
+
+namespace archsim {
+class RunContext;
+class Service;
+class ServiceReplica;
+}  // namespace archsim
+
+namespace archsim::kinds::cache {
+
+class CacheRuntime : public ServiceRuntime {
+ public:
+  CacheRuntime(RunContext& run, Service& service);
+
+  std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica& replica) override;
+  ServiceReplica* route(Service& service, const Message& request, bool write, int avoid) override;
+  nlohmann::ordered_json report(double end) const override;
+
+  // A command, in a worker of `context.replica`.
+  Outcome serve(StepContext& context);
+  // Empties one node (replica >= 0) or all of them.
+  void flush(int replica);
+  // The node's process stopped: its memory is gone.
+  void stopped(int replica) { stores_[static_cast<std::size_t>(replica)].clear(); }
+
+ private:
+  struct Counts {
+    std::uint64_t gets = 0;
+    std::uint64_t hits = 0;
+  };
+  void count_get(const Message& request, bool hit);
+  // Counts what the node evicted and expired during a command that started with `before`.
+  void count_removals(const CacheStore& store, std::uint64_t evictions_before, std::uint64_t expirations_before,
+                      bool measured);
+
+  RunContext& run_;
+  Service& service_;
+  const CacheOptions& options_;
+  Distribution op_cpu_ms_;
+  HashRing ring_;
+  std::vector<CacheStore> stores_;
+  std::vector<int> client_of_operation_;  // by global operation index
+  std::vector<std::string> operation_names_;
+
+  // Since the start (for the hit-ratio gauge) and over the measured period.
+  Counts all_;
+  Counts measured_;
+  std::vector<Counts> by_operation_;
+  std::array<Counts, 10> by_decile_{};  // by the key's popularity rank in its client's key space
+  std::uint64_t stale_hits_ = 0;
+  std::uint64_t expired_misses_ = 0;
+  std::uint64_t sets_ = 0;
+  std::uint64_t refused_sets_ = 0;   // no room (eviction none) or larger than a node
+  std::uint64_t not_admitted_ = 0;   // lfu with counts for every key: less used than any cached key
+  std::uint64_t deletes_ = 0;
+  std::uint64_t flushes_ = 0;
+  std::uint64_t evictions_ = 0;
+  std::uint64_t expirations_ = 0;
+};
+
+// Adds the cache kind's runtime, its step executors (cache_aside, cache_invalidate) and
+// the flush action.
+void add_to(RuntimeCatalog& catalog);
+
+}  // namespace archsim::kinds::cache
