@@ -103,6 +103,7 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
     message->version = data->version;
     message->version_source = data->version_source;
     message->ttl_s = data->ttl_s;
+    message->origin_at = data->origin_at;
   }
   call.sent_at = now();
   call.deadline = call.sent_at + timeout_s;

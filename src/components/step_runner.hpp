@@ -55,6 +55,7 @@ struct CallData {
   std::uint64_t version = 0;
   int version_source = -1;
   double ttl_s = 0;
+  double origin_at = 0;  // when the data it carries began to be fetched
 };
 
 // A call in progress: connection held, request sent.

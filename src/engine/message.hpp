@@ -35,7 +35,8 @@ struct Message {
   double request_bytes = 0;        // size of this request (a proxy forwards as much)
   double response_bytes = 0;       // size of the successful reply
   double sent_at = 0;              // when the current hop was sent
-  double origin_at = 0;            // replication: when the write committed on the primary
+  double origin_at = 0;            // replication: when the write committed on the primary; a
+                                   // cache set: when its caller began to fetch the value
   // When the caller stops waiting for the reply and hangs up (0: never). A replication
   // stream is a standing connection: its events have none, even when an acknowledgement
   // is awaited.

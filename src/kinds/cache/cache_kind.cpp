@@ -80,6 +80,8 @@ class CacheKind : public ServiceKind {
     options->ttl_s = ttl_of(node);
     options->ttl_jitter = node.at("ttl_jitter").number();
     options->op_cpu_s = node.at("op_cpu_us").number() / 1e6;
+    options->grace_s = node.at("stale_while_revalidate_s").number();
+    if (node.has("early_refresh_beta")) options->early_refresh_beta = node.at("early_refresh_beta").number();
     service.options = options;
   }
 
@@ -117,6 +119,7 @@ class CacheAsideKind : public StepKind {
     options->value_bytes = node.at("value_kb").number() * kKiB;
     options->ttl_s = ttl_of(node);
     options->timeout_s = node.at("timeout_ms").number() / 1000.0;
+    options->coalesce = node.at("coalesce").boolean();
     step.children = builder.steps(node.at("miss"), {place.service, true});
     options->cache = cache_named(node.at(key()), builder);
     if (options->cache < 0) return;

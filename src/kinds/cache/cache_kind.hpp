@@ -8,7 +8,12 @@
 //    kVirtualNodes points per node), as Memcached clients do: each node holds its share.
 //  - cache_aside (in an endpoint of a caller): get the request's key; on a miss run the
 //    `miss` steps (the read from the database) and set the value with the version the
-//    database returned.
+//    database returned. With `coalesce`, concurrent misses of one key in one replica wait
+//    for the first one's fetch (singleflight) rather than each reading the database.
+//  - Against stampedes on the cache's side: stale_while_revalidate_s (an expired value is
+//    served to everyone but the one caller who refreshes it) and early_refresh_beta
+//    (XFetch: a get may miss before the expiry, with a probability that grows as the
+//    expiry nears and with the time the value took to fetch; Vattani et al., VLDB 2015).
 //  - cache_invalidate (after a write): delete the key, or set it to the version just
 //    written ("update").
 // What a node keeps and how it evicts is CacheStore's (cache_store.hpp); what it does in a
@@ -39,6 +44,8 @@ struct CacheOptions : KindOptions {
   std::optional<double> ttl_s;    // none: values do not expire unless a step says so
   double ttl_jitter = 0;          // each TTL is drawn uniformly in [ttl (1 - jitter), ttl]
   double op_cpu_s = 0;            // per operation, on a reference core
+  double grace_s = 0;             // stale_while_revalidate_s
+  std::optional<double> early_refresh_beta;  // XFetch's beta; none: no early refresh
 };
 
 struct CacheAsideStep : StepOptions {
@@ -48,6 +55,7 @@ struct CacheAsideStep : StepOptions {
   double timeout_s = 0;
   int get_hop = -1;
   int set_hop = -1;
+  bool coalesce = false;  // concurrent misses of a key in one replica share one fetch
   // The step's children are the miss steps.
 };
 

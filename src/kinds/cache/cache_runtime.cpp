@@ -1,6 +1,9 @@
 #include "kinds/cache/cache_runtime.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
 #include <limits>
 
 #include "components/run_context.hpp"
@@ -36,6 +39,7 @@ CacheStore::Config store_config(const CacheOptions& options) {
   config.item_overhead_bytes = options.item_overhead_bytes;
   config.eviction = options.eviction;
   config.keep_counts = options.keep_counts;
+  config.grace_s = options.grace_s;
   return config;
 }
 
@@ -113,7 +117,16 @@ Outcome CacheRuntime::serve(StepContext& context) {
   switch (request.endpoint) {
     case kGet: {
       const CacheStore::Found found = store.get(request.key, t);
-      const bool hit = found.lookup == CacheStore::Lookup::Hit;
+      bool hit = found.lookup == CacheStore::Lookup::Hit || found.lookup == CacheStore::Lookup::Stale;
+      // XFetch: the nearer the expiry, and the longer the value took to fetch, the likelier
+      // this get refreshes it early (the value stays for the others).
+      if (found.lookup == CacheStore::Lookup::Hit && options_.early_refresh_beta &&
+          t - found.value.compute_s * *options_.early_refresh_beta * std::log(service_.rng().uniform01()) >=
+              found.expires_at) {
+        hit = false;
+        if (measured) ++early_refreshes_;
+      }
+      if (measured && found.lookup == CacheStore::Lookup::Stale) ++served_in_grace_;
       ++all_.gets;
       all_.hits += hit;
       if (hit) {
@@ -137,8 +150,9 @@ Outcome CacheRuntime::serve(StepContext& context) {
       const double ttl = request.ttl_s > 0 ? request.ttl_s : options_.ttl_s.value_or(0.0);
       if (ttl > 0) expires_at = t + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01());
       const double value_bytes = std::max(0.0, request.request_bytes - kCommandBytes);
-      const auto stored =
-          store.set(request.key, value_bytes, {request.version, request.version_source}, expires_at, t, service_.rng());
+      const double compute_s = request.origin_at > 0 ? t - request.origin_at : 0.0;
+      const auto stored = store.set(request.key, value_bytes, {request.version, request.version_source, compute_s},
+                                    expires_at, t, service_.rng());
       if (measured) {
         ++sets_;
         if (stored == CacheStore::Stored::Refused || stored == CacheStore::Stored::TooLarge) ++refused_sets_;
@@ -182,6 +196,9 @@ nlohmann::ordered_json CacheRuntime::report(double) const {
   j["evictions"] = evictions_;
   j["expirations"] = expirations_;
   j["flushes"] = flushes_;
+  j["served_in_grace"] = served_in_grace_;
+  j["early_refreshes"] = early_refreshes_;
+  j["coalesced"] = coalesced_;
   double used = 0;
   std::size_t items = 0;
   for (const auto& store : stores_) {
@@ -206,7 +223,9 @@ nlohmann::ordered_json CacheRuntime::report(double) const {
 namespace {
 
 // Gets the key; on a miss (or a cache that does not answer) runs the miss steps and, if
-// the cache answered, sets the value with the version they read.
+// the cache answered, sets the value with the version they read. With coalescing, a miss
+// of a key whose fetch another request of the same replica has under way waits for that
+// fetch and shares its outcome (singleflight): only one database read per key and replica.
 class CacheAsideExecutor : public StepExecutor {
  public:
   Outcome execute(StepContext& context, const Step& step) const override {
@@ -215,16 +234,66 @@ class CacheAsideExecutor : public StepExecutor {
     const Outcome got = call_replica(context, cache.route(context.request, false), kGet, kCommandBytes,
                                      options.value_bytes + kCommandBytes, options.timeout_s, options.get_hop);
     if (got == Outcome::Ok && context.reply_found) return Outcome::Ok;
+    if (!options.coalesce) return fetch(context, step, cache, got);
+
+    const FlightKey key{&context.replica, &step, context.request.key};
+    auto it = flights_.find(key);
+    if (it != flights_.end() && it->second->deadline > now()) {
+      const std::shared_ptr<Flight> flight = it->second;
+      std::unique_lock<sg4::Mutex> lock(*flight->mutex);
+      flight->done->wait_until(lock, flight->deadline, [&flight] { return flight->finished; });
+      if (!flight->finished) return Outcome::Timeout;  // the fetching request died or overran
+      if (flight->outcome == Outcome::Ok && run_measured(context))
+        static_cast<CacheRuntime&>(cache.runtime()).count_coalesced();
+      return flight->outcome;
+    }
+    auto flight = std::make_shared<Flight>();
+    flight->mutex = sg4::Mutex::create();
+    flight->done = sg4::ConditionVariable::create();
+    // Followers wait no longer than the request that fetches may live.
+    flight->deadline = context.request.deadline > 0 ? context.request.deadline : now() + kFlightLimitS;
+    flights_[key] = flight;
+    flight->outcome = fetch(context, step, cache, got);
+    flight->finished = true;
+    flight->done->notify_all();
+    it = flights_.find(key);
+    if (it != flights_.end() && it->second == flight) flights_.erase(it);
+    return flight->outcome;
+  }
+
+ private:
+  // A fetch with no deadline of its own holds followers at most this long.
+  static constexpr double kFlightLimitS = 60;
+  struct Flight {
+    sg4::MutexPtr mutex;
+    sg4::ConditionVariablePtr done;
+    double deadline = 0;
+    bool finished = false;
+    Outcome outcome = Outcome::Ok;
+  };
+  using FlightKey = std::tuple<const ServiceReplica*, const Step*, std::uint64_t>;
+
+  static bool run_measured(StepContext& context) {
+    return context.replica.service().run().recorder().measured(now());
+  }
+
+  static Outcome fetch(StepContext& context, const Step& step, Service& cache, Outcome got) {
+    const auto& options = step.options_as<CacheAsideStep>();
+    const double started = now();
     context.read_version = 0;
     context.read_source = -1;
     const Outcome fetched = run_steps(context, step.children);
     if (fetched != Outcome::Ok || got != Outcome::Ok) return fetched;
-    const CallData data{context.read_version, context.read_source, options.ttl_s.value_or(0.0)};
+    const CallData data{context.read_version, context.read_source, options.ttl_s.value_or(0.0), started};
     // A set that fails leaves the key uncached: the request has its value all the same.
     call_replica(context, cache.route(context.request, true), kSet, options.value_bytes + kCommandBytes,
                  kCommandBytes, options.timeout_s, options.set_hop, &data);
     return Outcome::Ok;
   }
+
+  // Fetches under way (the executor serves every replica of the run). Entries leave when
+  // their fetch ends; one whose request died is replaced once its deadline has passed.
+  mutable std::map<FlightKey, std::shared_ptr<Flight>> flights_;
 };
 
 // After a write: deletes the key, or sets it to the version the write returned.

@@ -43,6 +43,8 @@ class CacheRuntime : public ServiceRuntime {
   Outcome serve(StepContext& context);
   // Empties one node (replica >= 0) or all of them.
   void flush(int replica);
+  // A caller's miss was served by another request's fetch (coalescing).
+  void count_coalesced() { ++coalesced_; }
   // The node's process stopped: its memory is gone.
   void stopped(int replica) { stores_[static_cast<std::size_t>(replica)].clear(); }
 
@@ -77,6 +79,9 @@ class CacheRuntime : public ServiceRuntime {
   std::uint64_t not_admitted_ = 0;   // lfu with counts for every key: less used than any cached key
   std::uint64_t deletes_ = 0;
   std::uint64_t flushes_ = 0;
+  std::uint64_t served_in_grace_ = 0;  // expired values served while another caller refreshes
+  std::uint64_t early_refreshes_ = 0;  // gets XFetch turned into misses before the expiry
+  std::uint64_t coalesced_ = 0;
   std::uint64_t evictions_ = 0;
   std::uint64_t expirations_ = 0;
 };

@@ -84,13 +84,20 @@ CacheStore::Found CacheStore::get(std::uint64_t key, double now) {
   if (config_.keep_counts) ++counts_[key];
   auto it = entries_.find(key);
   if (it == entries_.end()) return {};
-  if (it->second.expires_at <= now) {
+  Entry& entry = it->second;
+  if (entry.expires_at <= now) {
+    if (now < entry.expires_at + config_.grace_s) {
+      touch(key, entry);
+      if (entry.refreshing) return {Lookup::Stale, entry.value, entry.expires_at};
+      entry.refreshing = true;
+      return {Lookup::Expired, {}, entry.expires_at};
+    }
     remove(it);
     ++expirations_;
-    return {Lookup::Expired, {}};
+    return {Lookup::Expired, {}, 0};
   }
-  touch(key, it->second);
-  return {Lookup::Hit, it->second.value};
+  touch(key, entry);
+  return {Lookup::Hit, entry.value, entry.expires_at};
 }
 
 std::uint64_t CacheStore::victim(RandomStream& rng) const {

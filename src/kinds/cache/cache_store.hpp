@@ -17,7 +17,10 @@
 //   none    nothing is evicted: expired values are reclaimed (up to 20 of the oldest
 //           insertions are examined, as Redis samples) and otherwise the write is
 //           refused, as Redis' noeviction.
-// Expired values are removed when a get finds them (lazy expiry) or when evicted.
+// Expired values are removed when a get finds them (lazy expiry) or when evicted. With a
+// grace period (stale-while-revalidate), an expired value stays for `grace_s` more: the
+// first get after its expiry misses (its caller refreshes the value) and the following
+// ones get the old value (Lookup::Stale) until the refresh arrives or the grace ends.
 #include <cstdint>
 #include <limits>
 #include <list>
@@ -38,17 +41,21 @@ class CacheStore {
     double item_overhead_bytes = 0;  // per value: the key, headers, the hash table's slot
     Eviction eviction = Eviction::Lru;
     bool keep_counts = false;  // lfu: count uses of every key seen, not only cached ones
+    double grace_s = 0;        // stale-while-revalidate
   };
 
   struct Value {
     std::uint64_t version = 0;
-    int source = -1;  // the service the value was read from (-1: unknown)
+    int source = -1;         // the service the value was read from (-1: unknown)
+    double compute_s = 0;    // how long fetching it took (probabilistic early refresh)
   };
 
-  enum class Lookup { Hit, Miss, Expired };
+  // Stale: expired, served from the grace period while another caller refreshes it.
+  enum class Lookup { Hit, Miss, Expired, Stale };
   struct Found {
     Lookup lookup = Lookup::Miss;
     Value value;
+    double expires_at = 0;
   };
   enum class Stored { Stored, Refused, TooLarge, NotAdmitted };
 
@@ -81,6 +88,7 @@ class CacheStore {
     std::uint64_t uses = 0;               // lfu
     std::list<std::uint64_t>::iterator position;  // in order_ or in its use bucket
     std::size_t slot = 0;                 // random: index in slots_
+    bool refreshing = false;              // expired, in its grace period, a refresh on its way
   };
 
   void link(std::uint64_t key, Entry& entry);

@@ -133,6 +133,41 @@ class CacheTest(unittest.TestCase):
         # Meanwhile every miss is a database read.
         self.assertGreater(mean("util:db-1.cpu", 30, 30.2), 1.5 * mean("util:db-1.cpu", 20, 30))
 
+    def test_a_hot_key_expiring_stampedes_the_database_unless_protected(self):
+        # One key at 1,000 requests/s, a 100 ms query, a 5 s TTL: when the value expires,
+        # every request until the first refresh lands (hundreds) reads the database, whose
+        # 4 cores serve 40 such queries a second: a queue that outlives the callers'
+        # timeouts, so no refresh ever lands again. Each protection keeps the reads to a few
+        # per expiry: 10 expiries in the 50 s measured.
+        def stampede(coalesce=False, **cache_extra):
+            read = cached_read(ttl_s=5)
+            read["coalesce"] = coalesce
+            db = database()
+            db.update(host={"cores": 4}, max_connections=16)
+            db["endpoints"]["get"]["steps"] = [{"cpu_ms": 100}]
+            app = front([read])
+            app.update(replicas=4, workers=512, queue_limit=10000)
+            load = clients(1000, keys=1, zipf_s=0)
+            load["users"]["schedule"] = [{"at_s": 0, "rate_rps": 20}, {"at_s": 2, "rate_rps": 1000}]
+            return run(scenario({"front": app, "db": db, "cache": cache(100, **cache_extra)}, duration=60,
+                                warmup_s=10, clients=load))
+        bare = stampede()
+        self.assertGreater(bare["error_rate"], 0.3)
+        self.assertGreater(bare["services"]["db"]["arrivals"], 10000)
+        coalesced = stampede(coalesce=True)
+        self.assertEqual(0, coalesced["error_rate"])
+        self.assertLessEqual(coalesced["services"]["db"]["arrivals"], 4 * 11)  # one read per app replica
+        self.assertGreater(coalesced["services"]["cache"]["cache"]["coalesced"], 100)
+        grace = stampede(stale_while_revalidate_s=5)
+        self.assertEqual(0, grace["error_rate"])
+        self.assertLessEqual(grace["services"]["db"]["arrivals"], 11)  # one refresh per expiry
+        self.assertGreater(grace["services"]["cache"]["cache"]["served_in_grace"], 100)
+        early = stampede(early_refresh_beta=1)
+        self.assertEqual(0, early["error_rate"])
+        self.assertGreater(early["services"]["cache"]["cache"]["early_refreshes"], 5)
+        self.assertLess(early["services"]["db"]["arrivals"], 100)
+        self.assertLess(early["latency_ms"]["p99"], 1)  # the refresh happens before anyone waits
+
     def test_a_crashed_node_loses_its_share_of_the_keys(self):
         faults = {"events": [{"at_s": 30, "crash": {"replica": "cache-1"}, "duration_s": 1}]}
         s, rows, events = run_with_files(scenario(

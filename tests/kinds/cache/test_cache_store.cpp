@@ -297,3 +297,22 @@ TEST_CASE("cache store: a TTL cache's per-key hit ratio for Poisson requests is 
   // A TTL renewed by every hit would give 1 - exp(-lambda T) per key instead.
   CHECK(std::abs(overall_hits / overall_gets - reset_theory) > 0.02);
 }
+
+TEST_CASE("cache store: in its grace period an expired value goes to one refresher and is served stale to others") {
+  RandomStream rng(1, "t");
+  CacheStore::Config config;
+  config.capacity_bytes = 1000;
+  config.grace_s = 5;
+  CacheStore store(config);
+  store.set(1, 100, {3, 0}, 10.0, 0, rng);
+  CHECK(store.get(1, 10.5).lookup == CacheStore::Lookup::Expired);  // the first caller refreshes it
+  const auto stale = store.get(1, 11);
+  CHECK(stale.lookup == CacheStore::Lookup::Stale);
+  CHECK(stale.value.version == 3);
+  store.set(1, 100, {4, 0}, 20.0, 11.2, rng);  // the refresh lands
+  CHECK(store.get(1, 11.3).lookup == CacheStore::Lookup::Hit);
+  CHECK(store.get(1, 20.5).lookup == CacheStore::Lookup::Expired);  // a refresher again
+  CHECK(store.get(1, 21).lookup == CacheStore::Lookup::Stale);
+  CHECK(store.get(1, 25.0).lookup == CacheStore::Lookup::Expired);  // no refresh by the grace's end: gone
+  CHECK_FALSE(store.contains(1));
+}
