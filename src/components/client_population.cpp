@@ -79,7 +79,7 @@ void ClientPopulation::new_request(int user) {
   p.user = user;
   p.first_sent_at = now();
   p.attempt = 1;
-  p.key = keys_.sample(rng_);
+  p.key = spec_.keys.first + keys_.sample(rng_);
   const std::size_t slot = user >= 0 ? static_cast<std::size_t>(user) : rng_.below(sessions_.size());
   p.session = sessions_[slot];
   p.session_ends = rng_.uniform01() * spec_.sessions.mean_requests < 1.0;

@@ -556,6 +556,7 @@ void ScenarioBuilder::build_clients() {
       }
       c.keys.count = v.at("keys").at("count").unsigned_integer();
       c.keys.zipf_s = v.at("keys").at("zipf_s").number();
+      c.keys.first = v.at("keys").at("first").unsigned_integer();
       const Node sessions = v.at("sessions");
       c.sessions.mean_requests = sessions.at("mean_requests").number();
       c.sessions.active = sessions.at("active").unsigned_integer();

@@ -143,6 +143,7 @@ enum class ClientModel { Open, Closed };
 struct KeySpec {
   std::uint64_t count = 0;
   double zipf_s = 0;
+  std::uint64_t first = 0;  // keys are first .. first + count - 1, the most popular first
 };
 
 struct SessionSpec {

@@ -107,5 +107,53 @@ class StepLessonsTest(unittest.TestCase):
         self.assertGreater(s3["retries"], 0)
 
 
+class Step4LessonsTest(unittest.TestCase):
+    """Step 4: the cache takes the item reads off the database; stampedes and a cold cache
+    are what it costs when it goes wrong."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.step3 = summary_of("step03-load-balancer.json")
+        cls.step4 = summary_of("step04-cache.json")
+
+    def test_step4_offloads_the_database_and_lowers_latency(self):
+        s3, s4 = self.step3, self.step4
+        self.assertAlmostEqual(s3["offered_rps"], s4["offered_rps"], delta=10)
+        cache = s4["services"]["cache"]["cache"]
+        self.assertGreater(cache["hit_ratio"], 0.5)
+        # Every hit is a database read saved.
+        saved = s3["services"]["db"]["arrivals_per_request"] - s4["services"]["db"]["arrivals_per_request"]
+        self.assertAlmostEqual(cache["hits"] / s4["requests"]["sent"], saved, delta=0.03)
+        self.assertLess(s4["services"]["db"]["arrivals_per_request"], 0.7 * s3["services"]["db"]["arrivals_per_request"])
+        self.assertLess(s4["latency_ms"]["p50"], s3["latency_ms"]["p50"])
+        self.assertLess(s4["latency_ms"]["p99"], s3["latency_ms"]["p99"])
+        self.assertLess(s4["operations"]["view_item"]["latency_ms"]["p99"],
+                        0.9 * s3["operations"]["view_item"]["latency_ms"]["p99"])
+        # Popular items hit, the long tail misses; a few hits return data a checkout changed.
+        deciles = cache["hit_ratio_by_popularity_decile"]
+        self.assertGreater(deciles[0], 2 * deciles[9])
+        self.assertGreater(cache["stale_hits"], 0)
+        self.assertLess(cache["stale_read_fraction"], 0.01)
+        # Writes are not cached: the primary's work does not change.
+        self.assertAlmostEqual(s3["services"]["db"]["replication"]["writes"],
+                               s4["services"]["db"]["replication"]["writes"], delta=0.05 * s3["services"]["db"]["replication"]["writes"])
+
+    def test_a_stampede_takes_the_shop_down_unless_misses_are_coalesced(self):
+        bare = summary_of("step04-stampede.json")
+        coalesced = summary_of("step04-stampede.json", "--set", "services.web.endpoints.deal.steps.1.coalesce=true")
+        self.assertGreater(bare["error_rate"], 0.3)
+        self.assertGreater(bare["operations"]["view_item"]["failed"], 0)  # the whole shop, not only the deal
+        self.assertEqual(0, coalesced["error_rate"])
+        self.assertGreater(coalesced["services"]["cache"]["cache"]["coalesced"], 0)
+
+    def test_a_flushed_cache_overloads_the_replicas_and_unbudgeted_retries_prolong_it(self):
+        budget = summary_of("step04-cold-cache.json")
+        unbudgeted = summary_of("step04-cold-cache.json", "--set", "clients.shoppers.retry.budget_ratio=null")
+        self.assertEqual(1, budget["services"]["cache"]["cache"]["flushes"])
+        self.assertGreater(budget["downtime_s"], 10)
+        self.assertGreater(unbudgeted["downtime_s"], 1.5 * budget["downtime_s"])
+        self.assertGreater(unbudgeted["retries"], 2 * budget["retries"])
+
+
 if __name__ == "__main__":
     unittest.main()

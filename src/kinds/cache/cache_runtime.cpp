@@ -89,10 +89,10 @@ void CacheRuntime::count_get(const Message& request, bool hit) {
     op.hits += hit;
     const KeySpec& keys =
         run_.scenario().clients[static_cast<std::size_t>(client_of_operation_[static_cast<std::size_t>(request.op)])].keys;
-    if (keys.count > 0) {
+    if (keys.count > 0 && request.key >= keys.first) {
+      const double rank = static_cast<double>(request.key - keys.first);
       const auto decile = static_cast<std::size_t>(
-          std::min<std::uint64_t>(9, static_cast<std::uint64_t>(static_cast<double>(request.key) * 10.0 /
-                                                                static_cast<double>(keys.count))));
+          std::min<std::uint64_t>(9, static_cast<std::uint64_t>(rank * 10.0 / static_cast<double>(keys.count))));
       ++by_decile_[decile].gets;
       by_decile_[decile].hits += hit;
     }
