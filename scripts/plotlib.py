@@ -42,7 +42,8 @@ CAUSE_COLORS = {
 }
 
 # Failure-timeline events (events.csv) by what they mean for the service.
-FAILURE_EVENTS = {"host_down", "crashed", "cut", "partitioned", "degraded", "marks_down", "failover_started"}
+FAILURE_EVENTS = {"host_down", "crashed", "cut", "partitioned", "degraded", "marks_down", "failover_started",
+                  "flush"}
 RECOVERY_EVENTS = {"host_up", "up", "reconnected", "healed", "restored", "marks_up", "promoted", "failover"}
 EVENT_COLORS = {"failure": "#c0392b", "recovery": "#1e8449", "other": "#606060"}
 

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The plotting scripts scripts/plot_compare, plot_cdf, plot_sweep and plot_timeline.
+"""The plotting scripts scripts/plot_compare, plot_cdf, plot_sweep, plot_timeline and
+plot_hit_ratio.
 
 Writes small but realistic synthetic archsim result folders (summary.json,
 timeseries.csv with a failure in the middle, latency_histogram.csv, events.csv) and a
@@ -26,7 +27,7 @@ import unittest
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 PYTHON = "/usr/bin/python3"
-SCRIPTS = ["plot_compare", "plot_cdf", "plot_sweep", "plot_timeline"]
+SCRIPTS = ["plot_compare", "plot_cdf", "plot_sweep", "plot_timeline", "plot_hit_ratio"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -497,6 +498,83 @@ class TimelineTest(PlotsTestCase):
         rows[5][rows[0].index("throughput_rps")] = "lots"
         write_csv(path, rows[0], rows[1:])
         self.assert_bad_input(self.run_script("plot_timeline", folder), "timeseries.csv", "line 6")
+
+
+    def test_a_cache_adds_a_hit_ratio_panel(self):
+        folder = self.broken_copy(self.run_a, "with-cache")
+        path = os.path.join(folder, "timeseries.csv")
+        with open(path) as f:
+            rows = list(csv.reader(f))
+        rows[0].append("hit_ratio:cache")
+        for i, row in enumerate(rows[1:]):
+            row.append("" if i == 3 else str(0.2 if 60 <= i < 65 else 0.8))  # a window without a get
+        write_csv(path, rows[0], rows[1:])
+        with open(os.path.join(folder, "events.csv"), "a") as f:
+            f.write("60,cache,flush,\n")
+        plain, cached = self.output("timeline-plain.png"), self.output("timeline-cache.png")
+        self.assert_png(self.run_script("plot_timeline", self.run_a, "--out", plain), plain)
+        self.assert_png(self.run_script("plot_timeline", folder, "--out", cached), cached)
+        self.assertGreater(png_size(cached)[1], png_size(plain)[1])  # a fourth panel
+        self.assertEqual("failure", plotlib.event_kind("flush"))
+
+
+def write_cache_sweep(folder, sizes=(8, 16, 32, 64)):
+    """A sweep of a cache's memory: point folders with point.json and summary.json."""
+    for i, size in enumerate(sizes):
+        point = os.path.join(folder, f"point-{i + 1:04d}")
+        os.makedirs(point)
+        with open(os.path.join(point, "point.json"), "w") as f:
+            json.dump({"values": {"services.cache.memory_mb": str(size)}}, f)
+        hit = 1 - 0.5 / (1 + i)
+        summary = {"format_version": 4, "scenario": "cache-demo",
+                   "services": {"cache": {"kind": "cache", "cache": {"hit_ratio": hit}},
+                                "db": {"kind": "database", "arrivals_per_request": 1 - hit},
+                                "web": {"kind": "app_server", "arrivals_per_request": 1}}}
+        if i == 2:
+            summary["intervals"] = {"/services/cache/cache/hit_ratio": {"mean": hit, "half_width": 0.02}}
+        with open(os.path.join(point, "summary.json"), "w") as f:
+            json.dump(summary, f)
+
+
+class HitRatioTest(PlotsTestCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.cache_sweep = os.path.join(cls.tmp, "sweep-cache")
+        write_cache_sweep(cls.cache_sweep)
+
+    def test_png_and_svg(self):
+        path = self.output("hit-ratio.png")
+        self.assert_png(self.run_script("plot_hit_ratio", self.cache_sweep, "--logx", "--out", path), path)
+        svg = self.output("hit-ratio.svg")
+        self.assert_svg(self.run_script("plot_hit_ratio", self.cache_sweep, "--format", "svg", "--out", svg), svg)
+
+    def test_default_output_names_the_sweep(self):
+        result, cwd = self.run_from_results_parent("plot_hit_ratio", self.cache_sweep)
+        self.assert_default_output(result, cwd, "hit-ratio-sweep-cache.png")
+
+    def test_bad_input(self):
+        missing = os.path.join(self.tmp, "no-such-sweep")
+        self.assert_bad_input(self.run_script("plot_hit_ratio", missing), missing)
+        # A sweep of a run without caches, and a run folder that is not a sweep.
+        self.assert_bad_input(self.run_script("plot_hit_ratio", self.run_a), self.run_a, "point-NNNN")
+        no_cache = os.path.join(self.tmp, "sweep-no-cache")
+        write_cache_sweep(no_cache, sizes=(1, 2))
+        for point in os.listdir(no_cache):
+            path = os.path.join(no_cache, point, "summary.json")
+            with open(path) as f:
+                summary = json.load(f)
+            del summary["services"]["cache"]
+            with open(path, "w") as f:
+                json.dump(summary, f)
+        self.assert_bad_input(self.run_script("plot_hit_ratio", no_cache), "no service of kind cache")
+        several = os.path.join(self.tmp, "sweep-two-parameters")
+        write_cache_sweep(several, sizes=(1, 2))
+        for point in os.listdir(several):
+            path = os.path.join(several, point, "point.json")
+            with open(path, "w") as f:
+                json.dump({"values": {"a": "1", "b": "2"}}, f)
+        self.assert_bad_input(self.run_script("plot_hit_ratio", several), "several parameters vary")
 
 
 class MissingMatplotlibTest(PlotsTestCase):
