@@ -26,7 +26,10 @@ std::optional<double> configured_availability_of_replica(const Scenario& scenari
 
 Hosts::Hosts(const Scenario& scenario, const Platform& platform, Recorder& recorder)
     : scenario_(scenario), platform_(platform), recorder_(recorder) {
-  for (const auto& l : platform.latencies()) wire_.attach(l.host, l.edge_s, l.loopback_s);
+  std::vector<double> one_way(scenario.platform.region_rtt_s);
+  for (double& s : one_way) s /= 2.0;
+  wire_.set_regions(scenario.platform.regions.size(), std::move(one_way));
+  for (const auto& l : platform.latencies()) wire_.attach(l.host, l.edge_s, l.loopback_s, l.region);
   for (const auto& m : platform.machines()) {
     storages_.push_back(std::make_unique<Storage>(m.disk, m.spec->disk));
     auto data = std::make_unique<HostData>();

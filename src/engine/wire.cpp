@@ -22,7 +22,12 @@ Wire::~Wire() {
   }
 }
 
-void Wire::attach(sg4::Host* host, double edge_s, double loopback_s) {
+void Wire::set_regions(std::size_t count, std::vector<double> one_way_s) {
+  regions_ = count;
+  region_one_way_s_ = std::move(one_way_s);
+}
+
+void Wire::attach(sg4::Host* host, double edge_s, double loopback_s, int region) {
   if (!End::EXTENSION_ID.valid()) End::EXTENSION_ID = sg4::Host::extension_create<End>();
   auto* end = host->extension<End>();
   if (end == nullptr) {
@@ -32,13 +37,18 @@ void Wire::attach(sg4::Host* host, double edge_s, double loopback_s) {
   end->wire = this;
   end->edge_s = edge_s;
   end->loopback_s = loopback_s;
+  end->region = region;
 }
 
 double Wire::latency(const sg4::Host* from, const sg4::Host* to) {
   const End* a = from->extension<End>();
   const End* b = to->extension<End>();
   if (from == to) return a ? a->loopback_s : 0.0;
-  return (a ? a->edge_s : 0.0) + (b ? b->edge_s : 0.0);
+  double latency = (a ? a->edge_s : 0.0) + (b ? b->edge_s : 0.0);
+  if (a && b && a->region != b->region)
+    latency += a->wire->region_one_way_s_[static_cast<std::size_t>(a->region) * a->wire->regions_ +
+                                          static_cast<std::size_t>(b->region)];
+  return latency;
 }
 
 Wire::Lane& Wire::lane(double latency) {

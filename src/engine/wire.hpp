@@ -56,7 +56,10 @@ class Wire {
 
   // Where `host` stands on the network: its one-way latency to the datacenter's switch and
   // that of a message to itself. Messages are held only between hosts attached to a wire.
-  void attach(sg4::Host* host, double edge_s, double loopback_s);
+  void attach(sg4::Host* host, double edge_s, double loopback_s, int region = 0);
+  // One-way latency between regions (regions x regions, row-major): added to a message
+  // between hosts of different regions.
+  void set_regions(std::size_t count, std::vector<double> one_way_s);
   // The one-way latency from one host to another (a host off the wire counts for none).
   static double latency(const sg4::Host* from, const sg4::Host* to);
 
@@ -78,6 +81,7 @@ class Wire {
     Wire* wire = nullptr;
     double edge_s = 0;
     double loopback_s = 0;
+    int region = 0;
   };
 
  private:
@@ -108,6 +112,8 @@ class Wire {
   static void start(Held& held, Inbox* inbox);
 
   std::vector<std::unique_ptr<Lane>> lanes_;
+  std::size_t regions_ = 1;
+  std::vector<double> region_one_way_s_{0.0};
 };
 
 }  // namespace archsim

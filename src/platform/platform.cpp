@@ -42,14 +42,14 @@ Platform::Platform(const Scenario& scenario) {
     m.nic_up = sg4::Link::by_name(spec.name + "-nic_UP");
     m.nic_down = sg4::Link::by_name(spec.name + "-nic_DOWN");
     machines_.push_back(m);
-    latencies_.push_back({m.host, nic_latency, net.loopback_rtt_s / 2.0});
+    latencies_.push_back({m.host, nic_latency, net.loopback_rtt_s / 2.0, spec.region});
   }
 
   control_host_ = zone->create_host("control-plane", kReferenceFlops);
   auto* control_nic = zone->create_split_duplex_link("control-plane-nic", net.nic_bytes_per_s);
   zone->add_route(control_host_->get_netpoint(), nullptr, nullptr, nullptr,
                   {{control_nic, sg4::LinkInRoute::Direction::UP}}, true);
-  latencies_.push_back({control_host_, nic_latency, net.loopback_rtt_s / 2.0});
+  latencies_.push_back({control_host_, nic_latency, net.loopback_rtt_s / 2.0, scenario.platform.home_region});
 
   // Client populations: the access link carries the rest of the client round trip.
   const double access_latency = std::max(0.0, net.client_rtt_s / 2.0 - nic_latency);
@@ -58,7 +58,7 @@ Platform::Platform(const Scenario& scenario) {
     auto* link = zone->create_split_duplex_link("clients-" + client.name + "-access", net.client_bytes_per_s);
     zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {{link, sg4::LinkInRoute::Direction::UP}}, true);
     client_hosts_.push_back(host);
-    latencies_.push_back({host, access_latency, net.loopback_rtt_s / 2.0});
+    latencies_.push_back({host, access_latency, net.loopback_rtt_s / 2.0, client.region});
   }
   zone->seal();
 }

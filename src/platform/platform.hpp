@@ -44,6 +44,7 @@ class Platform {
     sg4::Host* host = nullptr;
     double edge_s = 0;
     double loopback_s = 0;
+    int region = 0;
   };
 
   struct Machine {

@@ -192,6 +192,35 @@ ordered_json make_summary(const RunFacts& facts) {
   }
   j["hops"] = hops;
 
+  // Per region (scenarios with regions): what the clients there see.
+  if (s.platform.regions.size() > 1) {
+    ordered_json regions = ordered_json::object();
+    for (std::size_t g = 0; g < s.platform.regions.size(); ++g) {
+      RequestStats region;
+      ordered_json clients = ordered_json::array();
+      std::size_t op = 0;
+      for (const auto& c : s.clients) {
+        const bool here = c.region == static_cast<int>(g);
+        if (here) clients.push_back(c.name);
+        for (std::size_t k = 0; k < c.operations.size(); ++k, ++op) {
+          if (!here) continue;
+          const RequestStats& stats = r.operations()[op];
+          region.sent += stats.sent;
+          region.outcomes.merge(stats.outcomes);
+          region.latency.merge(stats.latency);
+        }
+      }
+      ordered_json o;
+      o["clients"] = clients;
+      o["sent"] = region.sent;
+      o["ok"] = region.outcomes.ok();
+      o["failed"] = region.outcomes.failed();
+      o["latency_ms"] = latency_ms(region.latency);
+      regions[s.platform.regions[g]] = o;
+    }
+    j["regions"] = regions;
+  }
+
   ordered_json util = ordered_json::object();
   std::string top_name;
   double top_value = -1;

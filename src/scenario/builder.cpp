@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/embedded.hpp"
+#include "core/text.hpp"
 #include "core/thread_limit.hpp"
 #include "core/units.hpp"
 #include "scenario/document.hpp"
@@ -183,6 +184,8 @@ void ScenarioBuilder::build_platform() {
   }
   json overrides = platform.raw();
   overrides.erase("profile");
+  overrides.erase("regions");
+  overrides.erase("home_region");
   profile.merge_patch(overrides);
   scenario_validator().fill_defaults(profile, "/$defs/profile");
   profile_ = profile;
@@ -198,7 +201,69 @@ void ScenarioBuilder::build_platform() {
   spec.network.client_bytes_per_s = n.at("client_gbps").number() * kBytesPerGbps;
   spec.memory_read_bytes_per_s = kMiB / (p.at("memory").at("read_us_per_mb").number() / 1e6);
   for (const auto& [type, disk] : p.at("disks").members()) spec.disks[type] = disk_from(disk, type);
+  build_regions(platform);
   spec.host_defaults = host_from(profile_["host"], Node(json::object(), "/platform/host"), "default", true);
+}
+
+void ScenarioBuilder::build_regions(const Node& platform) {
+  PlatformSpec& spec = s_.platform;
+  if (!platform.has("regions")) {
+    if (platform.has("home_region")) problem(platform.at("home_region"), "needs regions");
+    return;
+  }
+  const auto regions = platform.at("regions").members();
+  spec.regions.clear();
+  for (const auto& [name, r] : regions) spec.regions.push_back(name);
+  const std::size_t n = spec.regions.size();
+  spec.region_rtt_s.assign(n * n, -1.0);
+  for (std::size_t i = 0; i < n; ++i) spec.region_rtt_s[i * n + i] = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Node& r = regions[i].second;
+    if (!r.has("rtt_ms")) continue;
+    for (const auto& [other, rtt] : r.at("rtt_ms").members()) {
+      const auto j = static_cast<std::size_t>(
+          std::find(spec.regions.begin(), spec.regions.end(), other) - spec.regions.begin());
+      if (j == n) {
+        problem(rtt, "no such region" + suggestion(other, spec.regions));
+        continue;
+      }
+      if (j == i) {
+        problem(rtt, "a region's own round trip is the datacenter's (network.datacenter_rtt_ms)");
+        continue;
+      }
+      const double s = rtt.number() / 1000.0;
+      const double given = spec.region_rtt_s[i * n + j];
+      if (given >= 0 && given != s) {
+        problem(rtt, "differs from the round trip " + other + " gives to " + spec.regions[i] + " (" +
+                         fixed_text(given * 1000.0, 3) + " ms)");
+        continue;
+      }
+      spec.region_rtt_s[i * n + j] = spec.region_rtt_s[j * n + i] = s;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = i + 1; j < n; ++j)
+      if (spec.region_rtt_s[i * n + j] < 0) {
+        problem(platform.pointer() + "/regions/" + spec.regions[i],
+                "no round trip to region " + spec.regions[j] + " (give rtt_ms." + spec.regions[j] + " here or rtt_ms." +
+                    spec.regions[i] + " in " + spec.regions[j] + ")");
+        spec.region_rtt_s[i * n + j] = spec.region_rtt_s[j * n + i] = 0.0;
+      }
+  if (!platform.has("home_region")) {
+    if (n > 1) problem(platform.pointer() + "/regions", "needs home_region: where hosts and clients that name no region sit");
+    return;
+  }
+  spec.home_region = region_named(platform.at("home_region"));
+  if (spec.home_region < 0) spec.home_region = 0;
+}
+
+int ScenarioBuilder::region_named(const Node& node) {
+  const auto& regions = s_.platform.regions;
+  const auto it = std::find(regions.begin(), regions.end(), node.string());
+  if (it != regions.end()) return static_cast<int>(it - regions.begin());
+  problem(node, (regions.size() == 1 && regions[0] == "home" ? std::string("no regions in platform.regions")
+                                                              : "no such region" + suggestion(node.string(), regions)));
+  return -1;
 }
 
 DiskSpec ScenarioBuilder::disk_from(const Node& d, const std::string& type) {
@@ -221,6 +286,8 @@ HostSpec ScenarioBuilder::host_from(const json& defaults, const Node& spec, cons
   h.name = name;
   h.cores = m.at("cores").integer();
   h.core_speed = m.at("core_speed").number();
+  h.region = s_.platform.home_region;
+  if (m.has("region")) h.region = std::max(0, region_named(m.at("region")));
   // One setting, one meaning: a host's NIC runs at the network's nic_gbps unless it sets its own.
   h.nic_bytes_per_s =
       m.has("nic_gbps") ? m.at("nic_gbps").number() * kBytesPerGbps : s_.platform.network.nic_bytes_per_s;
@@ -554,6 +621,7 @@ void ScenarioBuilder::build_clients() {
           problem(o.pointer(), "operation names must be unique across clients; " + owner->second + " has one too");
         c.operations.push_back(op);
       }
+      c.region = v.has("region") ? std::max(0, region_named(v.at("region"))) : s_.platform.home_region;
       c.keys.count = v.at("keys").at("count").unsigned_integer();
       c.keys.zipf_s = v.at("keys").at("zipf_s").number();
       c.keys.first = v.at("keys").at("first").unsigned_integer();

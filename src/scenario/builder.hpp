@@ -64,6 +64,8 @@ class ScenarioBuilder {
   int service_named(const Node& node);
   // The host named by `node` (a string), or -1 after reporting "no such host".
   int host_named(const Node& node, const std::string& rule = "no such host");
+  // The region named by `node` (a string), or -1 after reporting "no such region".
+  int region_named(const Node& node);
   // A fault or action target: {"host"}, {"replica": "SERVICE-N"} or {"service"}.
   std::optional<Target> target(const Node& node);
 
@@ -81,6 +83,7 @@ class ScenarioBuilder {
 
  private:
   void build_platform();
+  void build_regions(const Node& platform);
   void build_hosts();
   void build_services();
   // The service kinds whose endpoints are reads or writes, for messages.

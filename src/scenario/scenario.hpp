@@ -40,6 +40,7 @@ struct HostSpec {
   // platform gives the host one power state per factor.
   std::vector<double> cpu_factors{1.0};
   std::vector<double> disk_factors{1.0};
+  int region = 0;  // index into PlatformSpec::regions
   // A dedicated host of a parked replica: created switched off, turned on with its replica.
   bool parked = false;
   // Whether it may run at all: false for a parked host that no action of the timeline
@@ -58,6 +59,14 @@ struct NetworkSpec {
 struct PlatformSpec {
   std::string profile;
   NetworkSpec network;
+  // Named regions (one, "home", when the scenario names none): hosts and clients each sit
+  // in one; a message between two regions crosses the WAN, half of the pair's round trip.
+  std::vector<std::string> regions{"home"};
+  std::vector<double> region_rtt_s{0.0};  // regions x regions, row-major
+  int home_region = 0;                     // where hosts and clients that name none sit
+  double region_rtt(int a, int b) const {
+    return region_rtt_s[static_cast<std::size_t>(a) * regions.size() + static_cast<std::size_t>(b)];
+  }
   double memory_read_bytes_per_s = 0;
   std::map<std::string, DiskSpec> disks;
   HostSpec host_defaults;
@@ -166,6 +175,7 @@ struct RetrySpec {
 
 struct ClientSpec {
   std::string name;
+  int region = 0;  // where its users are (PlatformSpec::regions)
   ClientModel model = ClientModel::Open;
   int target = -1;  // service index
   double timeout_s = 0;

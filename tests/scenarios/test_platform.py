@@ -137,6 +137,33 @@ class PlatformFieldsTest(unittest.TestCase):
         ssd = one_tier(platform(host={"disk": "ssd"}), [{"read_kb": 1024}], host={})["latency_ms"]["min"]
         self.assertAlmostEqual(2.1 + 0.5, ssd, delta=0.01)
 
+    def test_host_region(self):
+        # A message between regions takes the pair's round trip on top of the datacenter's:
+        # the call to a tier in the far region, there and back.
+        regions = {"near": {"rtt_ms": {"far": 100}}, "far": {}}
+        plat = platform(regions=regions, home_region="near")
+        base = hop_min(two_tiers(plat))
+        doc = scenario({"front": service({"main": endpoint(call("back"))}),
+                        "back": service({"main": endpoint({"cpu_ms": 1})}, host={"cores": 8, "region": "far"})},
+                       rate=5, duration=20, platform=plat)
+        self.assertAlmostEqual(100.0, hop_min(run(doc)) - base, delta=0.01)
+
+    def test_client_region_and_per_region_latency(self):
+        regions = {"near": {"rtt_ms": {"far": 100}}, "far": {}}
+        doc = scenario({"front": service({"main": endpoint({"cpu_ms": 1})})}, rate=5, duration=20,
+                       platform=platform(regions=regions, home_region="near"))
+        far = dict(doc["clients"]["users"], region="far")
+        far["operations"] = {"far_op": dict(far["operations"]["op"])}
+        doc["clients"]["distant"] = far
+        s = run(doc)
+        near_min = s["regions"]["near"]["latency_ms"]["min"]
+        self.assertAlmostEqual(100.0, s["regions"]["far"]["latency_ms"]["min"] - near_min, delta=0.01)
+        self.assertEqual(["distant"], s["regions"]["far"]["clients"])
+        self.assertEqual(s["operations"]["far_op"]["sent"], s["regions"]["far"]["sent"])
+        # Without regions there is no regions section.
+        self.assertNotIn("regions", run(scenario({"front": service({"main": endpoint({"cpu_ms": 1})})}, rate=5,
+                                                 duration=5)))
+
     def test_every_documented_field_has_a_case(self):
         with open(os.path.join(ROOT, "scenarios", "schema.json")) as f:
             defs = json.load(f)["$defs"]
