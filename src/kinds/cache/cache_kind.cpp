@@ -80,6 +80,7 @@ class CacheKind : public ServiceKind {
     options->ttl_s = ttl_of(node);
     options->ttl_jitter = node.at("ttl_jitter").number();
     options->op_cpu_s = node.at("op_cpu_us").number() / 1e6;
+    options->copies = node.at("copies").integer();
     options->grace_s = node.at("stale_while_revalidate_s").number();
     if (node.has("early_refresh_beta")) options->early_refresh_beta = node.at("early_refresh_beta").number();
     service.options = options;
@@ -91,12 +92,17 @@ class CacheKind : public ServiceKind {
       builder.problem(node.pointer() + "/lfu_counts", "only used with eviction lfu");
     if (builder.written(node.at("ttl_jitter")) && !options.ttl_s)
       builder.problem(node.pointer() + "/ttl_jitter", "needs ttl_s");
+    if (options.copies > service.replicas)
+      builder.problem(node.pointer() + "/copies",
+                      "more copies than nodes (replicas: " + std::to_string(service.replicas) + ")");
     if (options.item_overhead_bytes >= options.capacity_bytes)
       builder.problem(node.pointer() + "/memory_mb", "smaller than one item's overhead (item_overhead_bytes)");
   }
 
-  void demand(const ServiceSpec& service, int, double weight, DemandContext& context) const override {
+  void demand(const ServiceSpec& service, int endpoint, double weight, DemandContext& context) const override {
     const auto running = static_cast<std::size_t>(service.replicas);
+    // A get goes to one copy, a set or a delete to every copy.
+    if (endpoint != kGet) weight *= cache_options(service).copies;
     const double cpu = cache_options(service).op_cpu_s;
     for (std::size_t r = 0; r < running; ++r) {
       const int host = service.replica_hosts[r];

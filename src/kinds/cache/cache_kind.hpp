@@ -6,6 +6,9 @@
 //    on its event loop (`threads` workers, 1 by default as Redis: one core serves every
 //    command). Keys are spread over its replicas by consistent hashing (a ring with
 //    kVirtualNodes points per node), as Memcached clients do: each node holds its share.
+//    With `copies` > 1 each key lives on that many nodes (the next ones on the ring), as
+//    a replicated pool of mcrouter: sets and deletes go to every copy in turn, a get to
+//    the first copy and, when that node does not answer, to the next.
 //  - cache_aside (in an endpoint of a caller): get the request's key; on a miss run the
 //    `miss` steps (the read from the database) and set the value with the version the
 //    database returned. With `coalesce`, concurrent misses of one key in one replica wait
@@ -44,6 +47,7 @@ struct CacheOptions : KindOptions {
   std::optional<double> ttl_s;    // none: values do not expire unless a step says so
   double ttl_jitter = 0;          // each TTL is drawn uniformly in [ttl (1 - jitter), ttl]
   double op_cpu_s = 0;            // per operation, on a reference core
+  int copies = 1;                 // nodes holding each key (consecutive on the ring)
   double grace_s = 0;             // stale_while_revalidate_s
   std::optional<double> early_refresh_beta;  // XFetch's beta; none: no early refresh
 };

@@ -80,6 +80,13 @@ ServiceReplica* CacheRuntime::route(Service& service, const Message& request, bo
   return node >= 0 ? service.replicas()[static_cast<std::size_t>(node)].get() : nullptr;
 }
 
+const std::vector<int>& CacheRuntime::nodes(const Message& request) {
+  const auto& in_service = service_.in_service_mask();
+  ring_.owners(mix_hash(request.key), static_cast<std::size_t>(options_.copies),
+               [&in_service](int r) { return in_service[static_cast<std::size_t>(r)]; }, nodes_);
+  return nodes_;
+}
+
 void CacheRuntime::count_get(const Message& request, bool hit) {
   ++measured_.gets;
   measured_.hits += hit;
@@ -222,6 +229,32 @@ nlohmann::ordered_json CacheRuntime::report(double) const {
 
 namespace {
 
+ServiceReplica* replica_of(Service& cache, int node) {
+  return node >= 0 ? cache.replicas()[static_cast<std::size_t>(node)].get() : nullptr;
+}
+
+// A get of the request's key: from its first copy, and from the next when a node does not
+// answer. Ok with context.reply_found telling a hit from a miss, or the last failure.
+Outcome get_key(StepContext& context, Service& cache, double value_bytes, double timeout_s, int hop) {
+  const std::vector<int> nodes = static_cast<CacheRuntime&>(cache.runtime()).nodes(context.request);
+  Outcome got = Outcome::Unavailable;
+  for (int node : nodes) {
+    got = call_replica(context, replica_of(cache, node), kGet, kCommandBytes, value_bytes + kCommandBytes, timeout_s,
+                       hop);
+    if (got == Outcome::Ok) break;
+  }
+  if (nodes.empty()) got = call_replica(context, nullptr, kGet, 0, 0, timeout_s, hop);  // records the failed hop
+  return got;
+}
+
+// A set or a delete, to every copy of the key in turn.
+void write_key(StepContext& context, Service& cache, int endpoint, double request_bytes, double timeout_s, int hop,
+               const CallData* data) {
+  const std::vector<int> nodes = static_cast<CacheRuntime&>(cache.runtime()).nodes(context.request);
+  for (int node : nodes)
+    call_replica(context, replica_of(cache, node), endpoint, request_bytes, kCommandBytes, timeout_s, hop, data);
+}
+
 // Gets the key; on a miss (or a cache that does not answer) runs the miss steps and, if
 // the cache answered, sets the value with the version they read. With coalescing, a miss
 // of a key whose fetch another request of the same replica has under way waits for that
@@ -231,8 +264,7 @@ class CacheAsideExecutor : public StepExecutor {
   Outcome execute(StepContext& context, const Step& step) const override {
     const auto& options = step.options_as<CacheAsideStep>();
     Service& cache = context.replica.service().run().service(options.cache);
-    const Outcome got = call_replica(context, cache.route(context.request, false), kGet, kCommandBytes,
-                                     options.value_bytes + kCommandBytes, options.timeout_s, options.get_hop);
+    const Outcome got = get_key(context, cache, options.value_bytes, options.timeout_s, options.get_hop);
     if (got == Outcome::Ok && context.reply_found) return Outcome::Ok;
     if (!options.coalesce) return fetch(context, step, cache, got);
 
@@ -286,8 +318,7 @@ class CacheAsideExecutor : public StepExecutor {
     if (fetched != Outcome::Ok || got != Outcome::Ok) return fetched;
     const CallData data{context.read_version, context.read_source, options.ttl_s.value_or(0.0), started};
     // A set that fails leaves the key uncached: the request has its value all the same.
-    call_replica(context, cache.route(context.request, true), kSet, options.value_bytes + kCommandBytes,
-                 kCommandBytes, options.timeout_s, options.set_hop, &data);
+    write_key(context, cache, kSet, options.value_bytes + kCommandBytes, options.timeout_s, options.set_hop, &data);
     return Outcome::Ok;
   }
 
@@ -302,13 +333,11 @@ class CacheInvalidateExecutor : public StepExecutor {
   Outcome execute(StepContext& context, const Step& step) const override {
     const auto& options = step.options_as<CacheInvalidateStep>();
     Service& cache = context.replica.service().run().service(options.cache);
-    ServiceReplica* node = cache.route(context.request, true);
     if (options.update) {
       const CallData data{context.read_version, context.read_source, options.ttl_s.value_or(0.0)};
-      call_replica(context, node, kSet, options.value_bytes + kCommandBytes, kCommandBytes, options.timeout_s,
-                   options.hop, &data);
+      write_key(context, cache, kSet, options.value_bytes + kCommandBytes, options.timeout_s, options.hop, &data);
     } else {
-      call_replica(context, node, kDelete, kCommandBytes, kCommandBytes, options.timeout_s, options.hop);
+      write_key(context, cache, kDelete, kCommandBytes, options.timeout_s, options.hop, nullptr);
     }
     // The write is done: a failed invalidation leaves a stale value behind, it does not
     // fail the request.

@@ -37,6 +37,8 @@ class CacheRuntime : public ServiceRuntime {
 
   std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica& replica) override;
   ServiceReplica* route(Service& service, const Message& request, bool write, int avoid) override;
+  // The nodes holding the request's key, its first copy first.
+  const std::vector<int>& nodes(const Message& request);
   nlohmann::ordered_json report(double end) const override;
 
   // A command, in a worker of `context.replica`.
@@ -63,6 +65,7 @@ class CacheRuntime : public ServiceRuntime {
   const CacheOptions& options_;
   Distribution op_cpu_ms_;
   HashRing ring_;
+  std::vector<int> nodes_;  // scratch for nodes()
   std::vector<CacheStore> stores_;
   std::vector<int> client_of_operation_;  // by global operation index
   std::vector<std::string> operation_names_;

@@ -133,6 +133,10 @@ class HashRing {
   // The backend owning `hash`: the first point clockwise whose backend is accepted.
   template <typename Accept>
   int owner(std::uint64_t hash, Accept accept) const;
+  // The first `count` distinct accepted backends clockwise from `hash` (fewer when there
+  // are not as many), into `out`: where a key and its copies live.
+  template <typename Accept>
+  void owners(std::uint64_t hash, std::size_t count, Accept accept, std::vector<int>& out) const;
   // Fraction of the hash space each backend owns.
   std::vector<double> shares() const;
 
@@ -164,6 +168,17 @@ int HashRing::owner(std::uint64_t hash, Accept accept) const {
     if (accept(it->second)) return it->second;
   }
   return -1;
+}
+
+template <typename Accept>
+void HashRing::owners(std::uint64_t hash, std::size_t count, Accept accept, std::vector<int>& out) const {
+  out.clear();
+  if (points_.empty() || count == 0) return;
+  auto it = std::lower_bound(points_.begin(), points_.end(), std::make_pair(hash, -1));
+  for (std::size_t n = 0; n < points_.size() && out.size() < count; ++n, ++it) {
+    if (it == points_.end()) it = points_.begin();
+    if (accept(it->second) && std::find(out.begin(), out.end(), it->second) == out.end()) out.push_back(it->second);
+  }
 }
 
 }  // namespace archsim

@@ -181,6 +181,20 @@ class CacheTest(unittest.TestCase):
         # Both nodes hold about half of the keys' share of memory.
         self.assertGreater(c["items"], 400)
 
+    def test_with_two_copies_of_each_key_a_crashed_node_costs_no_hits(self):
+        faults = {"events": [{"at_s": 30, "crash": {"replica": "cache-1"}, "duration_s": 1}]}
+        s, rows, events = run_with_files(scenario(
+            {"front": front([cached_read()]), "db": database(read_ms=1), "cache": cache(300, replicas=2, copies=2)},
+            duration=60, warmup_s=10, clients=clients(800), faults=faults))
+        c = s["services"]["cache"]["cache"]
+        steady = [float(r["hit_ratio:cache"]) for r in rows_between(rows, 20, 30)]
+        during = [float(r["hit_ratio:cache"]) for r in rows_between(rows, 30, 31)]
+        self.assertGreater(min(during), min(steady) - 0.05)
+        # Every miss is set on both nodes; the gets that found cache-1 down went to cache-2.
+        self.assertAlmostEqual(2 * (c["gets"] - c["hits"]), c["sets"], delta=0.02 * c["sets"])
+        self.assertGreater(s["hops"]["front->cache.get"]["failed"], 0)
+        self.assertEqual(0, s["error_rate"])
+
 
 if __name__ == "__main__":
     unittest.main()

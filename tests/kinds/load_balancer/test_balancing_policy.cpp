@@ -235,3 +235,22 @@ TEST_CASE("health tracking: forcing a flag (a replica out of service) and the ch
   CHECK(t.healthy(2));
   CHECK(t.version() > v1);
 }
+
+TEST_CASE("the ring's owners of a key are distinct and start with its owner") {
+  const HashRing ring(5, 50);
+  std::vector<int> owners;
+  for (std::uint64_t key = 0; key < 200; ++key) {
+    const std::uint64_t hash = mix_hash(key);
+    ring.owners(hash, 3, [](int) { return true; }, owners);
+    REQUIRE(owners.size() == 3);
+    CHECK(owners[0] == ring.owner(hash, [](int) { return true; }));
+    CHECK(owners[0] != owners[1]);
+    CHECK(owners[1] != owners[2]);
+    CHECK(owners[0] != owners[2]);
+    // Without the first owner, the key goes to its second copy's node.
+    const int first = owners[0];
+    CHECK(ring.owner(hash, [first](int b) { return b != first; }) == owners[1]);
+  }
+  ring.owners(mix_hash(1), 9, [](int b) { return b < 2; }, owners);
+  CHECK(owners.size() == 2);  // only two backends accepted
+}
