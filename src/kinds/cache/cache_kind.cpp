@@ -23,6 +23,13 @@ const char* to_string(Eviction eviction) {
 
 const CacheOptions& cache_options(const ServiceSpec& service) { return service.options_as<CacheOptions>(); }
 
+const std::vector<Step>* pattern_steps(const CacheOptions& options, int endpoint) {
+  const std::optional<std::vector<Step>>* steps = nullptr;
+  if (endpoint == kGet) steps = &options.read_through;
+  if (endpoint == kSet) steps = options.write_through ? &options.write_through : &options.write_behind;
+  return steps && *steps ? &**steps : nullptr;
+}
+
 namespace {
 
 Eviction eviction_from(const Node& node) {
@@ -87,7 +94,21 @@ class CacheKind : public ServiceKind {
   }
 
   void finish(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
-    const CacheOptions& options = cache_options(service);
+    auto patterns = std::make_shared<CacheOptions>(cache_options(service));
+    const StepPlace place{builder.scenario().service_index(service.name), true};
+    if (node.has("read_through")) patterns->read_through = builder.steps(node.at("read_through"), place);
+    if (node.has("write_through")) patterns->write_through = builder.steps(node.at("write_through"), place);
+    if (node.has("write_behind")) {
+      patterns->write_behind = builder.steps(node.at("write_behind").at("steps"), place);
+      patterns->write_behind_delay_s = node.at("write_behind").at("delay_ms").number() / 1000.0;
+    }
+    if (patterns->write_through && patterns->write_behind)
+      builder.problem(node.pointer() + "/write_behind", "a cache writes through or behind, not both");
+    if ((patterns->read_through || patterns->write_through || patterns->write_behind) && patterns->copies > 1)
+      builder.problem(node.pointer() + "/copies",
+                      "read-through, write-through and write-behind caches keep one copy of each key");
+    service.options = patterns;
+    const CacheOptions& options = *patterns;
     if (builder.written(node.at("lfu_counts")) && options.eviction != Eviction::Lfu)
       builder.problem(node.pointer() + "/lfu_counts", "only used with eviction lfu");
     if (builder.written(node.at("ttl_jitter")) && !options.ttl_s)
@@ -99,11 +120,27 @@ class CacheKind : public ServiceKind {
       builder.problem(node.pointer() + "/memory_mb", "smaller than one item's overhead (item_overhead_bytes)");
   }
 
+  // The calls of its read-through and write steps, for the call-cycle check.
+  void edges(const ServiceSpec& service, int endpoint, const std::function<void(CallTarget)>& edge) const override {
+    const std::vector<Step>* steps = pattern_steps(cache_options(service), endpoint);
+    if (!steps) return;
+    for_each_step(*steps, [&edge](const Step& step) {
+      if (const auto target = step.kind->target(step)) edge(*target);
+    });
+  }
+
   void demand(const ServiceSpec& service, int endpoint, double weight, DemandContext& context) const override {
     const auto running = static_cast<std::size_t>(service.replicas);
     // A get goes to one copy, a set or a delete to every copy.
-    if (endpoint != kGet) weight *= cache_options(service).copies;
-    const double cpu = cache_options(service).op_cpu_s;
+    const CacheOptions& options = cache_options(service);
+    if (endpoint != kGet) weight *= options.copies;
+    // The patterns' steps, on the first copy's node: every get counted as a load (the law
+    // cannot know the hit ratio), every set as a write.
+    const std::vector<Step>* steps = pattern_steps(options, endpoint);
+    if (steps)
+      for (std::size_t r = 0; r < running; ++r)
+        context.steps(service, *steps, service.replica_hosts[r], weight / static_cast<double>(running));
+    const double cpu = options.op_cpu_s;
     for (std::size_t r = 0; r < running; ++r) {
       const int host = service.replica_hosts[r];
       const double speed = context.scenario().hosts[static_cast<std::size_t>(host)].core_speed;

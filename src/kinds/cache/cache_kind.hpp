@@ -19,6 +19,8 @@
 //    expiry nears and with the time the value took to fetch; Vattani et al., VLDB 2015).
 //  - cache_invalidate (after a write): delete the key, or set it to the version just
 //    written ("update").
+//  - Read-through, write-through and write-behind caches reach the database themselves
+//    (steps of the cache service); callers then use its endpoints with plain calls.
 // What a node keeps and how it evicts is CacheStore's (cache_store.hpp); what it does in a
 // run, CacheRuntime's (cache_runtime.hpp).
 #include <optional>
@@ -48,6 +50,14 @@ struct CacheOptions : KindOptions {
   double ttl_jitter = 0;          // each TTL is drawn uniformly in [ttl (1 - jitter), ttl]
   double op_cpu_s = 0;            // per operation, on a reference core
   int copies = 1;                 // nodes holding each key (consecutive on the ring)
+  // Patterns where the cache itself reaches the database (each none unless configured):
+  // read_through loads a missing key with these steps before answering the get;
+  // write_through runs them on a set before storing the value; write_behind stores and
+  // answers at once and runs them write_behind_delay_s later from a writer of the node.
+  std::optional<std::vector<Step>> read_through;
+  std::optional<std::vector<Step>> write_through;
+  std::optional<std::vector<Step>> write_behind;
+  double write_behind_delay_s = 0;
   double grace_s = 0;             // stale_while_revalidate_s
   std::optional<double> early_refresh_beta;  // XFetch's beta; none: no early refresh
 };
@@ -73,5 +83,8 @@ struct CacheInvalidateStep : StepOptions {
 };
 
 const CacheOptions& cache_options(const ServiceSpec& service);
+// The steps a cache runs itself for a command of `endpoint` (a read-through load, a
+// write-through or write-behind write), or nullptr.
+const std::vector<Step>* pattern_steps(const CacheOptions& options, int endpoint);
 
 }  // namespace archsim::kinds::cache

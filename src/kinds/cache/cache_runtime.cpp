@@ -27,6 +27,12 @@ class CacheBehavior : public ReplicaBehavior {
  public:
   explicit CacheBehavior(CacheRuntime& cache) : cache_(cache) {}
   Outcome serve(StepContext& context) override { return cache_.serve(context); }
+  void on_start(ServiceReplica& replica) override {
+    if (!cache_options(replica.service().spec()).write_behind) return;
+    CacheRuntime* cache = &cache_;
+    ServiceReplica* r = &replica;
+    replica.spawn_auxiliary("write-behind", [cache, r] { cache->write_behind_loop(*r); });
+  }
   void on_stop(ServiceReplica& replica) override { cache_.stopped(replica.index()); }
 
  private:
@@ -59,6 +65,17 @@ CacheRuntime::CacheRuntime(RunContext& run, Service& service)
       operation_names_.push_back(op.name);
     }
   by_operation_.resize(operation_names_.size());
+  if (options_.write_behind) {
+    queues_.resize(stores_.size());
+    for (std::size_t r = 0; r < queues_.size(); ++r)
+      queues_[r].replies =
+          std::make_unique<Inbox>(sg4::Mailbox::by_name(service.spec().replica_name(static_cast<int>(r)) + "/write-behind"), 1);
+    run.recorder().gauges().level("write_behind_queue:" + service.name(), [this] {
+      double pending = 0;
+      for (const auto& q : queues_) pending += static_cast<double>(q.pending.size());
+      return pending;
+    });
+  }
   Gauges& gauges = run.recorder().gauges();
   gauges.ratio("hit_ratio:" + service.name(), [this] { return static_cast<double>(all_.hits); },
                [this] { return static_cast<double>(all_.gets); });
@@ -134,12 +151,30 @@ Outcome CacheRuntime::serve(StepContext& context) {
         if (measured) ++early_refreshes_;
       }
       if (measured && found.lookup == CacheStore::Lookup::Stale) ++served_in_grace_;
+      // Read-through: the node loads the value itself and answers with it (a miss all the
+      // same for the hit ratio).
+      bool loaded = false;
+      if (!hit && options_.read_through) {
+        const double started = now();
+        context.read_version = 0;
+        context.read_source = -1;
+        const Outcome load = run_steps(context, *options_.read_through);
+        if (measured) ++(load == Outcome::Ok ? loads_ : load_failures_);
+        if (load != Outcome::Ok) return load;
+        store.set(request.key, request.response_bytes, {context.read_version, context.read_source, now() - started},
+                  expiry(now()), now(), service_.rng());
+        request.version = context.read_version;
+        request.version_source = context.read_source;
+        loaded = true;
+      }
       ++all_.gets;
       all_.hits += hit;
       if (hit) {
         request.found = true;
         request.version = found.value.version;
         request.version_source = found.value.source;
+      } else if (loaded) {
+        request.found = true;
       } else {
         request.response_bytes = kCommandBytes;
       }
@@ -153,13 +188,27 @@ Outcome CacheRuntime::serve(StepContext& context) {
       break;
     }
     case kSet: {
-      double expires_at = std::numeric_limits<double>::infinity();
+      CacheStore::Value value{request.version, request.version_source,
+                              request.origin_at > 0 ? t - request.origin_at : 0.0};
+      // Write-through: the database first, then the value with the version it committed.
+      if (options_.write_through) {
+        context.read_version = 0;
+        context.read_source = -1;
+        const Outcome written = run_steps(context, *options_.write_through);
+        if (written != Outcome::Ok) return written;
+        value = {context.read_version, context.read_source, 0.0};
+        if (measured) ++written_through_;
+      }
+      // Write-behind: the value now, the database later (its version is not known yet).
+      if (options_.write_behind) {
+        value = {0, -1, 0.0};
+        queue_write(context.replica.index(), request.key, t);
+      }
       const double ttl = request.ttl_s > 0 ? request.ttl_s : options_.ttl_s.value_or(0.0);
-      if (ttl > 0) expires_at = t + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01());
+      const double expires_at = ttl > 0 ? t + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01())
+                                        : std::numeric_limits<double>::infinity();
       const double value_bytes = std::max(0.0, request.request_bytes - kCommandBytes);
-      const double compute_s = request.origin_at > 0 ? t - request.origin_at : 0.0;
-      const auto stored = store.set(request.key, value_bytes, {request.version, request.version_source, compute_s},
-                                    expires_at, t, service_.rng());
+      const auto stored = store.set(request.key, value_bytes, value, expires_at, now(), service_.rng());
       if (measured) {
         ++sets_;
         if (stored == CacheStore::Stored::Refused || stored == CacheStore::Stored::TooLarge) ++refused_sets_;
@@ -176,6 +225,63 @@ Outcome CacheRuntime::serve(StepContext& context) {
   }
   count_removals(store, evictions, expirations, measured);
   return Outcome::Ok;
+}
+
+double CacheRuntime::expiry(double t) {
+  const double ttl = options_.ttl_s.value_or(0.0);
+  return ttl > 0 ? t + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01())
+                 : std::numeric_limits<double>::infinity();
+}
+
+void CacheRuntime::queue_write(int replica, std::uint64_t key, double t) {
+  WriteQueue& q = queues_[static_cast<std::size_t>(replica)];
+  if (!q.keys.insert(key).second) return;  // already pending: that write will carry this one
+  q.pending.emplace_back(key, t);
+  if (q.ready) q.ready->notify_one();
+}
+
+void CacheRuntime::write_behind_loop(ServiceReplica& replica) {
+  WriteQueue& q = queues_[static_cast<std::size_t>(replica.index())];
+  if (!q.ready) {
+    q.mutex = sg4::Mutex::create();
+    q.ready = sg4::ConditionVariable::create();
+  }
+  q.replies->bind();
+  Message request;
+  StepContext context{replica, *q.replies, request};
+  while (true) {
+    {
+      std::unique_lock<sg4::Mutex> lock(*q.mutex);
+      q.ready->wait(lock, [&q] { return !q.pending.empty(); });
+    }
+    const double due = q.pending.front().second + options_.write_behind_delay_s;
+    if (due > now()) sg4::this_actor::sleep_for(due - now());
+    const auto [key, set_at] = q.pending.front();
+    q.pending.pop_front();
+    q.keys.erase(key);
+    q.writing = true;
+    request.key = key;
+    const Outcome written = run_steps(context, *options_.write_behind);
+    q.writing = false;
+    if (!run_.recorder().measured(set_at)) continue;
+    if (written == Outcome::Ok) {
+      ++written_behind_;
+      write_behind_delay_.record(now() - set_at);
+    } else {
+      ++write_behind_failures_;
+    }
+  }
+}
+
+void CacheRuntime::stopped(int replica) {
+  stores_[static_cast<std::size_t>(replica)].clear();
+  if (queues_.empty()) return;
+  WriteQueue& q = queues_[static_cast<std::size_t>(replica)];
+  if (run_.recorder().measured(now())) write_behind_lost_ += q.pending.size() + (q.writing ? 1 : 0);
+  q.pending.clear();
+  q.keys.clear();
+  q.writing = false;
+  q.replies->discard_all();
 }
 
 void CacheRuntime::flush(int replica) {
@@ -206,6 +312,22 @@ nlohmann::ordered_json CacheRuntime::report(double) const {
   j["served_in_grace"] = served_in_grace_;
   j["early_refreshes"] = early_refreshes_;
   j["coalesced"] = coalesced_;
+  if (options_.read_through) {
+    j["loads"] = loads_;
+    j["load_failures"] = load_failures_;
+  }
+  if (options_.write_through) j["written_through"] = written_through_;
+  if (options_.write_behind) {
+    std::size_t pending = 0;
+    for (const auto& q : queues_) pending += q.pending.size();
+    j["write_behind"] = {{"written", written_behind_},
+                         {"failed", write_behind_failures_},
+                         {"lost", write_behind_lost_},
+                         {"pending_at_end", pending},
+                         {"delay_ms", {{"mean", write_behind_delay_.mean() * 1000.0},
+                                       {"p50", write_behind_delay_.percentile(0.5) * 1000.0},
+                                       {"p99", write_behind_delay_.percentile(0.99) * 1000.0}}}};
+  }
   double used = 0;
   std::size_t items = 0;
   for (const auto& store : stores_) {

@@ -11,8 +11,11 @@
 //    the service it came from has committed a newer version of the key since.
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,7 +24,9 @@
 #include "core/distribution.hpp"
 #include "kinds/cache/cache_kind.hpp"
 #include "kinds/cache/cache_store.hpp"
+#include "engine/inbox.hpp"
 #include "kinds/load_balancer/balancing_policy.hpp"
+#include "recording/histogram.hpp"
 
 namespace archsim {
 class RunContext;
@@ -47,15 +52,31 @@ class CacheRuntime : public ServiceRuntime {
   void flush(int replica);
   // A caller's miss was served by another request's fetch (coalescing).
   void count_coalesced() { ++coalesced_; }
-  // The node's process stopped: its memory is gone.
-  void stopped(int replica) { stores_[static_cast<std::size_t>(replica)].clear(); }
+  // The node's process stopped: its memory is gone, and the writes it had not yet passed
+  // on (write-behind) are lost.
+  void stopped(int replica);
+  // Write-behind: the writer of a node, in an actor of its own.
+  void write_behind_loop(ServiceReplica& replica);
 
  private:
+  // Write-behind: the keys a node has stored but not yet written (each once: later sets of
+  // a pending key ride on its write), oldest first.
+  struct WriteQueue {
+    std::deque<std::pair<std::uint64_t, double>> pending;  // key, when it was first set
+    std::unordered_set<std::uint64_t> keys;
+    bool writing = false;
+    std::unique_ptr<Inbox> replies;
+    sg4::MutexPtr mutex;
+    sg4::ConditionVariablePtr ready;
+  };
   struct Counts {
     std::uint64_t gets = 0;
     std::uint64_t hits = 0;
   };
   void count_get(const Message& request, bool hit);
+  // When a value stored at `t` with the cache's TTL expires.
+  double expiry(double t);
+  void queue_write(int replica, std::uint64_t key, double t);
   // Counts what the node evicted and expired during a command that started with `before`.
   void count_removals(const CacheStore& store, std::uint64_t evictions_before, std::uint64_t expirations_before,
                       bool measured);
@@ -67,6 +88,7 @@ class CacheRuntime : public ServiceRuntime {
   HashRing ring_;
   std::vector<int> nodes_;  // scratch for nodes()
   std::vector<CacheStore> stores_;
+  std::vector<WriteQueue> queues_;  // write-behind, per node
   std::vector<int> client_of_operation_;  // by global operation index
   std::vector<std::string> operation_names_;
 
@@ -85,6 +107,13 @@ class CacheRuntime : public ServiceRuntime {
   std::uint64_t served_in_grace_ = 0;  // expired values served while another caller refreshes
   std::uint64_t early_refreshes_ = 0;  // gets XFetch turned into misses before the expiry
   std::uint64_t coalesced_ = 0;
+  std::uint64_t loads_ = 0;              // read-through
+  std::uint64_t load_failures_ = 0;
+  std::uint64_t written_through_ = 0;
+  std::uint64_t written_behind_ = 0;
+  std::uint64_t write_behind_failures_ = 0;
+  std::uint64_t write_behind_lost_ = 0;   // pending when their node stopped
+  Histogram write_behind_delay_;          // set to written in the database
   std::uint64_t evictions_ = 0;
   std::uint64_t expirations_ = 0;
 };

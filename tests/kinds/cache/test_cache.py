@@ -168,6 +168,47 @@ class CacheTest(unittest.TestCase):
         self.assertLess(early["services"]["db"]["arrivals"], 100)
         self.assertLess(early["latency_ms"]["p99"], 1)  # the refresh happens before anyone waits
 
+    def test_a_read_through_cache_loads_misses_itself(self):
+        # The app only asks the cache; the cache reads the database on a miss. The hit ratio
+        # is the same theory's, and every miss is one database read made by the cache.
+        c_service = cache(100, threads=16, read_through=[call("db", "get", timeout_ms=2000, response_kb=VALUE_KB)])
+        app = front([call("cache", "get", timeout_ms=2000, response_kb=VALUE_KB)])
+        s = run(scenario({"front": app, "db": database(read_ms=0.1), "cache": c_service}, duration=120, warmup_s=20,
+                         clients=clients(2000)))
+        c = s["services"]["cache"]["cache"]
+        self.assertAlmostEqual(che_lru(1000, 0.8, 100)[0], c["hit_ratio"], delta=0.012)
+        self.assertEqual(c["misses"], c["loads"])
+        self.assertIn("cache->db.get", s["hops"])
+        self.assertNotIn("front->db.get", s["hops"])
+        self.assertAlmostEqual(c["loads"], s["hops"]["cache->db.get"]["calls"], delta=0.01 * c["loads"])
+        self.assertEqual(0, s["error_rate"])
+
+    def test_write_through_keeps_the_cache_fresh_and_write_behind_answers_first(self):
+        def writes(**pattern):
+            c_service = cache(1000, threads=16, **pattern)
+            app = front([call("cache", "get", timeout_ms=2000, response_kb=VALUE_KB, on_error="continue")],
+                        [call("cache", "set", timeout_ms=2000, request_kb=VALUE_KB)])
+            return run_with_files(scenario({"front": app, "db": database(read_ms=2), "cache": c_service}, duration=60,
+                                           warmup_s=10, clients=clients(500, keys=200, write_share=0.3),
+                                           faults={"events": [{"at_s": 40, "crash": {"replica": "cache-1"},
+                                                               "duration_s": 1}]}))
+        through, _, _ = writes(write_through=[call("db", "put", timeout_ms=2000)])
+        behind, rows, _ = writes(write_behind={"steps": [call("db", "put", timeout_ms=2000)], "delay_ms": 500})
+        t, b = through["services"]["cache"]["cache"], behind["services"]["cache"]["cache"]
+        # Write-through: one database write per set, before the set answers; the cached
+        # value carries the committed version, so reads are never stale.
+        self.assertAlmostEqual(t["sets"], t["written_through"], delta=0.01 * t["sets"])
+        self.assertEqual(0, t["stale_hits"])
+        self.assertGreater(through["operations"]["write"]["latency_ms"]["p50"],
+                           behind["operations"]["write"]["latency_ms"]["p50"] + 0.5)
+        # Write-behind: the set answers at once, the database hears of it half a second
+        # later, several sets of a key share one write, and a crash loses what was pending.
+        wb = b["write_behind"]
+        self.assertAlmostEqual(500, wb["delay_ms"]["p50"], delta=20)
+        self.assertLess(wb["written"], 0.9 * b["sets"])
+        self.assertGreater(wb["lost"], 0)
+        self.assertIn("write_behind_queue:cache", rows[0])
+
     def test_a_crashed_node_loses_its_share_of_the_keys(self):
         faults = {"events": [{"at_s": 30, "crash": {"replica": "cache-1"}, "duration_s": 1}]}
         s, rows, events = run_with_files(scenario(
