@@ -61,7 +61,7 @@ std::vector<ResourceDemand> estimate_demands(const Scenario& scenario, int clien
     const ClientSpec& spec = scenario.clients[c];
     double weight = 0;
     if (client < 0)
-      weight = spec.model == ClientModel::Open ? spec.rate_rps : static_cast<double>(spec.users);
+      weight = spec.model == ClientModel::Closed ? static_cast<double>(spec.users) : spec.rate_rps;
     else
       weight = static_cast<int>(c) == client ? 1.0 : 0.0;
     weights.push_back(weight);

@@ -17,6 +17,8 @@ namespace {
 constexpr int kClientInboxDepth = 4;
 
 std::vector<double> weights_of(const ClientSpec& spec) {
+  // A replayed log picks no operation: its mix (the log's shares) is not drawn from.
+  if (spec.replay) return std::vector<double>(spec.operations.size(), 1.0);
   std::vector<double> w;
   for (const auto& op : spec.operations) w.push_back(op.weight);
   return w;
@@ -36,8 +38,9 @@ ClientPopulation::ClientPopulation(RunContext& run, const ClientSpec& spec, int 
       keys_(spec.keys.count, spec.keys.zipf_s),
       retry_(spec.retry),
       inbox_(sg4::Mailbox::by_name("clients-" + spec.name), kClientInboxDepth) {
+  if (spec.replay) log_ = std::make_unique<AccessLog>(*spec.replay, spec.operations);
   const std::uint64_t sessions =
-      spec.model == ClientModel::Open ? spec.sessions.active : static_cast<std::uint64_t>(spec.users);
+      spec.model == ClientModel::Closed ? static_cast<std::uint64_t>(spec.users) : spec.sessions.active;
   sessions_.resize(sessions);
   for (auto& s : sessions_) s = next_session();
   if (run.tracer().enabled()) trace_track_ = run.tracer().track("clients " + spec.name, 0);
@@ -75,11 +78,17 @@ nlohmann::ordered_json ClientPopulation::report() const {
 
 void ClientPopulation::new_request(int user) {
   Pending p;
-  p.op = static_cast<int>(mix_.pick(rng_));
+  if (log_) {
+    p.op = logged_.op;
+    p.key = logged_.key;
+    p.response_bytes = logged_.response_bytes;
+  } else {
+    p.op = static_cast<int>(mix_.pick(rng_));
+    p.key = spec_.keys.first + keys_.sample(rng_);
+  }
   p.user = user;
   p.first_sent_at = now();
   p.attempt = 1;
-  p.key = spec_.keys.first + keys_.sample(rng_);
   const std::size_t slot = user >= 0 ? static_cast<std::size_t>(user) : rng_.below(sessions_.size());
   p.session = sessions_[slot];
   p.session_ends = rng_.uniform01() * spec_.sessions.mean_requests < 1.0;
@@ -115,7 +124,7 @@ void ClientPopulation::send_attempt(Pending p) {
   message->session_ends = p.session_ends;
   message->traced = p.trace_span != 0;
   message->request_bytes = operation.request_bytes;
-  message->response_bytes = operation.response_bytes;
+  message->response_bytes = p.response_bytes >= 0 ? p.response_bytes : operation.response_bytes;
   message->deadline = t + spec_.timeout_s;
   // A write goes where the target takes writes (a replicated database's primary).
   Service& target = run_.service(spec_.target);
@@ -175,6 +184,11 @@ void ClientPopulation::handle_timer(const Timer& timer) {
   }
 }
 
+double ClientPopulation::next_logged() {
+  if (!log_->next(logged_)) return std::numeric_limits<double>::infinity();
+  return run_.recorder().before_end(logged_.at_s) ? logged_.at_s : std::numeric_limits<double>::infinity();
+}
+
 double ClientPopulation::next_arrival_after(double t) {
   // No arrival after the measured period: what is in flight then drains.
   const double next = arrivals_.next(t, rng_);
@@ -194,7 +208,9 @@ void ClientPopulation::main_loop() {
     return true;
   });
   const double end = run_.recorder().end_s();
-  if (spec_.model == ClientModel::Open) {
+  if (spec_.model == ClientModel::Replay) {
+    next_arrival_ = next_logged();
+  } else if (spec_.model == ClientModel::Open) {
     next_arrival_ = next_arrival_after(0.0);
   } else {
     // Users start at random points of one think time, so they do not all fire at t = 0.
@@ -227,7 +243,7 @@ void ClientPopulation::main_loop() {
     // Fire everything due now, arrivals before timers at equal times.
     if (next_arrival_ <= t) {
       new_request(-1);
-      next_arrival_ = next_arrival_after(t);
+      next_arrival_ = log_ ? next_logged() : next_arrival_after(t);
       continue;
     }
     while (!timers_.empty() && timers_.top().at <= t) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <queue>
 #include <unordered_map>
 #include <vector>
@@ -20,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
 
+#include "components/access_log.hpp"
 #include "components/arrival_process.hpp"
 #include "components/key_space.hpp"
 #include "components/operation_mix.hpp"
@@ -56,6 +58,7 @@ class ClientPopulation {
     bool session_ends;
     int last_replica = -1;  // where the previous attempt went: a retry tries another
     std::uint64_t trace_span = 0;  // traced requests: the span's id (0: not traced)
+    double response_bytes = -1;    // a replayed request's size; < 0: the operation's
   };
   enum class TimerKind : std::uint8_t { Deadline, UserWakes, Retry };
   struct Timer {
@@ -68,6 +71,8 @@ class ClientPopulation {
   void main_loop();
   // The next open-loop arrival after `t`, or +infinity once the measured period is over.
   double next_arrival_after(double t);
+  // A replayed log's next request (into logged_), or +infinity when none comes before the end.
+  double next_logged();
   void new_request(int user);
   void send_attempt(Pending pending);
   void attempt_ended(std::uint64_t id, Outcome outcome);
@@ -83,6 +88,8 @@ class ClientPopulation {
   OperationMix mix_;
   ArrivalProcess arrivals_;
   KeySpace keys_;
+  std::unique_ptr<AccessLog> log_;  // a replayed log
+  AccessLog::Entry logged_;          // its next request
   RetryPolicy retry_;
   Inbox inbox_;
   double waiting_until_ = 0;  // when the main loop, waiting for replies, wakes next

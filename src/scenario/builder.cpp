@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <limits>
 #include <map>
 
 #include "core/embedded.hpp"
@@ -597,13 +600,22 @@ void ScenarioBuilder::build_clients() {
       const Node& v = member.second;
       ClientSpec c;
       c.name = name;
-      c.model = v.at("model").is("closed") ? ClientModel::Closed : ClientModel::Open;
+      c.model = v.at("model").is("closed")   ? ClientModel::Closed
+                : v.at("model").is("replay") ? ClientModel::Replay
+                                             : ClientModel::Open;
       c.timeout_s = v.at("timeout_ms").number() / 1000.0;
       c.target = service_named(v.at("target"));
       for (const auto& [op_name, o] : v.at("operations").members()) {
         OperationSpec op;
         op.name = op_name;
-        op.weight = o.at("weight").number();
+        if (c.model == ClientModel::Replay) {
+          if (o.has("weight"))
+            problem(o.at("weight"), "not used when replaying a log: the log says which operation each request is");
+        } else if (!o.has("weight")) {
+          problem(o.pointer() + "/weight", "required key is missing");
+        } else {
+          op.weight = o.at("weight").number();
+        }
         op.request_bytes = o.at("request_kb").number() * kKiB;
         op.response_bytes = o.at("response_kb").number() * kKiB;
         if (c.target >= 0) {
@@ -645,7 +657,9 @@ void ScenarioBuilder::build_clients() {
           if (const auto o = outcome_from_string(cause)) spec.retry_on[static_cast<std::size_t>(*o)] = true;
         c.retry = spec;
       }
-      if (c.model == ClientModel::Open) {
+      if (c.model == ClientModel::Replay) {
+        read_access_log(c, v);
+      } else if (c.model == ClientModel::Open) {
         c.rate_rps = v.at("rate_rps").number();
         c.linear_schedule = v.at("schedule_shape").is("linear");
         if (v.has("schedule")) {
@@ -665,6 +679,86 @@ void ScenarioBuilder::build_clients() {
       s_.clients.push_back(std::move(c));
     });
   }
+}
+
+void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
+  ReplaySpec r;
+  r.loop = v.at("loop").boolean();
+  r.speed = v.at("speed").number();
+  const Node log = v.at("log");
+  // Relative to the file that named the log; from --set, to the current directory.
+  const std::string origin = doc_.origin(log.pointer());
+  const fs::path base = origin.rfind("--set", 0) == 0 ? fs::path() : fs::path(origin).parent_path();
+  r.path = (base / log.string()).lexically_normal().string();
+  std::ifstream in(r.path);
+  if (!in) {
+    problem(log, "access log not found: " + r.path);
+    return;
+  }
+  std::map<std::string, std::size_t> operations;
+  for (std::size_t o = 0; o < c.operations.size(); ++o) operations.emplace(c.operations[o].name, o);
+  std::vector<double> counts(c.operations.size(), 0.0);
+  std::string line;
+  std::getline(in, line);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  const auto header = split_csv_line(line);
+  const bool sized = header.size() == 4 && header[3] == "size_kb";
+  if (header.size() < 3 || header[0] != "time_s" || header[1] != "operation" || header[2] != "key" ||
+      (header.size() == 4 && !sized) || header.size() > 4) {
+    problem(log.pointer(), "expected the header time_s,operation,key or time_s,operation,key,size_kb (" + r.path +
+                               " line 1)");
+    return;
+  }
+  int errors = 0;
+  double last = -std::numeric_limits<double>::infinity();
+  for (std::uint64_t number = 2; std::getline(in, line) && errors < 5; ++number) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    const auto fields = split_csv_line(line);
+    const std::string where = " (" + r.path + " line " + std::to_string(number) + ")";
+    // A whole field that is a finite number.
+    const auto parse = [](const std::string& text, double& value) {
+      char* end = nullptr;
+      value = std::strtod(text.c_str(), &end);
+      return !text.empty() && *end == '\0' && std::isfinite(value);
+    };
+    std::string rule;
+    double time = 0, size = 0;
+    if (fields.size() != header.size()) {
+      rule = "expected " + std::to_string(header.size()) + " fields";
+    } else if (!parse(fields[0], time)) {
+      rule = "time_s is not a number";
+    } else if (time < last) {
+      rule = "times must not decrease";
+    } else if (!operations.count(fields[1])) {
+      rule = "no operation " + fields[1] + " in clients." + c.name + ".operations";
+    } else if (fields[2].empty() || fields[2].find_first_not_of("0123456789") != std::string::npos ||
+               fields[2].size() > 19) {
+      rule = "key is not a whole number";
+    } else if (sized && !fields[3].empty() && (!parse(fields[3], size) || size < 0)) {
+      rule = "size_kb is not a number >= 0";
+    }
+    if (!rule.empty()) {
+      problem(log.pointer(), rule + where);
+      ++errors;
+      continue;
+    }
+    if (r.lines == 0) r.first_time_s = time;
+    last = time;
+    ++r.lines;
+    counts[operations[fields[1]]] += 1;
+  }
+  if (errors) return;
+  if (r.lines == 0) {
+    problem(log.pointer(), "no requests in " + r.path);
+    return;
+  }
+  r.span_s = last - r.first_time_s;
+  // The mean rate, and each operation's share of the log: what the utilisation law uses.
+  const double period = r.lines > 1 ? r.span_s * static_cast<double>(r.lines) / static_cast<double>(r.lines - 1) : 1.0;
+  c.rate_rps = period > 0 ? static_cast<double>(r.lines) / (period / r.speed) : 0.0;
+  for (std::size_t o = 0; o < c.operations.size(); ++o) c.operations[o].weight = counts[o];
+  c.replay = r;
 }
 
 // ---- the timeline and random faults ------------------------------------------------

@@ -94,6 +94,8 @@ class ScenarioBuilder {
   void check_forward_position(const std::vector<Step>& steps, const std::string& pointer);
   std::set<int> called_services(int service) const;
   void build_clients();
+  // Checks a replayed client's access log line by line and takes its rate and mix.
+  void read_access_log(ClientSpec& client, const Node& node);
   void check_call_cycles();
   void build_timeline();
   void build_random_faults();

@@ -147,7 +147,21 @@ struct RatePoint {
   double rate_rps = 0;
 };
 
-enum class ClientModel { Open, Closed };
+// Replay: the requests of a recorded access log (see ReplaySpec).
+enum class ClientModel { Open, Closed, Replay };
+
+// An access log to replay: a CSV file with a header line `time_s,operation,key` and an
+// optional `size_kb` column (the response's size, else the operation's response_kb).
+// Times are relative to the first line's, divided by `speed`; with `loop` the log starts
+// over after its span and one mean gap between lines.
+struct ReplaySpec {
+  std::string path;
+  bool loop = false;
+  double speed = 1;
+  std::uint64_t lines = 0;
+  double first_time_s = 0;
+  double span_s = 0;  // last time - first time, in the log's own seconds
+};
 
 struct KeySpec {
   std::uint64_t count = 0;
@@ -183,7 +197,8 @@ struct ClientSpec {
   KeySpec keys;
   SessionSpec sessions;
   std::optional<RetrySpec> retry;  // none: failed attempts are not retried
-  // open loop
+  std::optional<ReplaySpec> replay;
+  // open loop (and a replayed log: its mean rate, for the utilisation law)
   double rate_rps = 0;
   std::vector<RatePoint> schedule;
   bool linear_schedule = false;

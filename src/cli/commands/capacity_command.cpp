@@ -137,7 +137,7 @@ LawInputs law_inputs(const CapacityArgs& args, const std::string& path, double v
   options.overrides.emplace_back(path, value_text(value, integer));
   const Scenario s = load_scenario(args.scenario, options, kinds::catalog());
   LawInputs in;
-  for (const auto& c : s.clients) in.rate += c.model == ClientModel::Open ? c.rate_rps : 0.0;
+  for (const auto& c : s.clients) in.rate += c.model == ClientModel::Closed ? 0.0 : c.rate_rps;
   in.demands = estimate_demands(s);
   return in;
 }

@@ -111,9 +111,11 @@ void CacheRuntime::count_get(const Message& request, bool hit) {
     Counts& op = by_operation_[static_cast<std::size_t>(request.op)];
     ++op.gets;
     op.hits += hit;
-    const KeySpec& keys =
-        run_.scenario().clients[static_cast<std::size_t>(client_of_operation_[static_cast<std::size_t>(request.op)])].keys;
-    if (keys.count > 0 && request.key >= keys.first) {
+    const ClientSpec& client =
+        run_.scenario().clients[static_cast<std::size_t>(client_of_operation_[static_cast<std::size_t>(request.op)])];
+    const KeySpec& keys = client.keys;
+    // Ranks are known for keys drawn from a key space, not for a replayed log's.
+    if (!client.replay && keys.count > 0 && request.key >= keys.first) {
       const double rank = static_cast<double>(request.key - keys.first);
       const auto decile = static_cast<std::size_t>(
           std::min<std::uint64_t>(9, static_cast<std::uint64_t>(rank * 10.0 / static_cast<double>(keys.count))));
