@@ -10,7 +10,7 @@ AccessLog::AccessLog(const ReplaySpec& spec, const std::vector<OperationSpec>& o
   for (std::size_t o = 0; o < operations.size(); ++o) operations_.emplace(operations[o].name, static_cast<int>(o));
   // A loop lasts the log's span and one mean gap, so that its last line and the next
   // loop's first are as far apart as two lines on average.
-  period_s_ = spec.lines > 1 ? spec.span_s * static_cast<double>(spec.lines) / static_cast<double>(spec.lines - 1) : 1.0;
+  period_s_ = spec.period_s();
   open();
 }
 

@@ -755,8 +755,7 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
   }
   r.span_s = last - r.first_time_s;
   // The mean rate, and each operation's share of the log: what the utilisation law uses.
-  const double period = r.lines > 1 ? r.span_s * static_cast<double>(r.lines) / static_cast<double>(r.lines - 1) : 1.0;
-  c.rate_rps = period > 0 ? static_cast<double>(r.lines) / (period / r.speed) : 0.0;
+  c.rate_rps = static_cast<double>(r.lines) / (r.period_s() / r.speed);
   for (std::size_t o = 0; o < c.operations.size(); ++o) c.operations[o].weight = counts[o];
   c.replay = r;
 }

@@ -161,6 +161,11 @@ struct ReplaySpec {
   std::uint64_t lines = 0;
   double first_time_s = 0;
   double span_s = 0;  // last time - first time, in the log's own seconds
+  // Log seconds from one loop to the next: the span and one mean gap, or one second for a
+  // log whose lines all have one time.
+  double period_s() const {
+    return lines > 1 && span_s > 0 ? span_s * static_cast<double>(lines) / static_cast<double>(lines - 1) : 1.0;
+  }
 };
 
 struct KeySpec {

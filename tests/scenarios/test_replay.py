@@ -52,6 +52,12 @@ class ReplayTest(unittest.TestCase):
         once = run(replay_doc(log, {"front": front}, ops))
         self.assertEqual(5, once["requests"]["sent"])
 
+    def test_a_looped_log_whose_lines_share_one_time_loops_every_second(self):
+        log = write_log(self.tmp, [(7, "read", 1, ""), (7, "read", 2, "")])
+        s = run(replay_doc(log, {"front": service({"read": endpoint({"cpu_ms": 1})})},
+                           {"read": {"endpoint": "read"}}, duration=10, loop=True))
+        self.assertEqual(20, s["requests"]["sent"])
+
     def test_logged_sizes_set_the_responses(self):
         # Over a 10 Mbps access link the 1 MB response of the logged line takes about 0.84 s
         # more than the operation's own 1 KB.

@@ -54,6 +54,16 @@ int cache_named(const Node& node, ScenarioBuilder& builder) {
   return service;
 }
 
+// A step that fills `cache` with sets of its own: not on a cache whose sets write to the
+// database (they would write again what was just read or written).
+void check_fills(int cache, const Node& at, ScenarioBuilder& builder) {
+  const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(cache)];
+  if (spec.options && cache_options(spec).writes_database)
+    builder.problem(at, "cache " + spec.name +
+                            " writes its sets to the database (write_through or write_behind): this step's set would "
+                            "write again; call its get endpoint and let read_through load misses");
+}
+
 // A value of `value_bytes` must fit in one node of the cache.
 void check_value_fits(int cache, double value_bytes, const Node& at, ScenarioBuilder& builder) {
   const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(cache)];
@@ -88,6 +98,7 @@ class CacheKind : public ServiceKind {
     options->ttl_jitter = node.at("ttl_jitter").number();
     options->op_cpu_s = node.at("op_cpu_us").number() / 1e6;
     options->copies = node.at("copies").integer();
+    options->writes_database = node.has("write_through") || node.has("write_behind");
     options->grace_s = node.at("stale_while_revalidate_s").number();
     if (node.has("early_refresh_beta")) options->early_refresh_beta = node.at("early_refresh_beta").number();
     service.options = options;
@@ -167,6 +178,7 @@ class CacheAsideKind : public StepKind {
     options->cache = cache_named(node.at(key()), builder);
     if (options->cache < 0) return;
     check_value_fits(options->cache, options->value_bytes, node.at("value_kb"), builder);
+    check_fills(options->cache, node.at(key()), builder);
     options->get_hop = builder.hop(place.service, options->cache, kGet);
     options->set_hop = builder.hop(place.service, options->cache, kSet);
   }
@@ -201,7 +213,10 @@ class CacheInvalidateKind : public StepKind {
     }
     options->cache = cache_named(node.at(key()), builder);
     if (options->cache < 0) return;
-    if (options->update) check_value_fits(options->cache, options->value_bytes, node.at("value_kb"), builder);
+    if (options->update) {
+      check_value_fits(options->cache, options->value_bytes, node.at("value_kb"), builder);
+      check_fills(options->cache, node.at(key()), builder);
+    }
     options->hop = builder.hop(place.service, options->cache, options->update ? kSet : kDelete);
   }
   std::optional<CallTarget> target(const Step& step) const override {

@@ -57,6 +57,7 @@ struct CacheOptions : KindOptions {
   std::optional<std::vector<Step>> read_through;
   std::optional<std::vector<Step>> write_through;
   std::optional<std::vector<Step>> write_behind;
+  bool writes_database = false;  // write_through or write_behind: its sets reach the database
   double write_behind_delay_s = 0;
   double grace_s = 0;             // stale_while_revalidate_s
   std::optional<double> early_refresh_beta;  // XFetch's beta; none: no early refresh

@@ -125,11 +125,18 @@ void CacheRuntime::count_get(const Message& request, bool hit) {
   }
 }
 
-void CacheRuntime::count_removals(const CacheStore& store, std::uint64_t evictions_before,
-                                  std::uint64_t expirations_before, bool measured) {
-  if (!measured) return;
-  evictions_ += store.evictions() - evictions_before;
-  expirations_ += store.expirations() - expirations_before;
+template <typename Operation>
+auto CacheRuntime::counted(CacheStore& store, bool measured, Operation operation) {
+  // Counted around each store operation alone: other workers of the node may change the
+  // store while this command waits for the database.
+  const std::uint64_t evictions = store.evictions();
+  const std::uint64_t expirations = store.expirations();
+  auto result = operation();
+  if (measured) {
+    evictions_ += store.evictions() - evictions;
+    expirations_ += store.expirations() - expirations;
+  }
+  return result;
 }
 
 Outcome CacheRuntime::serve(StepContext& context) {
@@ -138,11 +145,9 @@ Outcome CacheRuntime::serve(StepContext& context) {
   CacheStore& store = stores_[static_cast<std::size_t>(context.replica.index())];
   const double t = now();
   const bool measured = run_.recorder().measured(t);
-  const std::uint64_t evictions = store.evictions();
-  const std::uint64_t expirations = store.expirations();
   switch (request.endpoint) {
     case kGet: {
-      const CacheStore::Found found = store.get(request.key, t);
+      const CacheStore::Found found = counted(store, measured, [&] { return store.get(request.key, t); });
       bool hit = found.lookup == CacheStore::Lookup::Hit || found.lookup == CacheStore::Lookup::Stale;
       // XFetch: the nearer the expiry, and the longer the value took to fetch, the likelier
       // this get refreshes it early (the value stays for the others).
@@ -152,41 +157,41 @@ Outcome CacheRuntime::serve(StepContext& context) {
         hit = false;
         if (measured) ++early_refreshes_;
       }
-      if (measured && found.lookup == CacheStore::Lookup::Stale) ++served_in_grace_;
-      // Read-through: the node loads the value itself and answers with it (a miss all the
-      // same for the hit ratio).
-      bool loaded = false;
-      if (!hit && options_.read_through) {
-        const double started = now();
-        context.read_version = 0;
-        context.read_source = -1;
-        const Outcome load = run_steps(context, *options_.read_through);
-        if (measured) ++(load == Outcome::Ok ? loads_ : load_failures_);
-        if (load != Outcome::Ok) return load;
-        store.set(request.key, request.response_bytes, {context.read_version, context.read_source, now() - started},
-                  expiry(now()), now(), service_.rng());
-        request.version = context.read_version;
-        request.version_source = context.read_source;
-        loaded = true;
-      }
       ++all_.gets;
       all_.hits += hit;
-      if (hit) {
-        request.found = true;
-        request.version = found.value.version;
-        request.version_source = found.value.source;
-      } else if (loaded) {
-        request.found = true;
-      } else {
-        request.response_bytes = kCommandBytes;
-      }
       if (measured) {
         count_get(request, hit);
+        if (found.lookup == CacheStore::Lookup::Stale) ++served_in_grace_;
         if (found.lookup == CacheStore::Lookup::Expired) ++expired_misses_;
         if (hit && found.value.source >= 0 &&
             found.value.version < run_.service(found.value.source).runtime().committed_version(request.key))
           ++stale_hits_;
       }
+      if (hit) {
+        request.found = true;
+        request.version = found.value.version;
+        request.version_source = found.value.source;
+        break;
+      }
+      if (!options_.read_through) {
+        request.response_bytes = kCommandBytes;
+        break;
+      }
+      // Read-through: the node loads the value itself and answers with it (a miss all the
+      // same for the hit ratio).
+      const double started = now();
+      context.read_version = 0;
+      context.read_source = -1;
+      const Outcome load = run_steps(context, *options_.read_through);
+      if (measured) ++(load == Outcome::Ok ? loads_ : load_failures_);
+      if (load != Outcome::Ok) return load;
+      const CacheStore::Value value{context.read_version, context.read_source, now() - started};
+      // The value is what the get answers: a plain call's response_kb.
+      counted(store, measured,
+              [&] { return store.set(request.key, request.response_bytes, value, expiry(now()), now(), service_.rng()); });
+      request.found = true;
+      request.version = context.read_version;
+      request.version_source = context.read_source;
       break;
     }
     case kSet: {
@@ -198,7 +203,7 @@ Outcome CacheRuntime::serve(StepContext& context) {
         context.read_source = -1;
         const Outcome written = run_steps(context, *options_.write_through);
         if (written != Outcome::Ok) return written;
-        value = {context.read_version, context.read_source, 0.0};
+        value = {context.read_version, context.read_source, now() - t};
         if (measured) ++written_through_;
       }
       // Write-behind: the value now, the database later (its version is not known yet).
@@ -207,10 +212,11 @@ Outcome CacheRuntime::serve(StepContext& context) {
         queue_write(context.replica.index(), request.key, t);
       }
       const double ttl = request.ttl_s > 0 ? request.ttl_s : options_.ttl_s.value_or(0.0);
-      const double expires_at = ttl > 0 ? t + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01())
+      const double expires_at = ttl > 0 ? now() + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01())
                                         : std::numeric_limits<double>::infinity();
       const double value_bytes = std::max(0.0, request.request_bytes - kCommandBytes);
-      const auto stored = store.set(request.key, value_bytes, value, expires_at, now(), service_.rng());
+      const auto stored =
+          counted(store, measured, [&] { return store.set(request.key, value_bytes, value, expires_at, now(), service_.rng()); });
       if (measured) {
         ++sets_;
         if (stored == CacheStore::Stored::Refused || stored == CacheStore::Stored::TooLarge) ++refused_sets_;
@@ -225,7 +231,6 @@ Outcome CacheRuntime::serve(StepContext& context) {
     default:
       return Outcome::Failed;
   }
-  count_removals(store, evictions, expirations, measured);
   return Outcome::Ok;
 }
 
@@ -283,6 +288,9 @@ void CacheRuntime::stopped(int replica) {
   q.pending.clear();
   q.keys.clear();
   q.writing = false;
+  // The writer died with the process, maybe holding the mutex: the next one starts afresh.
+  q.mutex = nullptr;
+  q.ready = nullptr;
   q.replies->discard_all();
 }
 
@@ -394,10 +402,14 @@ class CacheAsideExecutor : public StepExecutor {
 
     const FlightKey key{&context.replica, &step, context.request.key};
     auto it = flights_.find(key);
-    if (it != flights_.end() && it->second->deadline > now()) {
+    if (it != flights_.end() && it->second->deadline > now() &&
+        it->second->generation == context.replica.generation()) {
       const std::shared_ptr<Flight> flight = it->second;
+      // No longer than this request may wait, nor than the fetch may last.
+      const double until = context.request.deadline > 0 ? std::min(flight->deadline, context.request.deadline)
+                                                          : flight->deadline;
       std::unique_lock<sg4::Mutex> lock(*flight->mutex);
-      flight->done->wait_until(lock, flight->deadline, [&flight] { return flight->finished; });
+      flight->done->wait_until(lock, until, [&flight] { return flight->finished; });
       if (!flight->finished) return Outcome::Timeout;  // the fetching request died or overran
       if (flight->outcome == Outcome::Ok && run_measured(context))
         static_cast<CacheRuntime&>(cache.runtime()).count_coalesced();
@@ -406,6 +418,7 @@ class CacheAsideExecutor : public StepExecutor {
     auto flight = std::make_shared<Flight>();
     flight->mutex = sg4::Mutex::create();
     flight->done = sg4::ConditionVariable::create();
+    flight->generation = context.replica.generation();
     // Followers wait no longer than the request that fetches may live.
     flight->deadline = context.request.deadline > 0 ? context.request.deadline : now() + kFlightLimitS;
     flights_[key] = flight;
@@ -423,6 +436,7 @@ class CacheAsideExecutor : public StepExecutor {
   struct Flight {
     sg4::MutexPtr mutex;
     sg4::ConditionVariablePtr done;
+    std::uint64_t generation = 0;  // of the replica's process: a restart abandons its flights
     double deadline = 0;
     bool finished = false;
     Outcome outcome = Outcome::Ok;

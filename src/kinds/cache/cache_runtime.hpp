@@ -77,9 +77,9 @@ class CacheRuntime : public ServiceRuntime {
   // When a value stored at `t` with the cache's TTL expires.
   double expiry(double t);
   void queue_write(int replica, std::uint64_t key, double t);
-  // Counts what the node evicted and expired during a command that started with `before`.
-  void count_removals(const CacheStore& store, std::uint64_t evictions_before, std::uint64_t expirations_before,
-                      bool measured);
+  // Runs `operation` on `store`, counting what it evicted and expired (when measured).
+  template <typename Operation>
+  auto counted(CacheStore& store, bool measured, Operation operation);
 
   RunContext& run_;
   Service& service_;

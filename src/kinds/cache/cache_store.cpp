@@ -1,5 +1,8 @@
 #include "kinds/cache/cache_store.hpp"
 
+#include <optional>
+#include <utility>
+
 namespace archsim::kinds::cache {
 
 namespace {
@@ -111,6 +114,19 @@ std::uint64_t CacheStore::victim(RandomStream& rng) const {
   return order_.front();
 }
 
+bool CacheStore::admissible(double bytes, std::uint64_t uses) const {
+  // The victims come least used first: enough room must come from keys used less often.
+  double room = config_.capacity_bytes - used_bytes_;
+  for (const auto& [bucket_uses, keys] : buckets_) {
+    if (room >= bytes || bucket_uses >= uses) break;
+    for (std::uint64_t key : keys) {
+      room += entries_.find(key)->second.bytes;
+      if (room >= bytes) break;
+    }
+  }
+  return room >= bytes;
+}
+
 bool CacheStore::make_room(double bytes, std::uint64_t uses, double now, RandomStream& rng, Stored& refusal) {
   if (config_.eviction == Eviction::None) {
     int examined = 0;
@@ -126,6 +142,10 @@ bool CacheStore::make_room(double bytes, std::uint64_t uses, double now, RandomS
     }
     refusal = Stored::Refused;
     return used_bytes_ + bytes <= config_.capacity_bytes;
+  }
+  if (config_.eviction == Eviction::Lfu && config_.keep_counts && !admissible(bytes, uses)) {
+    refusal = Stored::NotAdmitted;
+    return false;
   }
   while (used_bytes_ + bytes > config_.capacity_bytes && !entries_.empty()) {
     const std::uint64_t key = victim(rng);
@@ -147,18 +167,28 @@ bool CacheStore::make_room(double bytes, std::uint64_t uses, double now, RandomS
 CacheStore::Stored CacheStore::set(std::uint64_t key, double value_bytes, const Value& value, double expires_at,
                                    double now, RandomStream& rng) {
   const double bytes = value_bytes + config_.item_overhead_bytes;
-  if (bytes > config_.capacity_bytes) return Stored::TooLarge;
-  std::uint64_t uses = 1;
-  if (config_.keep_counts) {
-    uses = counted_uses(key);
+  if (bytes > config_.capacity_bytes) {
+    erase(key);  // the old value is no longer the key's (Memcached unlinks it)
+    return Stored::TooLarge;
   }
+  std::uint64_t uses = config_.keep_counts ? counted_uses(key) : 1;
+  // A value replaced: taken out while room is made, put back if the new one is refused.
+  std::optional<std::pair<std::uint64_t, Entry>> old;
   auto existing = entries_.find(key);
   if (existing != entries_.end()) {
     if (!config_.keep_counts) uses = existing->second.uses;
+    old.emplace(key, existing->second);
     remove(existing);
   }
   Stored refusal = Stored::Refused;
-  if (!make_room(bytes, uses, now, rng, refusal)) return refusal;
+  if (!make_room(bytes, uses, now, rng, refusal)) {
+    if (old) {
+      Entry& back = entries_[key] = old->second;
+      link(key, back);
+      used_bytes_ += back.bytes;
+    }
+    return refusal;
+  }
   Entry& entry = entries_[key];
   entry.value = value;
   entry.bytes = bytes;

@@ -101,6 +101,8 @@ class CacheStore {
   // The key eviction would take next.
   std::uint64_t victim(RandomStream& rng) const;
   std::uint64_t counted_uses(std::uint64_t key) const;
+  // lfu with keep_counts: whether keys used less than `uses` free room for `bytes`.
+  bool admissible(double bytes, std::uint64_t uses) const;
 
   Config config_;
   std::unordered_map<std::uint64_t, Entry> entries_;

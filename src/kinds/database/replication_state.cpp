@@ -75,7 +75,8 @@ std::uint64_t ReplicationState::promote(int replica) {
   acknowledged_.clear();
   promoted.applied = promoted.received;
   promoted.applied_versions = promoted.received_versions;
-  committed_ = promoted.received;
+  // Positions keep growing: those of the lost writes are not given to later ones.
+  committed_ = std::max(committed_, promoted.received);
   latest_ = promoted.received_versions;
   return lost;
 }

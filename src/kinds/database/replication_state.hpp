@@ -44,6 +44,7 @@ class ReplicationState {
 
   std::uint64_t received(int replica) const { return logs_[static_cast<std::size_t>(replica)].received; }
   std::uint64_t applied(int replica) const { return logs_[static_cast<std::size_t>(replica)].applied; }
+  // The last log position given (positions of writes a failover lost are not given again).
   std::uint64_t committed() const { return committed_; }
   std::size_t at_risk() const { return acknowledged_.size(); }
 

@@ -316,3 +316,34 @@ TEST_CASE("cache store: in its grace period an expired value goes to one refresh
   CHECK(store.get(1, 25.0).lookup == CacheStore::Lookup::Expired);  // no refresh by the grace's end: gone
   CHECK_FALSE(store.contains(1));
 }
+
+TEST_CASE("cache store: lfu with counts for every key decides admission before it evicts anything") {
+  RandomStream rng(1, "t");
+  CacheStore store = store_of(Eviction::Lfu, 3, true);
+  store.get(1, 0);
+  put(store, 1, rng);  // one use
+  for (int i = 0; i < 5; ++i) store.get(2, 0);
+  put(store, 2, rng);  // five uses
+  for (int i = 0; i < 3; ++i) store.get(3, 0);
+  // 250 bytes need both cached keys gone, but key 2 is used more than key 3: refused, and
+  // key 1 is still there.
+  CHECK(store.set(3, 250, {}, kNever, 0, rng) == CacheStore::Stored::NotAdmitted);
+  CHECK(store.contains(1));
+  CHECK(store.contains(2));
+  CHECK(store.evictions() == 0);
+  CHECK(store.used_bytes() == Approx(200));
+}
+
+TEST_CASE("cache store: a refused replacement keeps the old value and a value too large removes it") {
+  RandomStream rng(1, "t");
+  CacheStore store = store_of(Eviction::None, 2);
+  store.set(7, 100, {4, 0}, kNever, 0, rng);
+  put(store, 8, rng);
+  CHECK(store.set(7, 150, {5, 0}, kNever, 0, rng) == CacheStore::Stored::Refused);  // no room for 150
+  REQUIRE(store.contains(7));
+  CHECK(store.get(7, 0).value.version == 4);
+  CHECK(store.used_bytes() == Approx(200));
+  CHECK(store.set(7, 5000, {6, 0}, kNever, 0, rng) == CacheStore::Stored::TooLarge);
+  CHECK_FALSE(store.contains(7));  // the old version is not the key's any more
+  CHECK(store.used_bytes() == Approx(100));
+}
