@@ -78,6 +78,9 @@ class ScenarioBuilder {
   // A definition of the schema ("/$defs/replication") for an absent object: `{}` with the
   // schema's defaults, as a node at `pointer`.
   Node defaults(const std::string& schema_pointer, const std::string& pointer);
+  // The hardware profile, merged with the scenario's platform section and filled with the
+  // schema's defaults, as a node at /platform (figures of the kinds: /platform/services).
+  Node profile() const { return Node(profile_, "/platform"); }
   // The timeline will slow `host`'s CPU and disk by these factors: it needs power states.
   void require_power_state(int host, double cpu_factor, double disk_factor);
 

@@ -137,6 +137,22 @@ class PlatformFieldsTest(unittest.TestCase):
         ssd = one_tier(platform(host={"disk": "ssd"}), [{"read_kb": 1024}], host={})["latency_ms"]["min"]
         self.assertAlmostEqual(2.1 + 0.5, ssd, delta=0.01)
 
+    def test_services_cache_op_cpu_us(self):
+        # The profile's CPU per cache command is each command's time on the cache's event
+        # loop, unless the cache service gives its own.
+        def cache_residence(plat, **cache_extra):
+            cache = {"kind": "cache", "host": {"cores": 1}, "memory_mb": 1}
+            cache.update(cache_extra)
+            db = {"kind": "database", "host": {"cores": 1}, "max_connections": 4, "buffer_cache_hit_ratio": 1,
+                  "endpoints": {"get": {"steps": [{"cpu_ms": 1}]}}}
+            front = service({"main": endpoint({"cache_aside": "cache", "value_kb": 1, "miss": [call("db", "get")]})})
+            s = run(scenario({"front": front, "db": db, "cache": cache}, rate=5, duration=20, platform=plat))
+            return s["services"]["cache"]["residence_ms"]["min"]
+        self.assertAlmostEqual(0.012, cache_residence(platform()), delta=0.0005)
+        self.assertAlmostEqual(0.100, cache_residence(platform(services={"cache": {"op_cpu_us": 100}})), delta=0.0005)
+        self.assertAlmostEqual(0.050, cache_residence(platform(services={"cache": {"op_cpu_us": 100}}), op_cpu_us=50),
+                               delta=0.0005)
+
     def test_host_region(self):
         # A message between regions takes the pair's round trip on top of the datacenter's:
         # the call to a tier in the far region, there and back.
@@ -177,6 +193,8 @@ class PlatformFieldsTest(unittest.TestCase):
             if case in covered:
                 covered |= {f"disks_{k}" for k in keys}
         fields |= {f"disks_{k}" for k in defs["disk_spec"]["properties"]}
+        services = defs["profile_body"]["properties"]["services"]["properties"]
+        fields |= {f"services_{kind}_{k}" for kind, d in services.items() for k in d["properties"]}
         self.assertEqual(set(), fields - covered)
 
 

@@ -86,7 +86,7 @@ class CacheKind : public ServiceKind {
   const char* name() const override { return "cache"; }
   const char* report_section() const override { return "cache"; }
 
-  void parse(ServiceSpec& service, const Node& node, ScenarioBuilder&) const override {
+  void parse(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
     service.workers = node.at("threads").integer();
     service.endpoints = {{"get", {}, false}, {"set", {}, true}, {"delete", {}, true}};
     auto options = std::make_shared<CacheOptions>();
@@ -96,7 +96,10 @@ class CacheKind : public ServiceKind {
     options->keep_counts = node.at("lfu_counts").is("all");
     options->ttl_s = ttl_of(node);
     options->ttl_jitter = node.at("ttl_jitter").number();
-    options->op_cpu_s = node.at("op_cpu_us").number() / 1e6;
+    // The hardware's figure unless the service gives its own.
+    const Node op_cpu =
+        node.has("op_cpu_us") ? node.at("op_cpu_us") : builder.profile().at("services").at("cache").at("op_cpu_us");
+    options->op_cpu_s = op_cpu.number() / 1e6;
     options->copies = node.at("copies").integer();
     options->writes_database = node.has("write_through") || node.has("write_behind");
     options->grace_s = node.at("stale_while_revalidate_s").number();
