@@ -161,10 +161,6 @@ class CacheKind : public ServiceKind {
       context.cpu(host, weight * cpu / speed / static_cast<double>(running));
     }
   }
-
-  double resident_threads_per_replica(const ServiceSpec& service) const override {
-    return ServiceKind::resident_threads_per_replica(service);
-  }
 };
 
 class CacheAsideKind : public StepKind {

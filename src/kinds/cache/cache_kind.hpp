@@ -37,6 +37,8 @@ const char* to_string(Eviction eviction);
 enum CacheEndpoint { kGet = 0, kSet = 1, kDelete = 2 };
 // Points per node on the consistent-hashing ring (ketama uses 160).
 constexpr int kVirtualNodes = 160;
+// The most copies of a key (the schema's maximum of `copies`).
+constexpr int kMaxCopies = 16;
 // A command's header (the verb, the key, flags): what a get sends, a miss answers, and a
 // set sends besides the value.
 constexpr double kCommandBytes = 100;

@@ -97,11 +97,14 @@ ServiceReplica* CacheRuntime::route(Service& service, const Message& request, bo
   return node >= 0 ? service.replicas()[static_cast<std::size_t>(node)].get() : nullptr;
 }
 
-const std::vector<int>& CacheRuntime::nodes(const Message& request) {
+CacheNodes CacheRuntime::nodes(const Message& request) {
   const auto& in_service = service_.in_service_mask();
   ring_.owners(mix_hash(request.key), static_cast<std::size_t>(options_.copies),
                [&in_service](int r) { return in_service[static_cast<std::size_t>(r)]; }, nodes_);
-  return nodes_;
+  CacheNodes nodes;
+  nodes.count = nodes_.size();
+  std::copy(nodes_.begin(), nodes_.end(), nodes.node.begin());
+  return nodes;
 }
 
 void CacheRuntime::count_get(const Message& request, bool hit) {
@@ -211,9 +214,7 @@ Outcome CacheRuntime::serve(StepContext& context) {
         value = {0, -1, 0.0};
         queue_write(context.replica.index(), request.key, t);
       }
-      const double ttl = request.ttl_s > 0 ? request.ttl_s : options_.ttl_s.value_or(0.0);
-      const double expires_at = ttl > 0 ? now() + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01())
-                                        : std::numeric_limits<double>::infinity();
+      const double expires_at = expiry(now(), request.ttl_s);
       const double value_bytes = std::max(0.0, request.request_bytes - kCommandBytes);
       const auto stored =
           counted(store, measured, [&] { return store.set(request.key, value_bytes, value, expires_at, now(), service_.rng()); });
@@ -234,8 +235,8 @@ Outcome CacheRuntime::serve(StepContext& context) {
   return Outcome::Ok;
 }
 
-double CacheRuntime::expiry(double t) {
-  const double ttl = options_.ttl_s.value_or(0.0);
+double CacheRuntime::expiry(double t, double ttl_s) {
+  const double ttl = ttl_s > 0 ? ttl_s : options_.ttl_s.value_or(0.0);
   return ttl > 0 ? t + ttl * (1.0 - options_.ttl_jitter * service_.rng().uniform01())
                  : std::numeric_limits<double>::infinity();
 }
@@ -368,7 +369,7 @@ ServiceReplica* replica_of(Service& cache, int node) {
 // A get of the request's key: from its first copy, and from the next when a node does not
 // answer. Ok with context.reply_found telling a hit from a miss, or the last failure.
 Outcome get_key(StepContext& context, Service& cache, double value_bytes, double timeout_s, int hop) {
-  const std::vector<int> nodes = static_cast<CacheRuntime&>(cache.runtime()).nodes(context.request);
+  const CacheNodes nodes = static_cast<CacheRuntime&>(cache.runtime()).nodes(context.request);
   Outcome got = Outcome::Unavailable;
   for (int node : nodes) {
     got = call_replica(context, replica_of(cache, node), kGet, kCommandBytes, value_bytes + kCommandBytes, timeout_s,
@@ -382,7 +383,7 @@ Outcome get_key(StepContext& context, Service& cache, double value_bytes, double
 // A set or a delete, to every copy of the key in turn.
 void write_key(StepContext& context, Service& cache, int endpoint, double request_bytes, double timeout_s, int hop,
                const CallData* data) {
-  const std::vector<int> nodes = static_cast<CacheRuntime&>(cache.runtime()).nodes(context.request);
+  const CacheNodes nodes = static_cast<CacheRuntime&>(cache.runtime()).nodes(context.request);
   for (int node : nodes)
     call_replica(context, replica_of(cache, node), endpoint, request_bytes, kCommandBytes, timeout_s, hop, data);
 }

@@ -36,6 +36,16 @@ class ServiceReplica;
 
 namespace archsim::kinds::cache {
 
+// The nodes holding a key, its first copy first: a value, so that a caller keeps it while
+// its calls block, without allocating.
+struct CacheNodes {
+  std::array<int, kMaxCopies> node{};
+  std::size_t count = 0;
+  const int* begin() const { return node.data(); }
+  const int* end() const { return node.data() + count; }
+  bool empty() const { return count == 0; }
+};
+
 class CacheRuntime : public ServiceRuntime {
  public:
   CacheRuntime(RunContext& run, Service& service);
@@ -43,7 +53,7 @@ class CacheRuntime : public ServiceRuntime {
   std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica& replica) override;
   ServiceReplica* route(Service& service, const Message& request, bool write, int avoid) override;
   // The nodes holding the request's key, its first copy first.
-  const std::vector<int>& nodes(const Message& request);
+  CacheNodes nodes(const Message& request);
   nlohmann::ordered_json report(double end) const override;
 
   // A command, in a worker of `context.replica`.
@@ -74,8 +84,8 @@ class CacheRuntime : public ServiceRuntime {
     std::uint64_t hits = 0;
   };
   void count_get(const Message& request, bool hit);
-  // When a value stored at `t` with the cache's TTL expires.
-  double expiry(double t);
+  // When a value stored at `t` expires: with `ttl_s` when positive, else the cache's TTL.
+  double expiry(double t, double ttl_s = 0);
   void queue_write(int replica, std::uint64_t key, double t);
   // Runs `operation` on `store`, counting what it evicted and expired (when measured).
   template <typename Operation>
