@@ -140,6 +140,15 @@ void ClientPopulation::send_attempt(Pending p) {
   send_message(replica->address(), replica->host(), message.release(), operation.request_bytes);
 }
 
+void ClientPopulation::settle(Message* reply) {
+  if (run_.recorder().measured(now()))
+    reply_bytes_ += reply->status == Outcome::Ok ? reply->response_bytes : kErrorReplyBytes;
+  const std::uint64_t id = reply->id;
+  const Outcome outcome = reply->status;
+  delete reply;
+  attempt_ended(id, outcome);
+}
+
 void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {
   auto it = pending_.find(id);
   if (it == pending_.end()) return;  // already ended: a late reply or a stale deadline
@@ -201,8 +210,7 @@ void ClientPopulation::main_loop() {
   // less per request); the loop is woken only if that moved its next event earlier.
   inbox_.set_express([this](Message* reply) {
     if (interrupted()) return false;
-    attempt_ended(reply->id, reply->status);
-    delete reply;
+    settle(reply);
     const bool done = now() >= run_.recorder().end_s() && pending_.empty() && backing_off_.empty();
     if (done || (!timers_.empty() && timers_.top().at < waiting_until_)) inbox_.wake();
     return true;
@@ -232,10 +240,7 @@ void ClientPopulation::main_loop() {
       waiting_until_ = next_event;
       Message* reply = inbox_.receive(std::isinf(next_event) ? -1.0 : next_event - t);
       if (reply) {
-        const std::uint64_t id = reply->id;
-        const Outcome outcome = reply->status;
-        delete reply;
-        attempt_ended(id, outcome);
+        settle(reply);
         continue;
       }
       t = now();

@@ -46,6 +46,8 @@ class ClientPopulation {
   std::vector<std::uint64_t> in_flight_measured_by_operation() const;
   const ClientSpec& spec() const { return spec_; }
   nlohmann::ordered_json report() const;
+  // Bytes of the replies received over the measured period (what the target sent out).
+  double reply_bytes() const { return reply_bytes_; }
 
  private:
   struct Pending {
@@ -75,6 +77,8 @@ class ClientPopulation {
   double next_logged();
   void new_request(int user);
   void send_attempt(Pending pending);
+  // Ends the attempt `reply` answers, counting its bytes, and frees it.
+  void settle(Message* reply);
   void attempt_ended(std::uint64_t id, Outcome outcome);
   void end_request(const Pending& pending, Outcome outcome);
   void handle_timer(const Timer& timer);
@@ -104,6 +108,7 @@ class ClientPopulation {
   std::uint64_t attempts_ = 0;         // measured
   std::uint64_t retries_ = 0;          // measured
   std::uint64_t retries_denied_ = 0;   // measured
+  double reply_bytes_ = 0;             // measured
 };
 
 }  // namespace archsim

@@ -55,6 +55,7 @@ class Service {
   RunContext& run() { return run_; }
   RandomStream& rng() { return rng_; }
   ServiceRuntime& runtime() { return *runtime_; }
+  const ServiceRuntime& runtime() const { return *runtime_; }
   const std::vector<std::unique_ptr<ServiceReplica>>& replicas() const { return replicas_; }
   int replicas_up() const;
   // Time spent with 0, 1, ..., n replicas up over the measured period.

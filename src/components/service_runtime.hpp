@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/cost_model.hpp"
 #include "components/step_runner.hpp"
 #include "core/outcome.hpp"
 #include "engine/message.hpp"
@@ -59,6 +60,8 @@ class ServiceRuntime {
   // The latest committed version of data `key` (kinds whose data has versions: a
   // database), 0 when it was never written. A cache compares what it holds against it.
   virtual std::uint64_t committed_version(std::uint64_t /*key*/) const { return 0; }
+  // Adds what the kind bills over the measured period (a CDN's egress, requests, storage).
+  virtual void add_cost_usage(CostUsage& /*usage*/) const {}
   // The kind's figures for summary.json (under its ServiceKind::report_section), or null.
   virtual nlohmann::ordered_json report(double /*end*/) const { return nullptr; }
 };

@@ -88,6 +88,24 @@ ordered_json availability_projection(const Downtime& d, double window_s) {
   return j;
 }
 
+// The run's cost usage with each host's running time: the measured period but its parked time.
+CostUsage with_host_time(const RunFacts& facts) {
+  CostUsage usage = facts.cost_usage;
+  const Scenario& s = facts.scenario;
+  usage.measured_s = facts.end_time_s - s.warmup_s;
+  usage.requests = static_cast<double>(facts.recorder.overall().sent);
+  usage.host_running_s.assign(s.hosts.size(), usage.measured_s);
+  for (const ComponentStats& c : facts.recorder.components()) {
+    if (c.kind != "host") continue;
+    const int h = s.host_index(c.name);
+    if (h < 0) continue;
+    const auto totals = c.state.totals(facts.end_time_s);
+    usage.host_running_s[static_cast<std::size_t>(h)] =
+        usage.measured_s - totals[static_cast<std::size_t>(ComponentState::Parked)];
+  }
+  return usage;
+}
+
 ordered_json make_summary(const RunFacts& facts) {
   const Scenario& s = facts.scenario;
   const Recorder& r = facts.recorder;
@@ -220,6 +238,8 @@ ordered_json make_summary(const RunFacts& facts) {
     }
     j["regions"] = regions;
   }
+
+  j["cost"] = cost_report(s, monthly_cost(s, with_host_time(facts)));
 
   ordered_json util = ordered_json::object();
   std::string top_name;

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/cost_model.hpp"
 #include "recording/recorder.hpp"
 #include "scenario/scenario.hpp"
 
@@ -20,7 +21,7 @@ namespace archsim {
 
 // The version of summary.json's format; CHANGES.md lists what each version added, renamed
 // or re-defined.
-constexpr int kSummaryFormatVersion = 4;
+constexpr int kSummaryFormatVersion = 5;
 
 struct RunFacts {
   const Scenario& scenario;
@@ -32,6 +33,9 @@ struct RunFacts {
   std::uint64_t peak_threads = 0;  // the most simulated threads alive at once
   nlohmann::ordered_json service_extras = nlohmann::ordered_json::object();  // merged into services.NAME
   nlohmann::ordered_json client_extras = nlohmann::ordered_json::object();   // clients.NAME
+  // The bytes and requests the run measured for the cost model (hosts' running time is
+  // the recorder's).
+  CostUsage cost_usage;
 };
 
 // Downtime accounting over the measured windows (those starting at or after the warm-up).

@@ -38,6 +38,8 @@ const Figure kFigures[] = {
     {"downtime/year (h)", "/projected_downtime_per_year_s", 1, 1.0 / 3600.0},
     {"bottleneck", "/bottleneck/resource", -1, 1.0},
     {"bottleneck use (%)", "/bottleneck/utilization", 1, 100.0},
+    {"cost/month (USD)", "/cost/per_month/total", 0, 1.0},
+    {"cost/million requests (USD)", "/cost/per_million_requests", 3, 1.0},
 };
 
 // Characters on screen: "±" takes two bytes in UTF-8.

@@ -146,6 +146,7 @@ Scenario ScenarioBuilder::build() {
   build_timeline();
   build_random_faults();
   part([&] { build_metrics(); });
+  part([&] { build_cost(); });
   // The limits need a whole scenario: not one with parts left out.
   if (problems_.empty() && !tolerant_) mark_hosts_that_may_run();
   if (problems_.empty() && !tolerant_) check_resource_limits();
@@ -871,6 +872,50 @@ void ScenarioBuilder::build_metrics() {
     problem(m.at("window_s"), "must not exceed duration_s (" + json(s_.duration_s).dump() + ")");
   s_.metrics.slo.success_ratio = m.at("slo").at("success_ratio").number();
   if (m.at("slo").has("latency_ms")) s_.metrics.slo.latency_s = m.at("slo").at("latency_ms").number() / 1000.0;
+}
+
+// ---- cost --------------------------------------------------------------------------
+
+void ScenarioBuilder::build_cost() {
+  if (profile_.is_null()) return;
+  const Node prices = profile().at("prices");
+  CostSpec& c = s_.cost;
+  c.mode = root_.at("cost").at("mode").is("on_premises") ? CostSpec::Mode::OnPremises : CostSpec::Mode::Cloud;
+  c.hours_per_month = prices.at("hours_per_month").number();
+  for (const auto& [cores, price] : prices.at("host_per_hour").members())
+    c.host_per_hour.emplace_back(std::stoi(cores), price.number());
+  std::sort(c.host_per_hour.begin(), c.host_per_hour.end());
+  c.origin_egress_per_gb = prices.at("origin_egress_per_gb").number();
+  c.origin_to_cdn_per_gb = prices.at("origin_to_cdn_per_gb").number();
+  c.cdn_per_10k_requests = prices.at("cdn_per_10k_requests").number();
+  c.storage_per_gb_month = prices.at("storage_per_gb_month").number();
+  const Node op = prices.at("on_premises");
+  c.on_premises = {op.at("server_base").number(),    op.at("server_per_core").number(),
+                   op.at("amortisation_years").number(), op.at("watts_base").number(),
+                   op.at("watts_per_core").number(),  op.at("pue").number(),
+                   op.at("power_per_kwh").number(),   op.at("rack_per_server_month").number(),
+                   op.at("transit_per_gb").number()};
+  c.assumptions = prices.at("assumptions").strings();
+  // Each region's CDN price tier.
+  const Node tiers = prices.at("cdn_egress_per_gb");
+  const Node platform = root_.at("platform");
+  std::vector<std::string> known;
+  for (const auto& [tier, price] : tiers.members()) known.push_back(tier);
+  for (const std::string& region : s_.platform.regions) {
+    const bool named = platform.has("regions") && platform.at("regions").has(region) &&
+                       platform.at("regions").at(region).has("price_tier");
+    const std::string tier = named ? platform.at("regions").at(region).at("price_tier").string() : "us_europe";
+    c.price_tiers.push_back(tier);
+    c.cdn_egress_per_gb.push_back(0.0);
+    if (tiers.has(tier)) {
+      c.cdn_egress_per_gb.back() = tiers.at(tier).number();
+    } else if (named) {
+      problem(platform.at("regions").at(region).at("price_tier"),
+              "no such price tier in prices.cdn_egress_per_gb" + suggestion(tier, known));
+    } else {
+      problem(tiers.pointer(), "has no price for tier us_europe, the tier of regions that name none");
+    }
+  }
 }
 
 // ---- limits ------------------------------------------------------------------------

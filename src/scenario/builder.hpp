@@ -103,6 +103,7 @@ class ScenarioBuilder {
   void build_timeline();
   void build_random_faults();
   void build_metrics();
+  void build_cost();
   // Replicas in service at the peak of the timeline, per service.
   std::vector<int> peak_replicas() const;
   void mark_hosts_that_may_run();

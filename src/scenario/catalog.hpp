@@ -70,6 +70,9 @@ class ServiceKind {
   // Simulated threads a replica holds whatever its load (workers, connections and helpers
   // come and go with the requests inside, under the run's actor budget).
   virtual double resident_threads_per_replica(const ServiceSpec& service) const;
+  // Whether replies to clients that target it are billed as CDN egress (by the kind's own
+  // cost usage) rather than as the origin's egress.
+  virtual bool bills_own_egress() const { return false; }
   // Bytes of per-key state the kind keeps for each key of the clients' key spaces.
   virtual double key_state_bytes_per_key(const ServiceSpec& /*service*/) const { return 0; }
 };

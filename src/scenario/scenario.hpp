@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/distribution.hpp"
@@ -264,6 +265,33 @@ struct MetricsSpec {
   SloSpec slo;
 };
 
+// Prices for the monthly cost (analysis/cost_model.hpp), from the hardware profile, in US
+// dollars, resolved for this scenario's regions.
+struct CostSpec {
+  enum class Mode { Cloud, OnPremises };
+  Mode mode = Mode::Cloud;
+  double hours_per_month = 730;
+  std::vector<std::pair<int, double>> host_per_hour;  // (cores, price), fewest cores first
+  double origin_egress_per_gb = 0;
+  double origin_to_cdn_per_gb = 0;
+  std::vector<double> cdn_egress_per_gb;   // by region (its price tier)
+  std::vector<std::string> price_tiers;    // by region
+  double cdn_per_10k_requests = 0;
+  double storage_per_gb_month = 0;
+  struct OnPremises {
+    double server_base = 0;
+    double server_per_core = 0;
+    double amortisation_years = 0;
+    double watts_base = 0;
+    double watts_per_core = 0;
+    double pue = 1;
+    double power_per_kwh = 0;
+    double rack_per_server_month = 0;
+    double transit_per_gb = 0;
+  } on_premises;
+  std::vector<std::string> assumptions;  // prices no public source gave
+};
+
 struct Scenario {
   const Catalog* catalog = nullptr;  // the kinds the scenario was typed with
   std::string name;
@@ -281,6 +309,7 @@ struct Scenario {
   std::vector<ActionSpec> actions;  // the timeline, in time order
   std::vector<RandomFault> random_faults;
   MetricsSpec metrics;
+  CostSpec cost;
 
   int service_index(const std::string& service) const;
   int host_index(const std::string& host) const;

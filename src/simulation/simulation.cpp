@@ -227,6 +227,16 @@ std::vector<std::uint64_t> Simulation::in_flight_by_operation() const {
   return counts;
 }
 
+CostUsage Simulation::cost_usage() const {
+  CostUsage usage(scenario_);
+  for (const auto& c : clients_) {
+    const ServiceSpec& target = scenario_.services[static_cast<std::size_t>(c->spec().target)];
+    if (!target.kind->bills_own_egress()) usage.origin_egress_bytes += c->reply_bytes();
+  }
+  for (const auto& s : services_) s->runtime().add_cost_usage(usage);
+  return usage;
+}
+
 nlohmann::ordered_json Simulation::service_reports() const {
   nlohmann::ordered_json j = nlohmann::ordered_json::object();
   for (const auto& s : services_) {

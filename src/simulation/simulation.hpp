@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <simgrid/s4u.hpp>
 
+#include "analysis/cost_model.hpp"
 #include "platform/platform.hpp"
 #include "recording/recorder.hpp"
 #include "recording/tracer.hpp"
@@ -67,6 +68,8 @@ class Simulation {
   std::uint64_t requests_simulated() const;
   // Per-service figures beyond the common ones (the kinds' own, replicas up).
   nlohmann::ordered_json service_reports() const;
+  // The bytes, requests and storage the measured period billed (see analysis/cost_model.hpp).
+  CostUsage cost_usage() const;
   // Per client population: attempts, retries, retries refused by the budget.
   nlohmann::ordered_json client_reports() const;
 

@@ -280,12 +280,10 @@ Command add_run_command(CLI::App& app) {
                 << " s: the run stopped and wrote no results\n";
       return kExitInterrupted;
     }
-    RunFacts facts{scenario, sim.recorder(), sim.utilization(), sim.in_flight_by_operation()};
-    facts.end_time_s = sim.end_time();
-    facts.drain_s = sim.drain_s();
-    facts.peak_threads = sim.peak_threads();
-    facts.service_extras = sim.service_reports();
-    facts.client_extras = sim.client_reports();
+    RunFacts facts{scenario,         sim.recorder(),         sim.utilization(),
+                   sim.in_flight_by_operation(), sim.end_time(), sim.drain_s(),
+                   sim.peak_threads(),   sim.service_reports(),  sim.client_reports(),
+                   sim.cost_usage()};
     auto summary = make_summary(facts);
     if (warmup_note) summary["warmup_auto"] = *warmup_note;
     if (args->batch_means) {
