@@ -3,12 +3,13 @@
 #include <cmath>
 
 #include "core/text.hpp"
+#include "core/units.hpp"
 
 namespace archsim {
 
 namespace {
 
-constexpr double kBytesPerGb = 1e9;  // prices count decimal gigabytes
+constexpr double kBytesPerGb = kGB;
 
 double per_month(double amount, double measured_s, double month_s) {
   return measured_s > 0 ? amount / measured_s * month_s : 0.0;

@@ -60,6 +60,8 @@ Distribution Distribution::empirical(std::vector<double> values) {
   d.kind_ = Kind::Empirical;
   d.mean_ = std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(values.size());
   d.values_ = std::move(values);
+  d.sorted_ = d.values_;
+  std::sort(d.sorted_.begin(), d.sorted_.end());
   return d;
 }
 
@@ -92,11 +94,9 @@ double Distribution::quantile(double q) const {
     case Kind::Uniform:
       return a_ + (b_ - a_) * q;
     case Kind::Empirical: {
-      std::vector<double> sorted = values_;
-      std::sort(sorted.begin(), sorted.end());
-      const auto n = static_cast<double>(sorted.size());
+      const auto n = static_cast<double>(sorted_.size());
       const auto rank = static_cast<std::size_t>(std::max(1.0, std::ceil(q * n)));
-      return sorted[std::min(rank, sorted.size()) - 1];
+      return sorted_[std::min(rank, sorted_.size()) - 1];
     }
   }
   return a_;

@@ -25,7 +25,8 @@ class Distribution {
   Distribution() = default;
   double sample(RandomStream& rng) const;
   double mean() const;
-  // Exact quantile for the analytic kinds (used by tests and back-of-envelope estimates).
+  // Exact quantile (an empirical list's: the smallest value with at least q of the list at
+  // or below it). O(1), so that a quantile may be taken per request.
   double quantile(double q) const;
   Kind kind() const { return kind_; }
   std::string describe() const;
@@ -38,7 +39,8 @@ class Distribution {
   double a_ = 0.0;  // constant value, exponential mean, lognormal mu, uniform min
   double b_ = 0.0;  // lognormal sigma, uniform max
   double mean_ = 0.0;
-  std::vector<double> values_;
+  std::vector<double> values_;  // empirical, in the order given (what sample() draws from)
+  std::vector<double> sorted_;  // the same, sorted (for quantiles)
 };
 
 // Inverse of the standard normal CDF (Acklam's rational approximation refined by one

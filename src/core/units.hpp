@@ -5,6 +5,7 @@ namespace archsim {
 
 constexpr double kKiB = 1024.0;
 constexpr double kMiB = 1024.0 * 1024.0;
+constexpr double kGB = 1e9;  // decimal gigabytes, as storage and transfer are priced
 constexpr double kBytesPerGbps = 1e9 / 8.0;  // bytes per second in 1 Gbps
 
 }  // namespace archsim

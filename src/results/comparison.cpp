@@ -106,12 +106,30 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries,
         if (std::find(services.begin(), services.end(), name) == services.end()) services.push_back(name);
   for (const auto& name : services) {
     figures.push_back({name + " visits/request", "/services/" + name + "/arrivals_per_request", 3, 1.0});
-    const bool cache = std::any_of(summaries.begin(), summaries.end(), [&name](const ordered_json& s) {
-      return s.contains("services") && s["services"].contains(name) && s["services"][name].contains("cache");
-    });
-    if (!cache) continue;
-    figures.push_back({name + " hit ratio (%)", "/services/" + name + "/cache/hit_ratio", 1, 100.0});
-    figures.push_back({name + " stale hits (%)", "/services/" + name + "/cache/stale_read_fraction", 3, 100.0});
+    const auto has = [&summaries, &name](const char* section) {
+      return std::any_of(summaries.begin(), summaries.end(), [&](const ordered_json& s) {
+        return s.contains("services") && s["services"].contains(name) && s["services"][name].contains(section);
+      });
+    };
+    if (has("cache")) {
+      figures.push_back({name + " hit ratio (%)", "/services/" + name + "/cache/hit_ratio", 1, 100.0});
+      figures.push_back({name + " stale hits (%)", "/services/" + name + "/cache/stale_read_fraction", 3, 100.0});
+    }
+    if (has("cdn")) {
+      figures.push_back({name + " hit ratio (%)", "/services/" + name + "/cdn/hit_ratio", 1, 100.0});
+      figures.push_back({name + " origin egress (GB)", "/services/" + name + "/cdn/origin_egress_gb", 2, 1.0});
+      figures.push_back({name + " edge storage (GB)", "/services/" + name + "/cdn/edge_storage_gb_mean", 3, 1.0});
+    }
+  }
+  // Per region (scenarios with regions): what its clients see.
+  std::vector<std::string> regions;
+  for (const auto& s : summaries)
+    if (s.contains("regions") && s["regions"].is_object())
+      for (const auto& [name, region] : s["regions"].items())
+        if (std::find(regions.begin(), regions.end(), name) == regions.end()) regions.push_back(name);
+  for (const auto& name : regions) {
+    figures.push_back({name + " p50 (ms)", "/regions/" + name + "/latency_ms/p50", 2, 1.0});
+    figures.push_back({name + " p99 (ms)", "/regions/" + name + "/latency_ms/p99", 2, 1.0});
   }
   for (const Figure& f : figures) {
     c.row_labels.push_back(f.label);

@@ -49,6 +49,8 @@ class ScenarioBuilder {
 
   // ---- for the kinds ------------------------------------------------------------------
   const Scenario& scenario() const { return s_; }
+  // A host being typed, to place it (a CDN puts each edge's host in its region).
+  HostSpec& host(int index) { return s_.hosts[static_cast<std::size_t>(index)]; }
   const Catalog& catalog() const { return catalog_; }
 
   // Reports a problem at `pointer`, with the offending value when given.

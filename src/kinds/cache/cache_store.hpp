@@ -48,6 +48,7 @@ class CacheStore {
     std::uint64_t version = 0;
     int source = -1;         // the service the value was read from (-1: unknown)
     double compute_s = 0;    // how long fetching it took (probabilistic early refresh)
+    bool compressed = false; // held compressed (a CDN edge's low-demand objects)
   };
 
   // Stale: expired, served from the grace period while another caller refreshes it.
