@@ -155,5 +155,54 @@ class Step4LessonsTest(unittest.TestCase):
         self.assertGreater(unbudgeted["retries"], 2 * budget["retries"])
 
 
+# The step 4 scenario with its objects served by the origin rather than the CDN.
+ORIGIN_ONLY = ["--set", "clients.browsers_ca.target=lb", "--set", "clients.browsers_ca.operations.asset_ca.endpoint=static",
+               "--set", "clients.browsers_nl.target=lb", "--set", "clients.browsers_nl.operations.asset_nl.endpoint=static"]
+
+
+class Step4CdnLessonsTest(unittest.TestCase):
+    """Step 4's CDN: objects served from an edge near the users, which helps the remote
+    region far more; its cost policies trade storage, egress and latency."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cdn = summary_of("step04-cache-cdn.json")
+
+    def test_a_cdn_helps_the_remote_region_far_more(self):
+        origin = summary_of("step04-cache-cdn.json", *ORIGIN_ONLY)
+        cdn = self.cdn
+        edge = cdn["services"]["cdn"]["cdn"]
+        self.assertGreater(edge["hit_ratio"], 0.6)
+        gain = {r: origin["regions"][r]["latency_ms"]["p50"] - cdn["regions"][r]["latency_ms"]["p50"]
+                for r in ("california", "netherlands")}
+        # A hit saves the Netherlands the 150 ms round trip to California; California saves
+        # almost nothing.
+        self.assertGreater(gain["netherlands"], 100)
+        self.assertLess(abs(gain["california"]), 10)
+        self.assertGreater(origin["operations"]["asset_nl"]["latency_ms"]["p50"], 150)
+        self.assertLess(cdn["operations"]["asset_nl"]["latency_ms"]["p50"], 30)
+        for r in ("california", "netherlands"):
+            self.assertLess(cdn["regions"][r]["latency_ms"]["p99"], origin["regions"][r]["latency_ms"]["p99"])
+        # The origin serves only the misses: fewer balancer visits per request.
+        self.assertLess(cdn["services"]["lb"]["arrivals_per_request"],
+                        origin["services"]["lb"]["arrivals_per_request"] - 0.3)
+        # The month's bill moves from origin egress to CDN egress and requests.
+        self.assertGreater(cdn["cost"]["per_month"]["cdn_egress"], 0)
+        self.assertEqual(0, origin["cost"]["per_month"]["cdn_egress"])
+        self.assertLess(cdn["cost"]["per_month"]["origin_egress"], 0.7 * origin["cost"]["per_month"]["origin_egress"])
+
+    def test_cost_policies_trade_edge_storage_for_origin_trips(self):
+        policies = summary_of("step04-cdn-cost-policies.json")
+        base, p = self.cdn["services"]["cdn"]["cdn"], policies["services"]["cdn"]["cdn"]
+        self.assertGreater(p["bypassed"], 0)
+        self.assertGreater(p["compressed_stores"], 0)
+        self.assertGreater(p["codec_cpu_s"], 0)
+        self.assertLess(p["edge_storage_gb_mean"], 0.9 * base["edge_storage_gb_mean"])
+        self.assertLess(policies["cost"]["usage_per_month"]["cdn_requests_millions"],
+                        self.cdn["cost"]["usage_per_month"]["cdn_requests_millions"])
+        self.assertGreater(policies["cost"]["usage_per_month"]["origin_egress_gb"],
+                           self.cdn["cost"]["usage_per_month"]["origin_egress_gb"])
+
+
 if __name__ == "__main__":
     unittest.main()
