@@ -221,7 +221,7 @@ def read_json(path):
 
 
 # The newest summary.json format these scripts know (CHANGES.md lists every change).
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 
 
 class Summary:

@@ -517,6 +517,20 @@ class TimelineTest(PlotsTestCase):
         self.assertGreater(png_size(cached)[1], png_size(plain)[1])  # a fourth panel
         self.assertEqual("failure", plotlib.event_kind("flush"))
 
+    def test_a_cdn_adds_the_hit_ratio_panel_too(self):
+        folder = self.broken_copy(self.run_a, "with-cdn")
+        path = os.path.join(folder, "timeseries.csv")
+        with open(path) as f:
+            rows = list(csv.reader(f))
+        rows[0].append("cdn_hit_ratio:cdn")
+        for i, row in enumerate(rows[1:]):
+            row.append(str(min(0.9, 0.1 * i)))  # the edges fill up
+        write_csv(path, rows[0], rows[1:])
+        plain, cdn = self.output("timeline-plain-2.png"), self.output("timeline-cdn.png")
+        self.assert_png(self.run_script("plot_timeline", self.run_a, "--out", plain), plain)
+        self.assert_png(self.run_script("plot_timeline", folder, "--out", cdn), cdn)
+        self.assertGreater(png_size(cdn)[1], png_size(plain)[1])
+
 
 def write_cache_sweep(folder, sizes=(8, 16, 32, 64)):
     """A sweep of a cache's memory: point folders with point.json and summary.json."""
@@ -526,7 +540,7 @@ def write_cache_sweep(folder, sizes=(8, 16, 32, 64)):
         with open(os.path.join(point, "point.json"), "w") as f:
             json.dump({"values": {"services.cache.memory_mb": str(size)}}, f)
         hit = 1 - 0.5 / (1 + i)
-        summary = {"format_version": 4, "scenario": "cache-demo",
+        summary = {"format_version": 5, "scenario": "cache-demo",
                    "services": {"cache": {"kind": "cache", "cache": {"hit_ratio": hit}},
                                 "db": {"kind": "database", "arrivals_per_request": 1 - hit},
                                 "web": {"kind": "app_server", "arrivals_per_request": 1}}}
@@ -549,6 +563,19 @@ class HitRatioTest(PlotsTestCase):
         svg = self.output("hit-ratio.svg")
         self.assert_svg(self.run_script("plot_hit_ratio", self.cache_sweep, "--format", "svg", "--out", svg), svg)
 
+    def test_a_cdn_sweep(self):
+        folder = os.path.join(self.tmp, "sweep-cdn")
+        write_cache_sweep(folder)
+        for point in os.listdir(folder):
+            path = os.path.join(folder, point, "summary.json")
+            with open(path) as f:
+                summary = json.load(f)
+            summary["services"]["cdn"] = {"kind": "cdn", "cdn": summary["services"].pop("cache")["cache"]}
+            with open(path, "w") as f:
+                json.dump(summary, f)
+        path = self.output("hit-ratio-cdn.png")
+        self.assert_png(self.run_script("plot_hit_ratio", folder, "--out", path), path)
+
     def test_default_output_names_the_sweep(self):
         result, cwd = self.run_from_results_parent("plot_hit_ratio", self.cache_sweep)
         self.assert_default_output(result, cwd, "hit-ratio-sweep-cache.png")
@@ -567,7 +594,7 @@ class HitRatioTest(PlotsTestCase):
             del summary["services"]["cache"]
             with open(path, "w") as f:
                 json.dump(summary, f)
-        self.assert_bad_input(self.run_script("plot_hit_ratio", no_cache), "no service of kind cache")
+        self.assert_bad_input(self.run_script("plot_hit_ratio", no_cache), "no service of kind cache or cdn")
         several = os.path.join(self.tmp, "sweep-two-parameters")
         write_cache_sweep(several, sizes=(1, 2))
         for point in os.listdir(several):
