@@ -20,7 +20,7 @@ BUILD = sys.argv.pop(1) if len(sys.argv) > 1 else os.path.join(ROOT, "build")
 # What each layer may include (its own folder and those below it).
 BASE = {"core"}
 SCENARIO = BASE | {"scenario"}
-RUNTIME = SCENARIO | {"engine", "platform", "recording", "components"}
+RUNTIME = SCENARIO | {"engine", "platform", "analysis", "recording", "components"}
 ALLOWED = {
     "core": BASE,
     "scenario": SCENARIO,
@@ -28,13 +28,13 @@ ALLOWED = {
     "results": SCENARIO | {"results"},
     "study": SCENARIO | {"results", "study"},
     "analysis": SCENARIO | {"analysis"},
-    "recording": SCENARIO | {"recording"},
+    "recording": SCENARIO | {"analysis", "recording"},
     "platform": SCENARIO | {"platform"},
     "engine": BASE | {"engine"},
     "components": RUNTIME,
     "kinds": RUNTIME | {"kinds"},
     "simulation": RUNTIME | {"simulation"},
-    "cli": RUNTIME | {"kinds", "simulation", "analysis", "results", "study", "cli"},
+    "cli": RUNTIME | {"kinds", "simulation", "results", "study", "cli"},
 }
 # A header of a layer above each one, which it must not be able to include.
 ABOVE = {
