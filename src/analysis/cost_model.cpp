@@ -49,11 +49,14 @@ MonthlyCost monthly_cost(const Scenario& scenario, const CostUsage& usage) {
     m.compute += server_price(prices, host.cores) / (op.amortisation_years * 12.0) + op.rack_per_server_month +
                  running * prices.hours_per_month * kw * op.power_per_kwh;
   }
-  m.origin_egress_gb = per_month(usage.origin_egress_bytes, measured, month_s) / kBytesPerGb;
   m.origin_to_cdn_gb = per_month(usage.origin_to_cdn_bytes, measured, month_s) / kBytesPerGb;
-  m.origin_egress = owned ? (m.origin_egress_gb + m.origin_to_cdn_gb) * op.transit_per_gb
-                          : m.origin_egress_gb * prices.origin_egress_per_gb +
-                                m.origin_to_cdn_gb * prices.origin_to_cdn_per_gb;
+  m.origin_egress = owned ? m.origin_to_cdn_gb * op.transit_per_gb : m.origin_to_cdn_gb * prices.origin_to_cdn_per_gb;
+  for (std::size_t r = 0; r < usage.origin_egress_bytes.size(); ++r) {
+    const double gb = per_month(usage.origin_egress_bytes[r], measured, month_s) / kBytesPerGb;
+    m.origin_egress_gb += gb;
+    m.origin_egress += gb * (owned ? op.transit_per_gb
+                                   : r < prices.origin_egress_per_gb.size() ? prices.origin_egress_per_gb[r] : 0.0);
+  }
   for (std::size_t r = 0; r < usage.cdn_egress_bytes.size(); ++r) {
     const double gb = per_month(usage.cdn_egress_bytes[r], measured, month_s) / kBytesPerGb;
     const double requests = per_month(usage.cdn_requests[r], measured, month_s);

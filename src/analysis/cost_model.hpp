@@ -23,7 +23,8 @@ struct CostUsage {
   double measured_s = 0;
   double requests = 0;                     // client requests sent
   std::vector<double> host_running_s;      // by host: time not parked
-  double origin_egress_bytes = 0;          // replies from the platform's services to clients
+  std::vector<double> origin_egress_bytes; // replies from the platform's services to clients,
+                                           // by region of the sending host
   double origin_to_cdn_bytes = 0;          // objects an origin sent to edges
   std::vector<double> cdn_egress_bytes;    // by region of the edge
   std::vector<double> cdn_requests;        // by region of the edge
@@ -32,6 +33,7 @@ struct CostUsage {
   CostUsage() = default;
   explicit CostUsage(const Scenario& scenario)
       : host_running_s(scenario.hosts.size(), 0.0),
+        origin_egress_bytes(scenario.platform.regions.size(), 0.0),
         cdn_egress_bytes(scenario.platform.regions.size(), 0.0),
         cdn_requests(scenario.platform.regions.size(), 0.0) {}
 };

@@ -885,7 +885,6 @@ void ScenarioBuilder::build_cost() {
   for (const auto& [cores, price] : prices.at("host_per_hour").members())
     c.host_per_hour.emplace_back(std::stoi(cores), price.number());
   std::sort(c.host_per_hour.begin(), c.host_per_hour.end());
-  c.origin_egress_per_gb = prices.at("origin_egress_per_gb").number();
   c.origin_to_cdn_per_gb = prices.at("origin_to_cdn_per_gb").number();
   c.cdn_per_10k_requests = prices.at("cdn_per_10k_requests").number();
   c.storage_per_gb_month = prices.at("storage_per_gb_month").number();
@@ -896,24 +895,25 @@ void ScenarioBuilder::build_cost() {
                    op.at("power_per_kwh").number(),   op.at("rack_per_server_month").number(),
                    op.at("transit_per_gb").number()};
   c.assumptions = prices.at("assumptions").strings();
-  // Each region's CDN price tier.
-  const Node tiers = prices.at("cdn_egress_per_gb");
+  // Each region's price tier, which both egress tables must price.
   const Node platform = root_.at("platform");
-  std::vector<std::string> known;
-  for (const auto& [tier, price] : tiers.members()) known.push_back(tier);
   for (const std::string& region : s_.platform.regions) {
     const bool named = platform.has("regions") && platform.at("regions").has(region) &&
                        platform.at("regions").at(region).has("price_tier");
     const std::string tier = named ? platform.at("regions").at(region).at("price_tier").string() : "us_europe";
     c.price_tiers.push_back(tier);
-    c.cdn_egress_per_gb.push_back(0.0);
-    if (tiers.has(tier)) {
-      c.cdn_egress_per_gb.back() = tiers.at(tier).number();
-    } else if (named) {
-      problem(platform.at("regions").at(region).at("price_tier"),
-              "no such price tier in prices.cdn_egress_per_gb" + suggestion(tier, known));
-    } else {
-      problem(tiers.pointer(), "has no price for tier us_europe, the tier of regions that name none");
+    for (const char* table : {"origin_egress_per_gb", "cdn_egress_per_gb"}) {
+      const Node tiers = prices.at(table);
+      auto& by_region = table[0] == 'o' ? c.origin_egress_per_gb : c.cdn_egress_per_gb;
+      by_region.push_back(tiers.has(tier) ? tiers.at(tier).number() : 0.0);
+      if (tiers.has(tier)) continue;
+      std::vector<std::string> known;
+      for (const auto& [name, price] : tiers.members()) known.push_back(name);
+      if (named)
+        problem(platform.at("regions").at(region).at("price_tier"),
+                std::string("no such price tier in prices.") + table + suggestion(tier, known));
+      else
+        problem(tiers.pointer(), "has no price for tier us_europe, the tier of regions that name none");
     }
   }
 }

@@ -272,9 +272,9 @@ struct CostSpec {
   Mode mode = Mode::Cloud;
   double hours_per_month = 730;
   std::vector<std::pair<int, double>> host_per_hour;  // (cores, price), fewest cores first
-  double origin_egress_per_gb = 0;
+  std::vector<double> origin_egress_per_gb;  // by region (its price tier)
   double origin_to_cdn_per_gb = 0;
-  std::vector<double> cdn_egress_per_gb;   // by region (its price tier)
+  std::vector<double> cdn_egress_per_gb;     // by region
   std::vector<std::string> price_tiers;    // by region
   double cdn_per_10k_requests = 0;
   double storage_per_gb_month = 0;

@@ -231,7 +231,11 @@ CostUsage Simulation::cost_usage() const {
   CostUsage usage(scenario_);
   for (const auto& c : clients_) {
     const ServiceSpec& target = scenario_.services[static_cast<std::size_t>(c->spec().target)];
-    if (!target.kind->bills_own_egress()) usage.origin_egress_bytes += c->reply_bytes();
+    if (target.kind->bills_own_egress() || target.replica_hosts.empty()) continue;
+    // Billed where the tier's first replica runs (a tier's replicas share a region).
+    const int host = target.replica_hosts.front();
+    usage.origin_egress_bytes[static_cast<std::size_t>(scenario_.hosts[static_cast<std::size_t>(host)].region)] +=
+        c->reply_bytes();
   }
   for (const auto& s : services_) s->runtime().add_cost_usage(usage);
   return usage;

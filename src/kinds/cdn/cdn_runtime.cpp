@@ -63,6 +63,9 @@ CdnRuntime::CdnRuntime(RunContext& run, Service& service)
   for (const auto& client : scenario.clients)
     for (std::size_t o = 0; o < client.operations.size(); ++o) region_of_operation_.push_back(client.region);
   last_accounted_ = scenario.warmup_s;
+  const ServiceSpec& origin = scenario.services[static_cast<std::size_t>(options_.origin)];
+  origin_region_ = static_cast<std::size_t>(
+      scenario.hosts[static_cast<std::size_t>(origin.replica_hosts.front())].region);
   run.recorder().gauges().ratio(
       "cdn_hit_ratio:" + service.name(), [this] { return static_cast<double>(all_hits_); },
       [this] { return static_cast<double>(all_requests_); });
@@ -218,7 +221,7 @@ void CdnRuntime::add_cost_usage(CostUsage& usage) const {
     usage.cdn_egress_bytes[region] += c.served_bytes;
     usage.cdn_requests[region] += static_cast<double>(c.requests - c.bypassed);
     usage.origin_to_cdn_bytes += c.fetched_bytes + c.pushed_bytes;
-    usage.origin_egress_bytes += c.bypassed_bytes;
+    usage.origin_egress_bytes[origin_region_] += c.bypassed_bytes;
     usage.stored_byte_seconds += edge.stored_byte_s + edge.store.used_bytes() * std::max(0.0, end - last_accounted_);
   }
 }

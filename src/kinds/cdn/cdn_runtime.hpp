@@ -87,6 +87,7 @@ class CdnRuntime : public ServiceRuntime {
   std::uint64_t all_requests_ = 0;             // since the start (the hit-ratio gauge)
   std::uint64_t all_hits_ = 0;
   double last_accounted_ = 0;
+  std::size_t origin_region_ = 0;  // where bypassed objects leave from
 };
 
 // Adds the CDN kind's runtime.

@@ -45,7 +45,8 @@ CostUsage usage(const Scenario& s) {
   u.requests = 1000;                                      // 10 req/s
   u.host_running_s[static_cast<std::size_t>(s.host_index("web-1"))] = 100;  // all the time
   u.host_running_s[static_cast<std::size_t>(s.host_index("db-1"))] = 50;    // half of it
-  u.origin_egress_bytes = 2e9;                            // 2 GB in 100 s
+  u.origin_egress_bytes[region(s, "us")] = 2e9;           // 2 GB in 100 s from us
+  u.origin_egress_bytes[region(s, "eu")] = 1e9;           // and 1 GB from eu
   u.origin_to_cdn_bytes = 1e9;
   u.cdn_egress_bytes[region(s, "us")] = 1e9;
   u.cdn_egress_bytes[region(s, "eu")] = 3e9;
@@ -74,9 +75,9 @@ TEST_CASE("cost model: cloud arithmetic on a deterministic usage") {
   const double scale = month_s / 100;  // the measured 100 s to a month
   CHECK(m.host_hours == Approx(730 + 365));
   CHECK(m.compute == Approx(730 * 0.192 + 365 * 1.536));
-  CHECK(m.origin_egress_gb == Approx(2 * scale));
+  CHECK(m.origin_egress_gb == Approx(3 * scale));
   CHECK(m.origin_to_cdn_gb == Approx(1 * scale));
-  CHECK(m.origin_egress == Approx(2 * scale * 0.09 + 1 * scale * 0.0));
+  CHECK(m.origin_egress == Approx(2 * scale * 0.09 + 1 * scale * 0.120 + 1 * scale * 0.0));
   CHECK(m.cdn_egress == Approx(1 * scale * 0.085 + 3 * scale * 0.120));
   CHECK(m.cdn_requests == Approx(400 * scale / 1e4 * 0.01));
   CHECK(m.storage_gb == Approx(5));
@@ -96,7 +97,7 @@ TEST_CASE("cost model: on premises amortises every server and powers only runnin
   const auto server = [](int cores) { return (2000 + 150.0 * cores) / (5 * 12.0) + 60; };
   const auto power = [](int cores, double hours) { return (100 + 8.0 * cores) / 1000 * 1.58 * hours * 0.127; };
   CHECK(m.compute == Approx(server(4) + server(20) + power(4, 730) + power(20, 365)));
-  CHECK(m.origin_egress == Approx(3 * scale * 0.005));  // transit for both
+  CHECK(m.origin_egress == Approx(4 * scale * 0.005));  // transit for all of it
   CHECK(m.cdn_egress == Approx(1 * scale * 0.085 + 3 * scale * 0.120));
 }
 
