@@ -4,6 +4,7 @@
 
 #include "core/text.hpp"
 #include "core/units.hpp"
+#include "scenario/catalog.hpp"
 
 namespace archsim {
 
@@ -36,9 +37,14 @@ MonthlyCost monthly_cost(const Scenario& scenario, const CostUsage& usage) {
   const bool owned = prices.mode == CostSpec::Mode::OnPremises;
   const auto& op = prices.on_premises;
   MonthlyCost m;
+  // A CDN's edge servers are part of its egress and request prices, not hosts of ours.
+  std::vector<bool> billed_elsewhere(scenario.hosts.size(), false);
+  for (const ServiceSpec& service : scenario.services)
+    if (service.kind && service.kind->bills_own_egress())
+      for (int h : service.replica_hosts) billed_elsewhere[static_cast<std::size_t>(h)] = true;
   for (std::size_t h = 0; h < scenario.hosts.size(); ++h) {
     const HostSpec& host = scenario.hosts[h];
-    if (!host.may_run) continue;
+    if (!host.may_run || billed_elsewhere[h]) continue;
     const double running = measured > 0 ? usage.host_running_s[h] / measured : 0.0;  // of the month
     m.host_hours += running * prices.hours_per_month;
     if (!owned) {

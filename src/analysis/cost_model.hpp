@@ -5,7 +5,8 @@
 // period's rates are extrapolated to a month (prices.hours_per_month).
 //
 // Cloud: a host pays the hourly price of the smallest size with at least its cores while
-// it is not parked (a crashed instance is still billed). On premises: a host's purchase is
+// it is not parked (a crashed instance is still billed). The hosts of a kind that bills its
+// own egress (a CDN's edges) are in its prices, not in the compute bill. On premises: a host's purchase is
 // amortised over its life and its rack space is paid whether it runs or not; its power
 // (cores and base, times the facility's PUE) only while it runs; transit replaces egress.
 // CDN egress and requests are billed by each edge's region's price tier, in both modes.

@@ -186,7 +186,9 @@ void ScenarioBuilder::build_platform() {
       return;
     }
   }
-  json overrides = platform.raw();
+  // What the scenario itself writes (the schema's defaults of the platform section are the
+  // profile's to give, not to override it with).
+  json overrides = doc_.json().contains("platform") ? doc_.json()["platform"] : json::object();
   overrides.erase("profile");
   overrides.erase("regions");
   overrides.erase("home_region");

@@ -71,8 +71,15 @@ class ServiceKind {
   // come and go with the requests inside, under the run's actor budget).
   virtual double resident_threads_per_replica(const ServiceSpec& service) const;
   // Whether replies to clients that target it are billed as CDN egress (by the kind's own
-  // cost usage) rather than as the origin's egress.
+  // cost usage) rather than as the origin's egress; its hosts are then part of that bill,
+  // not of the compute bill.
   virtual bool bills_own_egress() const { return false; }
+  // Whether other services may call it or balance over it (a CDN serves clients only: its
+  // edge is chosen by where the client is).
+  virtual bool serves_services() const { return true; }
+  // Whether a successful reply carries the bytes the caller asked for (a cache's get
+  // answers a miss with no value).
+  virtual bool returns_requested_bytes() const { return true; }
   // Bytes of per-key state the kind keeps for each key of the clients' key spaces.
   virtual double key_state_bytes_per_key(const ServiceSpec& /*service*/) const { return 0; }
 };

@@ -80,6 +80,12 @@ class TargetedKind : public StepKind {
     options->service = builder.service_named(node.at(key()));
     if (options->service < 0) return;
     const ServiceSpec& target = builder.scenario().services[static_cast<std::size_t>(options->service)];
+    if (target.kind && !target.kind->serves_services()) {
+      builder.problem(node.at(key()), std::string("service ") + target.name + " (kind " + target.kind->name() +
+                                          ") serves clients only: point a client population at it");
+      options->service = -1;
+      return;
+    }
     const Node endpoint = node.at("endpoint");
     options->endpoint = target.endpoint_index(endpoint.string());
     if (options->endpoint < 0) {

@@ -5,10 +5,11 @@ the fields; a field without a case here fails the coverage test."""
 import json
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scenario_helpers import call, endpoint, run, scenario, service  # noqa: E402
+from scenario_helpers import archsim, call, endpoint, run, scenario, service  # noqa: E402
 from common import ROOT  # noqa: E402
 
 NET = {"datacenter_rtt_ms": 0.5, "client_rtt_ms": 0.5, "loopback_rtt_ms": 0}
@@ -180,6 +181,88 @@ class PlatformFieldsTest(unittest.TestCase):
         self.assertNotIn("regions", run(scenario({"front": service({"main": endpoint({"cpu_ms": 1})})}, rate=5,
                                                  duration=5)))
 
+    # Prices: each changes the cost section by what it prices.
+    def priced(self, mode="cloud", **prices):
+        doc = scenario({"front": service({"main": endpoint({"cpu_ms": 1})}, host={"cores": 2}),
+                        "cdn": {"kind": "cdn", "host": {"cores": 4}, "origin": "front", "origin_endpoint": "main",
+                                "edges": ["home"], "storage_gb": 1, "object_kb": 100}},
+                       rate=10, duration=20, platform=platform(prices=prices), cost={"mode": mode})
+        doc["clients"]["users"]["operations"]["op"]["response_kb"] = 10
+        doc["clients"]["browsers"] = {"model": "open", "target": "cdn", "rate_rps": 50, "timeout_ms": 5000,
+                                      "keys": {"count": 100, "zipf_s": 0.8},
+                                      "operations": {"asset": {"weight": 1, "endpoint": "get"}}}
+        return run(doc)["cost"]
+
+    def test_prices_hours_per_month(self):
+        base, changed = self.priced(), self.priced(hours_per_month=365)
+        self.assertAlmostEqual(base["per_month"]["total"] / 2, changed["per_month"]["total"], delta=0.02)
+
+    def test_prices_host_per_hour(self):
+        # The edge's host is the CDN's own (in its prices): only the 2-core origin pays.
+        self.assertAlmostEqual(730.0, self.priced(host_per_hour={"2": 1, "4": 100})["per_month"]["compute"],
+                               delta=0.01)
+
+    def test_prices_origin_egress_per_gb(self):
+        base, changed = self.priced(), self.priced(origin_egress_per_gb={"us_europe": 0.18})
+        self.assertAlmostEqual(2 * base["per_month"]["origin_egress"], changed["per_month"]["origin_egress"],
+                               delta=0.02)
+
+    def test_prices_origin_to_cdn_per_gb(self):
+        c = self.priced(origin_to_cdn_per_gb=1)
+        self.assertAlmostEqual(c["usage_per_month"]["origin_to_cdn_gb"] + self.priced()["per_month"]["origin_egress"],
+                               c["per_month"]["origin_egress"], delta=c["per_month"]["origin_egress"] * 1e-4 + 0.02)
+
+    def test_prices_cdn_egress_per_gb(self):
+        c = self.priced(cdn_egress_per_gb={"us_europe": 1})
+        self.assertAlmostEqual(c["usage_per_month"]["cdn_egress_gb"], c["per_month"]["cdn_egress"],
+                               delta=c["per_month"]["cdn_egress"] * 1e-4 + 0.01)
+
+    def test_prices_cdn_per_10k_requests(self):
+        c = self.priced(cdn_per_10k_requests=1)
+        self.assertAlmostEqual(c["usage_per_month"]["cdn_requests_millions"] * 100, c["per_month"]["cdn_requests"],
+                               delta=c["per_month"]["cdn_requests"] * 1e-4 + 0.01)
+
+    def test_prices_storage_per_gb_month(self):
+        c = self.priced(storage_per_gb_month=1000)
+        self.assertGreater(c["usage_per_month"]["edge_storage_gb"], 0)
+        self.assertAlmostEqual(c["usage_per_month"]["edge_storage_gb"] * 1000, c["per_month"]["storage"], delta=0.01)
+
+    def test_prices_on_premises(self):
+        # The 2-core origin: its purchase over its life and its rack, and its power for the month.
+        op = {"server_base": 1200, "server_per_core": 0, "amortisation_years": 1, "rack_per_server_month": 0,
+              "watts_base": 1000, "watts_per_core": 0, "pue": 1, "power_per_kwh": 0.1, "transit_per_gb": 0}
+        c = self.priced("on_premises", on_premises=op)
+        self.assertAlmostEqual(1200 / 12 + 730 * 0.1, c["per_month"]["compute"], delta=0.01)
+        self.assertEqual(0, c["per_month"]["origin_egress"])
+
+    def test_prices_assumptions(self):
+        self.assertEqual(["mine"], self.priced(assumptions=["mine"])["assumptions"])
+
+    def test_prices_from_a_profile_file(self):
+        # A profile's own prices are used, not the defaults the scenario's platform section
+        # would have.
+        with open(os.path.join(ROOT, "platforms", "default.json")) as f:
+            profile = json.load(f)
+        profile["name"] = "dear"
+        profile["prices"]["cdn_per_10k_requests"] = 1.0
+        profile["services"]["cache"]["op_cpu_us"] = 100
+        with tempfile.TemporaryDirectory() as d:
+            with open(os.path.join(d, "dear.json"), "w") as f:
+                json.dump(profile, f)
+            doc = scenario({"front": service({"main": endpoint({"cpu_ms": 1})}, host={"cores": 2}),
+                            "cdn": {"kind": "cdn", "host": {"cores": 4}, "origin": "front", "origin_endpoint": "main",
+                                    "edges": ["home"], "storage_gb": 1, "object_kb": 100}},
+                           target="cdn", endpoint_name="get", rate=10, duration=10, platform={"profile": "dear.json"})
+            path = os.path.join(d, "s.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            result = archsim("run", path, "--quiet", "--out", os.path.join(d, "out"))
+            self.assertEqual(0, result.returncode, result.stderr)
+            with open(os.path.join(d, "out", "summary.json")) as f:
+                cost = json.load(f)["cost"]
+        self.assertAlmostEqual(cost["usage_per_month"]["cdn_requests_millions"] * 100, cost["per_month"]["cdn_requests"],
+                               delta=0.01 * cost["per_month"]["cdn_requests"])
+
     def test_every_documented_field_has_a_case(self):
         with open(os.path.join(ROOT, "scenarios", "schema.json")) as f:
             defs = json.load(f)["$defs"]
@@ -195,6 +278,8 @@ class PlatformFieldsTest(unittest.TestCase):
         fields |= {f"disks_{k}" for k in defs["disk_spec"]["properties"]}
         services = defs["profile_body"]["properties"]["services"]["properties"]
         fields |= {f"services_{kind}_{k}" for kind, d in services.items() for k in d["properties"]}
+        # Prices (their sources are documentation: no run reads them).
+        fields |= {f"prices_{k}" for k in defs["profile_body"]["properties"]["prices"]["properties"]} - {"prices_sources"}
         self.assertEqual(set(), fields - covered)
 
 

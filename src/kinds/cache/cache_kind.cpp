@@ -85,6 +85,7 @@ class CacheKind : public ServiceKind {
  public:
   const char* name() const override { return "cache"; }
   const char* report_section() const override { return "cache"; }
+  bool returns_requested_bytes() const override { return false; }  // a miss answers without the value
 
   void parse(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
     service.workers = node.at("threads").integer();

@@ -35,6 +35,9 @@ class CdnKind : public ServiceKind {
   const char* name() const override { return "cdn"; }
   const char* report_section() const override { return "cdn"; }
   bool bills_own_egress() const override { return true; }
+  bool serves_services() const override { return false; }
+  // What a miss fetches is billed as origin traffic: a reply of the object's bytes.
+  bool returns_requested_bytes() const override { return false; }
 
   void parse(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
     service.workers = node.at("connections").integer();
@@ -72,7 +75,9 @@ class CdnKind : public ServiceKind {
       builder.problem(node.pointer() + "/bypass/max_requests",
                       "must be below admission.min_requests: an object is either sent to the origin or may be stored");
     const double mean_kb = options->object_kb.mean();
-    if (options->storage_bytes < mean_kb * kKiB)
+    if (mean_kb <= 0)
+      builder.problem(node.at("object_kb"), "objects have a size: this distribution's mean is 0");
+    else if (options->storage_bytes < mean_kb * kKiB)
       builder.problem(node.at("storage_gb"), "smaller than one object (objects average " +
                                                  std::to_string(std::llround(mean_kb)) + " KiB)");
     service.options = options;
@@ -83,6 +88,8 @@ class CdnKind : public ServiceKind {
     service.options = options;
     if (!service.dedicated_hosts) {
       builder.problem(node.at("host"), "each edge needs a host of its own in its region: give host as an object");
+    } else if (node.at("host").has("region")) {
+      builder.problem(node.at("host").at("region"), "each edge's host is in its region (edges): no region here");
     } else {
       for (std::size_t r = 0; r < options->edge_regions.size() && r < service.replica_hosts.size(); ++r)
         builder.host(service.replica_hosts[r]).region = options->edge_regions[r];
@@ -93,6 +100,12 @@ class CdnKind : public ServiceKind {
     const ServiceSpec& target = builder.scenario().services[static_cast<std::size_t>(options->origin)];
     if (target.kind == cdn_kind()) {
       builder.problem(origin, "the origin of a CDN is the service that holds the objects, not a CDN");
+      options->origin = -1;
+      return;
+    }
+    if (!target.kind->returns_requested_bytes()) {
+      builder.problem(origin, std::string("the origin of a CDN returns the objects; a ") + target.kind->name() +
+                                  " does not (an app server does, or a balancer in front of one)");
       options->origin = -1;
       return;
     }
@@ -107,6 +120,17 @@ class CdnKind : public ServiceKind {
     }
     options->hop = builder.hop(builder.scenario().service_index(service.name), options->origin,
                                options->origin_endpoint);
+  }
+
+  // The cost policies' request counters: at most one entry per object, rule and edge (an
+  // entry holds up to the rule's count plus one request times).
+  double key_state_bytes_per_key(const ServiceSpec& service) const override {
+    const CdnOptions& options = cdn_options(service);
+    double bytes = 0;
+    for (const auto& rule : {options.admission, options.bypass,
+                             options.compress ? std::optional<DemandRule>(options.compress->rule) : std::nullopt})
+      if (rule) bytes += 80.0 + 8.0 * (rule->requests + 1);
+    return bytes * static_cast<double>(options.edge_regions.size());
   }
 
   void edges(const ServiceSpec& service, int, const std::function<void(CallTarget)>& edge) const override {

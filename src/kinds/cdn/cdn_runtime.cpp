@@ -111,7 +111,7 @@ Outcome CdnRuntime::fetch(StepContext& context, double bytes) {
 }
 
 void CdnRuntime::run_codec(StepContext& context, double ms_per_mb, double bytes, Counts* counts) {
-  const double ms = ms_per_mb * bytes / kMiB;
+  const double ms = ms_per_mb * bytes / 1e6;  // codec speeds are quoted in MB/s
   if (ms <= 0) return;
   run_cpu(context, Distribution::constant(ms));
   if (counts) counts->codec_cpu_s += ms / 1000.0;
@@ -140,7 +140,6 @@ Outcome CdnRuntime::serve(StepContext& context) {
   const double bytes = object_bytes(options_.object_kb, request.key);
   request.response_bytes = bytes;  // the reply carries the object
   const EdgeVerdict verdict = edge.policy.decide(request.key, t);
-  ++all_requests_;
   if (counts) ++counts->requests;
 
   if (verdict.bypass) {
@@ -153,6 +152,7 @@ Outcome CdnRuntime::serve(StepContext& context) {
     return outcome;
   }
 
+  ++all_requests_;  // the hit-ratio gauge counts what the edges handle, as the summary does
   account(t);
   const std::uint64_t expirations = edge.store.expirations();
   const cache::CacheStore::Found found = edge.store.get(request.key, t);

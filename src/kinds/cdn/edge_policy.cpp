@@ -10,8 +10,10 @@ namespace archsim::kinds::cdn {
 RequestCounter::RequestCounter(double window_s, int cap)
     : window_s_(window_s), cap_(static_cast<std::size_t>(std::max(1, cap))) {}
 
-void RequestCounter::expire(std::deque<double>& times, double now) const {
-  while (!times.empty() && times.front() <= now - window_s_) times.pop_front();
+void RequestCounter::expire(Times& times, double now) const {
+  std::size_t gone = 0;
+  while (gone < times.size() && times[gone] <= now - window_s_) ++gone;
+  times.erase(times.begin(), times.begin() + static_cast<std::ptrdiff_t>(gone));
 }
 
 void RequestCounter::sweep(double now) {
@@ -22,13 +24,17 @@ void RequestCounter::sweep(double now) {
 }
 
 int RequestCounter::record(std::uint64_t key, double now) {
-  // Every so many operations, objects not asked for within the window are forgotten: the
-  // memory follows the objects asked for lately, not every object ever seen.
-  if (++operations_ % (4 * std::max<std::size_t>(1024, times_.size())) == 0) sweep(now);
-  std::deque<double>& times = times_[key];
+  // Objects not asked for within the window are forgotten: the memory follows the objects
+  // asked for lately, not every object ever seen.
+  if (++since_sweep_ >= sweep_after_) {
+    sweep(now);
+    since_sweep_ = 0;
+    sweep_after_ = std::max<std::size_t>(1024, 2 * times_.size());
+  }
+  Times& times = times_[key];
   expire(times, now);
+  if (times.size() == cap_) times.erase(times.begin());
   times.push_back(now);
-  if (times.size() > cap_) times.pop_front();
   return static_cast<int>(times.size());
 }
 

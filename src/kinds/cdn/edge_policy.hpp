@@ -4,9 +4,9 @@
 // cost policies' verdict (EdgePolicy): serve from the origin without storing (bypass),
 // store after a miss or not (admission), store compressed or whole.
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <unordered_map>
+#include <vector>
 
 #include "core/distribution.hpp"
 #include "kinds/cdn/cdn_kind.hpp"
@@ -14,8 +14,10 @@
 namespace archsim::kinds::cdn {
 
 // Requests per object within a sliding window, counted up to `cap` (enough to decide any
-// rule up to that many requests). Memory: up to `cap` times per object seen, objects whose
-// last request left the window are dropped as they are met again or swept.
+// rule up to that many requests). Memory: up to `cap` times per object asked for within
+// the window; objects whose last request left it are swept out (a sweep after twice as
+// many requests as the last sweep kept objects: amortised O(1) per request, and never more
+// than about three times the objects of one window, plus 1,024).
 class RequestCounter {
  public:
   RequestCounter(double window_s, int cap);
@@ -27,13 +29,16 @@ class RequestCounter {
   std::size_t tracked() const { return times_.size(); }
 
  private:
-  void expire(std::deque<double>& times, double now) const;
+  // An object's latest request times, oldest first (at most cap_).
+  using Times = std::vector<double>;
+  void expire(Times& times, double now) const;
   void sweep(double now);
 
   double window_s_;
   std::size_t cap_;
-  std::unordered_map<std::uint64_t, std::deque<double>> times_;
-  std::uint64_t operations_ = 0;
+  std::unordered_map<std::uint64_t, Times> times_;
+  std::size_t since_sweep_ = 0;
+  std::size_t sweep_after_ = 1024;  // requests between sweeps: twice the objects kept by the last
 };
 
 // The size in bytes of object `key`: a quantile of `sizes_kb` at a uniform drawn from the

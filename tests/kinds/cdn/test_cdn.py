@@ -84,7 +84,7 @@ class CdnTest(unittest.TestCase):
         # The month, at the profile's prices.
         month = PRICES["hours_per_month"] * 3600 / duration
         hosts = PRICES["host_per_hour"]
-        compute = PRICES["hours_per_month"] * (hosts["2"] + hosts["4"])  # origin (2 cores), edge (4 cores)
+        compute = PRICES["hours_per_month"] * hosts["2"]  # the origin (2 cores); the edge is in the CDN's prices
         cdn_egress = n * size * month / 1e9 * PRICES["cdn_egress_per_gb"]["us_europe"]
         requests = n * month / 1e4 * PRICES["cdn_per_10k_requests"]
         origin_egress = objects * size * month / 1e9 * PRICES["origin_to_cdn_per_gb"]
