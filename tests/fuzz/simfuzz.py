@@ -3,7 +3,10 @@
 databases, load balancers with any policy), random call graphs (calls, forwards, parallel
 branches, disk I/O, probabilities), random clients (open and closed loop, retries) and
 random faults (crashes of hosts, replicas and services, cuts, partitions, degradations,
-scaling within parked capacity, random failures), each run for a short simulated time. Every run must end with status 0
+scaling within parked capacity, random failures), step 4's kinds (a cache with random
+memory, eviction, TTL and stampede options behind cache-aside steps and invalidations,
+flushes; regions, and a CDN with random storage, object sizes and cost policies for a
+second population, its edges crashing), each run for a short simulated time. Every run must end with status 0
 (or 2 if the generator produced an invalid scenario, which is counted): never an internal
 error (1), an abort or a crash. Failing scenarios are saved for replay.
 
@@ -210,6 +213,99 @@ def scenario(rng):
     return doc
 
 
+def add_caches_and_cdn(rng, doc):
+    """Step 4's kinds on top of a random scenario: a cache in front of some calls
+    (cache-aside, invalidation, flushes), regions, and a CDN in front of the entry tier
+    with random storage, object sizes and cost policies, for a second population."""
+    services = doc["services"]
+    tiers = sorted((n for n in services if n.startswith("t")), key=lambda n: int(n[1:]))
+    apps = [n for n in tiers if services[n]["kind"] == "app_server"]
+    events = doc.setdefault("faults", {}).setdefault("events", [])
+    if apps and maybe(rng, 0.4):
+        kv = {"kind": "cache", "host": {"cores": rng.randint(1, 4)}, "replicas": rng.randint(1, 3),
+              "memory_mb": rng.choice([0.05, 1, 64]), "eviction": rng.choice(["lru", "lfu", "fifo", "random", "none"]),
+              "threads": rng.choice([1, 4])}
+        if kv["eviction"] == "lfu" and maybe(rng):
+            kv["lfu_counts"] = "all"
+        if maybe(rng):
+            kv["ttl_s"] = rng.choice([0.05, 1, 10])
+            if maybe(rng):
+                kv["ttl_jitter"] = rng.choice([0, 0.5])
+        if maybe(rng, 0.3):
+            kv["copies"] = rng.randint(1, kv["replicas"])
+        if maybe(rng, 0.3):
+            kv["stale_while_revalidate_s"] = rng.choice([0.1, 5])
+        if maybe(rng, 0.3):
+            kv["early_refresh_beta"] = rng.choice([0.5, 1, 3])
+        services["kv"] = kv
+        for app in apps:
+            lower = [t for t in tiers if int(t[1:]) > int(app[1:])]
+            for e in services[app]["endpoints"].values():
+                if not maybe(rng, 0.5):
+                    continue
+                miss = [{"cpu_ms": 1}]
+                if lower:
+                    target = rng.choice(lower)
+                    miss = [{"call": target, "endpoint": rng.choice(list(services[target]["endpoints"])),
+                             "request_kb": 0, "response_kb": 1, "timeout_ms": rng.choice([20, 1000])}]
+                e["steps"].insert(0, {"cache_aside": "kv", "value_kb": rng.choice([0.01, 1, 8]), "miss": miss,
+                                      "coalesce": maybe(rng), "timeout_ms": rng.choice([5, 100])})
+                if maybe(rng, 0.3) and "forward" not in e["steps"][-1]:
+                    step = {"cache_invalidate": "kv", "mode": rng.choice(["delete", "update"])}
+                    if step["mode"] == "update":
+                        step["value_kb"] = 1
+                    e["steps"].append(step)
+        if maybe(rng, 0.4):
+            events.append({"at_s": round(rng.uniform(0, doc["duration_s"]), 2),
+                           "flush": rng.choice([{"service": "kv"}, {"replica": "kv-1"}])})
+    if maybe(rng, 0.4):
+        doc["platform"] = {"regions": {"a": {"rtt_ms": {"b": rng.choice([0, 5, 150])}}, "b": {}}, "home_region": "a"}
+        if maybe(rng, 0.3):
+            doc["platform"]["regions"]["b"]["price_tier"] = rng.choice(["us_europe", "japan", "india"])
+        client = doc["clients"]["users"]
+        if maybe(rng, 0.3):
+            client["region"] = "b"
+        origin = client["target"]
+        if services[origin]["kind"] == "load_balancer":
+            endpoints = list(services[services[origin]["backend"]]["endpoints"])
+        else:
+            endpoints = list(services[origin]["endpoints"])
+        cdn = {"kind": "cdn", "host": {"cores": rng.randint(1, 8)}, "origin": origin,
+               "origin_endpoint": rng.choice(endpoints), "edges": rng.choice([["a"], ["b"], ["a", "b"], ["b", "a"]]),
+               "storage_gb": rng.choice([0.01, 0.1, 2]), "object_kb": distribution(rng, 200),
+               "eviction": rng.choice(["lru", "lfu", "fifo", "random"]), "connections": rng.choice([1, 50, 2000]),
+               "fetch_timeout_ms": rng.choice([10, 5000]), "placement": rng.choice(["regional", "push_all"])}
+        if isinstance(cdn["object_kb"], (int, float)) and cdn["object_kb"] <= 0:
+            cdn["object_kb"] = 1
+        if maybe(rng):
+            cdn["ttl_s"] = rng.choice([0.5, 60])
+        if maybe(rng, 0.4):
+            cdn["admission"] = {"min_requests": rng.randint(2, 4), "window_s": rng.choice([1, 60])}
+        if maybe(rng, 0.4):
+            cdn["bypass"] = {"max_requests": 1, "window_s": rng.choice([1, 60])}
+        if maybe(rng, 0.4):
+            cdn["compress"] = {"max_requests": rng.randint(1, 5), "window_s": rng.choice([1, 60]),
+                               "ratio": rng.choice([0.1, 0.5, 1])}
+        services["cdn"] = cdn
+        doc["clients"]["browsers"] = {
+            "model": "open", "target": "cdn", "region": rng.choice(["a", "b"]), "rate_rps": rng.choice([1, 100, 1000]),
+            "timeout_ms": rng.choice([50, 5000]), "keys": {"count": rng.choice([1, 100, 10000]),
+                                                            "zipf_s": rng.choice([0, 0.8]), "first": rng.choice([0, 50])},
+            "operations": {"asset": {"weight": 1, "endpoint": "get", "request_kb": 0.5}}}
+        for _ in range(rng.randint(0, 2)):
+            edge = rng.randint(1, len(cdn["edges"]))
+            event = {"at_s": round(rng.uniform(0, doc["duration_s"]), 2), "crash": {"replica": f"cdn-{edge}"}}
+            if maybe(rng):
+                event["duration_s"] = round(rng.uniform(0.1, doc["duration_s"]), 2)
+            events.append(event)
+        if maybe(rng, 0.3):
+            doc["cost"] = {"mode": "on_premises"}
+    if not events:
+        del doc["faults"]["events"]
+    if not doc["faults"]:
+        del doc["faults"]
+
+
 def run_archsim(archsim, path, scratch):
     """Runs one scenario; returns (status, stderr); status is "timeout" after 300 s."""
     try:
@@ -247,6 +343,7 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         for i in range(args.runs):
             doc = scenario(rng)
+            add_caches_and_cdn(rng, doc)
             path = os.path.join(scratch, f"s{i}.json")
             with open(path, "w") as f:
                 json.dump(doc, f, indent=1)
