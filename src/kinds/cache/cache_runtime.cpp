@@ -57,14 +57,8 @@ CacheRuntime::CacheRuntime(RunContext& run, Service& service)
       options_(cache_options(service.spec())),
       op_cpu_ms_(Distribution::constant(options_.op_cpu_s * 1000.0)),
       ring_(service.spec().max_replicas, kVirtualNodes),
-      stores_(static_cast<std::size_t>(service.spec().max_replicas), CacheStore(store_config(options_))) {
-  const Scenario& scenario = run.scenario();
-  for (std::size_t c = 0; c < scenario.clients.size(); ++c)
-    for (const auto& op : scenario.clients[c].operations) {
-      client_of_operation_.push_back(static_cast<int>(c));
-      operation_names_.push_back(op.name);
-    }
-  by_operation_.resize(operation_names_.size());
+      stores_(static_cast<std::size_t>(service.spec().max_replicas), CacheStore(store_config(options_))),
+      breakdown_(run.scenario()) {
   if (options_.write_behind) {
     queues_.resize(stores_.size());
     for (std::size_t r = 0; r < queues_.size(); ++r)
@@ -110,22 +104,7 @@ CacheNodes CacheRuntime::nodes(const Message& request) {
 void CacheRuntime::count_get(const Message& request, bool hit) {
   ++measured_.gets;
   measured_.hits += hit;
-  if (request.op >= 0 && static_cast<std::size_t>(request.op) < by_operation_.size()) {
-    Counts& op = by_operation_[static_cast<std::size_t>(request.op)];
-    ++op.gets;
-    op.hits += hit;
-    const ClientSpec& client =
-        run_.scenario().clients[static_cast<std::size_t>(client_of_operation_[static_cast<std::size_t>(request.op)])];
-    const KeySpec& keys = client.keys;
-    // Ranks are known for keys drawn from a key space, not for a replayed log's.
-    if (!client.replay && keys.count > 0 && request.key >= keys.first) {
-      const double rank = static_cast<double>(request.key - keys.first);
-      const auto decile = static_cast<std::size_t>(
-          std::min<std::uint64_t>(9, static_cast<std::uint64_t>(rank * 10.0 / static_cast<double>(keys.count))));
-      ++by_decile_[decile].gets;
-      by_decile_[decile].hits += hit;
-    }
-  }
+  breakdown_.count(request.op, request.key, hit);
 }
 
 template <typename Operation>
@@ -348,15 +327,8 @@ nlohmann::ordered_json CacheRuntime::report(double) const {
   j["memory_used_mb"] = used / kMiB;
   j["memory_mb"] = options_.capacity_bytes * static_cast<double>(service_.spec().replicas) / kMiB;
   j["items"] = items;
-  nlohmann::ordered_json ops = nlohmann::ordered_json::object();
-  for (std::size_t o = 0; o < by_operation_.size(); ++o)
-    if (by_operation_[o].gets)
-      ops[operation_names_[o]] = {{"gets", by_operation_[o].gets},
-                                  {"hit_ratio", share(by_operation_[o].hits, by_operation_[o].gets)}};
-  j["operations"] = ops;
-  nlohmann::ordered_json deciles = nlohmann::ordered_json::array();
-  for (const Counts& d : by_decile_) deciles.push_back(d.gets ? nlohmann::ordered_json(share(d.hits, d.gets)) : nullptr);
-  j["hit_ratio_by_popularity_decile"] = deciles;
+  j["operations"] = breakdown_.by_operation("gets");
+  j["hit_ratio_by_popularity_decile"] = breakdown_.by_decile();
   return j;
 }
 

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "components/hit_breakdown.hpp"
 #include "components/service_runtime.hpp"
 #include "core/distribution.hpp"
 #include "kinds/cache/cache_kind.hpp"
@@ -99,14 +100,11 @@ class CacheRuntime : public ServiceRuntime {
   std::vector<int> nodes_;  // scratch for nodes()
   std::vector<CacheStore> stores_;
   std::vector<WriteQueue> queues_;  // write-behind, per node
-  std::vector<int> client_of_operation_;  // by global operation index
-  std::vector<std::string> operation_names_;
 
   // Since the start (for the hit-ratio gauge) and over the measured period.
   Counts all_;
   Counts measured_;
-  std::vector<Counts> by_operation_;
-  std::array<Counts, 10> by_decile_{};  // by the key's popularity rank in its client's key space
+  HitBreakdown breakdown_;  // measured gets, by operation and popularity decile
   std::uint64_t stale_hits_ = 0;
   std::uint64_t expired_misses_ = 0;
   std::uint64_t sets_ = 0;

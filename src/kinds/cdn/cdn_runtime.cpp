@@ -41,7 +41,8 @@ CdnRuntime::CdnRuntime(RunContext& run, Service& service)
     : run_(run),
       service_(service),
       options_(cdn_options(service.spec())),
-      edge_cpu_ms_(Distribution::constant(options_.edge_cpu_s * 1000.0)) {
+      edge_cpu_ms_(Distribution::constant(options_.edge_cpu_s * 1000.0)),
+      breakdown_(run.scenario()) {
   const Scenario& scenario = run.scenario();
   const auto edges = static_cast<std::size_t>(service.spec().max_replicas);
   edges_.reserve(edges);
@@ -157,7 +158,9 @@ Outcome CdnRuntime::serve(StepContext& context) {
   const std::uint64_t expirations = edge.store.expirations();
   const cache::CacheStore::Found found = edge.store.get(request.key, t);
   if (counts) counts->expirations += edge.store.expirations() - expirations;
-  if (found.lookup == cache::CacheStore::Lookup::Hit) {
+  const bool hit = found.lookup == cache::CacheStore::Lookup::Hit;
+  if (counts) breakdown_.count(request.op, request.key, hit);
+  if (hit) {
     ++all_hits_;
     if (found.value.compressed) {
       run_codec(context, options_.compress->decode_ms_per_mb, bytes, counts);
@@ -293,6 +296,8 @@ nlohmann::ordered_json CdnRuntime::report(double end) const {
   j["edge_storage_gb_mean"] = tidy(stored / kGB);
   j["objects_at_end"] = objects;
   j["edges"] = by_edge;
+  j["operations"] = breakdown_.by_operation("requests");
+  j["hit_ratio_by_popularity_decile"] = breakdown_.by_decile();
   return j;
 }
 

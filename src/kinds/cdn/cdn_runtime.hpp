@@ -16,6 +16,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "components/hit_breakdown.hpp"
 #include "components/service_runtime.hpp"
 #include "core/distribution.hpp"
 #include "kinds/cache/cache_store.hpp"
@@ -84,6 +85,7 @@ class CdnRuntime : public ServiceRuntime {
   std::vector<Edge> edges_;
   std::vector<std::vector<int>> by_distance_;  // by client region: edges nearest first
   std::vector<int> region_of_operation_;       // by global operation index
+  HitBreakdown breakdown_;                     // measured requests the edges handled
   std::uint64_t all_requests_ = 0;             // since the start (the hit-ratio gauge)
   std::uint64_t all_hits_ = 0;
   double last_accounted_ = 0;

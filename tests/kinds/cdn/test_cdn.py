@@ -117,6 +117,13 @@ class CdnTest(unittest.TestCase):
         self.assertLess(s["regions"]["b"]["latency_ms"]["p50"], 5)
         self.assertGreater(s["regions"]["b"]["latency_ms"]["p99"], 100)
         self.assertLess(s["regions"]["a"]["latency_ms"]["p99"], 20)
+        # Per population and per popularity decile: the popular objects hit, the tail misses.
+        c = s["services"]["cdn"]["cdn"]
+        self.assertEqual({"asset_a", "asset_b"}, set(c["operations"]))
+        self.assertEqual(c["requests"], sum(o["requests"] for o in c["operations"].values()))
+        deciles = c["hit_ratio_by_popularity_decile"]
+        self.assertGreater(deciles[0], 0.95)
+        self.assertGreater(deciles[0], 1.5 * deciles[9])
 
     def test_a_down_edge_sends_its_region_to_the_nearest_other(self):
         clients = browsers("a", 100)
