@@ -126,6 +126,8 @@ void ClientPopulation::send_attempt(Pending p) {
   message->request_bytes = operation.request_bytes;
   message->response_bytes = p.response_bytes >= 0 ? p.response_bytes : operation.response_bytes;
   message->deadline = t + spec_.timeout_s;
+  message->flow_start = p.first_sent_at;
+  message->flow_host = host_;
   // A write goes where the target takes writes (a replicated database's primary).
   Service& target = run_.service(spec_.target);
   const bool write = target.spec().endpoints[static_cast<std::size_t>(operation.endpoint)].write;

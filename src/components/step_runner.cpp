@@ -99,11 +99,16 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
   message->traced = context.request.traced;
   message->request_bytes = request_bytes;
   message->response_bytes = response_bytes;
+  message->flow_start = context.request.flow_start;
+  message->flow_host = context.request.flow_host;
   if (data) {
     message->version = data->version;
     message->version_source = data->version_source;
     message->ttl_s = data->ttl_s;
     message->origin_at = data->origin_at;
+    message->channel = data->channel;
+    message->item = data->item;
+    if (data->has_key) message->key = data->key;
   }
   call.sent_at = now();
   call.deadline = call.sent_at + timeout_s;
@@ -133,6 +138,8 @@ Outcome settle(bool continue_on_error, Outcome outcome) {
 struct HelperResult {
   Outcome outcome = Outcome::Failed;  // stays Failed if the helper dies with its host
 };
+
+void gather(StepContext& context, std::vector<OpenCall>& calls);
 
 Outcome run_parallel(StepContext& context, const Step& parallel) {
   RandomStream& rng = context.replica.service().rng();
@@ -165,7 +172,19 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     helpers.emplace_back(actor, result);
   }
 
-  // Gather the replies of the calls, each against its own deadline.
+  gather(context, calls);
+  for (auto& c : calls)
+    if (settle(c.continue_on_error, c.outcome) != Outcome::Ok && outcome == Outcome::Ok) outcome = c.outcome;
+
+  for (auto& [actor, result] : helpers) {
+    actor->join();
+    if (result->outcome != Outcome::Ok && outcome == Outcome::Ok) outcome = result->outcome;
+  }
+  return outcome;
+}
+
+// Gathers the replies of `calls`, each against its own deadline.
+void gather(StepContext& context, std::vector<OpenCall>& calls) {
   while (true) {
     double next_deadline = std::numeric_limits<double>::infinity();
     std::size_t open = 0;
@@ -189,14 +208,6 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     }
     delete reply;
   }
-  for (auto& c : calls)
-    if (settle(c.continue_on_error, c.outcome) != Outcome::Ok && outcome == Outcome::Ok) outcome = c.outcome;
-
-  for (auto& [actor, result] : helpers) {
-    actor->join();
-    if (result->outcome != Outcome::Ok && outcome == Outcome::Ok) outcome = result->outcome;
-  }
-  return outcome;
 }
 
 }  // namespace
@@ -225,6 +236,30 @@ Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint,
     return call.outcome;
   close_call(context.replica, call, await_reply(context, call.id, call.deadline));
   return call.outcome;
+}
+
+std::vector<Outcome> call_replicas(StepContext& context, const std::vector<ServiceReplica*>& targets, int endpoint,
+                                   const std::vector<double>& request_bytes, double response_bytes, double timeout_s,
+                                   int hop) {
+  std::vector<OpenCall> calls(targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    calls[i].hop = hop;
+    open_call(context, targets[i], endpoint, request_bytes[i], response_bytes, timeout_s, calls[i]);
+  }
+  gather(context, calls);
+  std::vector<Outcome> outcomes;
+  outcomes.reserve(calls.size());
+  for (const auto& c : calls) outcomes.push_back(c.outcome);
+  return outcomes;
+}
+
+Outcome send_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes, int hop,
+                  const CallData* data) {
+  OpenCall call;
+  call.hop = hop;
+  if (!open_call(context, target, endpoint, request_bytes, kControlBytes, 0, call, nullptr, data)) return call.outcome;
+  close_call(context.replica, call, Outcome::Ok);
+  return Outcome::Ok;
 }
 
 Outcome relay_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,

@@ -56,6 +56,10 @@ struct CallData {
   int version_source = -1;
   double ttl_s = 0;
   double origin_at = 0;  // when the data it carries began to be fetched
+  int channel = -1;      // a publish: the topic
+  std::uint64_t item = 0;  // a publish: the partition
+  bool has_key = false;    // a publish: the message's key is `key`, not the request's
+  std::uint64_t key = 0;
 };
 
 // A call in progress: connection held, request sent.
@@ -94,6 +98,18 @@ void run_cpu(StepContext& context, const Distribution& cpu_ms);
 // up to `timeout_s` for the reply. Records the hop.
 Outcome call_replica(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes,
                      double response_bytes, double timeout_s, int hop, const CallData* data = nullptr);
+
+// Sends a call to each of `targets` at once (request_bytes[i] to targets[i]) and waits for
+// every reply or its deadline; returns each call's outcome, in order.
+std::vector<Outcome> call_replicas(StepContext& context, const std::vector<ServiceReplica*>& targets, int endpoint,
+                                   const std::vector<double>& request_bytes, double response_bytes, double timeout_s,
+                                   int hop);
+
+// Sends a call without waiting for its reply (a fire-and-forget message): the hop counts
+// as done when it left; the reply, when it comes, is dropped. Unavailable when `target` is
+// nullptr.
+Outcome send_call(StepContext& context, ServiceReplica* target, int endpoint, double request_bytes, int hop,
+                  const CallData* data = nullptr);
 
 // The same call as the request's last step, with the wait for the reply left to the
 // replica's relay (see ServiceReplica::relay) so that the worker is free while the call is

@@ -20,6 +20,8 @@ const char* to_string(Outcome outcome) {
       return "unavailable";
     case Outcome::Failed:
       return "failed";
+    case Outcome::QueueFull:
+      return "queue_full";
   }
   return "?";
 }

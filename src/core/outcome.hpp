@@ -17,8 +17,9 @@ enum class Outcome : std::uint8_t {
   PoolTimeout,  // no free connection in the caller's pool in time
   Unavailable,  // no replica of the service could be reached
   Failed,       // any other failure
+  QueueFull,    // a message queue's topic was at its max_depth
 };
-constexpr int kOutcomeCount = 8;
+constexpr int kOutcomeCount = 9;
 
 // "ok", "timeout", ... as in summary.json and the scenario's retry causes.
 const char* to_string(Outcome outcome);

@@ -50,11 +50,19 @@ struct Message {
   std::uint64_t version = 0;
   int version_source = -1;
   double ttl_s = 0;                // a cache set: the value's time to live (0: the cache's own)
+  // The flow a request belongs to: when its client sent it and from where (a notification
+  // at the end of an asynchronous flow goes back there), carried along every call.
+  double flow_start = 0;
+  const sg4::Host* flow_host = nullptr;
+  // A message queue's: the topic (publish) or group (delivery), and the stored message's id.
+  int channel = -1;
+  std::uint64_t item = 0;
   Outcome status = Outcome::Ok;    // replies only
   bool reply = false;
   bool session_ends = false;       // the last request of its session
   bool traced = false;             // part of a sampled request (see Tracer)
   bool found = false;              // a cache get's reply: the key was cached
+  bool early = false;              // a delivery's acknowledgement sent before its processing
 };
 
 // Size of an error reply (headers only), and of probes, acknowledgements and their replies.

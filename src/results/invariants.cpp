@@ -78,6 +78,22 @@ std::vector<std::string> check_invariants(const ordered_json& summary) {
                     " request-s but the requests spent " + std::to_string(time_in_tier) + " s in the tier");
   }
 
+  // Message queues: every message a group was given, since the start, is acknowledged,
+  // waiting, in flight, dead-lettered or lost.
+  for (const auto& [name, s] : summary["services"].items()) {
+    if (!s.contains("queue")) continue;
+    for (const auto& [topic, t] : s["queue"]["topics"].items())
+      for (const auto& [group, g] : t["groups"].items()) {
+        const auto& b = g["balance"];
+        const auto published = u(b, "published");
+        const auto terms = u(b, "acknowledged") + u(b, "waiting") + u(b, "in_flight") + u(b, "dead_lettered") + u(b, "lost");
+        if (published != terms)
+          out.push_back("queue " + name + ", topic " + topic + ", group " + group + ": published (" +
+                        std::to_string(published) + ") != acknowledged + waiting + in flight + dead-lettered + lost (" +
+                        std::to_string(terms) + ")");
+      }
+  }
+
   // The summary gives the horizon to six significant digits: up to half a unit of the
   // last one is rounding.
   const double horizon_rounding =
@@ -121,6 +137,16 @@ bool break_invariant_for_test(ordered_json& s, const std::string& name) {
   } else if (name == "littles_law") {
     auto& svc = first(s["services"]);
     svc["littles_law"]["area_s"] = svc["littles_law"]["area_s"].get<double>() * 2.0 + 1.0;
+  } else if (name == "queue_balance") {
+    for (auto& [service_name, svc] : s["services"].items()) {
+      if (!svc.contains("queue")) continue;
+      for (auto& [topic, t] : svc["queue"]["topics"].items())
+        for (auto& [group, g] : t["groups"].items()) {
+          g["balance"]["published"] = u(g["balance"], "published") + 1;
+          return true;
+        }
+    }
+    return false;
   } else {
     return false;
   }

@@ -19,11 +19,14 @@ namespace archsim {
 //  - latency percentiles are monotone (min <= p50 <= p90 <= p99 <= p999 <= max);
 //  - Little's law per tier, in its sample-path form: over the measured period, the area
 //    under the number of requests in the tier (L * T) equals the time they spent in it
-//    (lambda * W * T, those still inside counted up to the end), to rounding.
+//    (lambda * W * T, those still inside counted up to the end), to rounding;
+//  - per message queue, topic and consumer group: published = acknowledged + waiting + in
+//    flight + dead-lettered + lost.
 std::vector<std::string> check_invariants(const nlohmann::ordered_json& summary);
 
 // For the tests of the checks above: corrupts `summary` so that invariant `name` breaks
-// (requests, operation, hop, service, component, utilization, percentiles, littles_law).
+// (requests, operation, hop, service, component, utilization, percentiles, littles_law,
+// queue_balance).
 // Returns false for an unknown name.
 bool break_invariant_for_test(nlohmann::ordered_json& summary, const std::string& name);
 

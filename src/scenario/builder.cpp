@@ -608,6 +608,14 @@ void ScenarioBuilder::build_clients() {
                                              : ClientModel::Open;
       c.timeout_s = v.at("timeout_ms").number() / 1000.0;
       c.target = service_named(v.at("target"));
+      if (c.target >= 0) {
+        const ServiceSpec& svc = s_.services[static_cast<std::size_t>(c.target)];
+        if (svc.kind && svc.kind->reached_by()) {
+          problem(v.at("target"), "service " + svc.name + " (kind " + svc.kind->name() +
+                                      ") takes no client requests: it is reached by " + svc.kind->reached_by());
+          c.target = -1;
+        }
+      }
       for (const auto& [op_name, o] : v.at("operations").members()) {
         OperationSpec op;
         op.name = op_name;

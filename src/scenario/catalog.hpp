@@ -77,6 +77,9 @@ class ServiceKind {
   // Whether other services may call it or balance over it (a CDN serves clients only: its
   // edge is chosen by where the client is).
   virtual bool serves_services() const { return true; }
+  // What sends it requests when neither clients nor calls may (a queue: publish steps; a
+  // consumer: its broker), or nullptr when they may.
+  virtual const char* reached_by() const { return nullptr; }
   // Whether a successful reply carries the bytes the caller asked for (a cache's get
   // answers a miss with no value).
   virtual bool returns_requested_bytes() const { return true; }

@@ -80,6 +80,12 @@ class TargetedKind : public StepKind {
     options->service = builder.service_named(node.at(key()));
     if (options->service < 0) return;
     const ServiceSpec& target = builder.scenario().services[static_cast<std::size_t>(options->service)];
+    if (target.kind && target.kind->reached_by()) {
+      builder.problem(node.at(key()), std::string("service ") + target.name + " (kind " + target.kind->name() +
+                                          ") takes no calls: it is reached by " + target.kind->reached_by());
+      options->service = -1;
+      return;
+    }
     if (target.kind && !target.kind->serves_services()) {
       builder.problem(node.at(key()), std::string("service ") + target.name + " (kind " + target.kind->name() +
                                           ") serves clients only: point a client population at it");

@@ -30,6 +30,12 @@ class LoadBalancerKind : public ServiceKind {
     }
     const ServiceSpec* target =
         lb->backend >= 0 ? &builder.scenario().services[static_cast<std::size_t>(lb->backend)] : nullptr;
+    if (target && target->kind && target->kind->reached_by()) {
+      builder.problem(backend, std::string("service ") + target->name + " (kind " + target->kind->name() +
+                                   ") cannot be a balancer's backend: it is reached by " + target->kind->reached_by());
+      lb->backend = -1;
+      target = nullptr;
+    }
     if (target && target->kind && !target->kind->serves_services()) {
       builder.problem(backend, std::string("service ") + target->name + " (kind " + target->kind->name() +
                                    ") serves clients only: it cannot be a balancer's backend");

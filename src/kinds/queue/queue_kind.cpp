@@ -1,0 +1,212 @@
+#include "kinds/queue/queue_kind.hpp"
+
+#include <memory>
+#include <string>
+
+#include "core/units.hpp"
+#include "kinds/consumer/consumer_kind.hpp"
+#include "scenario/builder.hpp"
+#include "scenario/catalog.hpp"
+
+namespace archsim::kinds::queue {
+
+const char* to_string(Commit commit) {
+  switch (commit) {
+    case Commit::PerMessage: return "per_message";
+    case Commit::Group: return "group";
+    case Commit::PageCache: return "page_cache";
+  }
+  return "?";
+}
+
+int QueueOptions::topic_index(const std::string& name) const {
+  for (std::size_t t = 0; t < topics.size(); ++t)
+    if (topics[t].name == name) return static_cast<int>(t);
+  return -1;
+}
+
+const QueueOptions& queue_options(const ServiceSpec& service) { return service.options_as<QueueOptions>(); }
+
+namespace {
+
+// Device seconds of one append of `bytes` on `host`'s disk under `options`' commit policy,
+// amortised over the messages of a group commit.
+double append_disk_s(const QueueOptions& options, const HostSpec& host, double bytes) {
+  const double transfer = bytes / host.disk.write_bytes_per_s;
+  switch (options.commit) {
+    case Commit::PerMessage: return host.disk.seek_s + transfer;
+    case Commit::Group: return host.disk.seek_s / options.group_batch + transfer;
+    case Commit::PageCache: return transfer;
+  }
+  return transfer;
+}
+
+class QueueKind : public ServiceKind {
+ public:
+  const char* name() const override { return "queue"; }
+  const char* report_section() const override { return "queue"; }
+  const char* reached_by() const override { return "publish steps"; }
+
+  void parse(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
+    service.workers = node.at("threads").integer();
+    service.endpoints = {{"publish", {}, true}, {"replicate", {}, true}};
+    auto options = std::make_shared<QueueOptions>();
+    options->acks_all = node.at("acks").is("all");
+    options->replication_factor = node.at("replication_factor").integer();
+    const Node log = node.at("log");
+    options->commit = log.at("commit").is("group")        ? Commit::Group
+                      : log.at("commit").is("page_cache") ? Commit::PageCache
+                                                          : Commit::PerMessage;
+    options->group_s = log.at("group_ms").number() / 1000.0;
+    options->group_batch = log.at("group_batch").integer();
+    options->flush_interval_s = log.at("flush_interval_ms").number() / 1000.0;
+    if (options->commit != Commit::Group) {
+      if (builder.written(log.at("group_ms"))) builder.problem(log.at("group_ms"), "only used with commit group");
+      if (builder.written(log.at("group_batch"))) builder.problem(log.at("group_batch"), "only used with commit group");
+    }
+    if (options->commit != Commit::PageCache && builder.written(log.at("flush_interval_ms")))
+      builder.problem(log.at("flush_interval_ms"), "only used with commit page_cache");
+    options->op_cpu_s = node.at("op_cpu_us").number() / 1e6;
+    options->delivery_bytes = node.at("header_bytes").number();
+    for (const auto& [name, t] : node.at("topics").members()) {
+      TopicSpec topic;
+      topic.name = name;
+      topic.partitions = t.at("partitions").integer();
+      topic.max_depth = t.at("max_depth").unsigned_integer();
+      topic.when_full = t.at("when_full").is("wait") ? WhenFull::Wait : WhenFull::Reject;
+      topic.retention_s = t.at("retention_s").number();
+      options->topics.push_back(topic);
+    }
+    service.options = options;
+  }
+
+  void finish(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
+    auto replicated = std::make_shared<QueueOptions>(queue_options(service));
+    const int self = builder.scenario().service_index(service.name);
+    if (replicated->replication_factor > 1) replicated->replicate_hop = builder.hop(self, self, kReplicate);
+    service.options = replicated;
+    const QueueOptions& options = *replicated;
+    if (options.replication_factor > service.replicas)
+      builder.problem(node.pointer() + "/replication_factor",
+                      "more copies of each partition than brokers (replicas: " + std::to_string(service.replicas) + ")");
+    if (service.max_replicas != service.replicas)
+      builder.problem(node.pointer() + "/max_replicas",
+                      "a broker cluster's membership is fixed: partitions are placed on its replicas");
+    if (!options.acks_all && options.replication_factor == 1 && builder.written(node.at("acks")))
+      builder.problem(node.pointer() + "/acks", "acks 1 and all differ only with replication_factor above 1");
+  }
+
+  void demand(const ServiceSpec& service, int endpoint, double weight, DemandContext& context) const override {
+    // Spread evenly: partitions are spread over the replicas.
+    const QueueOptions& options = queue_options(service);
+    const auto running = static_cast<std::size_t>(service.replicas);
+    const int copies = endpoint == kPublish ? options.replication_factor : 1;
+    for (std::size_t r = 0; r < running; ++r) {
+      const int host = service.replica_hosts[r];
+      const HostSpec& h = context.scenario().hosts[static_cast<std::size_t>(host)];
+      const double share = weight * copies / static_cast<double>(running);
+      context.cpu(host, share * options.op_cpu_s / h.core_speed);
+    }
+  }
+};
+
+const QueueKind kind;
+
+// The queue service a step names, or -1 after reporting why not.
+int queue_named(const Node& node, ScenarioBuilder& builder) {
+  const int service = builder.service_named(node);
+  if (service < 0) return -1;
+  const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(service)];
+  if (spec.kind != &kind) {
+    builder.problem(node, "service " + spec.name + " is not a message queue (kind queue)");
+    return -1;
+  }
+  return service;
+}
+
+class PublishKind : public StepKind {
+ public:
+  const char* key() const override { return "publish"; }
+  void parse(Step& step, const Node& node, const StepPlace& place, ScenarioBuilder& builder) const override {
+    auto options = std::make_shared<PublishStep>();
+    step.options = options;
+    options->message_bytes = node.at("message_kb").number() * kKiB;
+    options->key = node.at("partition_key").is("session")  ? PartitionKey::Session
+                   : node.at("partition_key").is("random") ? PartitionKey::Random
+                                                           : PartitionKey::Request;
+    options->wait = node.at("wait_for_ack").boolean();
+    options->timeout_s = node.at("timeout_ms").number() / 1000.0;
+    if (!options->wait && builder.written(node.at("timeout_ms")))
+      builder.problem(node.at("timeout_ms"), "only used with wait_for_ack");
+    options->queue = queue_named(node.at(key()), builder);
+    if (options->queue < 0) return;
+    const ServiceSpec& queue = builder.scenario().services[static_cast<std::size_t>(options->queue)];
+    if (!queue.options) return;
+    const QueueOptions& q = queue_options(queue);
+    const Node topic = node.at("topic");
+    options->topic = q.topic_index(topic.string());
+    if (options->topic < 0) {
+      std::vector<std::string> names;
+      for (const auto& t : q.topics) names.push_back(t.name);
+      builder.problem(topic, "queue " + queue.name + " has no such topic" + ScenarioBuilder::suggestion(topic.string(), names));
+      return;
+    }
+    options->hop = builder.hop(place.service, options->queue, kPublish);
+  }
+  std::optional<CallTarget> target(const Step& step) const override {
+    return CallTarget{step.options_as<PublishStep>().queue, kPublish};
+  }
+  // A publish, then one delivery (and its acknowledgement, on the broker) per group of the
+  // topic, each running the group's steps once: retries and redeliveries are not counted.
+  void demand(const Step& step, const ServiceSpec&, int, double weight, DemandContext& context) const override {
+    const auto& options = step.options_as<PublishStep>();
+    context.visit(options.queue, kPublish, weight);
+    const Scenario& scenario = context.scenario();
+    const ServiceSpec& queue = scenario.services[static_cast<std::size_t>(options.queue)];
+    const QueueOptions& q = queue_options(queue);
+    const auto running = static_cast<std::size_t>(queue.replicas);
+    for (std::size_t r = 0; r < running; ++r) {
+      const int host = queue.replica_hosts[r];
+      const HostSpec& h = scenario.hosts[static_cast<std::size_t>(host)];
+      context.disk(host, weight * q.replication_factor / static_cast<double>(running) *
+                             append_disk_s(q, h, options.message_bytes));
+    }
+    for (std::size_t g = 0; g < scenario.services.size(); ++g) {
+      const ServiceSpec& group = scenario.services[g];
+      if (group.kind != consumer::consumer_kind() || !group.options) continue;
+      const auto& c = consumer::consumer_options(group);
+      if (c.queue != options.queue || c.topic != options.topic) continue;
+      context.visit(static_cast<int>(g), consumer::kDeliver, weight);
+      kind.demand(queue, kReplicate, 2 * weight, context);  // the delivery and its acknowledgement
+    }
+  }
+};
+
+class NotifyKind : public StepKind {
+ public:
+  const char* key() const override { return "notify"; }
+  void parse(Step& step, const Node& node, const StepPlace& place, ScenarioBuilder& builder) const override {
+    const ServiceSpec& owner = builder.scenario().services[static_cast<std::size_t>(place.service)];
+    if (owner.kind != consumer::consumer_kind())
+      builder.problem(node.at(key()), "a notify ends an asynchronous flow: it belongs in a consumer's steps (service " +
+                                          owner.name + " is of kind " + (owner.kind ? owner.kind->name() : "?") + ")");
+    auto options = std::make_shared<NotifyStep>();
+    options->flow = node.at(key()).string();
+    options->message_bytes = node.at("message_kb").number() * kKiB;
+    step.options = options;
+  }
+};
+
+}  // namespace
+
+const ServiceKind* queue_kind() { return &kind; }
+
+void add_to(Catalog& catalog) {
+  static PublishKind publish;
+  static NotifyKind notify;
+  catalog.add(kind);
+  catalog.add(publish);
+  catalog.add(notify);
+}
+
+}  // namespace archsim::kinds::queue

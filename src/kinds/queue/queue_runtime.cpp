@@ -1,0 +1,716 @@
+#include "kinds/queue/queue_runtime.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "components/runtime_catalog.hpp"
+#include "components/service.hpp"
+#include "components/service_replica.hpp"
+#include "components/storage.hpp"
+#include "engine/host_data.hpp"
+#include "kinds/consumer/consumer_kind.hpp"
+#include "kinds/load_balancer/balancing_policy.hpp"
+
+namespace archsim::kinds::queue {
+
+namespace {
+
+double now() { return sg4::Engine::get_clock(); }
+constexpr double kNever = std::numeric_limits<double>::infinity();
+// How long a leader waits for a follower before leaving it out of sync (Kafka's
+// replica.lag.time.max.ms is 30 s; a follower that does not answer in 10 s is gone).
+constexpr double kReplicaTimeoutS = 10.0;
+
+class BrokerBehavior : public ReplicaBehavior {
+ public:
+  explicit BrokerBehavior(QueueRuntime& queue) : queue_(queue) {}
+  Outcome serve(StepContext& context) override { return queue_.serve(context); }
+  void on_start(ServiceReplica& replica) override { queue_.started(replica); }
+  void on_stop(ServiceReplica& replica) override { queue_.stopped(replica); }
+
+ private:
+  QueueRuntime& queue_;
+};
+
+// Deliveries are numbered per group: a group's number and a delivery's make one key.
+std::uint64_t delivery_key(int group, std::uint64_t token) { return (static_cast<std::uint64_t>(group) << 48) | token; }
+
+std::uint64_t share_of(std::uint64_t now_count, std::uint64_t at_warmup) { return now_count - at_warmup; }
+
+}  // namespace
+
+QueueRuntime::QueueRuntime(RunContext& run, Service& service)
+    : run_(run), service_(service), options_(queue_options(service.spec())) {
+  for (const TopicSpec& topic : options_.topics) {
+    partition_base_.push_back(partitions_);
+    partitions_ += topic.partitions;
+  }
+  topic_depth_.assign(options_.topics.size(), 0);
+  topic_counts_.resize(options_.topics.size());
+  topic_published_.assign(options_.topics.size(), 0);
+  groups_of_topic_.resize(options_.topics.size());
+  const auto replicas = static_cast<std::size_t>(service.spec().max_replicas);
+  unsafe_.resize(replicas);
+  logs_.resize(replicas);
+  replication_.resize(replicas);
+  dispatchers_.resize(replicas);
+  for (std::size_t r = 0; r < replicas; ++r) {
+    const std::string name = service.spec().replica_name(static_cast<int>(r));
+    dispatchers_[r].inbox = std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/dispatch"), 4);
+    replication_[r].replies = std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/replicate"), 4);
+  }
+  const Scenario& scenario = run.scenario();
+  const int self = service.index();
+  for (std::size_t s = 0; s < scenario.services.size(); ++s) {
+    const ServiceSpec& spec = scenario.services[s];
+    if (spec.kind != consumer::consumer_kind()) continue;
+    const auto& c = consumer::consumer_options(spec);
+    if (c.queue != self) continue;
+    Group group;
+    group.service = static_cast<int>(s);
+    group.topic = c.topic;
+    group.per_key = c.per_key;
+    group.ack_before = c.ack_before;
+    GroupQueue::Config config;
+    config.partitions = options_.topics[static_cast<std::size_t>(c.topic)].partitions;
+    config.per_key = c.per_key;
+    config.max_deliveries = c.max_deliveries;
+    config.visibility_s = c.visibility_timeout_s;
+    config.backoff_s = c.backoff_s;
+    config.multiplier = c.backoff_multiplier;
+    config.max_backoff_s = c.max_backoff_s;
+    group.queue = std::make_unique<GroupQueue>(config);
+    group.members.resize(static_cast<std::size_t>(spec.max_replicas));
+    groups_of_topic_[static_cast<std::size_t>(c.topic)].push_back(static_cast<int>(groups_.size()));
+    groups_.push_back(std::move(group));
+  }
+  Gauges& gauges = run.recorder().gauges();
+  for (std::size_t t = 0; t < options_.topics.size(); ++t)
+    gauges.counter("mq_published:" + service.name() + "." + options_.topics[t].name,
+                   [this, t] { return static_cast<double>(topic_published_[t]); });
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    const std::string name = scenario.services[static_cast<std::size_t>(groups_[g].service)].name;
+    gauges.counter("mq_acked:" + name, [this, g] { return static_cast<double>(groups_[g].queue->counts().acknowledged); });
+    gauges.level("mq_depth:" + name, [this, g] {
+      return static_cast<double>(groups_[g].queue->waiting() + groups_[g].queue->in_flight());
+    });
+    gauges.level("mq_lag_s:" + name, [this, g] {
+      const auto oldest = groups_[g].queue->oldest_published();
+      return oldest ? now() - *oldest : 0.0;
+    });
+  }
+}
+
+QueueRuntime::~QueueRuntime() = default;
+
+std::unique_ptr<ReplicaBehavior> QueueRuntime::make_behavior(ServiceReplica&) {
+  return std::make_unique<BrokerBehavior>(*this);
+}
+
+void QueueRuntime::start() {}
+
+int QueueRuntime::partition_for(int topic, std::uint64_t key) const {
+  const auto count = static_cast<std::uint64_t>(options_.topics[static_cast<std::size_t>(topic)].partitions);
+  return partition_base_[static_cast<std::size_t>(topic)] + static_cast<int>(mix_hash(key) % count);
+}
+
+ServiceReplica* QueueRuntime::leader(int partition) {
+  const auto& replicas = service_.replicas();
+  const int n = static_cast<int>(replicas.size());
+  for (int i = 0; i < options_.replication_factor; ++i) {
+    ServiceReplica* r = replicas[static_cast<std::size_t>((first_replica(partition, n) + i) % n)].get();
+    if (r->up()) return r;
+  }
+  return nullptr;
+}
+
+std::vector<int> QueueRuntime::followers(int partition, int leader) const {
+  const int n = static_cast<int>(service_.replicas().size());
+  std::vector<int> out;
+  for (int i = 0; i < options_.replication_factor; ++i) {
+    const int r = (first_replica(partition, n) + i) % n;
+    if (r != leader) out.push_back(r);
+  }
+  return out;
+}
+
+void QueueRuntime::compute(ServiceReplica& replica, double seconds) {
+  if (seconds <= 0) return;
+  const double flops = seconds * Platform::kReferenceFlops;
+  sg4::this_actor::execute(flops);
+  HostData::of(replica.host())->cpu_flops += flops;
+}
+
+Outcome QueueRuntime::serve(StepContext& context) {
+  ServiceReplica& replica = context.replica;
+  Message& m = context.request;
+  const double arrived = now();
+  compute(replica, options_.op_cpu_s);
+  if (m.endpoint == kReplicate) {
+    append(replica, 0, m.request_bytes);
+    return Outcome::Ok;
+  }
+  if (m.endpoint != kPublish || m.channel < 0) return Outcome::Failed;
+  const int topic = m.channel;
+  const int partition = static_cast<int>(m.item);
+  if (leader(partition) != &replica) return Outcome::Unavailable;  // it lost the lead meanwhile
+  const TopicSpec& spec = options_.topics[static_cast<std::size_t>(topic)];
+  const auto t_index = static_cast<std::size_t>(topic);
+  TopicCounts& counts = topic_counts_[t_index];
+  const bool measured = run_.recorder().measured(arrived);
+  if (topic_depth_[t_index] >= spec.max_depth) {
+    if (spec.when_full == WhenFull::Reject) {
+      if (measured) ++counts.rejected;
+      return Outcome::QueueFull;
+    }
+    if (measured) ++counts.waited;
+    if (!room_mutex_) room_mutex_ = sg4::Mutex::create();
+    if (room_.empty()) room_.resize(options_.topics.size());
+    if (!room_[t_index]) room_[t_index] = sg4::ConditionVariable::create();
+    std::unique_lock<sg4::Mutex> lock(*room_mutex_);
+    while (topic_depth_[t_index] >= spec.max_depth) {
+      const double until = m.deadline > 0 ? m.deadline : kNever;
+      if (now() >= until) return Outcome::Timeout;  // the producer has given up
+      room_[t_index]->wait_until(lock, until);
+    }
+  }
+  const std::uint64_t id = ++next_record_;
+  Record record;
+  record.key = m.key;
+  record.topic = topic;
+  record.partition = partition;
+  record.leader = replica.index();
+  record.bytes = m.request_bytes;
+  record.flow_start = m.flow_start;
+  record.flow_host = m.flow_host;
+  record.op = m.op;
+  record.session = m.session;
+  record.traced = m.traced;
+  records_.emplace(id, record);
+  ++topic_depth_[t_index];
+  auto& unsafe = unsafe_[static_cast<std::size_t>(replica.index())];
+  unsafe.push_back(id);
+  append(replica, id, m.request_bytes);
+
+  // Stored on the leader: the groups may have it.
+  auto it = records_.find(id);
+  if (it == records_.end()) return Outcome::Failed;  // lost while it was written
+  Record& stored = it->second;
+  stored.visible = true;
+  stored.published_at = now();
+  ++topic_published_[t_index];
+  if (measured) ++counts.published;
+  const auto& groups = groups_of_topic_[t_index];
+  stored.groups_open = static_cast<int>(groups.size());
+  const int local = partition - partition_base_[t_index];
+  for (int g : groups) groups_[static_cast<std::size_t>(g)].queue->add(id, stored.key, local, stored.published_at);
+  if (groups.empty()) {
+    release(topic, id, false);
+  } else {
+    Dispatcher& dispatcher = dispatchers_[static_cast<std::size_t>(replica.index())];
+    if (dispatcher.alive) dispatcher.inbox->wake();
+  }
+  if (options_.replication_factor > 1 && records_.count(id)) {
+    const std::uint64_t sequence = hand_to_replicator(replica, id);
+    if (options_.acks_all) {
+      Replication& rp = replication_[static_cast<std::size_t>(replica.index())];
+      std::unique_lock<sg4::Mutex> lock(*rp.mutex);
+      rp.replicated->wait(lock, [&rp, sequence] { return rp.done >= sequence; });
+    }
+  }
+  // Drop what became safe from the front of the list of unsafe records.
+  while (!unsafe.empty() && !is_unsafe(unsafe.front())) unsafe.pop_front();
+  if (measured) publish_time_.record(now() - arrived);
+  return Outcome::Ok;
+}
+
+bool QueueRuntime::is_unsafe(std::uint64_t id) const {
+  const auto it = records_.find(id);
+  if (it == records_.end()) return false;
+  return options_.replication_factor > 1 ? !it->second.replicated : !it->second.durable;
+}
+
+void QueueRuntime::mark_durable(const std::vector<std::uint64_t>& ids) {
+  for (std::uint64_t id : ids) {
+    if (id == 0) continue;
+    auto it = records_.find(id);
+    if (it != records_.end()) it->second.durable = true;
+  }
+}
+
+QueueRuntime::Log& QueueRuntime::log_of(ServiceReplica& replica) {
+  Log& log = logs_[static_cast<std::size_t>(replica.index())];
+  if (!log.mutex) {
+    log.mutex = sg4::Mutex::create();
+    log.work = sg4::ConditionVariable::create();
+    log.flushed = sg4::ConditionVariable::create();
+  }
+  return log;
+}
+
+void QueueRuntime::append(ServiceReplica& replica, std::uint64_t record, double bytes) {
+  switch (options_.commit) {
+    case Commit::PerMessage:
+      replica.storage().write(bytes);
+      mark_durable({record});
+      return;
+    case Commit::PageCache: {
+      Log& log = log_of(replica);
+      log.pending.push_back(record);
+      log.pending_bytes += bytes;
+      return;
+    }
+    case Commit::Group: {
+      Log& log = log_of(replica);
+      std::unique_lock<sg4::Mutex> lock(*log.mutex);
+      if (log.pending.empty()) log.opened_at = now();
+      log.pending.push_back(record);
+      log.pending_bytes += bytes;
+      const std::uint64_t sequence = ++log.appended;
+      log.work->notify_one();
+      log.flushed->wait(lock, [&log, sequence] { return log.written >= sequence; });
+      return;
+    }
+  }
+}
+
+void QueueRuntime::flush_loop(ServiceReplica& replica) {
+  Log& log = log_of(replica);
+  while (true) {
+    if (options_.commit == Commit::PageCache) {
+      sg4::this_actor::sleep_for(options_.flush_interval_s);
+      if (log.pending.empty()) continue;
+    } else {
+      std::unique_lock<sg4::Mutex> lock(*log.mutex);
+      log.work->wait(lock, [&log] { return !log.pending.empty(); });
+      while (static_cast<int>(log.pending.size()) < options_.group_batch)
+        if (log.work->wait_until(lock, log.opened_at + options_.group_s) == std::cv_status::timeout) break;
+    }
+    std::vector<std::uint64_t> batch;
+    batch.swap(log.pending);
+    const double bytes = log.pending_bytes;
+    log.pending_bytes = 0;
+    const std::uint64_t upto = log.appended;
+    replica.storage().write(bytes);  // one I/O for the whole batch
+    mark_durable(batch);
+    if (options_.commit == Commit::Group) {
+      std::unique_lock<sg4::Mutex> lock(*log.mutex);
+      log.written = upto;
+      log.flushed->notify_all();
+    }
+  }
+}
+
+std::uint64_t QueueRuntime::hand_to_replicator(ServiceReplica& replica, std::uint64_t record) {
+  Replication& rp = replication_[static_cast<std::size_t>(replica.index())];
+  if (!rp.mutex) {
+    rp.mutex = sg4::Mutex::create();
+    rp.work = sg4::ConditionVariable::create();
+    rp.replicated = sg4::ConditionVariable::create();
+  }
+  rp.pending.push_back(record);
+  rp.work->notify_one();
+  return ++rp.queued;
+}
+
+void QueueRuntime::replicate_loop(ServiceReplica& replica) {
+  Replication& rp = replication_[static_cast<std::size_t>(replica.index())];
+  if (!rp.mutex) {
+    rp.mutex = sg4::Mutex::create();
+    rp.work = sg4::ConditionVariable::create();
+    rp.replicated = sg4::ConditionVariable::create();
+  }
+  rp.replies->bind();
+  Message request;
+  StepContext context{replica, *rp.replies, request};
+  const auto n = service_.replicas().size();
+  while (true) {
+    {
+      std::unique_lock<sg4::Mutex> lock(*rp.mutex);
+      rp.work->wait(lock, [&rp] { return !rp.pending.empty(); });
+    }
+    std::vector<std::uint64_t> batch;
+    batch.swap(rp.pending);
+    const std::uint64_t upto = rp.queued;
+    // What each follower gets: the records of the partitions it follows, in one call.
+    std::vector<double> bytes(n, 0.0);
+    for (std::uint64_t id : batch) {
+      const auto it = records_.find(id);
+      if (it == records_.end()) continue;
+      for (int f : followers(it->second.partition, replica.index())) bytes[static_cast<std::size_t>(f)] += it->second.bytes;
+    }
+    std::vector<ServiceReplica*> targets;
+    std::vector<double> sizes;
+    for (std::size_t f = 0; f < n; ++f) {
+      ServiceReplica* follower = service_.replicas()[f].get();
+      // A follower that is down is out of sync: the leader goes on without it.
+      if (bytes[f] <= 0 || !follower->up()) continue;
+      targets.push_back(follower);
+      sizes.push_back(bytes[f] + options_.delivery_bytes);
+    }
+    if (!targets.empty())
+      call_replicas(context, targets, kReplicate, sizes, options_.delivery_bytes, kReplicaTimeoutS,
+                    options_.replicate_hop);
+    for (std::uint64_t id : batch) {
+      auto it = records_.find(id);
+      if (it != records_.end()) it->second.replicated = true;
+    }
+    std::unique_lock<sg4::Mutex> lock(*rp.mutex);
+    rp.done = upto;
+    rp.replicated->notify_all();
+  }
+}
+
+void QueueRuntime::started(ServiceReplica& replica) {
+  const auto r = static_cast<std::size_t>(replica.index());
+  ServiceReplica* self = &replica;
+  Dispatcher& dispatcher = dispatchers_[r];
+  dispatcher.alive = true;
+  replica.spawn_auxiliary("dispatcher", [this, self] { dispatch_loop(*self); });
+  if (options_.commit != Commit::PerMessage) replica.spawn_auxiliary("log-flusher", [this, self] { flush_loop(*self); });
+  if (options_.replication_factor > 1) replica.spawn_auxiliary("replicator", [this, self] { replicate_loop(*self); });
+  wake_dispatchers();  // partitions may come back to it
+}
+
+void QueueRuntime::stopped(ServiceReplica& replica) {
+  const auto r = static_cast<std::size_t>(replica.index());
+  const bool host_down = replica.state() == ReplicaState::HostDown;
+  Log& log = logs_[r];
+  // A crashed process's page cache is written back by the kernel; a host that went down
+  // takes it along. Appends waiting for a group commit were never written.
+  if (options_.commit == Commit::PageCache && !host_down) mark_durable(log.pending);
+  log.pending.clear();
+  log.pending_bytes = 0;
+  log.appended = log.written = 0;
+  log.mutex = nullptr;
+  log.work = log.flushed = nullptr;
+  Replication& rp = replication_[r];
+  rp.pending.clear();
+  rp.queued = rp.done = 0;
+  rp.mutex = nullptr;
+  rp.work = rp.replicated = nullptr;
+  rp.replies->discard_all();
+  dispatchers_[r].alive = false;
+  dispatchers_[r].inbox->discard_all();
+  lose_unsafe(static_cast<int>(r), host_down);
+  // Producers waiting for room on this replica died with it; others may wait elsewhere.
+  room_mutex_ = nullptr;
+  room_.clear();
+  wake_dispatchers();
+}
+
+void QueueRuntime::lose_unsafe(int replica, bool host_down) {
+  auto& unsafe = unsafe_[static_cast<std::size_t>(replica)];
+  std::deque<std::uint64_t> kept;
+  const int n = static_cast<int>(service_.replicas().size());
+  const bool measured = run_.recorder().measured(now());
+  for (std::uint64_t id : unsafe) {
+    auto it = records_.find(id);
+    if (it == records_.end() || !is_unsafe(id)) continue;
+    Record& record = it->second;
+    bool lost;
+    if (options_.replication_factor > 1) {
+      // Another replica of the partition takes it over without this record.
+      bool successor = false;
+      for (int f : followers(record.partition, replica))
+        successor = successor || service_.replicas()[static_cast<std::size_t>(f % n)]->up();
+      lost = successor || (host_down && !record.durable);
+    } else {
+      lost = host_down && !record.durable;
+    }
+    if (!lost) {
+      kept.push_back(id);
+      continue;
+    }
+    const int topic = record.topic;
+    if (!record.visible) {  // its producer was never acknowledged
+      release(topic, id, true);
+      continue;
+    }
+    ++lost_total_;
+    if (measured) ++topic_counts_[static_cast<std::size_t>(topic)].lost;
+    for (int g : groups_of_topic_[static_cast<std::size_t>(topic)]) {
+      GroupQueue& queue = *groups_[static_cast<std::size_t>(g)].queue;
+      if (!queue.holds(id)) continue;
+      queue.lose(id);
+      release(topic, id, false);
+    }
+  }
+  unsafe.swap(kept);
+}
+
+void QueueRuntime::release(int topic, std::uint64_t id, bool whole) {
+  auto it = records_.find(id);
+  if (it == records_.end()) return;
+  if (!whole && --it->second.groups_open > 0) return;
+  records_.erase(it);
+  const auto t = static_cast<std::size_t>(topic);
+  --topic_depth_[t];
+  if (t < room_.size() && room_[t]) room_[t]->notify_all();
+}
+
+void QueueRuntime::wake_dispatchers() {
+  for (Dispatcher& d : dispatchers_)
+    if (d.alive) d.inbox->wake();
+}
+
+void QueueRuntime::members_changed() { wake_dispatchers(); }
+
+void QueueRuntime::replica_state_changed(ServiceReplica&) { wake_dispatchers(); }
+
+void QueueRuntime::dropped(int group_service, std::uint64_t count) {
+  for (Group& group : groups_)
+    if (group.service == group_service) group.dropped += count;
+}
+
+int QueueRuntime::pick_member(Group& group, int partition) {
+  Service& consumers = run_.service(group.service);
+  const auto& replicas = consumers.replicas();
+  const int prefetch = consumer::consumer_options(consumers.spec()).prefetch;
+  const auto has_room = [&](std::size_t m) {
+    ServiceReplica& member = *replicas[m];
+    if (!member.up() || !member.in_service()) return false;
+    Member& state = group.members[m];
+    if (state.generation != member.generation()) {  // a new process: nothing of the old one is pending
+      state.generation = member.generation();
+      state.outstanding = 0;
+    }
+    return state.outstanding < prefetch;
+  };
+  if (group.per_key) {
+    // Partitions are dealt to the members up, in order: partition p to the (p mod n)-th.
+    std::size_t up = 0;
+    for (const auto& member : replicas) up += member->up() && member->in_service();
+    if (up == 0) return -1;
+    std::size_t k = static_cast<std::size_t>(partition) % up;
+    for (std::size_t m = 0; m < replicas.size(); ++m) {
+      if (!replicas[m]->up() || !replicas[m]->in_service()) continue;
+      if (k-- == 0) return has_room(m) ? static_cast<int>(m) : -1;
+    }
+    return -1;
+  }
+  for (std::size_t i = 0; i < replicas.size(); ++i) {
+    const std::size_t m = (group.next_member + i) % replicas.size();
+    if (has_room(m)) {
+      group.next_member = m + 1;
+      return static_cast<int>(m);
+    }
+  }
+  return -1;
+}
+
+void QueueRuntime::take_warmup_counts() {
+  for (Group& group : groups_) {
+    const GroupQueue::Counts& c = group.queue->counts();
+    group.at_warmup = c;
+    group.dropped_at_warmup = group.dropped;
+  }
+  warmup_taken_ = true;
+}
+
+void QueueRuntime::dispatch(ServiceReplica& replica, double t) {
+  if (!warmup_taken_ && t >= run_.scenario().warmup_s) take_warmup_counts();
+  for (std::size_t g = 0; g < groups_.size(); ++g) {
+    Group& group = groups_[g];
+    const auto topic = static_cast<std::size_t>(group.topic);
+    const TopicSpec& spec = options_.topics[topic];
+    const auto done_with = [this, topic](std::uint64_t id) { release(static_cast<int>(topic), id, false); };
+    if (spec.retention_s > 0) group.queue->expire(t - spec.retention_s, done_with);
+    for (int p = 0; p < spec.partitions; ++p) {
+      if (leader(partition_base_[topic] + p) != &replica) continue;
+      group.queue->advance(p, t, done_with);
+      while (group.queue->maybe_ready(p)) {
+        const int member = pick_member(group, p);
+        if (member < 0) break;
+        const auto delivery = group.queue->take(p, now());
+        if (!delivery) break;
+        deliver(replica, group, static_cast<int>(g), *delivery, member);
+      }
+    }
+  }
+}
+
+void QueueRuntime::deliver(ServiceReplica& replica, Group& group, int g, const GroupQueue::Delivery& delivery,
+                           int member) {
+  const auto it = records_.find(delivery.id);
+  if (it == records_.end()) return;
+  const Record record = it->second;
+  ServiceReplica& target = *run_.service(group.service).replicas()[static_cast<std::size_t>(member)];
+  Member& state = group.members[static_cast<std::size_t>(member)];
+  ++state.outstanding;
+  delivery_member_[delivery_key(g, delivery.token)] = {member, state.generation};
+  auto* message = new Message;
+  message->id = run_.next_call_id();
+  message->reply_to = dispatchers_[static_cast<std::size_t>(replica.index())].inbox->mailbox();
+  message->reply_host = replica.host();
+  message->endpoint = consumer::kDeliver;
+  message->op = record.op;
+  message->key = record.key;
+  message->session = record.session;
+  message->traced = record.traced;
+  message->request_bytes = record.bytes + options_.delivery_bytes;
+  message->response_bytes = options_.delivery_bytes;
+  message->flow_start = record.flow_start;
+  message->flow_host = record.flow_host;
+  message->channel = g;
+  message->item = delivery.id;
+  message->sequence = delivery.token;
+  message->version = static_cast<std::uint64_t>(delivery.attempt);
+  message->origin_at = record.published_at;
+  message->sent_at = now();
+  send_message(target.address(), target.host(), message, message->request_bytes);
+  compute(replica, options_.op_cpu_s);
+}
+
+void QueueRuntime::answered(ServiceReplica& replica, Message* reply) {
+  compute(replica, options_.op_cpu_s);
+  const auto g = static_cast<std::size_t>(reply->channel);
+  if (g >= groups_.size()) {
+    delete reply;
+    return;
+  }
+  Group& group = groups_[g];
+  const std::uint64_t id = reply->item;
+  const std::uint64_t token = reply->sequence;
+  if (!reply->early) {  // the member is done with it: room for another
+    const auto dm = delivery_member_.find(delivery_key(static_cast<int>(g), token));
+    if (dm != delivery_member_.end()) {
+      Member& state = group.members[static_cast<std::size_t>(dm->second.first)];
+      if (state.generation == dm->second.second && state.outstanding > 0) --state.outstanding;
+      delivery_member_.erase(dm);
+    }
+  }
+  const int topic = group.topic;
+  GroupQueue::Verdict verdict = GroupQueue::Verdict::Stale;
+  if (group.ack_before) {
+    if (reply->early) verdict = group.queue->ack(id, token);
+  } else if (reply->status == Outcome::Ok) {
+    verdict = group.queue->ack(id, token);
+  } else {
+    verdict = group.queue->fail(id, token, now());
+  }
+  if (verdict == GroupQueue::Verdict::Done || verdict == GroupQueue::Verdict::DeadLetter) release(topic, id, false);
+  delete reply;
+}
+
+double QueueRuntime::next_due(int replica) const {
+  double due = kNever;
+  auto& self = const_cast<QueueRuntime&>(*this);
+  ServiceReplica* me = service_.replicas()[static_cast<std::size_t>(replica)].get();
+  for (const Group& group : groups_) {
+    const auto topic = static_cast<std::size_t>(group.topic);
+    const TopicSpec& spec = options_.topics[topic];
+    if (spec.retention_s > 0) {
+      const auto oldest = group.queue->oldest_published();
+      if (oldest) due = std::min(due, *oldest + spec.retention_s);
+    }
+    for (int p = 0; p < spec.partitions; ++p)
+      if (self.leader(partition_base_[topic] + p) == me) due = std::min(due, group.queue->next_due(p));
+  }
+  if (!warmup_taken_) due = std::min(due, run_.scenario().warmup_s);
+  return due;
+}
+
+void QueueRuntime::dispatch_loop(ServiceReplica& replica) {
+  Dispatcher& dispatcher = dispatchers_[static_cast<std::size_t>(replica.index())];
+  dispatcher.inbox->bind();
+  while (true) {
+    dispatch(replica, now());
+    const double due = next_due(replica.index());
+    Message* message = dispatcher.inbox->receive(std::isinf(due) ? -1.0 : std::max(0.0, due - now()));
+    if (!message) continue;
+    if (message->reply)
+      answered(replica, message);
+    else
+      delete message;
+  }
+}
+
+nlohmann::ordered_json QueueRuntime::report(double) const {
+  nlohmann::ordered_json j;
+  j["acks"] = options_.acks_all ? "all" : "1";
+  j["replication_factor"] = options_.replication_factor;
+  j["commit"] = to_string(options_.commit);
+  j["publish_ms"] = {{"count", publish_time_.count()},
+                     {"mean", publish_time_.mean() * 1000.0},
+                     {"p50", publish_time_.percentile(0.5) * 1000.0},
+                     {"p99", publish_time_.percentile(0.99) * 1000.0}};
+  nlohmann::ordered_json topics = nlohmann::ordered_json::object();
+  for (std::size_t t = 0; t < options_.topics.size(); ++t) {
+    const TopicCounts& c = topic_counts_[t];
+    nlohmann::ordered_json topic;
+    topic["partitions"] = options_.topics[t].partitions;
+    topic["published"] = c.published;
+    topic["rejected_full"] = c.rejected;
+    topic["waited_full"] = c.waited;
+    topic["lost_in_broker"] = c.lost;
+    topic["stored_at_end"] = topic_depth_[t];
+    nlohmann::ordered_json groups = nlohmann::ordered_json::object();
+    for (int gi : groups_of_topic_[t]) {
+      const Group& group = groups_[static_cast<std::size_t>(gi)];
+      const GroupQueue::Counts& all = group.queue->counts();
+      const GroupQueue::Counts& w = group.at_warmup;
+      nlohmann::ordered_json g;
+      g["delivered"] = share_of(all.delivered, w.delivered);
+      g["redelivered"] = share_of(all.redelivered, w.redelivered);
+      g["acknowledged"] = share_of(all.acknowledged, w.acknowledged);
+      g["failed_deliveries"] = share_of(all.failed, w.failed);
+      g["visibility_timeouts"] = share_of(all.timed_out, w.timed_out);
+      g["dead_lettered"] = share_of(all.dead_lettered, w.dead_lettered);
+      g["late_answers"] = share_of(all.stale, w.stale);
+      g["lost"] = share_of(all.lost + all.expired + group.dropped, w.lost + w.expired + group.dropped_at_warmup);
+      // Every message the group was given, since the start, ends in exactly one term.
+      nlohmann::ordered_json balance;
+      balance["published"] = all.added;
+      balance["acknowledged"] = all.acknowledged - group.dropped;
+      balance["waiting"] = group.queue->waiting();
+      balance["in_flight"] = group.queue->in_flight();
+      balance["dead_lettered"] = all.dead_lettered;
+      balance["lost"] = all.lost + all.expired + group.dropped;
+      balance["lost_by_cause"] = {{"broker_crash", all.lost}, {"retention", all.expired}, {"after_early_ack", group.dropped}};
+      g["balance"] = balance;
+      groups[run_.scenario().services[static_cast<std::size_t>(group.service)].name] = g;
+    }
+    topic["groups"] = groups;
+    topics[options_.topics[t].name] = topic;
+  }
+  j["topics"] = topics;
+  return j;
+}
+
+namespace {
+
+class PublishExecutor : public StepExecutor {
+ public:
+  Outcome execute(StepContext& context, const Step& step) const override {
+    const auto& options = step.options_as<PublishStep>();
+    Service& caller = context.replica.service();
+    auto& queue = static_cast<QueueRuntime&>(caller.run().service(options.queue).runtime());
+    std::uint64_t key = context.request.key;
+    if (options.key == PartitionKey::Session) key = context.request.session;
+    if (options.key == PartitionKey::Random) key = caller.rng().next_u64();
+    const int partition = queue.partition_for(options.topic, key);
+    CallData data;
+    data.channel = options.topic;
+    data.item = static_cast<std::uint64_t>(partition);
+    data.key = key;
+    data.has_key = true;
+    ServiceReplica* target = queue.leader(partition);
+    if (!options.wait) return send_call(context, target, kPublish, options.message_bytes, options.hop, &data);
+    return call_replica(context, target, kPublish, options.message_bytes, queue_options(caller.run().service(options.queue).spec()).delivery_bytes,
+                        options.timeout_s, options.hop, &data);
+  }
+};
+
+}  // namespace
+
+void add_to(RuntimeCatalog& catalog) {
+  static const PublishExecutor publish;
+  catalog.add_service("queue", [](Service& service, RunContext& run) -> std::unique_ptr<ServiceRuntime> {
+    return std::make_unique<QueueRuntime>(run, service);
+  });
+  catalog.add_step("publish", publish);
+}
+
+}  // namespace archsim::kinds::queue
