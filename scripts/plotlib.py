@@ -30,7 +30,7 @@ DPI = 120
 
 # Error causes in the order archsim writes them (summary.json and timeseries.csv), with
 # one fixed colour each so that every figure uses the same colours.
-ERROR_CAUSES = ("timeout", "rejected", "refused", "reset", "pool_timeout", "unavailable", "failed")
+ERROR_CAUSES = ("timeout", "rejected", "refused", "reset", "pool_timeout", "unavailable", "failed", "queue_full")
 CAUSE_COLORS = {
     "timeout": "#d62728",
     "rejected": "#ff7f0e",
@@ -39,6 +39,7 @@ CAUSE_COLORS = {
     "pool_timeout": "#e377c2",
     "unavailable": "#bcbd22",
     "failed": "#7f7f7f",
+    "queue_full": "#17becf",
 }
 
 # Failure-timeline events (events.csv) by what they mean for the service.
@@ -221,7 +222,7 @@ def read_json(path):
 
 
 # The newest summary.json format these scripts know (CHANGES.md lists every change).
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 
 
 class Summary:

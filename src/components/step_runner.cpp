@@ -112,7 +112,7 @@ bool open_call(StepContext& context, ServiceReplica* target, int endpoint, doubl
   }
   call.sent_at = now();
   call.deadline = call.sent_at + timeout_s;
-  message->deadline = call.deadline;
+  message->deadline = timeout_s > 0 ? call.deadline : 0;  // 0: a message nobody waits for a reply to
   target->service().call_opened(target->index());
   if (relay_token) context.replica.relay(context, call, *relay_token);
   send_message(target->address(), target->host(), message, request_bytes);

@@ -21,7 +21,7 @@ namespace archsim {
 
 // The version of summary.json's format; CHANGES.md lists what each version added, renamed
 // or re-defined.
-constexpr int kSummaryFormatVersion = 5;
+constexpr int kSummaryFormatVersion = 6;
 
 struct RunFacts {
   const Scenario& scenario;

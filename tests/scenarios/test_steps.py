@@ -210,5 +210,93 @@ class Step4CdnLessonsTest(unittest.TestCase):
                            self.cdn["cost"]["usage_per_month"]["origin_egress_gb"])
 
 
+def timeseries_of(name, *args):
+    out = tempfile.mkdtemp(prefix="archsim-step-")
+    result = archsim("run", os.path.join(ROOT, "scenarios", name), "--quiet", "--out", out, *args)
+    if result.returncode != 0:
+        raise AssertionError(result.stderr)
+    import csv
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    with open(os.path.join(out, "timeseries.csv")) as f:
+        return summary, list(csv.DictReader(f))
+
+
+def balance_holds(test, summary, queue="mq", topic="orders"):
+    for name, g in summary["services"][queue]["queue"]["topics"][topic]["groups"].items():
+        b = g["balance"]
+        test.assertEqual(b["published"], b["acknowledged"] + b["waiting"] + b["in_flight"] + b["dead_lettered"] + b["lost"],
+                         name)
+
+
+class Step5LessonsTest(unittest.TestCase):
+    """Step 5: the checkout answers once its order is queued; the work behind it runs in
+    consumer groups that absorb a spike as lag, survive crashes without losing a message,
+    dead-letter poison messages and keep a key's order only when asked to."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.async_ = summary_of("step05-async-mq.json")
+
+    def test_the_checkout_answers_before_the_work_is_done(self):
+        sync = summary_of("step05-sync-checkout.json")
+        a = self.async_["operations"]["checkout"]["latency_ms"]
+        s = sync["operations"]["checkout"]["latency_ms"]
+        self.assertLess(a["p50"], 0.4 * s["p50"])
+        self.assertLess(a["p99"], 0.5 * s["p99"])
+        # The customer still learns the outcome, later: the payment's end-to-end time is
+        # the synchronous checkout's order of magnitude, and every order is notified once.
+        e2e = self.async_["services"]["payments"]["consumer"]["end_to_end_ms"]["order_confirmed"]
+        self.assertGreater(e2e["p50"], a["p50"])
+        self.assertLess(e2e["p50"], 1.5 * s["p50"])
+        self.assertAlmostEqual(e2e["count"], self.async_["operations"]["checkout"]["ok"], delta=20)
+        # Every group gets every order.
+        groups = self.async_["services"]["mq"]["queue"]["topics"]["orders"]["groups"]
+        delivered = {g: v["delivered"] for g, v in groups.items()}
+        self.assertEqual(len(set(delivered.values())), 1, delivered)
+        balance_holds(self, self.async_)
+        for g in groups.values():
+            self.assertEqual(g["balance"]["lost"], 0)
+
+    def test_a_spike_becomes_lag_that_drains_while_the_synchronous_design_fails(self):
+        spike, rows = timeseries_of("step05-spike.json")
+        sync = summary_of("step05-sync-spike.json")
+        self.assertEqual(spike["requests"]["failed"], 0)
+        self.assertGreater(sync["requests"]["failed"], 1000)
+        depth = [(float(r["t_s"]), float(r["mq_depth:fraud"])) for r in rows]
+        during = max(d for t, d in depth if 50 <= t < 85)
+        after = [d for t, d in depth if t >= 110]
+        self.assertGreater(during, 300)
+        self.assertLess(max(after), 30)  # drained
+        lag = max(float(r["mq_lag_s:fraud"]) for r in rows)
+        self.assertGreater(lag, 5)
+        balance_holds(self, spike)
+
+    def test_a_consumer_crash_redelivers_and_loses_nothing(self):
+        crash = summary_of("step05-consumer-crash.json")
+        payments = crash["services"]["mq"]["queue"]["topics"]["orders"]["groups"]["payments"]
+        self.assertGreater(payments["redelivered"], 0)
+        self.assertGreater(payments["visibility_timeouts"], 0)
+        self.assertGreater(crash["services"]["payments"]["consumer"]["duplicates_delivered"], 0)
+        for g in crash["services"]["mq"]["queue"]["topics"]["orders"]["groups"].values():
+            self.assertEqual(g["balance"]["lost"], 0)
+        balance_holds(self, crash)
+
+    def test_poison_messages_go_to_the_dead_letters(self):
+        poison = summary_of("step05-poison.json")
+        g = poison["services"]["mq"]["queue"]["topics"]["orders"]["groups"]["payments"]
+        finished = g["acknowledged"] + g["dead_lettered"]
+        self.assertAlmostEqual(g["dead_lettered"] / finished, 0.02 + 0.98 * 0.1 ** 4, delta=0.007)
+        self.assertGreater(g["redelivered"], 0.1 * finished)
+        balance_holds(self, poison)
+
+    def test_ordering_per_key_keeps_each_customers_orders_in_order(self):
+        unordered = summary_of("step05-unordered.json")
+        ordered = summary_of("step05-ordered.json")
+        self.assertGreater(unordered["services"]["payments"]["consumer"]["out_of_order"], 10)
+        self.assertEqual(ordered["services"]["payments"]["consumer"]["out_of_order"], 0)
+        balance_holds(self, ordered)
+
+
 if __name__ == "__main__":
     unittest.main()
