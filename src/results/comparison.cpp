@@ -120,13 +120,41 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries,
       figures.push_back({name + " origin egress (GB)", "/services/" + name + "/cdn/origin_egress_gb", 2, 1.0});
       figures.push_back({name + " edge storage (GB)", "/services/" + name + "/cdn/edge_storage_gb_mean", 3, 1.0});
     }
+    if (has("consumer")) {
+      // Each notification flow's end-to-end time: what the customer waits for the outcome.
+      std::vector<std::string> flows;
+      for (const auto& s : summaries) {
+        const ordered_json::json_pointer ptr("/services/" + name + "/consumer/end_to_end_ms");
+        if (!s.contains(ptr)) continue;
+        for (const auto& [flow, times] : s.at(ptr).items())
+          if (std::find(flows.begin(), flows.end(), flow) == flows.end()) flows.push_back(flow);
+      }
+      for (const auto& flow : flows) {
+        const std::string at = "/services/" + name + "/consumer/end_to_end_ms/" + flow;
+        figures.push_back({flow + " end-to-end p50 (ms)", at + "/p50", 1, 1.0});
+        figures.push_back({flow + " end-to-end p99 (ms)", at + "/p99", 1, 1.0});
+      }
+      figures.push_back({name + " duplicates delivered", "/services/" + name + "/consumer/duplicates_delivered", 0, 1.0});
+    }
   }
+  // Per client operation: its own latency (a checkout that now only queues its work).
+  std::vector<std::string> operations;
+  for (const auto& s : summaries)
+    if (s.contains("operations") && s["operations"].is_object())
+      for (const auto& [name, op] : s["operations"].items())
+        if (std::find(operations.begin(), operations.end(), name) == operations.end()) operations.push_back(name);
+  if (operations.size() > 1)
+    for (const auto& name : operations) {
+      figures.push_back({name + " p50 (ms)", "/operations/" + name + "/latency_ms/p50", 2, 1.0});
+      figures.push_back({name + " p99 (ms)", "/operations/" + name + "/latency_ms/p99", 2, 1.0});
+    }
   // Per region (scenarios with regions): what its clients see.
   std::vector<std::string> regions;
   for (const auto& s : summaries)
     if (s.contains("regions") && s["regions"].is_object())
       for (const auto& [name, region] : s["regions"].items())
-        if (std::find(regions.begin(), regions.end(), name) == regions.end()) regions.push_back(name);
+        if (region.value("sent", 0) > 0 && std::find(regions.begin(), regions.end(), name) == regions.end())
+          regions.push_back(name);  // a region without clients (a provider's) has no latency
   for (const auto& name : regions) {
     figures.push_back({name + " p50 (ms)", "/regions/" + name + "/latency_ms/p50", 2, 1.0});
     figures.push_back({name + " p99 (ms)", "/regions/" + name + "/latency_ms/p99", 2, 1.0});
