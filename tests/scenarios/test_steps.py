@@ -282,6 +282,14 @@ class Step5LessonsTest(unittest.TestCase):
             self.assertEqual(g["balance"]["lost"], 0)
         balance_holds(self, crash)
 
+    def test_an_idempotency_check_suppresses_what_a_lost_acknowledgement_redelivers(self):
+        crash = summary_of("step05-consumer-crash.json")["services"]["payments"]["consumer"]
+        idempotent = summary_of("step05-idempotent.json")["services"]["payments"]["consumer"]
+        self.assertGreater(crash["effects_applied_twice"], 0)
+        self.assertEqual(crash["suppressed_by_idempotency"], 0)
+        self.assertGreater(idempotent["suppressed_by_idempotency"], 0)
+        self.assertLess(idempotent["effects_applied_twice"], crash["effects_applied_twice"])
+
     def test_poison_messages_go_to_the_dead_letters(self):
         poison = summary_of("step05-poison.json")
         g = poison["services"]["mq"]["queue"]["topics"]["orders"]["groups"]["payments"]
