@@ -6,7 +6,11 @@ random faults (crashes of hosts, replicas and services, cuts, partitions, degrad
 scaling within parked capacity, random failures), step 4's kinds (a cache with random
 memory, eviction, TTL and stampede options behind cache-aside steps and invalidations,
 flushes; regions, and a CDN with random storage, object sizes and cost policies for a
-second population, its edges crashing), each run for a short simulated time. Every run must end with status 0
+second population, its edges crashing), step 5's kinds (a broker cluster with random
+partitions, depth limits, commit policies, acks and replication, publish steps in random
+endpoints, and consumer groups with random prefetch, acknowledgement mode, ordering,
+visibility timeouts, retries, failures, poison messages and idempotency, brokers and
+members crashing), each run for a short simulated time. Every run must end with status 0
 (or 2 if the generator produced an invalid scenario, which is counted): never an internal
 error (1), an abort or a crash. Failing scenarios are saved for replay.
 
@@ -306,6 +310,78 @@ def add_caches_and_cdn(rng, doc):
         del doc["faults"]
 
 
+def add_queues(rng, doc):
+    """Step 5's kinds on top of a random scenario: a broker cluster, publish steps in some
+    app-server endpoints, consumer groups with random options, and crashes of both."""
+    services = doc["services"]
+    apps = [n for n in services if n.startswith("t") and services[n]["kind"] == "app_server"]
+    if not apps or not maybe(rng, 0.4):
+        return
+    events = doc.setdefault("faults", {}).setdefault("events", [])
+    brokers = rng.randint(1, 3)
+    mq = {"kind": "queue", "host": {"cores": rng.randint(1, 4), "disk": rng.choice(["hdd", "ssd"])},
+          "replicas": brokers, "replication_factor": rng.randint(1, brokers), "threads": rng.choice([1, 4, 16]),
+          "log": {"commit": rng.choice(["per_message", "group", "page_cache"])},
+          "topics": {"jobs": {"partitions": rng.randint(1, 6), "max_depth": rng.choice([5, 1000, 1000000]),
+                              "when_full": rng.choice(["reject", "wait"]), "retention_s": rng.choice([0, 0.5, 100])}}}
+    if mq["replication_factor"] > 1:
+        mq["acks"] = rng.choice([1, "all"])
+    if mq["log"]["commit"] == "group":
+        mq["log"]["group_ms"] = rng.choice([0.5, 5])
+        mq["log"]["group_batch"] = rng.choice([1, 16])
+    if mq["log"]["commit"] == "page_cache":
+        mq["log"]["flush_interval_ms"] = rng.choice([10, 1000])
+    services["mq"] = mq
+    for app in apps:
+        for e in services[app]["endpoints"].values():
+            if maybe(rng, 0.5):
+                step = {"publish": "mq", "topic": "jobs", "message_kb": rng.choice([0.01, 1, 64]),
+                        "partition_key": rng.choice(["request", "session", "random"]),
+                        "wait_for_ack": maybe(rng)}
+                if step["wait_for_ack"]:
+                    step["timeout_ms"] = rng.choice([5, 1000])
+                last = len(e["steps"]) - (1 if e["steps"] and "forward" in e["steps"][-1] else 0)
+                e["steps"].insert(rng.randint(0, last), step)
+    for g in range(rng.randint(1, 2)):
+        concurrency = rng.randint(1, 4)
+        group = {"kind": "consumer", "host": {"cores": rng.randint(1, 2)}, "replicas": rng.randint(1, 3),
+                 "queue": "mq", "topic": "jobs", "concurrency": concurrency,
+                 "prefetch": concurrency + rng.randint(0, 4),
+                 "ack": rng.choice(["after_processing", "before_processing"]),
+                 "ordering": rng.choice(["none", "per_key"]),
+                 "visibility_timeout_ms": rng.choice([1, 50, 30000]), "max_deliveries": rng.randint(1, 4),
+                 "retry_backoff": {"initial_ms": rng.choice([0, 10]), "multiplier": 2, "max_ms": 100},
+                 "fail_probability": rng.choice([0, 0.3]), "poison_fraction": rng.choice([0, 0.1]),
+                 "steps": [{"cpu_ms": distribution(rng, 10)}, {"notify": "done"}]}
+        # The idempotency store: an endpoint that publishes nothing (one that publishes
+        # would make a cycle through the group, refused as such).
+        quiet = [(a, n) for a in apps for n, e in services[a]["endpoints"].items()
+                 if not any("publish" in st or "call" in st or "forward" in st for st in e["steps"])]
+        if quiet and maybe(rng, 0.3):
+            target, endpoint = rng.choice(quiet)
+            group["idempotency"] = {"service": target, "check": endpoint, "record": endpoint,
+                                    "timeout_ms": rng.choice([5, 500])}
+        services[f"g{g}"] = group
+        for _ in range(rng.randint(0, 2)):
+            member = rng.randint(1, group["replicas"])
+            crash = rng.choice([{"replica": f"g{g}-{member}"}, {"host": f"g{g}-{member}"}])
+            event = {"at_s": round(rng.uniform(0, doc["duration_s"]), 2), "crash": crash}
+            if maybe(rng):
+                event["duration_s"] = round(rng.uniform(0.1, doc["duration_s"]), 2)
+            events.append(event)
+    for _ in range(rng.randint(0, 2)):
+        broker = rng.randint(1, brokers)
+        crash = rng.choice([{"replica": f"mq-{broker}"}, {"host": f"mq-{broker}"}])
+        event = {"at_s": round(rng.uniform(0, doc["duration_s"]), 2), "crash": crash}
+        if maybe(rng):
+            event["duration_s"] = round(rng.uniform(0.1, doc["duration_s"]), 2)
+        events.append(event)
+    if not events:
+        del doc["faults"]["events"]
+    if not doc["faults"]:
+        del doc["faults"]
+
+
 def run_archsim(archsim, path, scratch):
     """Runs one scenario; returns (status, stderr); status is "timeout" after 300 s."""
     try:
@@ -344,6 +420,7 @@ def main():
         for i in range(args.runs):
             doc = scenario(rng)
             add_caches_and_cdn(rng, doc)
+            add_queues(rng, doc)
             path = os.path.join(scratch, f"s{i}.json")
             with open(path, "w") as f:
                 json.dump(doc, f, indent=1)

@@ -115,6 +115,14 @@ class ConsumerKind : public ServiceKind {
       builder.problem(node.pointer() + "/max_replicas", "ordering per_key assigns partitions to a fixed set of members");
   }
 
+  // The idempotency calls of a delivery, besides its steps' calls.
+  void edges(const ServiceSpec& service, int, const std::function<void(CallTarget)>& edge) const override {
+    if (!service.options || !consumer_options(service).idempotency) return;
+    const IdempotencySpec& idem = *consumer_options(service).idempotency;
+    edge(CallTarget{idem.service, idem.check_endpoint});
+    edge(CallTarget{idem.service, idem.record_endpoint});
+  }
+
   // Its steps once per delivery (retries are not counted), and the idempotency calls.
   void demand(const ServiceSpec& service, int endpoint, double weight, DemandContext& context) const override {
     ServiceKind::demand(service, endpoint, weight, context);

@@ -62,7 +62,7 @@ ConsumerRuntime::ConsumerRuntime(RunContext& run, Service& service)
   for (const Step& step : service.spec().endpoints[kDeliver].steps)
     effect_step_.push_back(has_effect(step, run.scenario()));
   linger_s_ = std::max(60.0, 4.0 * options_.visibility_timeout_s);
-  in_progress_.assign(static_cast<std::size_t>(service.spec().max_replicas), 0);
+  in_progress_.resize(static_cast<std::size_t>(service.spec().max_replicas));
 }
 
 std::unique_ptr<ReplicaBehavior> ConsumerRuntime::make_behavior(ServiceReplica&) {
@@ -116,7 +116,7 @@ Outcome ConsumerRuntime::serve(StepContext& context) {
   if (measured) waited_.record(started - delivery.origin_at);
   if (options_.ack_before) {
     acknowledge_early(delivery);
-    ++in_progress_[member];
+    in_progress_[member].emplace_back(delivery.channel, delivery.sequence);
   }
 
   Outcome outcome = Outcome::Ok;
@@ -181,21 +181,18 @@ Outcome ConsumerRuntime::serve(StepContext& context) {
     }
   }
   if (options_.ack_before) {
-    --in_progress_[member];
-    if (outcome != Outcome::Ok) {
-      ++dropped_;
-      broker_of(run_, options_).dropped(service_.index(), 1);
-    }
+    // The reply tells the broker whether the message it let go was processed.
+    auto& mine = in_progress_[member];
+    const auto it = std::find(mine.begin(), mine.end(), std::make_pair(delivery.channel, delivery.sequence));
+    if (it != mine.end()) mine.erase(it);
   }
   return outcome;
 }
 
 void ConsumerRuntime::stopped(ServiceReplica& replica) {
-  auto& count = in_progress_[static_cast<std::size_t>(replica.index())];
-  if (count == 0) return;
-  dropped_ += count;
-  broker_of(run_, options_).dropped(service_.index(), count);
-  count = 0;
+  auto& mine = in_progress_[static_cast<std::size_t>(replica.index())];
+  for (const auto& [channel, token] : mine) broker_of(run_, options_).member_died_with(channel, token);
+  mine.clear();
 }
 
 void ConsumerRuntime::notify(StepContext& context, const queue::NotifyStep& step) {
@@ -228,7 +225,6 @@ nlohmann::ordered_json ConsumerRuntime::report(double) const {
   j["effects_applied_twice"] = applied_twice_;
   j["suppressed_by_idempotency"] = suppressed_;
   j["out_of_order"] = out_of_order_;
-  j["lost_after_early_ack"] = dropped_;
   j["waited_ms"] = times_ms(waited_);
   j["processing_ms"] = times_ms(processing_);
   nlohmann::ordered_json flows = nlohmann::ordered_json::object();

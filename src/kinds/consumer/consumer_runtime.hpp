@@ -50,7 +50,7 @@ class ConsumerRuntime : public ServiceRuntime {
   // A delivery, in a worker of `context.replica`.
   Outcome serve(StepContext& context);
   // The member's process stopped: at most once, what it had acknowledged and not
-  // processed is lost.
+  // processed is lost (the broker counts it).
   void stopped(ServiceReplica& replica);
   // A notify step of the delivery being processed in `context`.
   void notify(StepContext& context, const queue::NotifyStep& step);
@@ -77,9 +77,11 @@ class ConsumerRuntime : public ServiceRuntime {
   std::unordered_map<std::uint64_t, Effects> effects_;
   std::deque<std::pair<double, std::uint64_t>> remembered_;
   std::unordered_map<std::uint64_t, std::uint64_t> last_processed_;  // key -> latest message id processed
-  std::vector<std::uint64_t> in_progress_;  // per member: acknowledged early, processing
+  // At most once, per member: the deliveries (group, token) acknowledged early and being
+  // processed.
+  std::vector<std::vector<std::pair<int, std::uint64_t>>> in_progress_;
   std::uint64_t processed_ = 0, failed_ = 0, poison_failures_ = 0, duplicates_delivered_ = 0, applied_twice_ = 0,
-                suppressed_ = 0, out_of_order_ = 0, dropped_ = 0;
+                suppressed_ = 0, out_of_order_ = 0;
   Histogram waited_;      // from publish to a worker taking the delivery
   Histogram processing_;  // the steps of a delivery that succeeded
   std::map<std::string, Histogram> end_to_end_;

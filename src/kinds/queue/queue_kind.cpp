@@ -49,7 +49,6 @@ class QueueKind : public ServiceKind {
 
   void parse(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
     service.workers = node.at("threads").integer();
-    service.endpoints = {{"publish", {}, true}, {"replicate", {}, true}};
     auto options = std::make_shared<QueueOptions>();
     options->acks_all = node.at("acks").is("all");
     options->replication_factor = node.at("replication_factor").integer();
@@ -77,6 +76,8 @@ class QueueKind : public ServiceKind {
       topic.retention_s = t.at("retention_s").number();
       options->topics.push_back(topic);
     }
+    service.endpoints = {{"replicate", {}, true}};
+    for (const TopicSpec& topic : options->topics) service.endpoints.push_back({"publish." + topic.name, {}, true});
     service.options = options;
   }
 
@@ -84,6 +85,14 @@ class QueueKind : public ServiceKind {
     auto replicated = std::make_shared<QueueOptions>(queue_options(service));
     const int self = builder.scenario().service_index(service.name);
     if (replicated->replication_factor > 1) replicated->replicate_hop = builder.hop(self, self, kReplicate);
+    // The consumer groups have named their queue and topic by now (they resolve before
+    // anything finishes).
+    const auto& services = builder.scenario().services;
+    for (std::size_t g = 0; g < services.size(); ++g) {
+      if (services[g].kind != consumer::consumer_kind() || !services[g].options) continue;
+      const auto& c = consumer::consumer_options(services[g]);
+      if (c.queue == self && c.topic >= 0) replicated->subscribers.emplace_back(static_cast<int>(g), c.topic);
+    }
     service.options = replicated;
     const QueueOptions& options = *replicated;
     if (options.replication_factor > service.replicas)
@@ -96,11 +105,14 @@ class QueueKind : public ServiceKind {
       builder.problem(node.pointer() + "/acks", "acks 1 and all differ only with replication_factor above 1");
   }
 
+  // A topic's publish endpoint leads to the deliveries of every group subscribed to it.
+  void edges(const ServiceSpec& service, int endpoint, const std::function<void(CallTarget)>& edge) const override;
+
   void demand(const ServiceSpec& service, int endpoint, double weight, DemandContext& context) const override {
     // Spread evenly: partitions are spread over the replicas.
     const QueueOptions& options = queue_options(service);
     const auto running = static_cast<std::size_t>(service.replicas);
-    const int copies = endpoint == kPublish ? options.replication_factor : 1;
+    const int copies = endpoint >= kFirstTopic ? options.replication_factor : 1;
     for (std::size_t r = 0; r < running; ++r) {
       const int host = service.replica_hosts[r];
       const HostSpec& h = context.scenario().hosts[static_cast<std::size_t>(host)];
@@ -111,6 +123,14 @@ class QueueKind : public ServiceKind {
 };
 
 const QueueKind kind;
+
+void QueueKind::edges(const ServiceSpec& service, int endpoint, const std::function<void(CallTarget)>& edge) const {
+  if (endpoint < kFirstTopic || !service.kind) return;
+  // The groups are found among the services of the scenario this service belongs to.
+  if (!service.options) return;
+  for (const auto& [group, topic] : queue_options(service).subscribers)
+    if (topic == endpoint - kFirstTopic) edge(CallTarget{group, consumer::kDeliver});
+}
 
 // The queue service a step names, or -1 after reporting why not.
 int queue_named(const Node& node, ScenarioBuilder& builder) {
@@ -151,16 +171,17 @@ class PublishKind : public StepKind {
       builder.problem(topic, "queue " + queue.name + " has no such topic" + ScenarioBuilder::suggestion(topic.string(), names));
       return;
     }
-    options->hop = builder.hop(place.service, options->queue, kPublish);
+    options->hop = builder.hop(place.service, options->queue, publish_endpoint(options->topic));
   }
   std::optional<CallTarget> target(const Step& step) const override {
-    return CallTarget{step.options_as<PublishStep>().queue, kPublish};
+    const auto& options = step.options_as<PublishStep>();
+    return CallTarget{options.queue, options.topic >= 0 ? publish_endpoint(options.topic) : -1};
   }
   // A publish, then one delivery (and its acknowledgement, on the broker) per group of the
   // topic, each running the group's steps once: retries and redeliveries are not counted.
   void demand(const Step& step, const ServiceSpec&, int, double weight, DemandContext& context) const override {
     const auto& options = step.options_as<PublishStep>();
-    context.visit(options.queue, kPublish, weight);
+    context.visit(options.queue, publish_endpoint(options.topic), weight);
     const Scenario& scenario = context.scenario();
     const ServiceSpec& queue = scenario.services[static_cast<std::size_t>(options.queue)];
     const QueueOptions& q = queue_options(queue);

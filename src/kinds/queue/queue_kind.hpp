@@ -2,7 +2,7 @@
 // The message-queue broker kind, scenario side: named topics, each a set of partitions
 // (ordered logs), on a cluster of broker replicas, and the steps by which services use it.
 //
-//  - A queue service has the internal endpoints publish and replicate. A publish runs
+//  - A queue service has internal endpoints: replicate, and publish.TOPIC per topic. A publish runs
 //    op_cpu_us on a broker thread, appends the message to its partition's log on the
 //    leader's disk (per the log's commit policy), and, with a replication factor above 1,
 //    reaches the followers (acks "all": before the producer's acknowledgement; acks 1:
@@ -21,14 +21,18 @@
 // What a broker and a group keep is GroupQueue's (group_queue.hpp); what they do in a
 // run, QueueRuntime's (queue_runtime.hpp).
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "scenario/scenario.hpp"
 
 namespace archsim::kinds::queue {
 
-// The endpoints of every queue service, in this order.
-enum QueueEndpoint { kPublish = 0, kReplicate = 1 };
+// The endpoints of a queue service: a follower's append, then one publish endpoint per
+// topic ("publish.TOPIC"), so that the call graph follows each topic to its groups (a
+// consumer that publishes into its own topic, directly or through calls, is a cycle).
+enum QueueEndpoint { kReplicate = 0, kFirstTopic = 1 };
+inline int publish_endpoint(int topic) { return kFirstTopic + topic; }
 
 // How an append becomes durable on a broker's disk.
 enum class Commit {
@@ -60,6 +64,7 @@ struct QueueOptions : KindOptions {
   double op_cpu_s = 0;
   double delivery_bytes = 0;  // a delivery's and an acknowledgement's header
   int replicate_hop = -1;     // the leaders' calls to their followers
+  std::vector<std::pair<int, int>> subscribers;  // (consumer service, topic), found once typed
 
   int topic_index(const std::string& name) const;
 };

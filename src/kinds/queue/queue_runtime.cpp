@@ -151,8 +151,8 @@ Outcome QueueRuntime::serve(StepContext& context) {
     append(replica, 0, m.request_bytes);
     return Outcome::Ok;
   }
-  if (m.endpoint != kPublish || m.channel < 0) return Outcome::Failed;
-  const int topic = m.channel;
+  if (m.endpoint < kFirstTopic) return Outcome::Failed;
+  const int topic = m.endpoint - kFirstTopic;
   const int partition = static_cast<int>(m.item);
   if (leader(partition) != &replica) return Outcome::Unavailable;  // it lost the lead meanwhile
   const TopicSpec& spec = options_.topics[static_cast<std::size_t>(topic)];
@@ -170,9 +170,12 @@ Outcome QueueRuntime::serve(StepContext& context) {
     if (!room_[t_index]) room_[t_index] = sg4::ConditionVariable::create();
     std::unique_lock<sg4::Mutex> lock(*room_mutex_);
     while (topic_depth_[t_index] >= spec.max_depth) {
-      const double until = m.deadline > 0 ? m.deadline : kNever;
-      if (now() >= until) return Outcome::Timeout;  // the producer has given up
-      room_[t_index]->wait_until(lock, until);
+      if (m.deadline <= 0) {  // a producer that does not wait for the acknowledgement
+        room_[t_index]->wait(lock);
+        continue;
+      }
+      if (now() >= m.deadline) return Outcome::Timeout;  // the producer has given up
+      room_[t_index]->wait_until(lock, m.deadline);
     }
   }
   const std::uint64_t id = ++next_record_;
@@ -394,9 +397,8 @@ void QueueRuntime::stopped(ServiceReplica& replica) {
   dispatchers_[r].alive = false;
   dispatchers_[r].inbox->discard_all();
   lose_unsafe(static_cast<int>(r), host_down);
-  // Producers waiting for room on this replica died with it; others may wait elsewhere.
-  room_mutex_ = nullptr;
-  room_.clear();
+  // Producers waiting for room on this replica died with it (waiting, they held no lock);
+  // those of the other replicas wait on.
   wake_dispatchers();
 }
 
@@ -459,9 +461,9 @@ void QueueRuntime::members_changed() { wake_dispatchers(); }
 
 void QueueRuntime::replica_state_changed(ServiceReplica&) { wake_dispatchers(); }
 
-void QueueRuntime::dropped(int group_service, std::uint64_t count) {
-  for (Group& group : groups_)
-    if (group.service == group_service) group.dropped += count;
+void QueueRuntime::member_died_with(int channel, std::uint64_t token) {
+  if (channel < 0 || static_cast<std::size_t>(channel) >= groups_.size()) return;
+  if (accepted_early_.erase(delivery_key(channel, token))) ++groups_[static_cast<std::size_t>(channel)].dropped;
 }
 
 int QueueRuntime::pick_member(Group& group, int partition) {
@@ -584,7 +586,12 @@ void QueueRuntime::answered(ServiceReplica& replica, Message* reply) {
   const int topic = group.topic;
   GroupQueue::Verdict verdict = GroupQueue::Verdict::Stale;
   if (group.ack_before) {
-    if (reply->early) verdict = group.queue->ack(id, token);
+    if (reply->early) {
+      verdict = group.queue->ack(id, token);
+      if (verdict == GroupQueue::Verdict::Done) accepted_early_.insert(delivery_key(static_cast<int>(g), token));
+    } else if (accepted_early_.erase(delivery_key(static_cast<int>(g), token)) && reply->status != Outcome::Ok) {
+      ++group.dropped;  // acknowledged on receipt, then its processing failed: lost
+    }
   } else if (reply->status == Outcome::Ok) {
     verdict = group.queue->ack(id, token);
   } else {
@@ -697,8 +704,9 @@ class PublishExecutor : public StepExecutor {
     data.key = key;
     data.has_key = true;
     ServiceReplica* target = queue.leader(partition);
-    if (!options.wait) return send_call(context, target, kPublish, options.message_bytes, options.hop, &data);
-    return call_replica(context, target, kPublish, options.message_bytes, queue_options(caller.run().service(options.queue).spec()).delivery_bytes,
+    const int endpoint = publish_endpoint(options.topic);
+    if (!options.wait) return send_call(context, target, endpoint, options.message_bytes, options.hop, &data);
+    return call_replica(context, target, endpoint, options.message_bytes, queue_options(caller.run().service(options.queue).spec()).delivery_bytes,
                         options.timeout_s, options.hop, &data);
   }
 };

@@ -25,6 +25,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -60,9 +61,9 @@ class QueueRuntime : public ServiceRuntime {
   ServiceReplica* leader(int partition);
   // Consumers: a member of `group` (a consumer service) came or went.
   void members_changed();
-  // At most once: a message of `group` was acknowledged, then its processing failed or
-  // its member died.
-  void dropped(int group_service, std::uint64_t count);
+  // At most once: the member processing delivery `token` of group `channel` died; if its
+  // early acknowledgement had been accepted, the message is lost.
+  void member_died_with(int channel, std::uint64_t token);
 
   // In a broker thread: a publish or a follower's append.
   Outcome serve(StepContext& context);
@@ -178,6 +179,9 @@ class QueueRuntime : public ServiceRuntime {
   std::vector<Log> logs_;
   std::vector<Replication> replication_;
   std::vector<Dispatcher> dispatchers_;
+  // At most once: deliveries whose early acknowledgement was accepted and whose
+  // processing has not ended (by group and token).
+  std::unordered_set<std::uint64_t> accepted_early_;
   std::unordered_map<std::uint64_t, std::pair<int, std::uint64_t>> delivery_member_;  // group and token -> member, generation
   Histogram publish_time_;  // a publish in the broker: arrival to acknowledgement
   std::uint64_t lost_total_ = 0;

@@ -206,7 +206,7 @@ class TraceTest(unittest.TestCase):
                 events = json.load(f)["traceEvents"]
             names = {e.get("name") for e in events}
             self.assertIn("front.submit", names)
-            self.assertIn("mq.publish", names)
+            self.assertIn("mq.publish.jobs", names)
             self.assertIn("workers.deliver", names)
             with open(os.path.join(out, "summary.json")) as f:
                 s = json.load(f)
