@@ -15,6 +15,8 @@ namespace archsim::kinds::consumer {
 namespace {
 
 double now() { return sg4::Engine::get_clock(); }
+// An idempotency check or record: the message id and a few headers each way.
+constexpr double kIdempotencyBytes = 100;
 
 class ConsumerBehavior : public ReplicaBehavior {
  public:
@@ -105,6 +107,21 @@ void ConsumerRuntime::acknowledge_early(const Message& delivery) {
   send_message(ack->reply_to, ack->reply_host, ack, delivery.response_bytes);
 }
 
+Outcome ConsumerRuntime::idempotency_call(StepContext& context, int endpoint, int hop) {
+  const IdempotencySpec& idem = *options_.idempotency;
+  Service& store = run_.service(idem.service);
+  const bool write = store.spec().endpoints[static_cast<std::size_t>(endpoint)].write;
+  // Keyed by the message's id: a cache routes it to the node that holds that key.
+  Message keyed;
+  keyed.key = context.request.item;
+  keyed.session = context.request.session;
+  CallData by_id;
+  by_id.has_key = true;
+  by_id.key = keyed.key;
+  return call_replica(context, store.route(keyed, write), endpoint, kIdempotencyBytes, kIdempotencyBytes,
+                      idem.timeout_s, hop, &by_id);
+}
+
 Outcome ConsumerRuntime::serve(StepContext& context) {
   Message& delivery = context.request;
   const double started = now();
@@ -127,11 +144,7 @@ Outcome ConsumerRuntime::serve(StepContext& context) {
   }
   bool skip = false;
   if (outcome == Outcome::Ok && options_.idempotency) {
-    const IdempotencySpec& idem = *options_.idempotency;
-    Service& store = run_.service(idem.service);
-    const bool write = store.spec().endpoints[static_cast<std::size_t>(idem.check_endpoint)].write;
-    outcome = call_replica(context, store.route(delivery, write), idem.check_endpoint, 100, 100, idem.timeout_s,
-                           idem.check_hop);
+    outcome = idempotency_call(context, options_.idempotency->check_endpoint, options_.idempotency->check_hop);
     // The store answers whether the message's record exists: the record written so far.
     if (outcome == Outcome::Ok && effects_of(id, now()).recorded) {
       skip = true;
@@ -155,11 +168,7 @@ Outcome ConsumerRuntime::serve(StepContext& context) {
       e.applied |= bit;
     }
     if (outcome == Outcome::Ok && options_.idempotency) {
-      const IdempotencySpec& idem = *options_.idempotency;
-      Service& store = run_.service(idem.service);
-      const bool write = store.spec().endpoints[static_cast<std::size_t>(idem.record_endpoint)].write;
-      outcome = call_replica(context, store.route(delivery, write), idem.record_endpoint, 100, 100, idem.timeout_s,
-                             idem.record_hop);
+      outcome = idempotency_call(context, options_.idempotency->record_endpoint, options_.idempotency->record_hop);
       if (outcome == Outcome::Ok) effects_of(id, now()).recorded = true;
     }
     if (outcome == Outcome::Ok) {
@@ -203,6 +212,14 @@ void ConsumerRuntime::notify(StepContext& context, const queue::NotifyStep& step
   const double link = run_.scenario().platform.network.client_bytes_per_s;
   const double arrival =
       now() + Wire::latency(context.replica.host(), delivery.flow_host) + (link > 0 ? step.message_bytes / link : 0.0);
+  if (delivery.traced && run_.tracer().enabled()) {
+    // A span from the notification's departure to its arrival, on a track of the flow's.
+    auto track = trace_tracks_.find(flow);
+    if (track == trace_tracks_.end()) track = trace_tracks_.emplace(flow, run_.tracer().track("notify " + flow)).first;
+    const std::uint64_t span = run_.next_call_id();
+    run_.tracer().begin(track->second, span, "notify." + flow, now());
+    run_.tracer().end(track->second, span, arrival, Outcome::Ok);
+  }
   if (e.notified) return;  // the client had it already: counted as an effect applied twice
   e.notified = true;
   if (!run_.recorder().measured(delivery.flow_start)) return;

@@ -65,6 +65,8 @@ class ConsumerRuntime : public ServiceRuntime {
     bool notified = false;
   };
   Effects& effects_of(std::uint64_t id, double t);
+  // A call of the idempotency store's `endpoint`, keyed by the message's id.
+  Outcome idempotency_call(StepContext& context, int endpoint, int hop);
   bool poisoned(std::uint64_t id) const;
   void acknowledge_early(const Message& delivery);
   std::string group_name() const;
@@ -86,6 +88,7 @@ class ConsumerRuntime : public ServiceRuntime {
   Histogram processing_;  // the steps of a delivery that succeeded
   std::map<std::string, Histogram> end_to_end_;
   std::map<std::string, std::uint64_t> notifications_;
+  std::map<std::string, int> trace_tracks_;  // per flow, when tracing
 };
 
 // Adds the consumer's runtime and the notify step's executor.

@@ -65,10 +65,11 @@ TEST_CASE("group queue: a failed delivery comes back after its backoff, then goe
   CHECK(d->attempt == 2);
   CHECK(q.fail(d->id, d->token, 0.1) == GroupQueue::Verdict::Retry);
   CHECK(q.next_due(0) == Approx(0.3));  // the backoff doubled
-  q.advance(0, 0.3, ignore);
-  d = q.take(0, 0.3);
+  q.advance(0, 0.31, ignore);
+  d = q.take(0, 0.31);
+  REQUIRE(d);
   CHECK(d->attempt == 3);
-  CHECK(q.fail(d->id, d->token, 0.3) == GroupQueue::Verdict::DeadLetter);
+  CHECK(q.fail(d->id, d->token, 0.31) == GroupQueue::Verdict::DeadLetter);
   CHECK(q.counts().dead_lettered == 1);
   CHECK(q.counts().redelivered == 2);
   check_balance(q);

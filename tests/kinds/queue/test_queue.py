@@ -208,6 +208,7 @@ class TraceTest(unittest.TestCase):
             self.assertIn("front.submit", names)
             self.assertIn("mq.publish.jobs", names)
             self.assertIn("workers.deliver", names)
+            self.assertIn("notify.done", names)
             with open(os.path.join(out, "summary.json")) as f:
                 s = json.load(f)
             self.assertGreater(s["services"]["workers"]["consumer"]["end_to_end_ms"]["done"]["count"], 0)
