@@ -77,6 +77,11 @@ class ScaleKind : public ActionKind {
     const int service = builder.service_named(body.at("service"));
     if (service < 0) return;
     const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(service)];
+    if (spec.kind && spec.kind->fixed_membership()) {
+      builder.problem(body.at("service"), std::string("service ") + spec.name + " (kind " + spec.kind->name() +
+                                              ") cannot be scaled: " + spec.kind->fixed_membership());
+      return;
+    }
     if (options->replicas > spec.max_replicas)
       builder.problem(body.at("replicas"), "exceeds the service's max_replicas (" + std::to_string(spec.max_replicas) +
                                                "): only parked replicas can be brought into service");

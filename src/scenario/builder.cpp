@@ -63,11 +63,13 @@ ScenarioBuilder::ScenarioBuilder(const Document& document, const Catalog& catalo
     : doc_(document), tolerant_(tolerant), catalog_(catalog), filled_(filled(document.json())), root_(filled_, "") {}
 
 template <typename Part>
-void ScenarioBuilder::part(Part&& work) {
+bool ScenarioBuilder::part(Part&& work) {
   try {
     work();
+    return true;
   } catch (const SchemaGap&) {
     if (!tolerant_) throw;
+    return false;
   }
 }
 
@@ -365,7 +367,13 @@ void ScenarioBuilder::build_services() {
   for (std::size_t i = 0; i < services.size(); ++i) {
     ServiceSpec& svc = s_.services[i];
     if (!svc.kind) continue;
-    part([&] { svc.kind->parse(svc, services[i].second, *this); });
+    // A kind whose options could not be typed is skipped from here on, as an untyped one is
+    // (its problems are reported; the references to it resolve and say nothing more).
+    if (!part([&] { svc.kind->parse(svc, services[i].second, *this); })) {
+      svc.kind = nullptr;
+      svc.options = nullptr;
+      continue;
+    }
     if (svc.max_replicas < svc.replicas)
       problem(services[i].second.at("max_replicas"),
               "must be at least replicas (" + std::to_string(svc.replicas) + ")");

@@ -118,7 +118,7 @@ class ScenarioBuilder {
   // Runs `part` of the typing; in tolerant mode, a part missing what the schema would have
   // ensured is skipped.
   template <typename Part>
-  void part(Part&& work);
+  bool part(Part&& work);  // false: it stopped at a gap (tolerant mode)
 
   const Document& doc_;
   bool tolerant_ = false;

@@ -80,6 +80,9 @@ class ServiceKind {
   // What sends it requests when neither clients nor calls may (a queue: publish steps; a
   // consumer: its broker), or nullptr when they may.
   virtual const char* reached_by() const { return nullptr; }
+  // Why its replicas cannot be scaled (max_replicas, scale actions), or nullptr when they
+  // can (a broker cluster: partitions are placed on its replicas).
+  virtual const char* fixed_membership() const { return nullptr; }
   // Whether a successful reply carries the bytes the caller asked for (a cache's get
   // answers a miss with no value).
   virtual bool returns_requested_bytes() const { return true; }

@@ -9,7 +9,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import ROOT, archsim  # noqa: E402
+from common import ROOT, archsim, load_merged  # noqa: E402
 
 INVALID = os.path.join(ROOT, "tests", "invalid")
 KINDS = os.path.join(ROOT, "tests", "kinds")
@@ -52,6 +52,51 @@ class InvalidInputTest(unittest.TestCase):
                 on_disk.update(os.path.join(root, f) for f in files if f != "expected.json" and not f.endswith(".csv"))
         on_disk.discard(os.path.join(INVALID, "semantic", "extends-loop-b.json"))  # the other half of the loop
         self.assertEqual(on_disk, {path for path, *_ in EXPECTED})
+
+    def test_every_broken_service_or_client_option_is_an_error_not_a_crash(self):
+        # Each option of each service and client of two scenarios that hold every kind, and
+        # each of its members, removed or replaced by a value of another type: exit 0 or 2
+        # with a message naming the file and a JSON path, never a signal, an abort or another
+        # status.
+        from concurrent.futures import ThreadPoolExecutor
+        import copy
+        missing = object()
+        cases = []
+        for name in ("step05-async-mq.json", "step04-cache-cdn.json"):
+            doc = load_merged(os.path.join(ROOT, "scenarios", name))
+            for section in ("services", "clients"):
+                for owner, spec in doc[section].items():
+                    for key, value in spec.items():
+                        for bad in (missing, {}, [], "x", -1):
+                            cases.append((doc, [section, owner, key], bad))
+                        if isinstance(value, dict):
+                            for member in value:
+                                for bad in (missing, {}, "x"):
+                                    cases.append((doc, [section, owner, key, member], bad))
+
+        with tempfile.TemporaryDirectory() as tmp:
+            def check(indexed):
+                i, (doc, path, bad) = indexed
+                broken = copy.deepcopy(doc)
+                node = broken
+                for step in path[:-1]:
+                    node = node[step]
+                if bad is missing:
+                    del node[path[-1]]
+                else:
+                    node[path[-1]] = bad
+                file = os.path.join(tmp, f"case-{i}.json")
+                with open(file, "w") as f:
+                    json.dump(broken, f)
+                r = archsim("validate", file)
+                return ".".join(path), "removed" if bad is missing else json.dumps(bad), r.returncode, r.stderr
+
+            with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+                for where, what, code, stderr in pool.map(check, enumerate(cases)):
+                    self.assertIn(code, (0, 2), f"{where} {what}: exit {code}\n{stderr}")
+                    if code == 2:  # the file and a JSON pointer
+                        self.assertRegex(stderr, r"case-\d+\.json: /", f"{where} {what}: {stderr}")
+        self.assertGreater(len(cases), 300)
 
     def test_missing_file(self):
         result = archsim("validate", "no/such/file.json")

@@ -47,6 +47,7 @@ int cache_named(const Node& node, ScenarioBuilder& builder) {
   const int service = builder.service_named(node);
   if (service < 0) return -1;
   const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(service)];
+  if (!spec.kind) return -1;  // untyped: its own problems are reported
   if (spec.kind != cache_kind()) {
     builder.problem(node, "service " + spec.name + " is not a cache (kind cache)");
     return -1;

@@ -98,6 +98,10 @@ class CdnKind : public ServiceKind {
     options->origin = builder.service_named(origin);
     if (options->origin < 0) return;
     const ServiceSpec& target = builder.scenario().services[static_cast<std::size_t>(options->origin)];
+    if (!target.kind) {  // untyped: its own problems are reported
+      options->origin = -1;
+      return;
+    }
     if (target.kind == cdn_kind()) {
       builder.problem(origin, "the origin of a CDN is the service that holds the objects, not a CDN");
       options->origin = -1;

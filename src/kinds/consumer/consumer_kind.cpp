@@ -59,6 +59,10 @@ class ConsumerKind : public ServiceKind {
     options->queue = builder.service_named(node.at("queue"));
     if (options->queue < 0) return;
     const ServiceSpec& queue = builder.scenario().services[static_cast<std::size_t>(options->queue)];
+    if (!queue.kind) {  // untyped: its own problems are reported
+      options->queue = -1;
+      return;
+    }
     if (queue.kind != queue::queue_kind()) {
       builder.problem(node.at("queue"), "service " + queue.name + " is not a message queue (kind queue)");
       options->queue = -1;

@@ -46,6 +46,9 @@ class QueueKind : public ServiceKind {
   const char* name() const override { return "queue"; }
   const char* report_section() const override { return "queue"; }
   const char* reached_by() const override { return "publish steps"; }
+  const char* fixed_membership() const override {
+    return "a broker cluster's membership is fixed: partitions are placed on its replicas";
+  }
 
   void parse(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
     service.workers = node.at("threads").integer();
@@ -99,8 +102,7 @@ class QueueKind : public ServiceKind {
       builder.problem(node.pointer() + "/replication_factor",
                       "more copies of each partition than brokers (replicas: " + std::to_string(service.replicas) + ")");
     if (service.max_replicas != service.replicas)
-      builder.problem(node.pointer() + "/max_replicas",
-                      "a broker cluster's membership is fixed: partitions are placed on its replicas");
+      builder.problem(node.pointer() + "/max_replicas", fixed_membership());
     if (!options.acks_all && options.replication_factor == 1 && builder.written(node.at("acks")))
       builder.problem(node.pointer() + "/acks", "acks 1 and all differ only with replication_factor above 1");
   }
@@ -137,6 +139,7 @@ int queue_named(const Node& node, ScenarioBuilder& builder) {
   const int service = builder.service_named(node);
   if (service < 0) return -1;
   const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(service)];
+  if (!spec.kind) return -1;  // untyped: its own problems are reported
   if (spec.kind != &kind) {
     builder.problem(node, "service " + spec.name + " is not a message queue (kind queue)");
     return -1;
