@@ -188,6 +188,13 @@ void ServiceReplica::accept_loop() {
       answer_probe(request);
       continue;
     }
+    if (behavior_->serves_aside(*request)) {
+      if (up() && !draining_)
+        behavior_->serve_aside(*this, request);
+      else
+        reply_to_caller(request, Outcome::Refused);
+      continue;
+    }
     const double t = now();
     recorder.service_arrival(service_index, t);
     trace_begin(*request, t);
@@ -208,7 +215,7 @@ bool ServiceReplica::accept_at_once(Message* request) {
   // request that needs a new worker is left to the acceptor too, which starts it from its
   // own thread (the deliverer may be the engine itself, which cannot stop at the thread
   // budget).
-  if (request->endpoint == kProbeEndpoint || admission_.decide(up() && !draining_) != Admission::Verdict::Admit ||
+  if (request->endpoint == kProbeEndpoint || behavior_->serves_aside(*request) || admission_.decide(up() && !draining_) != Admission::Verdict::Admit ||
       admission_.needs_worker(static_cast<int>(queue_.size()) + 1, idle_workers_, occupied()))
     return false;
   const double t = now();
@@ -278,6 +285,7 @@ void ServiceReplica::work_loop(Worker& worker) {
     const bool traced = job.request->traced;
     StepContext context{*this, *worker.replies, *job.request};
     context.worker = worker.index;
+    context.arrived_at = job.arrived_at;
     const Outcome outcome = behavior_->serve(context);
     if (context.relayed) continue;  // the relay ends the request; its slot stays taken
     const Outcome departure = context.forwarded ? Outcome::Ok : outcome;

@@ -34,6 +34,11 @@ class ReplicaBehavior {
   // outcome (called from the replica's relay actor, or from the worker when the call ended
   // before it left).
   virtual Outcome relayed_call_ended(int /*token*/, Outcome outcome) { return outcome; }
+  // Whether a request is served outside the worker pool (a broker's replication stream,
+  // which must not wait for the threads that publishes hold while they wait for it): the
+  // acceptor then hands it to serve_aside() instead of queueing it.
+  virtual bool serves_aside(const Message& /*request*/) const { return false; }
+  virtual void serve_aside(ServiceReplica& /*replica*/, Message* /*request*/) {}
 };
 
 // Runs the endpoint's steps: what a plain server does.

@@ -40,6 +40,8 @@ struct StepContext {
   // The replica's worker serving the request, -1 for other actors (a parallel step's
   // helper): only a worker can leave its request's last call to the replica's relay.
   int worker = -1;
+  // When the request reached the replica, before it waited for a worker (-1: not known).
+  double arrived_at = -1;
   // The request's last call was left to the relay (see relay_call): the worker is free and
   // must not touch the request any more.
   bool relayed = false;

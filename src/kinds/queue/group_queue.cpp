@@ -35,6 +35,12 @@ std::optional<GroupQueue::Delivery> GroupQueue::take(int partition, double t) {
     auto it = entries_.find(id);
     if (it == entries_.end() || it->second.state != State::Ready) continue;  // ended or moved meanwhile
     Entry& entry = it->second;
+    if (entry.overdue) {  // back after its retention ran out
+      ++counts_.expired;
+      finish(it);
+      just_expired_.push_back(id);
+      continue;
+    }
     if (config_.per_key) {
       const auto holder = holder_.find(entry.key);
       if (holder != holder_.end() && holder->second != id) {
@@ -99,7 +105,8 @@ bool GroupQueue::current(const std::unordered_map<std::uint64_t, Entry>& entries
   return it != entries.end() && it->second.state == state && it->second.token == timer.token;
 }
 
-void GroupQueue::advance(int partition, double t, const std::function<void(std::uint64_t)>& dead_lettered) {
+void GroupQueue::advance(int partition, double t, const std::function<void(std::uint64_t)>& dead_lettered,
+                         const std::function<void(std::uint64_t)>& given_up) {
   Partition& part = parts_[static_cast<std::size_t>(partition)];
   while (!part.delayed.empty() && part.delayed.top().due <= t) {
     const Timer timer = part.delayed.top();
@@ -116,6 +123,7 @@ void GroupQueue::advance(int partition, double t, const std::function<void(std::
     if (!current(entries_, timer, State::InFlight)) continue;
     auto it = entries_.find(timer.id);
     ++counts_.timed_out;
+    if (given_up) given_up(timer.token);
     if (it->second.attempts >= config_.max_deliveries) {
       ++counts_.dead_lettered;
       finish(it);
@@ -189,15 +197,36 @@ void GroupQueue::lose(std::uint64_t id) {
 }
 
 void GroupQueue::expire(double before, const std::function<void(std::uint64_t)>& expired) {
+  std::vector<std::uint64_t> ended;
+  ended.swap(just_expired_);
+  std::vector<std::uint64_t> still_out;
+  for (std::uint64_t id : overdue_) {
+    auto it = entries_.find(id);
+    if (it == entries_.end()) continue;  // acknowledged, dead-lettered or lost meanwhile
+    if (it->second.state == State::InFlight) {
+      still_out.push_back(id);
+      continue;
+    }
+    ++counts_.expired;
+    finish(it);
+    ended.push_back(id);
+  }
+  overdue_.swap(still_out);
   while (!order_.empty() && order_.front().first <= before) {
     const std::uint64_t id = order_.front().second;
     order_.pop_front();
     auto it = entries_.find(id);
     if (it == entries_.end()) continue;
+    if (it->second.state == State::InFlight) {
+      it->second.overdue = true;
+      overdue_.push_back(id);
+      continue;
+    }
     ++counts_.expired;
     finish(it);
-    expired(id);
+    ended.push_back(id);
   }
+  for (std::uint64_t id : ended) expired(id);
 }
 
 std::optional<double> GroupQueue::oldest_published() {

@@ -13,7 +13,9 @@
 //    attempts) or, if neither comes within the visibility timeout, with advance(): the
 //    message is visible again at once (or dead-lettered if it has had its deliveries). A
 //    late answer to a delivery that was given up (its token is old) is stale.
-//  - lose() and expire(): the broker lost the message, or its retention ran out.
+//  - lose() and expire(): the broker lost the message, or its retention ran out. A message
+//    in flight when its retention runs out is left to its consumer: it expires only if it
+//    comes back (a failure or a visibility timeout) before it is acknowledged.
 // Every message a group was given ends in exactly one of: acknowledged, waiting, in flight,
 // dead-lettered, lost, expired (the run's invariant).
 #include <cstdint>
@@ -65,14 +67,16 @@ class GroupQueue {
   Verdict fail(std::uint64_t id, std::uint64_t token, double t);
   // Up to `t` for `partition`: retries whose backoff is over wait again, deliveries past
   // their visibility timeout are given up. Calls `dead_lettered` for each message that
-  // had had its deliveries.
-  void advance(int partition, double t, const std::function<void(std::uint64_t)>& dead_lettered);
+  // had had its deliveries, and `given_up` with the token of each delivery given up.
+  void advance(int partition, double t, const std::function<void(std::uint64_t)>& dead_lettered,
+               const std::function<void(std::uint64_t)>& given_up = nullptr);
   // When advance() next has something to do for `partition` (infinity: nothing pending).
   double next_due(int partition) const;
   // Whether `partition` may have a message to take (an exact answer needs take()).
   bool maybe_ready(int partition) const { return !parts_[static_cast<std::size_t>(partition)].ready.empty(); }
   void lose(std::uint64_t id);
-  // Messages published at or before `before` end as expired; `expired` is called for each.
+  // Messages published at or before `before` end as expired (those in flight once they
+  // come back); `expired` is called for each.
   void expire(double before, const std::function<void(std::uint64_t)>& expired);
 
   // The backoff before attempt `attempt` + 1, after attempt `attempt` failed.
@@ -94,6 +98,7 @@ class GroupQueue {
     int attempts = 0;
     std::uint64_t token = 0;
     double published_at = 0;
+    bool overdue = false;  // its retention ran out while it was in flight
   };
   struct Timer {
     double due;
@@ -120,6 +125,8 @@ class GroupQueue {
   std::unordered_map<std::uint64_t, std::uint64_t> holder_;             // per_key: key -> the message out
   std::unordered_map<std::uint64_t, std::deque<std::uint64_t>> blocked_;  // per_key: key -> messages behind it
   std::deque<std::pair<double, std::uint64_t>> order_;                  // publish order, for lag and retention
+  std::vector<std::uint64_t> overdue_;       // in flight when their retention ran out
+  std::vector<std::uint64_t> just_expired_;  // expired by take(): expire() reports them
   std::uint64_t next_token_ = 0;
   std::uint64_t ready_ = 0;  // Ready and Blocked
   std::uint64_t delayed_ = 0;

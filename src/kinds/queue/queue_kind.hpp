@@ -50,7 +50,7 @@ struct TopicSpec {
   int partitions = 1;
   std::uint64_t max_depth = 0;  // messages some group has not finished with
   WhenFull when_full = WhenFull::Reject;
-  double retention_s = 0;       // a message older than this is deleted, finished or not
+  double retention_s = 0;       // a message older than this is deleted, unless a consumer has it
 };
 
 struct QueueOptions : KindOptions {

@@ -21,6 +21,8 @@ constexpr double kNever = std::numeric_limits<double>::infinity();
 // How long a leader waits for a follower before leaving it out of sync (Kafka's
 // replica.lag.time.max.ms is 30 s; a follower that does not answer in 10 s is gone).
 constexpr double kReplicaTimeoutS = 10.0;
+// How long a leader with a follower to catch up waits for publishes before it sends anyway.
+constexpr double kCatchUpS = 0.1;
 
 class BrokerBehavior : public ReplicaBehavior {
  public:
@@ -28,6 +30,11 @@ class BrokerBehavior : public ReplicaBehavior {
   Outcome serve(StepContext& context) override { return queue_.serve(context); }
   void on_start(ServiceReplica& replica) override { queue_.started(replica); }
   void on_stop(ServiceReplica& replica) override { queue_.stopped(replica); }
+  // A follower's appends go to its fetcher, not to the broker threads: a publish holds its
+  // thread while it waits for its followers (acks all), and two brokers whose threads all
+  // wait for each other's appends would wait for ever.
+  bool serves_aside(const Message& request) const override { return request.endpoint == kReplicate; }
+  void serve_aside(ServiceReplica& replica, Message* request) override { queue_.fetch(replica, request); }
 
  private:
   QueueRuntime& queue_;
@@ -59,6 +66,7 @@ QueueRuntime::QueueRuntime(RunContext& run, Service& service)
     const std::string name = service.spec().replica_name(static_cast<int>(r));
     dispatchers_[r].inbox = std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/dispatch"), 4);
     replication_[r].replies = std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/replicate"), 4);
+    fetches_.push_back(std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/fetch"), 1));
   }
   const Scenario& scenario = run.scenario();
   const int self = service.index();
@@ -145,13 +153,10 @@ void QueueRuntime::compute(ServiceReplica& replica, double seconds) {
 Outcome QueueRuntime::serve(StepContext& context) {
   ServiceReplica& replica = context.replica;
   Message& m = context.request;
-  const double arrived = now();
+  // From its arrival at the broker: the wait for a broker thread counts.
+  const double arrived = context.arrived_at >= 0 ? context.arrived_at : now();
   compute(replica, options_.op_cpu_s);
-  if (m.endpoint == kReplicate) {
-    append(replica, 0, m.request_bytes);
-    return Outcome::Ok;
-  }
-  if (m.endpoint < kFirstTopic) return Outcome::Failed;
+  if (m.endpoint < kFirstTopic) return Outcome::Failed;  // appends are fetch()'s
   const int topic = m.endpoint - kFirstTopic;
   const int partition = static_cast<int>(m.item);
   if (leader(partition) != &replica) return Outcome::Unavailable;  // it lost the lead meanwhile
@@ -231,7 +236,24 @@ Outcome QueueRuntime::serve(StepContext& context) {
 bool QueueRuntime::is_unsafe(std::uint64_t id) const {
   const auto it = records_.find(id);
   if (it == records_.end()) return false;
-  return options_.replication_factor > 1 ? !it->second.replicated : !it->second.durable;
+  const Record& record = it->second;
+  return options_.replication_factor > 1 ? !record.replicated || !record.missed.empty() : !record.durable;
+}
+
+void QueueRuntime::fetch(ServiceReplica& replica, Message* batch) {
+  fetches_[static_cast<std::size_t>(replica.index())]->deliver(batch);
+}
+
+void QueueRuntime::fetch_loop(ServiceReplica& replica) {
+  // One batch at a time, as a follower's fetcher thread does.
+  Inbox& inbox = *fetches_[static_cast<std::size_t>(replica.index())];
+  inbox.bind();
+  while (true) {
+    Message* batch = inbox.receive(-1);
+    compute(replica, options_.op_cpu_s);
+    append(replica, 0, batch->request_bytes);
+    reply_to_caller(batch, Outcome::Ok);
+  }
 }
 
 void QueueRuntime::mark_durable(const std::vector<std::uint64_t>& ids) {
@@ -328,10 +350,23 @@ void QueueRuntime::replicate_loop(ServiceReplica& replica) {
   Message request;
   StepContext context{replica, *rp.replies, request};
   const auto n = service_.replicas().size();
+  rp.behind.assign(n, {});
+  rp.behind_bytes.assign(n, 0.0);
+  const auto catching_up = [this, &rp, n] {
+    for (std::size_t f = 0; f < n; ++f)
+      if (!rp.behind[f].empty() && service_.replicas()[f]->up()) return true;
+    return false;
+  };
   while (true) {
     {
       std::unique_lock<sg4::Mutex> lock(*rp.mutex);
-      rp.work->wait(lock, [&rp] { return !rp.pending.empty(); });
+      // A follower back in reach gets what it missed with the next batch, or after a while
+      // without publishes.
+      if (catching_up()) {
+        if (rp.pending.empty()) rp.work->wait_until(lock, now() + kCatchUpS);
+      } else {
+        rp.work->wait(lock, [&rp] { return !rp.pending.empty(); });
+      }
     }
     std::vector<std::uint64_t> batch;
     batch.swap(rp.pending);
@@ -347,18 +382,51 @@ void QueueRuntime::replicate_loop(ServiceReplica& replica) {
     std::vector<double> sizes;
     for (std::size_t f = 0; f < n; ++f) {
       ServiceReplica* follower = service_.replicas()[f].get();
-      // A follower that is down is out of sync: the leader goes on without it.
-      if (bytes[f] <= 0 || !follower->up()) continue;
+      const double send = bytes[f] + rp.behind_bytes[f];
+      if (send <= 0 || !follower->up()) continue;
       targets.push_back(follower);
-      sizes.push_back(bytes[f] + options_.delivery_bytes);
+      sizes.push_back(send + options_.delivery_bytes);
     }
+    std::vector<Outcome> outcomes;
     if (!targets.empty())
-      call_replicas(context, targets, kReplicate, sizes, options_.delivery_bytes, kReplicaTimeoutS,
-                    options_.replicate_hop);
+      outcomes = call_replicas(context, targets, kReplicate, sizes, options_.delivery_bytes, kReplicaTimeoutS,
+                               options_.replicate_hop);
+    // A follower that is down or does not answer drops out of sync: the leader acknowledges
+    // without it, and it gets the records again with its next batch. Until it has them they
+    // are lost if it takes their partition over.
+    std::vector<bool> answered(n, false);
+    for (std::size_t i = 0; i < targets.size(); ++i)
+      if (outcomes[i] == Outcome::Ok) answered[static_cast<std::size_t>(targets[i]->index())] = true;
+    for (std::size_t f = 0; f < n; ++f) {
+      if (!answered[f]) continue;
+      for (std::uint64_t id : rp.behind[f]) {
+        auto it = records_.find(id);
+        if (it == records_.end()) continue;
+        auto& missed = it->second.missed;
+        missed.erase(std::remove(missed.begin(), missed.end(), static_cast<int>(f)), missed.end());
+      }
+      rp.behind[f].clear();
+      rp.behind_bytes[f] = 0;
+    }
     for (std::uint64_t id : batch) {
       auto it = records_.find(id);
-      if (it != records_.end()) it->second.replicated = true;
+      if (it == records_.end()) continue;
+      Record& record = it->second;
+      record.replicated = true;
+      for (int f : followers(record.partition, replica.index())) {
+        const auto fi = static_cast<std::size_t>(f);
+        if (answered[fi]) continue;
+        record.missed.push_back(f);
+        rp.behind[fi].push_back(id);
+        rp.behind_bytes[fi] += record.bytes;
+      }
     }
+    // Forget what was consumed meanwhile, now and then (its bytes stay: the follower's log
+    // still needs them).
+    for (auto& ids : rp.behind)
+      if (ids.size() > 2 * records_.size() + 64)
+        ids.erase(std::remove_if(ids.begin(), ids.end(), [this](std::uint64_t id) { return records_.count(id) == 0; }),
+                  ids.end());
     std::unique_lock<sg4::Mutex> lock(*rp.mutex);
     rp.done = upto;
     rp.replicated->notify_all();
@@ -372,7 +440,10 @@ void QueueRuntime::started(ServiceReplica& replica) {
   dispatcher.alive = true;
   replica.spawn_auxiliary("dispatcher", [this, self] { dispatch_loop(*self); });
   if (options_.commit != Commit::PerMessage) replica.spawn_auxiliary("log-flusher", [this, self] { flush_loop(*self); });
-  if (options_.replication_factor > 1) replica.spawn_auxiliary("replicator", [this, self] { replicate_loop(*self); });
+  if (options_.replication_factor > 1) {
+    replica.spawn_auxiliary("replicator", [this, self] { replicate_loop(*self); });
+    replica.spawn_auxiliary("fetcher", [this, self] { fetch_loop(*self); });
+  }
   wake_dispatchers();  // partitions may come back to it
 }
 
@@ -394,6 +465,18 @@ void QueueRuntime::stopped(ServiceReplica& replica) {
   rp.mutex = nullptr;
   rp.work = rp.replicated = nullptr;
   rp.replies->discard_all();
+  fetches_[r]->discard_all();
+  // The deliveries its dispatcher sent end with it (a consumer's connection to a broker that
+  // went away closes): their members have room again, their messages come back when the
+  // replica that takes the partition over finds them past their visibility timeout.
+  for (auto it = delivery_member_.begin(); it != delivery_member_.end();) {
+    if (it->second.broker == static_cast<int>(r)) {
+      free_slot(groups_[static_cast<std::size_t>(it->first >> 48)], it->second);
+      it = delivery_member_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   dispatchers_[r].alive = false;
   dispatchers_[r].inbox->discard_all();
   lose_unsafe(static_cast<int>(r), host_down);
@@ -413,11 +496,16 @@ void QueueRuntime::lose_unsafe(int replica, bool host_down) {
     Record& record = it->second;
     bool lost;
     if (options_.replication_factor > 1) {
-      // Another replica of the partition takes it over without this record.
-      bool successor = false;
+      // Another replica of the partition takes it over: without this record if it was not
+      // sent yet, or if that one dropped out of sync without it.
+      int successor = -1;
       for (int f : followers(record.partition, replica))
-        successor = successor || service_.replicas()[static_cast<std::size_t>(f % n)]->up();
-      lost = successor || (host_down && !record.durable);
+        if (successor < 0 && service_.replicas()[static_cast<std::size_t>(f % n)]->up()) successor = f % n;
+      if (!record.replicated)
+        lost = successor >= 0 || (host_down && !record.durable);
+      else
+        lost = successor >= 0 &&
+               std::find(record.missed.begin(), record.missed.end(), successor) != record.missed.end();
     } else {
       lost = host_down && !record.durable;
     }
@@ -518,10 +606,18 @@ void QueueRuntime::dispatch(ServiceReplica& replica, double t) {
     const auto topic = static_cast<std::size_t>(group.topic);
     const TopicSpec& spec = options_.topics[topic];
     const auto done_with = [this, topic](std::uint64_t id) { release(static_cast<int>(topic), id, false); };
+    // A delivery given up no longer counts against its member's prefetch: its answer may
+    // never come (lost with a partition or a broker), and one that does is late.
+    const auto given_up = [this, g, &group](std::uint64_t token) {
+      const auto dm = delivery_member_.find(delivery_key(static_cast<int>(g), token));
+      if (dm == delivery_member_.end()) return;
+      free_slot(group, dm->second);
+      delivery_member_.erase(dm);
+    };
     if (spec.retention_s > 0) group.queue->expire(t - spec.retention_s, done_with);
     for (int p = 0; p < spec.partitions; ++p) {
       if (leader(partition_base_[topic] + p) != &replica) continue;
-      group.queue->advance(p, t, done_with);
+      group.queue->advance(p, t, done_with, given_up);
       while (group.queue->maybe_ready(p)) {
         const int member = pick_member(group, p);
         if (member < 0) break;
@@ -541,7 +637,7 @@ void QueueRuntime::deliver(ServiceReplica& replica, Group& group, int g, const G
   ServiceReplica& target = *run_.service(group.service).replicas()[static_cast<std::size_t>(member)];
   Member& state = group.members[static_cast<std::size_t>(member)];
   ++state.outstanding;
-  delivery_member_[delivery_key(g, delivery.token)] = {member, state.generation};
+  delivery_member_[delivery_key(g, delivery.token)] = {member, state.generation, replica.index()};
   auto* message = new Message;
   message->id = run_.next_call_id();
   message->reply_to = dispatchers_[static_cast<std::size_t>(replica.index())].inbox->mailbox();
@@ -578,8 +674,7 @@ void QueueRuntime::answered(ServiceReplica& replica, Message* reply) {
   if (!reply->early) {  // the member is done with it: room for another
     const auto dm = delivery_member_.find(delivery_key(static_cast<int>(g), token));
     if (dm != delivery_member_.end()) {
-      Member& state = group.members[static_cast<std::size_t>(dm->second.first)];
-      if (state.generation == dm->second.second && state.outstanding > 0) --state.outstanding;
+      free_slot(group, dm->second);
       delivery_member_.erase(dm);
     }
   }
@@ -599,6 +694,11 @@ void QueueRuntime::answered(ServiceReplica& replica, Message* reply) {
   }
   if (verdict == GroupQueue::Verdict::Done || verdict == GroupQueue::Verdict::DeadLetter) release(topic, id, false);
   delete reply;
+}
+
+void QueueRuntime::free_slot(Group& group, const Outstanding& delivery) {
+  Member& state = group.members[static_cast<std::size_t>(delivery.member)];
+  if (state.generation == delivery.generation && state.outstanding > 0) --state.outstanding;
 }
 
 double QueueRuntime::next_due(int replica) const {

@@ -65,10 +65,13 @@ class QueueRuntime : public ServiceRuntime {
   // early acknowledgement had been accepted, the message is lost.
   void member_died_with(int channel, std::uint64_t token);
 
-  // In a broker thread: a publish or a follower's append.
+  // In a broker thread: a publish.
   Outcome serve(StepContext& context);
+  // From the acceptor: a leader's batch for this follower, appended by its fetcher.
+  void fetch(ServiceReplica& replica, Message* batch);
   // The replica's own actors.
   void dispatch_loop(ServiceReplica& replica);
+  void fetch_loop(ServiceReplica& replica);
   void flush_loop(ServiceReplica& replica);
   void replicate_loop(ServiceReplica& replica);
   void started(ServiceReplica& replica);
@@ -89,7 +92,8 @@ class QueueRuntime : public ServiceRuntime {
     bool traced = false;
     bool visible = false;  // stored on the leader and given to the groups
     bool durable = false;
-    bool replicated = false;
+    bool replicated = false;  // sent to its followers, which answered or dropped out of sync
+    std::vector<int> missed;  // followers out of sync that do not have it yet
     int groups_open = 0;
   };
   struct Member {
@@ -128,6 +132,10 @@ class QueueRuntime : public ServiceRuntime {
     sg4::ConditionVariablePtr work;
     sg4::ConditionVariablePtr replicated;
     std::unique_ptr<Inbox> replies;
+    // Per follower: the records it missed while down or out of reach, and their bytes,
+    // sent again with the next batch it answers.
+    std::vector<std::vector<std::uint64_t>> behind;
+    std::vector<double> behind_bytes;
   };
   struct Dispatcher {
     std::unique_ptr<Inbox> inbox;
@@ -179,10 +187,20 @@ class QueueRuntime : public ServiceRuntime {
   std::vector<Log> logs_;
   std::vector<Replication> replication_;
   std::vector<Dispatcher> dispatchers_;
+  std::vector<std::unique_ptr<Inbox>> fetches_;  // per replica: its leaders' batches
   // At most once: deliveries whose early acknowledgement was accepted and whose
   // processing has not ended (by group and token).
   std::unordered_set<std::uint64_t> accepted_early_;
-  std::unordered_map<std::uint64_t, std::pair<int, std::uint64_t>> delivery_member_;  // group and token -> member, generation
+  // A delivery not yet answered: its member (and that process's generation), and the broker
+  // replica whose dispatcher sent it and takes its answer.
+  struct Outstanding {
+    int member = 0;
+    std::uint64_t generation = 0;
+    int broker = 0;
+  };
+  std::unordered_map<std::uint64_t, Outstanding> delivery_member_;  // by group and token
+  // Gives the member of a delivery its room back.
+  void free_slot(Group& group, const Outstanding& delivery);
   Histogram publish_time_;  // a publish in the broker: arrival to acknowledgement
   std::uint64_t lost_total_ = 0;
 };

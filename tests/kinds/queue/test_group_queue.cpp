@@ -192,6 +192,46 @@ TEST_CASE("group queue: retention expires old messages, and lag is the oldest un
   check_balance(q);
 }
 
+TEST_CASE("group queue: a message in flight when its retention runs out is left to its consumer") {
+  GroupQueue q(config(5));
+  q.add(1, 1, 0, 1.0);
+  q.add(2, 2, 0, 1.5);
+  const auto a = q.take(0, 2.0);
+  const auto b = q.take(0, 2.0);
+  std::vector<std::uint64_t> expired;
+  const auto collect = [&expired](std::uint64_t id) { expired.push_back(id); };
+  q.expire(3.0, collect);
+  CHECK(expired.empty());  // both out: their consumers have them
+  CHECK(q.ack(a->id, a->token) == GroupQueue::Verdict::Done);
+  CHECK(q.counts().acknowledged == 1);
+  // The other comes back (a failure): it expires then, and is not delivered again.
+  CHECK(q.fail(b->id, b->token, 3.0) == GroupQueue::Verdict::Retry);
+  q.advance(0, 10.0, ignore);
+  q.expire(3.0, collect);
+  CHECK(expired == std::vector<std::uint64_t>{2});
+  CHECK(!q.take(0, 10.0));
+  CHECK(q.counts().expired == 1);
+  check_balance(q);
+}
+
+TEST_CASE("group queue: a message back from a visibility timeout after its retention is not delivered again") {
+  GroupQueue q(config(5));
+  q.add(1, 1, 0, 0.0);
+  const auto a = q.take(0, 0.0);
+  std::vector<std::uint64_t> expired;
+  const auto collect = [&expired](std::uint64_t id) { expired.push_back(id); };
+  q.expire(1.0, collect);
+  std::vector<std::uint64_t> given_up;
+  q.advance(0, 10.0, ignore, [&given_up](std::uint64_t token) { given_up.push_back(token); });
+  CHECK(given_up == std::vector<std::uint64_t>{a->token});
+  CHECK(!q.take(0, 10.0));  // expired on its way out again
+  CHECK(q.counts().expired == 1);
+  CHECK(q.counts().delivered == 1);
+  q.expire(1.0, collect);  // reports it
+  CHECK(expired == std::vector<std::uint64_t>{1});
+  check_balance(q);
+}
+
 TEST_CASE("group queue: partitions are independent queues") {
   GroupQueue q(config(5, false, 2));
   q.add(1, 1, 0, 0.0);
@@ -213,7 +253,7 @@ TEST_CASE("group queue: random operations keep the balance") {
   double t = 0;
   for (int step = 0; step < 5000; ++step) {
     t += 0.01;
-    switch (rnd(6)) {
+    switch (rnd(7)) {
       case 0:
       case 1:
         q.add(next, rnd(20), static_cast<int>(rnd(3)), t);
@@ -238,6 +278,9 @@ TEST_CASE("group queue: random operations keep the balance") {
         break;
       case 5:
         if (next > 1) q.lose(1 + rnd(static_cast<unsigned>(next - 1)));
+        break;
+      case 6:
+        q.expire(t - 1.0, ignore);
         break;
     }
     check_balance(q);
