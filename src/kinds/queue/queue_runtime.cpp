@@ -761,7 +761,9 @@ nlohmann::ordered_json QueueRuntime::report(double) const {
       nlohmann::ordered_json g;
       g["delivered"] = share_of(all.delivered, w.delivered);
       g["redelivered"] = share_of(all.redelivered, w.redelivered);
-      g["acknowledged"] = share_of(all.acknowledged, w.acknowledged);
+      // At most once, an acknowledged message whose processing then failed is lost, not
+      // acknowledged: each message is counted in one place.
+      g["acknowledged"] = share_of(all.acknowledged - group.dropped, w.acknowledged - group.dropped_at_warmup);
       g["failed_deliveries"] = share_of(all.failed, w.failed);
       g["visibility_timeouts"] = share_of(all.timed_out, w.timed_out);
       g["dead_lettered"] = share_of(all.dead_lettered, w.dead_lettered);
