@@ -196,7 +196,7 @@ void GroupQueue::lose(std::uint64_t id) {
   finish(it);
 }
 
-void GroupQueue::expire(double before, const std::function<void(std::uint64_t)>& expired) {
+void GroupQueue::expire(double t, double retention_s, const std::function<void(std::uint64_t)>& expired) {
   std::vector<std::uint64_t> ended;
   ended.swap(just_expired_);
   std::vector<std::uint64_t> still_out;
@@ -212,7 +212,7 @@ void GroupQueue::expire(double before, const std::function<void(std::uint64_t)>&
     ended.push_back(id);
   }
   overdue_.swap(still_out);
-  while (!order_.empty() && order_.front().first <= before) {
+  while (!order_.empty() && order_.front().first + retention_s <= t) {
     const std::uint64_t id = order_.front().second;
     order_.pop_front();
     auto it = entries_.find(id);

@@ -75,9 +75,10 @@ class GroupQueue {
   // Whether `partition` may have a message to take (an exact answer needs take()).
   bool maybe_ready(int partition) const { return !parts_[static_cast<std::size_t>(partition)].ready.empty(); }
   void lose(std::uint64_t id);
-  // Messages published at or before `before` end as expired (those in flight once they
-  // come back); `expired` is called for each.
-  void expire(double before, const std::function<void(std::uint64_t)>& expired);
+  // At time `t`, messages published `retention_s` or more before end as expired (those in
+  // flight once they come back); `expired` is called for each. (published + retention <= t,
+  // the sum the dispatcher wakes at: t - retention could round below the publish time.)
+  void expire(double t, double retention_s, const std::function<void(std::uint64_t)>& expired);
 
   // The backoff before attempt `attempt` + 1, after attempt `attempt` failed.
   double backoff(int attempt) const;

@@ -614,7 +614,7 @@ void QueueRuntime::dispatch(ServiceReplica& replica, double t) {
       free_slot(group, dm->second);
       delivery_member_.erase(dm);
     };
-    if (spec.retention_s > 0) group.queue->expire(t - spec.retention_s, done_with);
+    if (spec.retention_s > 0) group.queue->expire(t, spec.retention_s, done_with);
     for (int p = 0; p < spec.partitions; ++p) {
       if (leader(partition_base_[topic] + p) != &replica) continue;
       group.queue->advance(p, t, done_with, given_up);

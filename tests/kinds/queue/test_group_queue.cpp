@@ -185,7 +185,7 @@ TEST_CASE("group queue: retention expires old messages, and lag is the oldest un
   q.ack(a->id, a->token);
   CHECK(*q.oldest_published() == Approx(2.0));
   std::vector<std::uint64_t> expired;
-  q.expire(2.5, [&expired](std::uint64_t id) { expired.push_back(id); });
+  q.expire(3.5, 1.0, [&expired](std::uint64_t id) { expired.push_back(id); });
   CHECK(expired == std::vector<std::uint64_t>{2});
   CHECK(q.counts().expired == 1);
   CHECK(*q.oldest_published() == Approx(3.0));
@@ -200,14 +200,14 @@ TEST_CASE("group queue: a message in flight when its retention runs out is left 
   const auto b = q.take(0, 2.0);
   std::vector<std::uint64_t> expired;
   const auto collect = [&expired](std::uint64_t id) { expired.push_back(id); };
-  q.expire(3.0, collect);
+  q.expire(4.0, 1.0, collect);
   CHECK(expired.empty());  // both out: their consumers have them
   CHECK(q.ack(a->id, a->token) == GroupQueue::Verdict::Done);
   CHECK(q.counts().acknowledged == 1);
   // The other comes back (a failure): it expires then, and is not delivered again.
   CHECK(q.fail(b->id, b->token, 3.0) == GroupQueue::Verdict::Retry);
   q.advance(0, 10.0, ignore);
-  q.expire(3.0, collect);
+  q.expire(4.0, 1.0, collect);
   CHECK(expired == std::vector<std::uint64_t>{2});
   CHECK(!q.take(0, 10.0));
   CHECK(q.counts().expired == 1);
@@ -220,15 +220,30 @@ TEST_CASE("group queue: a message back from a visibility timeout after its reten
   const auto a = q.take(0, 0.0);
   std::vector<std::uint64_t> expired;
   const auto collect = [&expired](std::uint64_t id) { expired.push_back(id); };
-  q.expire(1.0, collect);
+  q.expire(2.0, 1.0, collect);
   std::vector<std::uint64_t> given_up;
   q.advance(0, 10.0, ignore, [&given_up](std::uint64_t token) { given_up.push_back(token); });
   CHECK(given_up == std::vector<std::uint64_t>{a->token});
   CHECK(!q.take(0, 10.0));  // expired on its way out again
   CHECK(q.counts().expired == 1);
   CHECK(q.counts().delivered == 1);
-  q.expire(1.0, collect);  // reports it
+  q.expire(2.0, 1.0, collect);  // reports it
   CHECK(expired == std::vector<std::uint64_t>{1});
+  check_balance(q);
+}
+
+TEST_CASE("group queue: a message expires at its publish time plus the retention, exactly") {
+  // 3.943617 + 0.5 - 0.5 rounds below 3.943617: at the time the dispatcher wakes for it
+  // (publish + retention) the message must go, or the dispatcher would wake at once again.
+  GroupQueue q(config(5));
+  const double published = 3.943617;
+  const double retention = 0.5;
+  REQUIRE(published + retention - retention < published);
+  q.add(1, 1, 0, published);
+  std::vector<std::uint64_t> expired;
+  q.expire(published + retention, retention, [&expired](std::uint64_t id) { expired.push_back(id); });
+  CHECK(expired == std::vector<std::uint64_t>{1});
+  CHECK(!q.oldest_published());
   check_balance(q);
 }
 
@@ -280,7 +295,7 @@ TEST_CASE("group queue: random operations keep the balance") {
         if (next > 1) q.lose(1 + rnd(static_cast<unsigned>(next - 1)));
         break;
       case 6:
-        q.expire(t - 1.0, ignore);
+        q.expire(t, 1.0, ignore);
         break;
     }
     check_balance(q);
