@@ -215,7 +215,8 @@ bool ServiceReplica::accept_at_once(Message* request) {
   // request that needs a new worker is left to the acceptor too, which starts it from its
   // own thread (the deliverer may be the engine itself, which cannot stop at the thread
   // budget).
-  if (request->endpoint == kProbeEndpoint || behavior_->serves_aside(*request) || admission_.decide(up() && !draining_) != Admission::Verdict::Admit ||
+  if (request->endpoint == kProbeEndpoint || behavior_->serves_aside(*request) ||
+      admission_.decide(up() && !draining_) != Admission::Verdict::Admit ||
       admission_.needs_worker(static_cast<int>(queue_.size()) + 1, idle_workers_, occupied()))
     return false;
   const double t = now();

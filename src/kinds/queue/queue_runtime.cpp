@@ -471,7 +471,7 @@ void QueueRuntime::stopped(ServiceReplica& replica) {
   // replica that takes the partition over finds them past their visibility timeout.
   for (auto it = delivery_member_.begin(); it != delivery_member_.end();) {
     if (it->second.broker == static_cast<int>(r)) {
-      free_slot(groups_[static_cast<std::size_t>(it->first >> 48)], it->second);
+      free_slot(it->second);
       it = delivery_member_.erase(it);
     } else {
       ++it;
@@ -488,7 +488,6 @@ void QueueRuntime::stopped(ServiceReplica& replica) {
 void QueueRuntime::lose_unsafe(int replica, bool host_down) {
   auto& unsafe = unsafe_[static_cast<std::size_t>(replica)];
   std::deque<std::uint64_t> kept;
-  const int n = static_cast<int>(service_.replicas().size());
   const bool measured = run_.recorder().measured(now());
   for (std::uint64_t id : unsafe) {
     auto it = records_.find(id);
@@ -500,7 +499,7 @@ void QueueRuntime::lose_unsafe(int replica, bool host_down) {
       // sent yet, or if that one dropped out of sync without it.
       int successor = -1;
       for (int f : followers(record.partition, replica))
-        if (successor < 0 && service_.replicas()[static_cast<std::size_t>(f % n)]->up()) successor = f % n;
+        if (successor < 0 && service_.replicas()[static_cast<std::size_t>(f)]->up()) successor = f;
       if (!record.replicated)
         lost = successor >= 0 || (host_down && !record.durable);
       else
@@ -608,12 +607,7 @@ void QueueRuntime::dispatch(ServiceReplica& replica, double t) {
     const auto done_with = [this, topic](std::uint64_t id) { release(static_cast<int>(topic), id, false); };
     // A delivery given up no longer counts against its member's prefetch: its answer may
     // never come (lost with a partition or a broker), and one that does is late.
-    const auto given_up = [this, g, &group](std::uint64_t token) {
-      const auto dm = delivery_member_.find(delivery_key(static_cast<int>(g), token));
-      if (dm == delivery_member_.end()) return;
-      free_slot(group, dm->second);
-      delivery_member_.erase(dm);
-    };
+    const auto given_up = [this, g](std::uint64_t token) { end_delivery(static_cast<int>(g), token); };
     if (spec.retention_s > 0) group.queue->expire(t, spec.retention_s, done_with);
     for (int p = 0; p < spec.partitions; ++p) {
       if (leader(partition_base_[topic] + p) != &replica) continue;
@@ -637,7 +631,7 @@ void QueueRuntime::deliver(ServiceReplica& replica, Group& group, int g, const G
   ServiceReplica& target = *run_.service(group.service).replicas()[static_cast<std::size_t>(member)];
   Member& state = group.members[static_cast<std::size_t>(member)];
   ++state.outstanding;
-  delivery_member_[delivery_key(g, delivery.token)] = {member, state.generation, replica.index()};
+  delivery_member_[delivery_key(g, delivery.token)] = {g, member, state.generation, replica.index()};
   auto* message = new Message;
   message->id = run_.next_call_id();
   message->reply_to = dispatchers_[static_cast<std::size_t>(replica.index())].inbox->mailbox();
@@ -671,13 +665,7 @@ void QueueRuntime::answered(ServiceReplica& replica, Message* reply) {
   Group& group = groups_[g];
   const std::uint64_t id = reply->item;
   const std::uint64_t token = reply->sequence;
-  if (!reply->early) {  // the member is done with it: room for another
-    const auto dm = delivery_member_.find(delivery_key(static_cast<int>(g), token));
-    if (dm != delivery_member_.end()) {
-      free_slot(group, dm->second);
-      delivery_member_.erase(dm);
-    }
-  }
+  if (!reply->early) end_delivery(static_cast<int>(g), token);  // the member is done with it
   const int topic = group.topic;
   GroupQueue::Verdict verdict = GroupQueue::Verdict::Stale;
   if (group.ack_before) {
@@ -696,8 +684,15 @@ void QueueRuntime::answered(ServiceReplica& replica, Message* reply) {
   delete reply;
 }
 
-void QueueRuntime::free_slot(Group& group, const Outstanding& delivery) {
-  Member& state = group.members[static_cast<std::size_t>(delivery.member)];
+void QueueRuntime::end_delivery(int group, std::uint64_t token) {
+  const auto it = delivery_member_.find(delivery_key(group, token));
+  if (it == delivery_member_.end()) return;
+  free_slot(it->second);
+  delivery_member_.erase(it);
+}
+
+void QueueRuntime::free_slot(const Outstanding& delivery) {
+  Member& state = groups_[static_cast<std::size_t>(delivery.group)].members[static_cast<std::size_t>(delivery.member)];
   if (state.generation == delivery.generation && state.outstanding > 0) --state.outstanding;
 }
 

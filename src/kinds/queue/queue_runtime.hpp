@@ -191,16 +191,18 @@ class QueueRuntime : public ServiceRuntime {
   // At most once: deliveries whose early acknowledgement was accepted and whose
   // processing has not ended (by group and token).
   std::unordered_set<std::uint64_t> accepted_early_;
-  // A delivery not yet answered: its member (and that process's generation), and the broker
-  // replica whose dispatcher sent it and takes its answer.
+  // A delivery not yet answered: its group, its member (and that process's generation), and
+  // the broker replica whose dispatcher sent it and takes its answer.
   struct Outstanding {
+    int group = 0;
     int member = 0;
     std::uint64_t generation = 0;
     int broker = 0;
   };
   std::unordered_map<std::uint64_t, Outstanding> delivery_member_;  // by group and token
-  // Gives the member of a delivery its room back.
-  void free_slot(Group& group, const Outstanding& delivery);
+  // The delivery is no longer outstanding (answered or given up): its member has room again.
+  void end_delivery(int group, std::uint64_t token);
+  void free_slot(const Outstanding& delivery);
   Histogram publish_time_;  // a publish in the broker: arrival to acknowledgement
   std::uint64_t lost_total_ = 0;
 };
