@@ -13,7 +13,10 @@
 // wire hands it to the inbox directly (deliver()), without a SimGrid transfer. Its owner
 // waits on a doorbell (a semaphore) while no transfer is on its way, and on the transfers
 // otherwise; a message of no bytes that comes while the owner watches transfers is sent
-// as a transfer of one byte instead, which wakes it.
+// as a transfer of one byte instead, which wakes it. Waiting on the doorbell costs a
+// message with bytes one more wake-up (at the start of its transfer, then at its end), so
+// an owner that allows it (watch_while_idle()) watches its pending receives even with
+// nothing on its way, for as long as the messages that come carry bytes.
 //
 // Bind the inbox to its owning actor (from that actor) before receiving; rebind after the
 // owner was restarted. Only the owner may call receive().
@@ -50,11 +53,19 @@ class Inbox {
   static Inbox* of(const sg4::Mailbox* mailbox);
   // From the wire: a message of no bytes has arrived (see above).
   void deliver(Message* message);
-  // From the wire: a transfer to the mailbox has started.
-  void transfer_started() {
+  // From the wire: a transfer to the mailbox has started; `carries_bytes` is false for a
+  // message of no bytes sent as a transfer because the owner was watching transfers.
+  void transfer_started(bool carries_bytes) {
     ++transfers_;
+    expect_bytes_ = carries_bytes;
     ring();  // the owner must watch the transfers now
   }
+  // Lets the owner, while nothing is on its way, wait on its pending receives rather than
+  // on the doorbell as long as the messages that come carry bytes (see receive()). Only for
+  // an owner that needs no wake() while it waits: a transfer or its timeout ends that wait.
+  void watch_while_idle() { watch_while_idle_ = true; }
+  // Whether `message` is a wake-up sent by wake() rather than a message.
+  static bool is_wake_up(const Message* message);
   // Whether the owner is blocked on transfers (a message of no bytes could not wake it).
   bool watching_transfers() const { return watching_; }
   // A handler that may take a message of no bytes at once, in the context of whoever
@@ -62,11 +73,10 @@ class Inbox {
   // it returns false to leave the message to the owner. Set by the owner after bind().
   void set_express(std::function<bool(Message*)> handler) { express_ = std::move(handler); }
   // Makes the owner's receive() return nullptr now, as if its time was up (a handler took
-  // a message that changes when the owner must next wake).
-  void wake() {
-    woken_ = true;
-    ring();
-  }
+  // a message that changes when the owner must next wake). Only a transfer ends a wait on
+  // transfers: an actor that wakes an owner watching them sends it a wake-up of one byte
+  // (from its host, which should be the owner's); from the engine's own context it cannot.
+  void wake();
 
  private:
   // Wakes the owner if it sleeps on the doorbell (once).
@@ -98,6 +108,8 @@ class Inbox {
   bool rung_ = false;          // and it was rung since
   bool watching_ = false;      // the owner waits on transfers
   bool woken_ = false;         // see wake()
+  bool watch_while_idle_ = false;  // see watch_while_idle()
+  bool expect_bytes_ = false;      // the last message to come carried bytes
 };
 
 }  // namespace archsim
