@@ -22,7 +22,9 @@ bool Inbox::is_wake_up(const Message* message) { return message == &wake_up_toke
 
 void Inbox::wake() {
   woken_ = true;
-  if (watching_ && !sg4::Actor::is_maestro()) {
+  // (A waker elsewhere, or the engine itself, can only ring: the owner sees it once its
+  // wait ends.)
+  if (watching_ && !sg4::Actor::is_maestro() && sg4::this_actor::get_host() == owner_host_) {
     ++transfers_;
     mailbox_->put_init(&wake_up_token, static_cast<std::uint64_t>(kMinimumWireBytes))->detach();
     return;
@@ -52,6 +54,7 @@ Inbox* Inbox::of(const sg4::Mailbox* mailbox) {
 
 void Inbox::bind() {
   mailbox_->set_receiver(sg4::Actor::self());
+  owner_host_ = sg4::this_actor::get_host();
   // Receives posted by a previous owner died with it; start afresh.
   for (auto& comm : pending_) comm = nullptr;
   doorbell_ = sg4::Semaphore::create(0);

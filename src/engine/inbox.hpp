@@ -74,8 +74,8 @@ class Inbox {
   void set_express(std::function<bool(Message*)> handler) { express_ = std::move(handler); }
   // Makes the owner's receive() return nullptr now, as if its time was up (a handler took
   // a message that changes when the owner must next wake). Only a transfer ends a wait on
-  // transfers: an actor that wakes an owner watching them sends it a wake-up of one byte
-  // (from its host, which should be the owner's); from the engine's own context it cannot.
+  // transfers: an actor on the owner's host that wakes an owner watching them sends it a
+  // wake-up of one byte over the host's loopback.
   void wake();
 
  private:
@@ -95,6 +95,7 @@ class Inbox {
   void drop_arriving(std::size_t index);
 
   sg4::Mailbox* mailbox_;
+  const sg4::Host* owner_host_ = nullptr;  // the host of the actor bound last
   std::size_t depth_;
   std::vector<sg4::CommPtr> pending_;
   std::vector<Message*> payloads_;
