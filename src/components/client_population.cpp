@@ -134,7 +134,7 @@ void ClientPopulation::send_attempt(Pending p) {
   ServiceReplica* replica = target.route(*message, write, p.last_replica);
   if (replica) p.last_replica = replica->index();
   pending_.emplace(id, p);
-  timers_.push({t + spec_.timeout_s, TimerKind::Deadline, id});
+  timers_.push_in_order({t + spec_.timeout_s, TimerKind::Deadline, id});  // one timeout: set in firing order
   if (!replica) {
     attempt_ended(id, Outcome::Unavailable);
     return;

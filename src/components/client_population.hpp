@@ -14,7 +14,6 @@
 #include <functional>
 #include <limits>
 #include <memory>
-#include <queue>
 #include <unordered_map>
 #include <vector>
 
@@ -26,6 +25,7 @@
 #include "components/key_space.hpp"
 #include "components/operation_mix.hpp"
 #include "components/retry_policy.hpp"
+#include "components/timer_queue.hpp"
 #include "core/rng.hpp"
 #include "engine/inbox.hpp"
 #include "scenario/scenario.hpp"
@@ -101,7 +101,7 @@ class ClientPopulation {
   std::uint64_t last_session_ = 0;
   std::unordered_map<std::uint64_t, Pending> pending_;     // attempts in flight, by attempt id
   std::unordered_map<std::uint64_t, Pending> backing_off_;  // waiting to retry, by token
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  TimerQueue<Timer> timers_;  // deadlines in order, the rest in a heap
   double next_arrival_ = std::numeric_limits<double>::infinity();
   int trace_track_ = 0;
   std::uint64_t requests_ = 0;         // all, for trace sampling
