@@ -58,12 +58,13 @@ void Inbox::bind() {
   // Receives posted by a previous owner died with it; start afresh.
   for (auto& comm : pending_) comm = nullptr;
   doorbell_ = sg4::Semaphore::create(0);
-  sleeping_ = rung_ = watching_ = woken_ = expect_bytes_ = false;
+  sleeping_ = rung_ = watching_ = woken_ = false;
+  bytes_streak_ = 0;
   express_ = nullptr;
 }
 
 void Inbox::deliver(Message* message) {
-  expect_bytes_ = false;
+  bytes_streak_ = 0;
   if (express_ && sleeping_ && !rung_ && direct_.empty() && express_(message)) return;
   direct_.push_back(message);
   ring();
@@ -111,7 +112,7 @@ Message* Inbox::receive(double timeout) {
   const auto left = [deadline] { return deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()); };
   while (true) {
     cut_off_late(sg4::Engine::get_clock());
-    const bool idle_watch = watch_while_idle_ && expect_bytes_ && direct_.empty() && !woken_;
+    const bool idle_watch = watch_while_idle_ && bytes_streak_ >= kWatchAfter && direct_.empty() && !woken_;
     if (transfers_ > 0 || !arriving_.empty() || idle_watch) {
       // Transfers on their way: the pending receives, then the bodies (usually none). With
       // a message of no bytes waiting, only a look at what is in already.

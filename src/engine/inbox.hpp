@@ -20,6 +20,7 @@
 //
 // Bind the inbox to its owning actor (from that actor) before receiving; rebind after the
 // owner was restarted. Only the owner may call receive().
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <vector>
@@ -57,12 +58,13 @@ class Inbox {
   // message of no bytes sent as a transfer because the owner was watching transfers.
   void transfer_started(bool carries_bytes) {
     ++transfers_;
-    expect_bytes_ = carries_bytes;
+    bytes_streak_ = carries_bytes ? std::min(bytes_streak_ + 1, kWatchAfter) : 0;
     ring();  // the owner must watch the transfers now
   }
   // Lets the owner, while nothing is on its way, wait on its pending receives rather than
-  // on the doorbell as long as the messages that come carry bytes (see receive()). Only for
-  // an owner that needs no wake() while it waits: a transfer or its timeout ends that wait.
+  // on the doorbell once the last kWatchAfter messages to come carried bytes (see
+  // receive()); one of no bytes sends it back to the doorbell, so that mixed traffic does
+  // not turn many messages of no bytes into transfers.
   void watch_while_idle() { watch_while_idle_ = true; }
   // Whether `message` is a wake-up sent by wake() rather than a message.
   static bool is_wake_up(const Message* message);
@@ -109,8 +111,9 @@ class Inbox {
   bool rung_ = false;          // and it was rung since
   bool watching_ = false;      // the owner waits on transfers
   bool woken_ = false;         // see wake()
+  static constexpr int kWatchAfter = 8;
   bool watch_while_idle_ = false;  // see watch_while_idle()
-  bool expect_bytes_ = false;      // the last message to come carried bytes
+  int bytes_streak_ = 0;           // messages with bytes in a row, up to kWatchAfter
 };
 
 }  // namespace archsim
