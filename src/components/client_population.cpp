@@ -208,7 +208,6 @@ double ClientPopulation::next_arrival_after(double t) {
 
 void ClientPopulation::main_loop() {
   inbox_.bind();
-  inbox_.watch_while_idle();  // its express handler is the only one to wake it
   // A reply that comes while the loop waits is settled by whoever delivers it (one wake-up
   // less per request); the loop is woken only if that moved its next event earlier.
   inbox_.set_express([this](Message* reply) {

@@ -178,7 +178,6 @@ void ServiceReplica::answer_probe(Message* probe) {
 
 void ServiceReplica::accept_loop() {
   inbox_.bind();
-  inbox_.watch_while_idle();
   // A request admitted at once is queued by whoever delivers it (see Inbox::set_express).
   inbox_.set_express([this](Message* request) { return accept_at_once(request); });
   Recorder& recorder = service_.run().recorder();
@@ -266,7 +265,6 @@ void ServiceReplica::spawn_worker() {
 
 void ServiceReplica::work_loop(Worker& worker) {
   worker.replies->bind();
-  worker.replies->watch_while_idle();
   Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   while (true) {
@@ -329,7 +327,8 @@ void ServiceReplica::relay(StepContext& context, const OpenCall& call, int token
   while (at != relay_deadlines_.begin() && std::prev(at)->first > call.deadline) --at;
   relay_deadlines_.insert(at, {call.deadline, call.id});
   // The relay never waits longer than the shortest timeout it has seen, so a call made
-  // while it waits is timed out on time; a shorter timeout than any before wakes it.
+  // while it waits is timed out on time even if the relay is watching transfers then
+  // (which a wake-up cannot interrupt); a shorter timeout than any before wakes it.
   const double timeout = call.deadline - call.sent_at;
   const bool shorter = timeout < relay_min_timeout_;
   if (shorter) relay_min_timeout_ = timeout;
@@ -343,7 +342,6 @@ void ServiceReplica::relay(StepContext& context, const OpenCall& call, int token
 
 void ServiceReplica::relay_loop() {
   relay_inbox_->bind();
-  relay_inbox_->watch_while_idle();
   while (true) {
     while (!relay_deadlines_.empty() && relayed_.count(relay_deadlines_.front().second) == 0)
       relay_deadlines_.pop_front();  // ended already

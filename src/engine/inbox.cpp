@@ -15,22 +15,7 @@ std::unordered_map<const sg4::Mailbox*, Inbox*>& inboxes() {
   static std::unordered_map<const sg4::Mailbox*, Inbox*> map;
   return map;
 }
-Message wake_up_token;  // the payload of a wake-up: never freed, never handed out
 }  // namespace
-
-bool Inbox::is_wake_up(const Message* message) { return message == &wake_up_token; }
-
-void Inbox::wake() {
-  woken_ = true;
-  // (A waker elsewhere, or the engine itself, can only ring: the owner sees it once its
-  // wait ends.)
-  if (watching_ && !sg4::Actor::is_maestro() && sg4::this_actor::get_host() == owner_host_) {
-    ++transfers_;
-    mailbox_->put_init(&wake_up_token, static_cast<std::uint64_t>(kMinimumWireBytes))->detach();
-    return;
-  }
-  ring();
-}
 
 Inbox::Inbox(sg4::Mailbox* mailbox, int depth)
     : mailbox_(mailbox), depth_(static_cast<std::size_t>(depth < 1 ? 1 : depth)), doorbell_(sg4::Semaphore::create(0)) {
@@ -54,17 +39,14 @@ Inbox* Inbox::of(const sg4::Mailbox* mailbox) {
 
 void Inbox::bind() {
   mailbox_->set_receiver(sg4::Actor::self());
-  owner_host_ = sg4::this_actor::get_host();
   // Receives posted by a previous owner died with it; start afresh.
   for (auto& comm : pending_) comm = nullptr;
   doorbell_ = sg4::Semaphore::create(0);
   sleeping_ = rung_ = watching_ = woken_ = false;
-  bytes_streak_ = 0;
   express_ = nullptr;
 }
 
 void Inbox::deliver(Message* message) {
-  bytes_streak_ = 0;
   if (express_ && sleeping_ && !rung_ && direct_.empty() && express_(message)) return;
   direct_.push_back(message);
   ring();
@@ -112,8 +94,7 @@ Message* Inbox::receive(double timeout) {
   const auto left = [deadline] { return deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock()); };
   while (true) {
     cut_off_late(sg4::Engine::get_clock());
-    const bool idle_watch = watch_while_idle_ && bytes_streak_ >= kWatchAfter && direct_.empty() && !woken_;
-    if (transfers_ > 0 || !arriving_.empty() || idle_watch) {
+    if (transfers_ > 0 || !arriving_.empty()) {
       // Transfers on their way: the pending receives, then the bodies (usually none). With
       // a message of no bytes waiting, only a look at what is in already.
       if (!arriving_.empty()) {
@@ -149,11 +130,6 @@ Message* Inbox::receive(double timeout) {
           if (transfers_ > 0) --transfers_;
           m = payloads_[slot];
           post(slot);
-          if (is_wake_up(m)) {
-            if (!woken_ || !direct_.empty()) continue;  // consumed already, or a message is in
-            woken_ = false;
-            return nullptr;
-          }
           if (m->body) {
             arriving_.push_back(m);  // the header: wait for the body
             continue;

@@ -13,14 +13,10 @@
 // wire hands it to the inbox directly (deliver()), without a SimGrid transfer. Its owner
 // waits on a doorbell (a semaphore) while no transfer is on its way, and on the transfers
 // otherwise; a message of no bytes that comes while the owner watches transfers is sent
-// as a transfer of one byte instead, which wakes it. Waiting on the doorbell costs a
-// message with bytes one more wake-up (at the start of its transfer, then at its end), so
-// an owner that allows it (watch_while_idle()) watches its pending receives even with
-// nothing on its way, for as long as the messages that come carry bytes.
+// as a transfer of one byte instead, which wakes it.
 //
 // Bind the inbox to its owning actor (from that actor) before receiving; rebind after the
 // owner was restarted. Only the owner may call receive().
-#include <algorithm>
 #include <deque>
 #include <functional>
 #include <vector>
@@ -54,20 +50,11 @@ class Inbox {
   static Inbox* of(const sg4::Mailbox* mailbox);
   // From the wire: a message of no bytes has arrived (see above).
   void deliver(Message* message);
-  // From the wire: a transfer to the mailbox has started; `carries_bytes` is false for a
-  // message of no bytes sent as a transfer because the owner was watching transfers.
-  void transfer_started(bool carries_bytes) {
+  // From the wire: a transfer to the mailbox has started.
+  void transfer_started() {
     ++transfers_;
-    bytes_streak_ = carries_bytes ? std::min(bytes_streak_ + 1, kWatchAfter) : 0;
     ring();  // the owner must watch the transfers now
   }
-  // Lets the owner, while nothing is on its way, wait on its pending receives rather than
-  // on the doorbell once the last kWatchAfter messages to come carried bytes (see
-  // receive()); one of no bytes sends it back to the doorbell, so that mixed traffic does
-  // not turn many messages of no bytes into transfers.
-  void watch_while_idle() { watch_while_idle_ = true; }
-  // Whether `message` is a wake-up sent by wake() rather than a message.
-  static bool is_wake_up(const Message* message);
   // Whether the owner is blocked on transfers (a message of no bytes could not wake it).
   bool watching_transfers() const { return watching_; }
   // A handler that may take a message of no bytes at once, in the context of whoever
@@ -75,10 +62,11 @@ class Inbox {
   // it returns false to leave the message to the owner. Set by the owner after bind().
   void set_express(std::function<bool(Message*)> handler) { express_ = std::move(handler); }
   // Makes the owner's receive() return nullptr now, as if its time was up (a handler took
-  // a message that changes when the owner must next wake). Only a transfer ends a wait on
-  // transfers: an actor on the owner's host that wakes an owner watching them sends it a
-  // wake-up of one byte over the host's loopback.
-  void wake();
+  // a message that changes when the owner must next wake).
+  void wake() {
+    woken_ = true;
+    ring();
+  }
 
  private:
   // Wakes the owner if it sleeps on the doorbell (once).
@@ -97,7 +85,6 @@ class Inbox {
   void drop_arriving(std::size_t index);
 
   sg4::Mailbox* mailbox_;
-  const sg4::Host* owner_host_ = nullptr;  // the host of the actor bound last
   std::size_t depth_;
   std::vector<sg4::CommPtr> pending_;
   std::vector<Message*> payloads_;
@@ -111,9 +98,6 @@ class Inbox {
   bool rung_ = false;          // and it was rung since
   bool watching_ = false;      // the owner waits on transfers
   bool woken_ = false;         // see wake()
-  static constexpr int kWatchAfter = 8;
-  bool watch_while_idle_ = false;  // see watch_while_idle()
-  int bytes_streak_ = 0;           // messages with bytes in a row, up to kWatchAfter
 };
 
 }  // namespace archsim

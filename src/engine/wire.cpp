@@ -138,7 +138,7 @@ void Wire::start(Held& h, Inbox* inbox) {
     message->body->set_payload_size(static_cast<std::uint64_t>(h.bytes));
     message->body->detach();  // starts it; nobody has to wait for it to end
   }
-  if (inbox) inbox->transfer_started(h.bytes > 0);
+  if (inbox) inbox->transfer_started();
   h.header->detach(free_message);
 }
 

@@ -4,8 +4,7 @@
 // held for a host that goes down is lost while the others arrive; messages still held
 // when the wire is destroyed are freed (the sanitizer lane checks for leaks); a message of
 // no bytes reaches an inbox after exactly its latency, whether its owner sleeps or watches
-// a transfer in progress; an owner that watches while idle does so after messages with
-// bytes, goes back to its doorbell after one of none, and is reached by a wake-up.
+// a transfer in progress.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -143,60 +142,6 @@ int main(int argc, char** argv) {
     auto* small = new Message{};
     small->id = 21;
     archsim::send_message(to_c0, c, small, 0);
-  });
-  // 7. An owner that watches while idle (Inbox::watch_while_idle): after eight messages
-  // with bytes in a row it waits on its receives, so a message of no bytes then comes as one byte (8 ns
-  // over the NICs); after that, on the doorbell again, exactly on time. A wake-up reaches
-  // it while it watches; a wait on nothing ends at its timeout.
-  auto* to_c1 = sg4::Mailbox::by_name("c1");
-  archsim::Inbox inbox_c1(to_c1, 2);
-  sg4::Actor::create("receiver-c1", c, [&inbox_c1] {
-    inbox_c1.bind();
-    inbox_c1.watch_while_idle();
-    const auto delay = [](const Message* m) { return m ? sg4::Engine::get_clock() - m->sent_at : -1.0; };
-    Message* m = nullptr;
-    for (int i = 0; i < 8; ++i) {  // eight messages with bytes in a row
-      m = inbox_c1.receive(1);
-      expect_near("watching while idle: 1000 bytes", delay(m), 0.006 + 1000 / kBandwidth);
-      delete m;
-    }
-    m = inbox_c1.receive(1);
-    const double watched = delay(m);
-    expect("watching while idle: no bytes come as one byte",
-           watched > 0.006 + 1 / kBandwidth && watched < 0.006 + 1e-7);
-    delete m;
-    m = inbox_c1.receive(1);
-    expect_near("then on the doorbell: no bytes, exactly on time", delay(m), 0.006, 1e-12);
-    delete m;
-    for (int i = 0; i < 8; ++i) {  // bytes again: watching while idle after these
-      m = inbox_c1.receive(1);
-      expect_near("watching while idle again: 1000 bytes", delay(m), 0.006 + 1000 / kBandwidth);
-      delete m;
-    }
-    m = inbox_c1.receive(1);
-    expect("a wake-up ends a wait on receives", m == nullptr);
-    expect_near("at the instant of the wake-up", sg4::Engine::get_clock(), 0.25, 1e-7);
-    m = inbox_c1.receive(0.01);
-    expect("nothing comes: the wait ends at its timeout", m == nullptr);
-    expect_near("after the timeout", sg4::Engine::get_clock(), 0.26, 1e-7);
-  });
-  sg4::Actor::create("sender-c1", a, [to_c1, c] {
-    const auto eight = [to_c1, c](double from) {
-      for (int i = 0; i < 8; ++i) {
-        sg4::this_actor::sleep_until(from + 0.001 * i);
-        archsim::send_message(to_c1, c, new Message{}, 1000);
-      }
-    };
-    eight(0.12);
-    sg4::this_actor::sleep_until(0.15);
-    archsim::send_message(to_c1, c, new Message{}, 0);
-    sg4::this_actor::sleep_until(0.18);
-    archsim::send_message(to_c1, c, new Message{}, 0);
-    eight(0.21);
-  });
-  sg4::Actor::create("waker-c1", c, [&inbox_c1] {
-    sg4::this_actor::sleep_until(0.25);
-    inbox_c1.wake();
   });
   sg4::Actor::create("sender", a, [&wire, to_b, to_c, to_a, b, c, a] {
     archsim::send_message(to_b, b, new Message{}, 1000);
