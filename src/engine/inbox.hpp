@@ -5,15 +5,21 @@
 // *started*; watching several at once lets a short message that arrives first be seen
 // first instead of waiting behind a long transfer still in progress.
 //
-// A long message comes as a header and a body (see message.hpp): the inbox keeps the
-// headers whose bodies are still in transfer, hands each message out once its body is in,
-// and cuts off the bodies of messages whose caller's deadline has passed.
+// Two kinds of message come without a transfer to the mailbox, and the wire hands them
+// to the inbox itself (hand_over() and await_body()):
+// - A message of no bytes needs nothing from the network once its latency has passed.
+// - A long message (see message.hpp) is a host-to-host transfer of its bytes, its body,
+//   that the inbox knows is coming, as TCP's receiver does from the first segment. SimGrid
+//   reports when a transfer ends (Link's communication state signal); the inbox then
+//   hands the message out, or drops it if the transfer failed. Nobody watches the bodies,
+//   so a receive costs the same whether 1 or 10,000 of them are on their way (a client
+//   population behind a saturated link has thousands). The inbox cuts off the bodies of
+//   messages whose caller's deadline has passed.
 //
-// A message of no bytes needs nothing from the network once its latency has passed: the
-// wire hands it to the inbox directly (deliver()), without a SimGrid transfer. Its owner
-// waits on a doorbell (a semaphore) while no transfer is on its way, and on the transfers
-// otherwise; a message of no bytes that comes while the owner watches transfers is sent
-// as a transfer of one byte instead, which wakes it.
+// The owner waits on a doorbell (a semaphore) while no transfer to the mailbox is on its
+// way, and on the transfers otherwise; a message handed over while the owner watches
+// transfers goes to the front of the queue and a transfer of one byte to a receive the
+// owner watches beside them (a "wake" mailbox) wakes it.
 //
 // Bind the inbox to its owning actor (from that actor) before receiving; rebind after the
 // owner was restarted. Only the owner may call receive().
@@ -48,17 +54,21 @@ class Inbox {
 
   // The inbox of a mailbox, if it has one.
   static Inbox* of(const sg4::Mailbox* mailbox);
-  // From the wire: a message of no bytes has arrived (see above).
-  void deliver(Message* message);
+  // A message that came without a transfer to the mailbox (of no bytes, or whose body is
+  // in), in the context of whoever hands it over (an actor or the engine's timers).
+  void hand_over(Message* message);
+  // From the wire: the body of `message` (see message.hpp) has started; the inbox owns the
+  // message from now on and hands it out when the body is in.
+  void await_body(Message* message);
+  // Forgets every body in transfer (the engine is going away).
+  static void forget_all_bodies();
   // From the wire: a transfer to the mailbox has started.
   void transfer_started() {
     ++transfers_;
     ring();  // the owner must watch the transfers now
   }
-  // Whether the owner is blocked on transfers (a message of no bytes could not wake it).
-  bool watching_transfers() const { return watching_; }
-  // A handler that may take a message of no bytes at once, in the context of whoever
-  // delivers it, while the owner waits with nothing else to do (saving the owner a wake-up);
+  // A handler that may take a handed-over message at once, in the context of whoever hands
+  // it over, while the owner waits with nothing else to do (saving the owner a wake-up);
   // it returns false to leave the message to the owner. Set by the owner after bind().
   void set_express(std::function<bool(Message*)> handler) { express_ = std::move(handler); }
   // Makes the owner's receive() return nullptr now, as if its time was up (a handler took
@@ -79,18 +89,26 @@ class Inbox {
   void post(std::size_t slot);
   // Cuts off the bodies whose caller's deadline is at or before `now`.
   void cut_off_late(double now);
+  // The body of the message at `index` of arriving_ ended (in the engine's context, while
+  // SimGrid updates its network model).
+  void body_ended(std::size_t index, bool lost);
+  // Hands over the messages whose bodies ended (from a timer, right after that update).
+  static void hand_over_ended();
+  // Has SimGrid report the ends of transfers to body_ended() (once).
+  static void listen_to_transfers();
   // Takes the message at `index` out of arriving_ (the last one takes its place).
   Message* take_arriving(std::size_t index);
   // Drops the message at `index` of arriving_, cutting off its body.
   void drop_arriving(std::size_t index);
 
   sg4::Mailbox* mailbox_;
+  sg4::Mailbox* wake_box_;  // where the wake byte goes (see hand_over())
   std::size_t depth_;
-  std::vector<sg4::CommPtr> pending_;
+  std::vector<sg4::CommPtr> pending_;  // depth_ receives on the mailbox, then the wake receive
   std::vector<Message*> payloads_;
-  std::vector<Message*> arriving_;  // headers in, bodies still in transfer
-  std::vector<sg4::CommPtr> waited_;  // pending_, then the bodies of arriving_
-  std::deque<Message*> direct_;       // messages of no bytes, in arrival order
+  std::vector<Message*> arriving_;  // messages whose bodies are in transfer
+  double earliest_deadline_ = 0;    // no deadline in arriving_ is earlier (0: none)
+  std::deque<Message*> direct_;     // messages handed over, in that order
   std::function<bool(Message*)> express_;
   sg4::SemaphorePtr doorbell_;
   std::size_t transfers_ = 0;  // transfers started to the mailbox and not yet received
@@ -98,6 +116,10 @@ class Inbox {
   bool rung_ = false;          // and it was rung since
   bool watching_ = false;      // the owner waits on transfers
   bool woken_ = false;         // see wake()
+  // A transfer of one byte to wake_box_, made by the owner, that a message handed over
+  // while the owner watches transfers sends to wake it; in flight when nudging_.
+  sg4::CommPtr wake_;
+  bool nudging_ = false;
 };
 
 }  // namespace archsim

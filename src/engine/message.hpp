@@ -6,10 +6,10 @@
 //
 // A caller that stops waiting hangs up, as a TCP peer closing its connection does: the
 // rest of a long message to or from it is not sent. A message longer than TCP's initial
-// congestion window travels as a header (no bytes, to the mailbox) and a body (the bytes,
-// a host-to-host transfer that starts at the same time); the receiving inbox hands the
-// message out when the body is in, and cuts the body off once the caller's deadline has
-// passed. A shorter message is in flight at once and cannot be recalled.
+// congestion window travels as its body (the bytes, a host-to-host transfer) that the
+// receiving inbox awaits: it hands the message out when the body is in, and cuts the body
+// off once the caller's deadline has passed. A shorter message is in flight at once and
+// cannot be recalled.
 #include <cstdint>
 
 #include <simgrid/s4u/Comm.hpp>
@@ -41,7 +41,7 @@ struct Message {
   // stream is a standing connection: its events have none, even when an acknowledgement
   // is awaited.
   double deadline = 0;
-  sg4::CommPtr body;               // the bytes of a long message, still in transfer
+  sg4::CommPtr body;               // the bytes of a long message, while in transfer
   std::uint64_t key = 0;           // data key the request is about
   std::uint64_t session = 0;       // client session
   std::uint64_t sequence = 0;      // replication: log position of the write
@@ -72,8 +72,8 @@ constexpr double kControlBytes = 100;
 // zero bytes at the first update of its network model after the transfer starts (the start
 // or end of any other transfer) rather than when it should (tests/engine/zero_byte_probe.cpp
 // shows it on a bare S4U program). A message of no bytes is handed over without a
-// transfer (see wire.hpp and inbox.hpp), or, when its receiver watches transfers, as one
-// byte: 8 ns at 1 Gbps.
+// transfer (see wire.hpp and inbox.hpp); a receiver watching transfers is woken by a
+// transfer of one byte: 8 ns at 1 Gbps.
 constexpr double kMinimumWireBytes = 1;
 // TCP's initial congestion window, 10 segments of 1460 bytes (RFC 6928): a message up to
 // this size leaves in one flight.

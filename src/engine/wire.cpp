@@ -20,6 +20,7 @@ Wire::~Wire() {
     if (lane->timer) lane->timer->remove();
     for (Held& h : lane->queue) delete h.message;
   }
+  Inbox::forget_all_bodies();
 }
 
 void Wire::set_regions(std::size_t count, std::vector<double> one_way_s) {
@@ -79,12 +80,9 @@ void Wire::release(Lane& lane) {
   if (!lane.queue.empty()) arm(lane);
 }
 
-sg4::CommPtr Wire::header_of(const Held& held) {
-  // A long message whose caller waits with a deadline goes as a header of no bytes and a
-  // body (see message.hpp); a header of no bytes may be handed over before the body's
-  // first byte: harmless, the receiver waits for the body. Otherwise at least one byte on
-  // the wire (see kMinimumWireBytes).
-  const double wire_bytes = held.long_message ? 0.0 : std::max(held.bytes, kMinimumWireBytes);
+sg4::CommPtr Wire::transfer_of(const Held& held) {
+  // At least one byte on the wire (see kMinimumWireBytes).
+  const double wire_bytes = std::max(held.bytes, kMinimumWireBytes);
   return held.mailbox->put_init(held.message, static_cast<std::uint64_t>(wire_bytes));
 }
 
@@ -93,18 +91,20 @@ void Wire::hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Messa
   End* end = from->extension<End>();
   Held held{0, to, nullptr, nullptr, message, from, destination, bytes, long_message};
   const double latency = end && end->wire ? Wire::latency(from, destination) : 0.0;
+  // A message of no bytes and a long message are handed to the receiving inbox (see
+  // inbox.hpp); the others need a transfer to the mailbox, made now, by the sender.
+  const bool to_mailbox = bytes > 0 && !long_message;
   if (latency <= 0) {  // off any wire, or nothing to hold it for
-    Inbox* inbox = Inbox::of(to);
-    if (bytes > 0 || inbox == nullptr || inbox->watching_transfers()) held.header = header_of(held);
-    start(held, inbox);
+    if (to_mailbox) held.transfer = transfer_of(held);
+    start(held, Inbox::of(to));
     return;
   }
   Wire& wire = *end->wire;
   held.due = sg4::Engine::get_clock() + latency;
-  // The transfer is made now, by the sender, even for a message of no bytes: it is needed
-  // if the receiver watches transfers when the message arrives.
-  held.header = header_of(held);
-  held.sender = sg4::Actor::self();
+  if (to_mailbox) {
+    held.transfer = transfer_of(held);
+    held.sender = sg4::Actor::self();
+  }
   Lane& lane = wire.lane(latency);
   lane.queue.push_back(std::move(held));
   if (lane.queue.size() == 1) wire.arm(lane);
@@ -123,8 +123,12 @@ void Wire::start(Held& h, Inbox* inbox) {
     delete message;  // lost: the sender only learns of it by its timeout
     return;
   }
-  if (h.bytes <= 0 && inbox && !inbox->watching_transfers()) {
-    inbox->deliver(message);  // nothing for the network to carry
+  if (!h.transfer && inbox == nullptr) {
+    delete message;  // nobody receives there
+    return;
+  }
+  if (h.bytes <= 0) {  // nothing for the network to carry
+    inbox->hand_over(message);
     return;
   }
   if (h.from != h.to) {
@@ -132,14 +136,15 @@ void Wire::start(Held& h, Inbox* inbox) {
     if (auto* data = HostData::of(h.to)) data->nic_in_bytes += h.bytes;
   }
   if (h.long_message) {
-    // The bytes as a host-to-host transfer that the receiving inbox waits for once the
-    // header is in (on the same path with no bytes, the header cannot arrive later).
+    // The bytes as a host-to-host transfer, which the receiving inbox awaits.
     message->body = sg4::Comm::sendto_init(h.from, h.to);
     message->body->set_payload_size(static_cast<std::uint64_t>(h.bytes));
     message->body->detach();  // starts it; nobody has to wait for it to end
+    inbox->await_body(message);
+    return;
   }
   if (inbox) inbox->transfer_started();
-  h.header->detach(free_message);
+  h.transfer->detach(free_message);
 }
 
 void Wire::lose_traffic_of(const sg4::Host* host) {

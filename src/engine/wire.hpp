@@ -26,7 +26,8 @@
 // it did not separate their ends when they were sent and when they arrive.
 //
 // A message of no bytes is not a SimGrid transfer at all: once its latency has passed it is
-// handed to the receiving inbox (see inbox.hpp), unless its owner is watching transfers.
+// handed to the receiving inbox (see inbox.hpp). A long message is a host-to-host transfer
+// of its bytes, which the receiving inbox awaits.
 //
 // Lanes are filled from actors and emptied by timers in the engine's own context; both run
 // one at a time (archsim uses SimGrid's sequential contexts), so no simcall is needed.
@@ -71,7 +72,8 @@ class Wire {
   // Called by send_message (see message.hpp), from the sending actor: holds `message` for
   // the path's latency (a sender off any wire sends at once), then starts its transfer to
   // mailbox `to` on host `destination`, or hands it to the mailbox's inbox directly when it
-  // has no bytes (see inbox.hpp).
+  // has no bytes, or starts its body, which the inbox awaits, when it is long (see
+  // inbox.hpp).
   static void hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Message* message, double bytes,
                    bool long_message);
 
@@ -88,7 +90,7 @@ class Wire {
   struct Held {
     double due = 0;
     sg4::Mailbox* mailbox = nullptr;
-    sg4::CommPtr header;  // the transfer, created by the sender (none for a message of no bytes sent at once)
+    sg4::CommPtr transfer;  // to the mailbox, created by the sender (none for a message of no bytes or a long one)
     sg4::ActorPtr sender;  // keeps the sending actor's record alive until the transfer starts
     Message* message = nullptr;
     sg4::Host* from = nullptr;
@@ -96,8 +98,8 @@ class Wire {
     double bytes = 0;
     bool long_message = false;
   };
-  // The transfer of a message, created from the sending actor.
-  static sg4::CommPtr header_of(const Held& held);
+  // The transfer of a message to its mailbox, created from the sending actor.
+  static sg4::CommPtr transfer_of(const Held& held);
   struct Lane {
     double latency = 0;
     std::deque<Held> queue;

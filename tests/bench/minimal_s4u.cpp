@@ -33,30 +33,13 @@ struct Msg {
   int op;        // 0 view, 1 search, 2 checkout; db: 10 select, 11 search, 12 insert
   sg4::Mailbox* reply;
   double bytes;  // reply size
-  sg4::Host* reply_host = nullptr;
-  sg4::CommPtr body = nullptr;
 };
 
-// As archsim sends a message whose caller waits with a deadline: one longer than TCP's
-// initial window goes as a header and a host-to-host transfer of its bytes.
-void send(sg4::Mailbox* to, sg4::Host* destination, Msg* m, double bytes) {
-  if (bytes > 14600) {
-    m->body = sg4::Comm::sendto_init(sg4::this_actor::get_host(), destination);
-    m->body->set_payload_size(static_cast<uint64_t>(bytes));
-    m->body->detach();
-    bytes = 0;
-  }
-  to->put_init(m, static_cast<uint64_t>(bytes))->detach();
-}
+// One transfer of the message's bytes, as archsim makes one (a long message as a
+// host-to-host transfer that the receiving inbox awaits, a shorter one to the mailbox).
+void send(sg4::Mailbox* to, Msg* m, double bytes) { to->put_init(m, static_cast<uint64_t>(bytes))->detach(); }
 
-Msg* receive(sg4::Mailbox* own) {
-  auto* m = own->get<Msg>();
-  if (m->body) {
-    sg4::Comm::wait_any(std::vector<sg4::CommPtr>{m->body});
-    m->body = nullptr;
-  }
-  return m;
-}
+Msg* receive(sg4::Mailbox* own) { return own->get<Msg>(); }
 
 using bench::expo;
 using bench::uniform;
@@ -73,11 +56,7 @@ struct Tier {
   int workers;
   std::size_t next = 0;
 
-  sg4::Mailbox* pick(std::size_t* index = nullptr) {
-    const std::size_t i = next++ % inboxes.size();
-    if (index) *index = i;
-    return inboxes[i];
-  }
+  sg4::Mailbox* pick() { return inboxes[next++ % inboxes.size()]; }
 };
 
 Tier* lb = nullptr;
@@ -86,8 +65,8 @@ Tier* db = nullptr;
 long done = 0;
 
 void call(Tier& tier, sg4::Mailbox* own, int op, double request_bytes, double reply_bytes, std::size_t replica) {
-  auto* m = new Msg{0, op, own, reply_bytes, sg4::this_actor::get_host()};
-  send(tier.inboxes[replica], tier.hosts[replica], m, request_bytes);
+  auto* m = new Msg{0, op, own, reply_bytes};
+  send(tier.inboxes[replica], m, request_bytes);
   delete receive(own);
 }
 
@@ -113,7 +92,7 @@ void db_worker(std::size_t replica, int w) {
       const double bytes = m->op == 11 ? 65536 : 16384;
       sg4::this_actor::exec_init((kSeek + bytes / kReadBps) * kDiskUnit)->set_host(disk)->wait();
     }
-    send(m->reply, m->reply_host, m, m->bytes);
+    send(m->reply, m, m->bytes);
   }
 }
 
@@ -139,7 +118,7 @@ void web_worker(std::size_t replica, int w) {
       call(*db, own, 12, 2048, 512, 0);
       call(*db, own, 10, 512, 4096, read_replica());
     }
-    send(m->reply, m->reply_host, m, m->bytes);
+    send(m->reply, m, m->bytes);
   }
 }
 
@@ -150,7 +129,7 @@ void lb_worker(int w) {
     Msg* m = lb->inboxes[0]->get<Msg>();
     sg4::this_actor::execute(0.00005 * kFlops);
     call(*web, own, m->op, 1024, m->bytes, web->next++ % web->inboxes.size());
-    send(m->reply, m->reply_host, m, m->bytes);
+    send(m->reply, m, m->bytes);
   }
 }
 
@@ -239,10 +218,8 @@ int main(int argc, char** argv) {
         Msg* m = arrivals.front();
         arrivals.pop_front();
         m->reply = own;
-        m->reply_host = client_host;
-        std::size_t index = 0;
-        sg4::Mailbox* to = entry->pick(&index);
-        send(to, entry->hosts[index], m, 1024);
+        sg4::Mailbox* to = entry->pick();
+        send(to, m, 1024);
         delete receive(own);
         ++done;
       }

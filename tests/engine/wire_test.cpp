@@ -4,7 +4,11 @@
 // held for a host that goes down is lost while the others arrive; messages still held
 // when the wire is destroyed are freed (the sanitizer lane checks for leaks); a message of
 // no bytes reaches an inbox after exactly its latency, whether its owner sleeps or watches
-// a transfer in progress.
+// a transfer in progress; long messages whose bodies share a NIC reach their inbox when
+// processor sharing says their bodies end, and those whose bodies ended while the owner
+// was busy all come out at once, none lost; one whose sender goes down before its body
+// is in is lost, and the next one arrives.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -56,7 +60,7 @@ int main(int argc, char** argv) {
   engine.set_config("network/crosstraffic:0");
   auto* zone = sg4::create_star_zone("zone");
   std::vector<sg4::Host*> hosts;
-  for (const char* name : {"a", "b", "c"}) {
+  for (const char* name : {"a", "b", "c", "d"}) {
     auto* h = zone->create_host(name, 1e9);
     auto* nic = zone->create_split_duplex_link(std::string(name) + "-nic", kBandwidth);
     zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{nic, sg4::LinkInRoute::Direction::UP}}, true);
@@ -69,11 +73,13 @@ int main(int argc, char** argv) {
   sg4::Host* a = hosts[0];
   sg4::Host* b = hosts[1];
   sg4::Host* c = hosts[2];
+  sg4::Host* d = hosts[3];
 
   auto wire = std::make_unique<archsim::Wire>();
   wire->attach(a, 0.005, 0.00002);
   wire->attach(b, 0.010, 0.00002);
   wire->attach(c, 0.001, 0.00002);
+  wire->attach(d, 0.001, 0.00002);
   expect_near("latency a->b", archsim::Wire::latency(a, b), 0.015);
   expect_near("latency a->a", archsim::Wire::latency(a, a), 0.00002);
 
@@ -143,6 +149,88 @@ int main(int argc, char** argv) {
     small->id = 21;
     archsim::send_message(to_c0, c, small, 0);
   });
+  // 7. Long messages (header and body) from a to an inbox on c: 30 bodies of 17 to 75 KB
+  // start together (at 0.13 s + 6 ms) and share the NICs; sent again at 0.16 s while the
+  // owner is busy until 0.19 s.
+  constexpr int kBodies = 30;
+  const auto body_bytes = [](int k) { return 15000.0 + 2000.0 * k; };  // k = 1..kBodies
+  auto* to_c1 = sg4::Mailbox::by_name("c1");
+  archsim::Inbox inbox_c1(to_c1, 4);
+  sg4::Actor::create("receiver-c1", c, [&inbox_c1, body_bytes] {
+    inbox_c1.bind();
+    // Processor sharing of one bottleneck by bodies that start together: the k-th smallest
+    // ends after the previous one plus its extra bytes at 1/(bodies left) of the bandwidth.
+    std::vector<double> ends;
+    double end = 0.13 + 0.006;
+    for (int k = 1; k <= kBodies; ++k) {
+      const double previous = k > 1 ? body_bytes(k - 1) : 0.0;
+      end += (body_bytes(k) - previous) * (kBodies - k + 1) / kBandwidth;
+      ends.push_back(end);
+    }
+    bool in_order = true;
+    double worst = 0;
+    for (int k = 1; k <= kBodies; ++k) {
+      Message* m = inbox_c1.receive(1);
+      in_order = in_order && m && m->id == static_cast<std::uint64_t>(100 + k);
+      worst = std::max(worst, std::fabs(sg4::Engine::get_clock() - ends[static_cast<std::size_t>(k - 1)]));
+      delete m;
+    }
+    expect("long messages come out as their bodies end, smallest first", in_order);
+    expect_near("long messages, worst gap to processor sharing", worst, 0.0, 1e-7);
+    // Busy while the second round's bodies all end: each comes out at once.
+    sg4::this_actor::sleep_until(0.19);
+    bool all_at_once = true;
+    std::vector<bool> seen(kBodies + 1, false);
+    for (int k = 1; k <= kBodies; ++k) {
+      Message* m = inbox_c1.receive(0.001);
+      const auto index = m ? static_cast<std::size_t>(m->id - 200) : 0;
+      all_at_once = all_at_once && m && index >= 1 && index <= kBodies && !seen[index] &&
+                    sg4::Engine::get_clock() == 0.19;
+      if (m) seen[index] = true;
+      delete m;
+    }
+    expect("bodies that ended while the owner was busy: all there at once", all_at_once);
+  });
+  sg4::Actor::create("sender-c1", a, [to_c1, c, body_bytes] {
+    for (std::uint64_t round : {100, 200}) {
+      sg4::this_actor::sleep_until(round == 100 ? 0.13 : 0.16);
+      for (int k = kBodies; k >= 1; --k) {  // largest first: the order of ends is not that of sending
+        auto* m = new Message{};
+        m->id = round + static_cast<std::uint64_t>(k);
+        m->deadline = 10;  // a caller that waits: header and body
+        archsim::send_message(to_c1, c, m, body_bytes(k));
+      }
+    }
+  });
+  // 8. A long message from d (1 MB: 8 ms) to an inbox on b, sent at 0.22 s; d goes down
+  // 4 ms into the body, until after the body would have been in: the message is lost. A
+  // second one (100 KB), sent from d at 0.25 s once it is back, arrives.
+  auto* to_b1 = sg4::Mailbox::by_name("b1");
+  archsim::Inbox inbox_b1(to_b1, 1);
+  bool b1_checked = false;
+  sg4::Actor::create("receiver-b1", b, [&inbox_b1, &b1_checked] {
+    inbox_b1.bind();
+    sg4::this_actor::sleep_until(0.2);
+    Message* m = inbox_b1.receive(0.09);
+    expect("a long message whose sender went down is lost, the next one arrives", m && m->id == 32);
+    b1_checked = true;
+    delete m;
+  });
+  const auto send_from_d = [b](double at, std::uint64_t id, double bytes) {
+    sg4::this_actor::sleep_until(at);
+    auto* m = new Message{};
+    m->id = id;
+    m->deadline = 10;
+    archsim::send_message(sg4::Mailbox::by_name("b1"), b, m, bytes);
+  };
+  sg4::Actor::create("sender-d", d, [send_from_d] { send_from_d(0.22, 31, 1e6); });
+  sg4::Actor::create("crasher-d", a, [d, send_from_d] {
+    sg4::this_actor::sleep_until(0.22 + 0.011 + 0.004);
+    d->turn_off();
+    sg4::this_actor::sleep_until(0.245);
+    d->turn_on();
+    sg4::Actor::create("sender-d-again", d, [send_from_d] { send_from_d(0.25, 32, 1e5); });
+  });
   sg4::Actor::create("sender", a, [&wire, to_b, to_c, to_a, b, c, a] {
     archsim::send_message(to_b, b, new Message{}, 1000);
     sg4::this_actor::sleep_for(0.1);
@@ -172,6 +260,7 @@ int main(int argc, char** argv) {
   });
   engine.run_until(0.3);
   expect("two messages left held at the end", wire->held() == 2);
+  expect("the inbox on b was checked", b1_checked);
   wire.reset();
   std::printf("%s\n", failures == 0 ? "all passed" : "FAILED");
   return failures == 0 ? 0 : 1;

@@ -241,7 +241,7 @@ bool QueueRuntime::is_unsafe(std::uint64_t id) const {
 }
 
 void QueueRuntime::fetch(ServiceReplica& replica, Message* batch) {
-  fetches_[static_cast<std::size_t>(replica.index())]->deliver(batch);
+  fetches_[static_cast<std::size_t>(replica.index())]->hand_over(batch);
 }
 
 void QueueRuntime::fetch_loop(ServiceReplica& replica) {
