@@ -14,7 +14,6 @@
 namespace archsim {
 
 namespace {
-constexpr int kClientInboxDepth = 4;
 
 std::vector<double> weights_of(const ClientSpec& spec) {
   // A replayed log picks no operation: its mix (the log's shares) is not drawn from.
@@ -37,7 +36,7 @@ ClientPopulation::ClientPopulation(RunContext& run, const ClientSpec& spec, int 
       arrivals_(spec.rate_rps, spec.schedule, spec.linear_schedule),
       keys_(spec.keys.count, spec.keys.zipf_s),
       retry_(spec.retry),
-      inbox_(sg4::Mailbox::by_name("clients-" + spec.name), kClientInboxDepth) {
+      inbox_(sg4::Mailbox::by_name("clients-" + spec.name)) {
   if (spec.replay) log_ = std::make_unique<AccessLog>(*spec.replay, spec.operations);
   const std::uint64_t sessions =
       spec.model == ClientModel::Closed ? static_cast<std::uint64_t>(spec.users) : spec.sessions.active;

@@ -11,13 +11,6 @@
 namespace archsim {
 
 namespace {
-// Receives watched at once by an acceptor: enough that a long upload in progress does not
-// hold back the short requests that arrive behind it.
-constexpr int kAcceptorDepth = 4;
-// A worker waits for one reply at a time (a parallel step takes its replies one by one).
-constexpr int kWorkerReplyDepth = 1;
-// Replies watched at once by a relay: as for an acceptor.
-constexpr int kRelayDepth = 4;
 
 double now() { return sg4::Engine::get_clock(); }
 }  // namespace
@@ -44,7 +37,7 @@ ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Mach
       name_(service.spec().replica_name(index)),
       machine_(machine),
       storage_(storage),
-      inbox_(sg4::Mailbox::by_name(name_), kAcceptorDepth),
+      inbox_(sg4::Mailbox::by_name(name_)),
       service_workers_(service.spec().workers),
       admission_(service.spec().workers, service.spec().queue_limit),
       command_ready_(sg4::Semaphore::create(0)) {
@@ -252,7 +245,7 @@ void ServiceReplica::spawn_worker() {
     auto* mailbox = sg4::Mailbox::by_name(name_ + "/worker-" + std::to_string(index));
     auto worker_slot = std::make_unique<Worker>();
     worker_slot->index = index;
-    worker_slot->replies = std::make_unique<Inbox>(mailbox, kWorkerReplyDepth);
+    worker_slot->replies = std::make_unique<Inbox>(mailbox);
     workers_.push_back(std::move(worker_slot));
     worker = workers_.back().get();
   }
@@ -313,7 +306,7 @@ void ServiceReplica::work_loop(Worker& worker) {
 }
 
 Inbox& ServiceReplica::relay_inbox() {
-  if (!relay_inbox_) relay_inbox_ = std::make_unique<Inbox>(sg4::Mailbox::by_name(name_ + "/relay"), kRelayDepth);
+  if (!relay_inbox_) relay_inbox_ = std::make_unique<Inbox>(sg4::Mailbox::by_name(name_ + "/relay"));
   return *relay_inbox_;
 }
 

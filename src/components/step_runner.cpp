@@ -163,7 +163,7 @@ Outcome run_parallel(StepContext& context, const Step& parallel) {
     const Step* step = &child;
     auto actor = replica->spawn_helper("helper", [replica, request, step, result] {
       sg4::Mailbox* mailbox = replica->borrow_helper_mailbox();
-      Inbox replies(mailbox, 2);
+      Inbox replies(mailbox);
       replies.bind();
       StepContext helper_context{*replica, replies, *request};
       result->outcome = run_step(helper_context, *step);

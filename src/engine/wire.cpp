@@ -11,16 +11,12 @@ namespace archsim {
 
 simgrid::xbt::Extension<sg4::Host, Wire::End> Wire::End::EXTENSION_ID;
 
-namespace {
-void free_message(void* payload) { delete static_cast<Message*>(payload); }
-}  // namespace
-
 Wire::~Wire() {
   for (auto& lane : lanes_) {
     if (lane->timer) lane->timer->remove();
     for (Held& h : lane->queue) delete h.message;
   }
-  Inbox::forget_all_bodies();
+  Inbox::forget_all_transfers();
 }
 
 void Wire::set_regions(std::size_t count, std::vector<double> one_way_s) {
@@ -80,31 +76,17 @@ void Wire::release(Lane& lane) {
   if (!lane.queue.empty()) arm(lane);
 }
 
-sg4::CommPtr Wire::transfer_of(const Held& held) {
-  // At least one byte on the wire (see kMinimumWireBytes).
-  const double wire_bytes = std::max(held.bytes, kMinimumWireBytes);
-  return held.mailbox->put_init(held.message, static_cast<std::uint64_t>(wire_bytes));
-}
-
 void Wire::hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Message* message, double bytes,
                 bool long_message) {
   End* end = from->extension<End>();
-  Held held{0, to, nullptr, nullptr, message, from, destination, bytes, long_message};
+  Held held{0, to, message, from, destination, bytes, long_message};
   const double latency = end && end->wire ? Wire::latency(from, destination) : 0.0;
-  // A message of no bytes and a long message are handed to the receiving inbox (see
-  // inbox.hpp); the others need a transfer to the mailbox, made now, by the sender.
-  const bool to_mailbox = bytes > 0 && !long_message;
   if (latency <= 0) {  // off any wire, or nothing to hold it for
-    if (to_mailbox) held.transfer = transfer_of(held);
     start(held, Inbox::of(to));
     return;
   }
   Wire& wire = *end->wire;
   held.due = sg4::Engine::get_clock() + latency;
-  if (to_mailbox) {
-    held.transfer = transfer_of(held);
-    held.sender = sg4::Actor::self();
-  }
   Lane& lane = wire.lane(latency);
   lane.queue.push_back(std::move(held));
   if (lane.queue.size() == 1) wire.arm(lane);
@@ -123,7 +105,7 @@ void Wire::start(Held& h, Inbox* inbox) {
     delete message;  // lost: the sender only learns of it by its timeout
     return;
   }
-  if (!h.transfer && inbox == nullptr) {
+  if (inbox == nullptr) {
     delete message;  // nobody receives there
     return;
   }
@@ -135,16 +117,12 @@ void Wire::start(Held& h, Inbox* inbox) {
     if (auto* data = HostData::of(h.from)) data->nic_out_bytes += h.bytes;
     if (auto* data = HostData::of(h.to)) data->nic_in_bytes += h.bytes;
   }
-  if (h.long_message) {
-    // The bytes as a host-to-host transfer, which the receiving inbox awaits.
-    message->body = sg4::Comm::sendto_init(h.from, h.to);
-    message->body->set_payload_size(static_cast<std::uint64_t>(h.bytes));
-    message->body->detach();  // starts it; nobody has to wait for it to end
-    inbox->await_body(message);
-    return;
-  }
-  if (inbox) inbox->transfer_started();
-  h.transfer->detach(free_message);
+  // The bytes as a host-to-host transfer (at least one byte: see kMinimumWireBytes), which
+  // the receiving inbox awaits.
+  message->body = sg4::Comm::sendto_init(h.from, h.to);
+  message->body->set_payload_size(static_cast<std::uint64_t>(std::max(h.bytes, kMinimumWireBytes)));
+  message->body->detach();  // starts it; nobody has to wait for it to end
+  inbox->await(message, h.long_message);
 }
 
 void Wire::lose_traffic_of(const sg4::Host* host) {

@@ -90,16 +90,12 @@ class Wire {
   struct Held {
     double due = 0;
     sg4::Mailbox* mailbox = nullptr;
-    sg4::CommPtr transfer;  // to the mailbox, created by the sender (none for a message of no bytes or a long one)
-    sg4::ActorPtr sender;  // keeps the sending actor's record alive until the transfer starts
     Message* message = nullptr;
     sg4::Host* from = nullptr;
     sg4::Host* to = nullptr;
     double bytes = 0;
     bool long_message = false;
   };
-  // The transfer of a message to its mailbox, created from the sending actor.
-  static sg4::CommPtr transfer_of(const Held& held);
   struct Lane {
     double latency = 0;
     std::deque<Held> queue;

@@ -63,7 +63,7 @@ CacheRuntime::CacheRuntime(RunContext& run, Service& service)
     queues_.resize(stores_.size());
     for (std::size_t r = 0; r < queues_.size(); ++r)
       queues_[r].replies =
-          std::make_unique<Inbox>(sg4::Mailbox::by_name(service.spec().replica_name(static_cast<int>(r)) + "/write-behind"), 1);
+          std::make_unique<Inbox>(sg4::Mailbox::by_name(service.spec().replica_name(static_cast<int>(r)) + "/write-behind"));
     run.recorder().gauges().level("write_behind_queue:" + service.name(), [this] {
       double pending = 0;
       for (const auto& q : queues_) pending += static_cast<double>(q.pending.size());

@@ -32,7 +32,7 @@ DatabaseCluster::DatabaseCluster(RunContext& run, Service& service, const Replic
       state_(service.spec().replicas) {
   for (int r = 0; r < service.spec().replicas; ++r)
     streams_.push_back(
-        std::make_unique<Inbox>(sg4::Mailbox::by_name(service.spec().replica_name(r) + "/replication"), 1));
+        std::make_unique<Inbox>(sg4::Mailbox::by_name(service.spec().replica_name(r) + "/replication")));
 }
 
 DatabaseCluster::~DatabaseCluster() = default;

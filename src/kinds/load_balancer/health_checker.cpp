@@ -42,7 +42,7 @@ HealthChecker::HealthChecker(RunContext& run, std::string name, const HealthChec
       target_(target),
       on_change_(std::move(on_change)),
       tracker_(target.spec().max_replicas, spec.unhealthy_threshold, spec.healthy_threshold),
-      inbox_(std::make_unique<Inbox>(sg4::Mailbox::by_name(name_), 4)) {}
+      inbox_(std::make_unique<Inbox>(sg4::Mailbox::by_name(name_))) {}
 
 void HealthChecker::run() {
   inbox_->bind();

@@ -64,9 +64,9 @@ QueueRuntime::QueueRuntime(RunContext& run, Service& service)
   dispatchers_.resize(replicas);
   for (std::size_t r = 0; r < replicas; ++r) {
     const std::string name = service.spec().replica_name(static_cast<int>(r));
-    dispatchers_[r].inbox = std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/dispatch"), 4);
-    replication_[r].replies = std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/replicate"), 4);
-    fetches_.push_back(std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/fetch"), 1));
+    dispatchers_[r].inbox = std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/dispatch"));
+    replication_[r].replies = std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/replicate"));
+    fetches_.push_back(std::make_unique<Inbox>(sg4::Mailbox::by_name(name + "/fetch")));
   }
   const Scenario& scenario = run.scenario();
   const int self = service.index();
