@@ -320,8 +320,7 @@ void ServiceReplica::relay(StepContext& context, const OpenCall& call, int token
   while (at != relay_deadlines_.begin() && std::prev(at)->first > call.deadline) --at;
   relay_deadlines_.insert(at, {call.deadline, call.id});
   // The relay never waits longer than the shortest timeout it has seen, so a call made
-  // while it waits is timed out on time even if the relay is watching transfers then
-  // (which a wake-up cannot interrupt); a shorter timeout than any before wakes it.
+  // while it waits is timed out on time; a shorter timeout than any before wakes it.
   const double timeout = call.deadline - call.sent_at;
   const bool shorter = timeout < relay_min_timeout_;
   if (shorter) relay_min_timeout_ = timeout;

@@ -29,8 +29,8 @@ std::unordered_map<const void*, Transfer>& transfers() {
 const void* key_of(const Message* m) { return m->body->get_impl(); }
 
 // Transfers that ended, handed over by a timer at the same date: a network action reports
-// its end while SimGrid updates its model, where no transfer may start and no message be
-// let go.
+// its end while SimGrid updates its model (or turns a host or link off), where no transfer
+// may start and no message be let go.
 struct Ended {
   Inbox* inbox;
   Message* message;  // nullptr once its inbox dropped it
@@ -75,7 +75,7 @@ Inbox::Inbox(sg4::Mailbox* mailbox) : mailbox_(mailbox), doorbell_(sg4::Semaphor
 }
 
 Inbox::~Inbox() {
-  // The engine has stopped: the messages are only let go.
+  // The messages on their way are let go (their transfers run on, unawaited).
   for (const Arriving& a : arriving_) {
     transfers().erase(key_of(a.message));
     delete a.message;
@@ -97,6 +97,7 @@ Inbox* Inbox::of(const sg4::Mailbox* mailbox) {
 
 void Inbox::forget_all_transfers() {
   transfers().clear();
+  for (const Ended& e : ended()) delete e.message;
   ended().clear();
   if (ended_timer()) {
     ended_timer()->remove();
@@ -129,7 +130,8 @@ Message* Inbox::take_arriving(std::size_t index) {
   Message* m = arriving_[index].message;
   if (index + 1 != arriving_.size()) {
     arriving_[index] = arriving_.back();
-    transfers()[key_of(arriving_[index].message)].index = index;
+    const auto moved = transfers().find(key_of(arriving_[index].message));
+    if (moved != transfers().end()) moved->second.index = index;
   }
   arriving_.pop_back();
   return m;
@@ -193,6 +195,11 @@ void Inbox::hand_over_ended() {
 
 Message* Inbox::receive(double timeout) {
   const double deadline = timeout < 0 ? -1.0 : sg4::Engine::get_clock() + timeout;
+  // However the wait ends (a kill unwinds it), the owner no longer sleeps on the doorbell.
+  struct Asleep {
+    bool& flag;
+    ~Asleep() { flag = false; }
+  };
   while (true) {
     cut_off_late(sg4::Engine::get_clock());
     if (!direct_.empty()) {
@@ -200,11 +207,14 @@ Message* Inbox::receive(double timeout) {
       direct_.pop_front();
       return m;
     }
-    sleeping_ = true;
-    rung_ = false;
-    const double wait = deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock());
-    const bool timed_out = wait < 0 ? (doorbell_->acquire(), false) : doorbell_->acquire_timeout(wait);
-    sleeping_ = false;
+    bool timed_out;
+    {
+      const Asleep asleep{sleeping_};
+      sleeping_ = true;
+      rung_ = false;
+      const double wait = deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock());
+      timed_out = wait < 0 ? (doorbell_->acquire(), false) : doorbell_->acquire_timeout(wait);
+    }
     if (woken_ && direct_.empty()) {
       woken_ = false;
       return nullptr;

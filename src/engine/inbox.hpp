@@ -80,7 +80,7 @@ class Inbox {
   // Cuts off the long messages whose caller's deadline is at or before `now`.
   void cut_off_late(double now);
   // The transfer of the message at `index` of arriving_ ended (in the engine's context,
-  // while SimGrid updates its network model).
+  // while SimGrid updates its network model or turns a host or link off).
   void transfer_ended(std::size_t index, bool lost);
   // Hands over the messages whose transfers ended (from a timer, right after that update).
   static void hand_over_ended();

@@ -2,14 +2,15 @@
 // What travels between simulated processes. A request and its reply are the same object:
 // the server turns the request around (reply = true, status set) and sends it back to
 // `reply_to`, so one request costs one allocation whatever its path. Whoever holds a
-// message owns it; a message lost with a failed transfer is freed by the transfer.
+// message owns it; the receiving inbox owns it while its bytes are on their way and frees
+// it if their transfer fails.
 //
 // A caller that stops waiting hangs up, as a TCP peer closing its connection does: the
-// rest of a long message to or from it is not sent. A message longer than TCP's initial
-// congestion window travels as its body (the bytes, a host-to-host transfer) that the
-// receiving inbox awaits: it hands the message out when the body is in, and cuts the body
-// off once the caller's deadline has passed. A shorter message is in flight at once and
-// cannot be recalled.
+// rest of a long message to or from it is not sent. A message with bytes travels as a
+// host-to-host transfer that the receiving inbox awaits (see inbox.hpp); for a message
+// longer than TCP's initial congestion window, the inbox cuts the transfer off once the
+// caller's deadline has passed. A shorter message is in flight at once and cannot be
+// recalled.
 #include <cstdint>
 
 #include <simgrid/s4u/Comm.hpp>
@@ -72,8 +73,7 @@ constexpr double kControlBytes = 100;
 // zero bytes at the first update of its network model after the transfer starts (the start
 // or end of any other transfer) rather than when it should (tests/engine/zero_byte_probe.cpp
 // shows it on a bare S4U program). A message of no bytes is handed over without a
-// transfer (see wire.hpp and inbox.hpp); a receiver watching transfers is woken by a
-// transfer of one byte: 8 ns at 1 Gbps.
+// transfer (see wire.hpp and inbox.hpp).
 constexpr double kMinimumWireBytes = 1;
 // TCP's initial congestion window, 10 segments of 1460 bytes (RFC 6928): a message up to
 // this size leaves in one flight.
@@ -81,8 +81,8 @@ constexpr double kInitialWindowBytes = 14600;
 
 // Sends `message` to mailbox `to` (owned by an actor on `destination`) without waiting:
 // after the path's latency (see wire.hpp), a detached transfer of `bytes` from the calling
-// actor's host (header and body if the message is long and its caller has a deadline). If
-// the message is lost (a host or link down) the message is freed.
+// actor's host to `destination`, which the mailbox's inbox awaits. If the message is lost
+// (a host or link down) the message is freed.
 void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes);
 
 // Turns a request into a reply with `status` and sends it back to its caller.

@@ -121,8 +121,10 @@ void Wire::start(Held& h, Inbox* inbox) {
   // the receiving inbox awaits.
   message->body = sg4::Comm::sendto_init(h.from, h.to);
   message->body->set_payload_size(static_cast<std::uint64_t>(std::max(h.bytes, kMinimumWireBytes)));
-  message->body->detach();  // starts it; nobody has to wait for it to end
+  // Awaited before it starts: starting lets other actors run (from a sender), and the
+  // transfer may fail meanwhile.
   inbox->await(message, h.long_message);
+  message->body->detach();  // starts it; nobody has to wait for it to end
 }
 
 void Wire::lose_traffic_of(const sg4::Host* host) {

@@ -26,8 +26,8 @@
 // it did not separate their ends when they were sent and when they arrive.
 //
 // A message of no bytes is not a SimGrid transfer at all: once its latency has passed it is
-// handed to the receiving inbox (see inbox.hpp). A long message is a host-to-host transfer
-// of its bytes, which the receiving inbox awaits.
+// handed to the receiving inbox (see inbox.hpp). A message with bytes is a host-to-host
+// transfer of them, which the receiving inbox awaits.
 //
 // Lanes are filled from actors and emptied by timers in the engine's own context; both run
 // one at a time (archsim uses SimGrid's sequential contexts), so no simcall is needed.
@@ -71,9 +71,8 @@ class Wire {
 
   // Called by send_message (see message.hpp), from the sending actor: holds `message` for
   // the path's latency (a sender off any wire sends at once), then starts its transfer to
-  // mailbox `to` on host `destination`, or hands it to the mailbox's inbox directly when it
-  // has no bytes, or starts its body, which the inbox awaits, when it is long (see
-  // inbox.hpp).
+  // host `destination`, which the inbox of mailbox `to` awaits, or hands it to that inbox
+  // directly when it has no bytes (see inbox.hpp).
   static void hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Message* message, double bytes,
                    bool long_message);
 

@@ -35,8 +35,8 @@ struct Msg {
   double bytes;  // reply size
 };
 
-// One transfer of the message's bytes, as archsim makes one (a long message as a
-// host-to-host transfer that the receiving inbox awaits, a shorter one to the mailbox).
+// One transfer of the message's bytes, as archsim makes one (there a host-to-host transfer
+// that the receiving inbox awaits).
 void send(sg4::Mailbox* to, Msg* m, double bytes) { to->put_init(m, static_cast<uint64_t>(bytes))->detach(); }
 
 Msg* receive(sg4::Mailbox* own) { return own->get<Msg>(); }

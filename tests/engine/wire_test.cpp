@@ -140,7 +140,7 @@ int main(int argc, char** argv) {
     small->id = 21;
     archsim::send_message(to_c0, c, small, 0);
   });
-  // 7. Long messages (header and body) from a to an inbox on c: 30 bodies of 17 to 75 KB
+  // 7. Long messages from a to an inbox on c: 30 bodies of 17 to 75 KB
   // start together (at 0.13 s + 6 ms) and share the NICs; sent again at 0.16 s while the
   // owner is busy until 0.19 s.
   constexpr int kBodies = 30;
@@ -188,7 +188,7 @@ int main(int argc, char** argv) {
       for (int k = kBodies; k >= 1; --k) {  // largest first: the order of ends is not that of sending
         auto* m = new Message{};
         m->id = round + static_cast<std::uint64_t>(k);
-        m->deadline = 10;  // a caller that waits: header and body
+        m->deadline = 10;  // a caller that waits: a long message
         archsim::send_message(to_c1, c, m, body_bytes(k));
       }
     }
