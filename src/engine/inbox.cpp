@@ -81,11 +81,7 @@ Inbox::~Inbox() {
     delete a.message;
   }
   for (Message* m : direct_) delete m;
-  for (auto& e : ended())
-    if (e.inbox == this) {
-      delete e.message;
-      e.message = nullptr;
-    }
+  drop_ended();
   auto it = inboxes().find(mailbox_);
   if (it != inboxes().end() && it->second == this) inboxes().erase(it);
 }
@@ -169,6 +165,14 @@ void Inbox::cut_off_late(double now) {
   earliest_deadline_ = earliest;
 }
 
+void Inbox::drop_ended() {
+  for (auto& e : ended())
+    if (e.inbox == this) {
+      delete e.message;
+      e.message = nullptr;
+    }
+}
+
 void Inbox::transfer_ended(std::size_t index, bool lost) {
   ended().push_back(Ended{this, take_arriving(index), lost});
   if (ended_timer() == nullptr)
@@ -232,11 +236,7 @@ void Inbox::discard_all() {
   direct_.clear();
   while (!arriving_.empty()) drop_arriving(arriving_.size() - 1);
   earliest_deadline_ = 0;
-  for (auto& e : ended())
-    if (e.inbox == this) {
-      delete e.message;
-      e.message = nullptr;
-    }
+  drop_ended();
 }
 
 }  // namespace archsim

@@ -82,6 +82,8 @@ class Inbox {
   // The transfer of the message at `index` of arriving_ ended (in the engine's context,
   // while SimGrid updates its network model or turns a host or link off).
   void transfer_ended(std::size_t index, bool lost);
+  // Drops this inbox's messages whose transfers ended and that wait to be handed over.
+  void drop_ended();
   // Hands over the messages whose transfers ended (from a timer, right after that update).
   static void hand_over_ended();
   // Has SimGrid report the ends of transfers to transfer_ended() (once).

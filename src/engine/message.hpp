@@ -42,7 +42,7 @@ struct Message {
   // stream is a standing connection: its events have none, even when an acknowledgement
   // is awaited.
   double deadline = 0;
-  sg4::CommPtr body;               // the bytes of a long message, while in transfer
+  sg4::CommPtr body;               // the transfer of the message's bytes, while in progress
   std::uint64_t key = 0;           // data key the request is about
   std::uint64_t session = 0;       // client session
   std::uint64_t sequence = 0;      // replication: log position of the write
