@@ -14,7 +14,16 @@
 //          starts the transfer, which lives for its transfer time alone. What archsim does
 //          (src/engine/wire.hpp). Same latencies, flat cost.
 //
-// usage: fleet_s4u SERVERS SECONDS links|wire [WORKERS]   (16 workers per server by default)
+// And how a server runs its workers:
+//   threads     one actor per worker, blocked in its execution (what archsim does);
+//   dispatcher  one actor per server: it starts each request's execution asynchronously,
+//               up to WORKERS at once, queues the rest FIFO, and awaits the arrivals and
+//               the executions together. The same model (same draws, same latencies) with
+//               one actor per server instead of WORKERS: what is left of the growth is not
+//               the cost of switching among many actors.
+//
+// usage: fleet_s4u SERVERS SECONDS links|wire [WORKERS] [threads|dispatcher]
+//        (16 workers per server, as threads, by default)
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +52,7 @@ struct Msg {
 };
 
 bool g_wire = false;
+bool g_dispatch = false;  // one actor per server, its workers as slots of it
 using bench::expo;
 using bench::kFlops;
 
@@ -84,14 +94,16 @@ void send(sg4::Mailbox* to, const sg4::Host* destination, Msg* m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4 || (std::strcmp(argv[3], "links") != 0 && std::strcmp(argv[3], "wire") != 0)) {
-    std::fprintf(stderr, "usage: fleet_s4u SERVERS SECONDS links|wire [WORKERS]\n");
+  if (argc < 4 || (std::strcmp(argv[3], "links") != 0 && std::strcmp(argv[3], "wire") != 0) ||
+      (argc > 5 && std::strcmp(argv[5], "threads") != 0 && std::strcmp(argv[5], "dispatcher") != 0)) {
+    std::fprintf(stderr, "usage: fleet_s4u SERVERS SECONDS links|wire [WORKERS] [threads|dispatcher]\n");
     return 2;
   }
   const int servers = std::atoi(argv[1]);
   const double seconds = std::atof(argv[2]);
   g_wire = std::strcmp(argv[3], "wire") == 0;
   if (argc > 4) g_workers = std::atoi(argv[4]);
+  g_dispatch = argc > 5 && std::strcmp(argv[5], "dispatcher") == 0;
   auto engine = bench::make_engine(argv[0]);
   auto* zone = sg4::create_star_zone("datacenter");
   auto host = [&](const std::string& name, int cores, double latency, double bw) {
@@ -114,6 +126,43 @@ int main(int argc, char** argv) {
   static double latency_sum = 0;
 
   for (int i = 0; i < servers; ++i) {
+    if (g_dispatch) {
+      sg4::Actor::create("dispatcher", hosts[static_cast<std::size_t>(i)], [i, lb] {
+        auto* box = boxes[static_cast<std::size_t>(i)];
+        box->set_receiver(sg4::Actor::self());
+        std::vector<sg4::ActivityPtr> running;  // [0]: the receive of the next request
+        std::vector<Msg*> served;               // served[k]: the request of running[k]
+        std::deque<Msg*> waiting;
+        Msg* arrived = nullptr;
+        running.push_back(box->get_async<Msg>(&arrived));
+        served.push_back(nullptr);
+        auto serve = [&](Msg* m) {
+          running.push_back(sg4::this_actor::exec_async(expo(0.010) * kFlops));
+          served.push_back(m);
+        };
+        for (;;) {
+          const auto k = static_cast<std::size_t>(sg4::Activity::wait_any(running));
+          if (k == 0) {
+            if (static_cast<int>(running.size()) - 1 < g_workers)
+              serve(arrived);
+            else
+              waiting.push_back(arrived);
+            running[0] = box->get_async<Msg>(&arrived);
+            continue;
+          }
+          send(lb_replies, lb, served[k]);
+          running[k] = running.back();
+          served[k] = served.back();
+          running.pop_back();
+          served.pop_back();
+          if (!waiting.empty()) {
+            serve(waiting.front());
+            waiting.pop_front();
+          }
+        }
+      })->daemonize();
+      continue;
+    }
     for (int w = 0; w < g_workers; ++w)
       sg4::Actor::create("worker", hosts[static_cast<std::size_t>(i)], [i, lb] {
         for (;;) {
@@ -159,7 +208,8 @@ int main(int argc, char** argv) {
   const auto start = std::chrono::steady_clock::now();
   engine->run();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("%s: %d servers, %ld requests in %.2f s: %.1f us per request, mean latency %.2f ms\n", argv[3], servers,
+  std::printf("%s, %s: %d servers, %ld requests in %.2f s: %.1f us per request, mean latency %.2f ms\n", argv[3],
+              g_dispatch ? "dispatcher" : "threads", servers,
               done, wall, 1e6 * wall / static_cast<double>(done), 1e3 * latency_sum / static_cast<double>(done));
   return 0;
 }
