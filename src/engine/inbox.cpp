@@ -75,6 +75,7 @@ Inbox::Inbox(sg4::Mailbox* mailbox) : mailbox_(mailbox), doorbell_(sg4::Semaphor
 }
 
 Inbox::~Inbox() {
+  if (alarm_) alarm_->remove();  // its owner was still waiting
   // The messages on their way are let go (their transfers run on, unawaited).
   for (const Arriving& a : arriving_) {
     transfers().erase(key_of(a.message));
@@ -199,10 +200,17 @@ void Inbox::hand_over_ended() {
 
 Message* Inbox::receive(double timeout) {
   const double deadline = timeout < 0 ? -1.0 : sg4::Engine::get_clock() + timeout;
-  // However the wait ends (a kill unwinds it), the owner no longer sleeps on the doorbell.
+  // However the wait ends (a kill unwinds it), the owner no longer sleeps on the doorbell
+  // and its alarm is off.
   struct Asleep {
-    bool& flag;
-    ~Asleep() { flag = false; }
+    Inbox& inbox;
+    ~Asleep() {
+      inbox.sleeping_ = false;
+      if (inbox.alarm_) {
+        inbox.alarm_->remove();
+        inbox.alarm_ = nullptr;
+      }
+    }
   };
   while (true) {
     cut_off_late(sg4::Engine::get_clock());
@@ -213,11 +221,25 @@ Message* Inbox::receive(double timeout) {
     }
     bool timed_out;
     {
-      const Asleep asleep{sleeping_};
+      const Asleep asleep{*this};
       sleeping_ = true;
       rung_ = false;
       const double wait = deadline < 0 ? -1.0 : std::max(0.0, deadline - sg4::Engine::get_clock());
-      timed_out = wait < 0 ? (doorbell_->acquire(), false) : doorbell_->acquire_timeout(wait);
+      if (wait < 0) {
+        doorbell_->acquire();
+        timed_out = false;
+      } else if (wait == 0) {
+        timed_out = doorbell_->acquire_timeout(0);
+      } else {
+        // The time limit is a kernel timer that rings the doorbell: a semaphore's own
+        // timeout would cost a sleep action in the CPU model for every timed receive.
+        alarm_ = simgrid::kernel::timer::Timer::set(deadline, [this] {
+          alarm_ = nullptr;  // SimGrid frees a timer once it has fired
+          ring();
+        });
+        doorbell_->acquire();
+        timed_out = sg4::Engine::get_clock() >= deadline;
+      }
     }
     if (woken_ && direct_.empty()) {
       woken_ = false;

@@ -12,13 +12,15 @@
 // The inbox cuts off the transfers of long messages (see message.hpp) whose caller's
 // deadline has passed; a shorter message is in flight at once and arrives.
 //
-// The owner waits on a doorbell (a semaphore) until a message is handed over. Bind the
-// inbox to its owning actor (from that actor) before receiving; rebind after the owner
-// was restarted. Only the owner may call receive().
+// The owner waits on a doorbell (a semaphore) until a message is handed over, or until a
+// kernel timer rings it at the end of a timed wait. Bind the inbox to its owning actor
+// (from that actor) before receiving; rebind after the owner was restarted. Only the owner
+// may call receive().
 #include <deque>
 #include <functional>
 #include <vector>
 
+#include <simgrid/kernel/Timer.hpp>
 #include <simgrid/s4u.hpp>
 
 #include "engine/message.hpp"
@@ -102,6 +104,7 @@ class Inbox {
   bool sleeping_ = false;  // the owner waits on the doorbell
   bool rung_ = false;      // and it was rung since
   bool woken_ = false;     // see wake()
+  simgrid::kernel::timer::Timer* alarm_ = nullptr;  // ends the owner's timed wait
 };
 
 }  // namespace archsim
