@@ -35,6 +35,7 @@ struct Ended {
   Inbox* inbox;
   Message* message;  // nullptr once its inbox dropped it
   bool lost;
+  bool long_message;
 };
 std::vector<Ended>& ended() {
   static std::vector<Ended> list;
@@ -134,29 +135,37 @@ Message* Inbox::take_arriving(std::size_t index) {
   return m;
 }
 
-void Inbox::drop_arriving(std::size_t index) {
-  // Out of the list and owned here before the cancel, which lets other actors run (and
-  // unwinds this one if it is killed meanwhile).
-  const std::unique_ptr<Message> m(take_arriving(index));
+std::unique_ptr<Message> Inbox::take_to_cut(std::size_t index) {
+  std::unique_ptr<Message> m(take_arriving(index));
   transfers().erase(key_of(m.get()));  // the cut is not an end to report
-  // What was not sent yet does not cross the NICs after all (0 if the transfer ended).
-  const double unsent = m->body->get_remaining();
-  if (unsent > 0 && m->body->get_source() != m->body->get_destination()) {
-    if (auto* data = HostData::of(m->body->get_source())) data->nic_out_bytes -= unsent;
-    if (auto* data = HostData::of(m->body->get_destination())) data->nic_in_bytes -= unsent;
+  return m;
+}
+
+void Inbox::cut(const std::vector<std::unique_ptr<Message>>& messages) {
+  // Each call below lets other actors run (a fault may end another transfer of this inbox,
+  // a kill may unwind this actor): the messages are out of arriving_ and owned by the
+  // caller before the first one.
+  for (const auto& m : messages) {
+    // What was not sent yet does not cross the NICs after all (0 if the transfer ended).
+    const double unsent = m->body->get_remaining();
+    if (unsent > 0 && m->body->get_source() != m->body->get_destination()) {
+      if (auto* data = HostData::of(m->body->get_source())) data->nic_out_bytes -= unsent;
+      if (auto* data = HostData::of(m->body->get_destination())) data->nic_in_bytes -= unsent;
+    }
+    // A transfer in progress fails as if its link broke; one that ended is left as it is.
+    m->body->cancel();
   }
-  // A transfer in progress fails as if its link broke; one that ended is left as it is.
-  m->body->cancel();
 }
 
 void Inbox::cut_off_late(double now) {
   if (earliest_deadline_ <= 0 || now < earliest_deadline_) return;
   double earliest = 0;
+  std::vector<std::unique_ptr<Message>> late;
   for (std::size_t i = 0; i < arriving_.size();) {
     const double deadline = arriving_[i].message->deadline;
     if (arriving_[i].long_message && deadline > 0) {
       if (deadline <= now) {
-        drop_arriving(i);  // the last one takes its place: look at index i again
+        late.push_back(take_to_cut(i));  // the last one takes its place: look at index i again
         continue;
       }
       if (earliest <= 0 || deadline < earliest) earliest = deadline;
@@ -164,6 +173,7 @@ void Inbox::cut_off_late(double now) {
     ++i;
   }
   earliest_deadline_ = earliest;
+  cut(late);
 }
 
 void Inbox::drop_ended() {
@@ -175,7 +185,8 @@ void Inbox::drop_ended() {
 }
 
 void Inbox::transfer_ended(std::size_t index, bool lost) {
-  ended().push_back(Ended{this, take_arriving(index), lost});
+  const bool long_message = arriving_[index].long_message;
+  ended().push_back(Ended{this, take_arriving(index), lost, long_message});
   if (ended_timer() == nullptr)
     ended_timer() = simgrid::kernel::timer::Timer::set(sg4::Engine::get_clock(), [] {
       ended_timer() = nullptr;  // SimGrid frees a timer once it has fired
@@ -187,9 +198,13 @@ void Inbox::hand_over_ended() {
   // Taken out first: an express handler may start transfers that end later.
   std::vector<Ended> list;
   list.swap(ended());
+  const double now = sg4::Engine::get_clock();
   for (const Ended& e : list) {
     if (e.message == nullptr) continue;  // its inbox dropped it
-    if (e.lost) {
+    // A long message whose caller's deadline passed before its last byte came in is cut
+    // off, as it would have been while in transfer.
+    const bool late = e.long_message && e.message->deadline > 0 && e.message->deadline <= now;
+    if (e.lost || late) {
       delete e.message;
       continue;
     }
@@ -256,8 +271,10 @@ Message* Inbox::receive(double timeout) {
 void Inbox::discard_all() {
   for (Message* m : direct_) delete m;
   direct_.clear();
-  while (!arriving_.empty()) drop_arriving(arriving_.size() - 1);
+  std::vector<std::unique_ptr<Message>> all;
+  while (!arriving_.empty()) all.push_back(take_to_cut(arriving_.size() - 1));
   earliest_deadline_ = 0;
+  cut(all);
   drop_ended();
 }
 

@@ -18,6 +18,7 @@
 // may call receive().
 #include <deque>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include <simgrid/kernel/Timer.hpp>
@@ -92,8 +93,10 @@ class Inbox {
   static void listen_to_transfers();
   // Takes the message at `index` out of arriving_ (the last one takes its place).
   Message* take_arriving(std::size_t index);
-  // Drops the message at `index` of arriving_, cutting off its transfer.
-  void drop_arriving(std::size_t index);
+  // Takes the message at `index` out of arriving_ to cut its transfer off (see cut()).
+  std::unique_ptr<Message> take_to_cut(std::size_t index);
+  // Cuts off the transfers of `messages`, taken out with take_to_cut().
+  static void cut(const std::vector<std::unique_ptr<Message>>& messages);
 
   sg4::Mailbox* mailbox_;
   std::vector<Arriving> arriving_;  // messages whose bytes are in transfer

@@ -7,7 +7,8 @@
 // in progress; long messages whose bodies share a NIC reach their inbox when
 // processor sharing says their bodies end, and those whose bodies ended while the owner
 // was busy all come out at once, none lost; one whose sender goes down before its body
-// is in is lost, and the next one arrives.
+// is in is lost, and the next one arrives; one whose last byte comes in after its
+// caller's deadline is cut off, also while the owner waits without a time limit.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -222,6 +223,31 @@ int main(int argc, char** argv) {
     d->turn_on();
     sg4::Actor::create("sender-d-again", d, [send_from_d] { send_from_d(0.25, 32, 1e5); });
   });
+  // 9. A long message from a to an inbox on c (1 MB: 8 ms, after 6 ms of latency) whose
+  // caller gives up 10 ms after sending it, while the owner waits for ever: its last byte
+  // comes in after the deadline, and it is cut off; a message of no bytes sent after it
+  // arrives.
+  auto* to_c2 = sg4::Mailbox::by_name("c2");
+  archsim::Inbox inbox_c2(to_c2);
+  bool c2_checked = false;
+  sg4::Actor::create("receiver-c2", c, [&inbox_c2, &c2_checked] {
+    inbox_c2.bind();
+    Message* m = inbox_c2.receive(-1);
+    expect("a long message whose last byte came in after its deadline is cut off", m && m->id == 42);
+    c2_checked = true;
+    delete m;
+  });
+  sg4::Actor::create("sender-c2", a, [to_c2, c] {
+    sg4::this_actor::sleep_until(0.26);
+    auto* late = new Message{};
+    late->id = 41;
+    late->deadline = 0.27;
+    archsim::send_message(to_c2, c, late, 1e6);
+    sg4::this_actor::sleep_until(0.275);
+    auto* next = new Message{};
+    next->id = 42;
+    archsim::send_message(to_c2, c, next, 0);
+  });
   sg4::Actor::create("sender", a, [&wire, to_b, to_c, to_a, b, c, a] {
     archsim::send_message(to_b, b, new Message{}, 1000);
     sg4::this_actor::sleep_for(0.1);
@@ -252,6 +278,7 @@ int main(int argc, char** argv) {
   engine.run_until(0.3);
   expect("two messages left held at the end", wire->held() == 2);
   expect("the inbox on b was checked", b1_checked);
+  expect("the inbox on c2 was checked", c2_checked);
   wire.reset();
   std::printf("%s\n", failures == 0 ? "all passed" : "FAILED");
   return failures == 0 ? 0 : 1;
