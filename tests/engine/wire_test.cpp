@@ -8,7 +8,8 @@
 // processor sharing says their bodies end, and those whose bodies ended while the owner
 // was busy all come out at once, none lost; one whose sender goes down before its body
 // is in is lost, and the next one arrives; one whose last byte comes in after its
-// caller's deadline is cut off, also while the owner waits without a time limit.
+// caller's deadline is cut off, also while the owner waits without a time limit; a timed
+// receive with nothing on its way ends empty at exactly its time limit.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -248,6 +249,19 @@ int main(int argc, char** argv) {
     next->id = 42;
     archsim::send_message(to_c2, c, next, 0);
   });
+  // 10. A timed receive with nothing on its way ends empty at exactly its time limit.
+  auto* to_d = sg4::Mailbox::by_name("d");
+  archsim::Inbox inbox_d(to_d);
+  bool d_checked = false;
+  sg4::Actor::create("receiver-d", d, [&inbox_d, &d_checked] {
+    inbox_d.bind();
+    sg4::this_actor::sleep_until(0.1);
+    Message* m = inbox_d.receive(0.0625);
+    expect("a timed receive with nothing on its way ends empty", m == nullptr);
+    expect_near("... at its time limit", sg4::Engine::get_clock(), 0.1625, 0.0);
+    d_checked = true;
+    delete m;
+  });
   sg4::Actor::create("sender", a, [&wire, to_b, to_c, to_a, b, c, a] {
     archsim::send_message(to_b, b, new Message{}, 1000);
     sg4::this_actor::sleep_for(0.1);
@@ -279,6 +293,7 @@ int main(int argc, char** argv) {
   expect("two messages left held at the end", wire->held() == 2);
   expect("the inbox on b was checked", b1_checked);
   expect("the inbox on c2 was checked", c2_checked);
+  expect("the inbox on d was checked", d_checked);
   wire.reset();
   std::printf("%s\n", failures == 0 ? "all passed" : "FAILED");
   return failures == 0 ? 0 : 1;
