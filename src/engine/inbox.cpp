@@ -162,14 +162,13 @@ void Inbox::cut_off_late(double now) {
   double earliest = 0;
   std::vector<std::unique_ptr<Message>> late;
   for (std::size_t i = 0; i < arriving_.size();) {
-    const double deadline = arriving_[i].message->deadline;
-    if (arriving_[i].long_message && deadline > 0) {
-      if (deadline <= now) {
-        late.push_back(take_to_cut(i));  // the last one takes its place: look at index i again
-        continue;
-      }
-      if (earliest <= 0 || deadline < earliest) earliest = deadline;
+    const Arriving& a = arriving_[i];
+    if (caller_hung_up(*a.message, a.long_message, now)) {
+      late.push_back(take_to_cut(i));  // the last one takes its place: look at index i again
+      continue;
     }
+    const double deadline = a.message->deadline;
+    if (a.long_message && deadline > 0 && (earliest <= 0 || deadline < earliest)) earliest = deadline;
     ++i;
   }
   earliest_deadline_ = earliest;
@@ -201,10 +200,9 @@ void Inbox::hand_over_ended() {
   const double now = sg4::Engine::get_clock();
   for (const Ended& e : list) {
     if (e.message == nullptr) continue;  // its inbox dropped it
-    // A long message whose caller's deadline passed before its last byte came in is cut
-    // off, as it would have been while in transfer.
-    const bool late = e.long_message && e.message->deadline > 0 && e.message->deadline <= now;
-    if (e.lost || late) {
+    // A long message whose caller hung up before its last byte came in is cut off, as it
+    // would have been while in transfer.
+    if (e.lost || caller_hung_up(*e.message, e.long_message, now)) {
       delete e.message;
       continue;
     }

@@ -79,6 +79,12 @@ constexpr double kMinimumWireBytes = 1;
 // this size leaves in one flight.
 constexpr double kInitialWindowBytes = 14600;
 
+// Whether the caller of `message`, a long one if `long_message`, has hung up by `now`: its
+// deadline has passed, and what is left of it is not sent (see above).
+inline bool caller_hung_up(const Message& message, bool long_message, double now) {
+  return long_message && message.deadline > 0 && message.deadline <= now;
+}
+
 // Sends `message` to mailbox `to` (owned by an actor on `destination`) without waiting:
 // after the path's latency (see wire.hpp), a detached transfer of `bytes` from the calling
 // actor's host to `destination`, which the mailbox's inbox awaits. If the message is lost

@@ -99,8 +99,7 @@ void Wire::start(Held& h, Inbox* inbox) {
       h.from != h.to && (partitioned(h.from, h.to) || !connected(h.from) || !connected(h.to));
   // The caller of a long message hung up while it was on its way: the receiving side would
   // cut it off at once.
-  const bool abandoned =
-      h.long_message && message->deadline > 0 && sg4::Engine::get_clock() >= message->deadline;
+  const bool abandoned = caller_hung_up(*message, h.long_message, sg4::Engine::get_clock());
   if (!ends_up || separated || abandoned) {
     delete message;  // lost: the sender only learns of it by its timeout
     return;
