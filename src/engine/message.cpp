@@ -12,9 +12,13 @@
 namespace archsim {
 
 void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes) {
+  send_message_from(sg4::this_actor::get_host(), to, destination, message, bytes);
+}
+
+void send_message_from(sg4::Host* from, sg4::Mailbox* to, const sg4::Host* destination, Message* message,
+                       double bytes) {
   const double now = sg4::Engine::get_clock();
   message->sent_at = now;
-  sg4::Host* from = sg4::this_actor::get_host();
   if (message->deadline > 0 && now >= message->deadline) {
     delete message;  // the caller has hung up already: the write fails at once
     return;
@@ -33,11 +37,11 @@ void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* messa
   Wire::hold(to, from, const_cast<sg4::Host*>(destination), message, bytes, long_message);
 }
 
-void reply_to_caller(Message* message, Outcome status) {
+void reply_to_caller(Message* message, Outcome status, sg4::Host* from) {
   message->reply = true;
   message->status = status;
-  send_message(message->reply_to, message->reply_host, message,
-               status == Outcome::Ok ? message->response_bytes : kErrorReplyBytes);
+  send_message_from(from ? from : sg4::this_actor::get_host(), message->reply_to, message->reply_host, message,
+                    status == Outcome::Ok ? message->response_bytes : kErrorReplyBytes);
 }
 
 }  // namespace archsim

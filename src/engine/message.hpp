@@ -90,8 +90,12 @@ inline bool caller_hung_up(const Message& message, bool long_message, double now
 // actor's host to `destination`, which the mailbox's inbox awaits. If the message is lost
 // (a host or link down) the message is freed.
 void send_message(sg4::Mailbox* to, const sg4::Host* destination, Message* message, double bytes);
+// The same from `from`'s process, in the engine's context (no actor is calling).
+void send_message_from(sg4::Host* from, sg4::Mailbox* to, const sg4::Host* destination, Message* message,
+                       double bytes);
 
-// Turns a request into a reply with `status` and sends it back to its caller.
-void reply_to_caller(Message* message, Outcome status);
+// Turns a request into a reply with `status` and sends it back to its caller; `from`: the
+// replying process's host, when no actor of it replies.
+void reply_to_caller(Message* message, Outcome status, sg4::Host* from = nullptr);
 
 }  // namespace archsim
