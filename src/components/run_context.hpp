@@ -55,6 +55,10 @@ class RunContext {
 
   // What runs a step of that kind.
   const StepExecutor& executor(const Step& step) const { return *executors_[static_cast<std::size_t>(step.kind->id())]; }
+  // Whether requests whose steps can run without a thread do (see ThreadlessRun); off, every
+  // request runs in a worker actor, which a test compares against.
+  bool threadless_steps() const { return threadless_steps_; }
+  void set_threadless_steps(bool on) { threadless_steps_ = on; }
 
  private:
   const Scenario& scenario_;
@@ -66,6 +70,7 @@ class RunContext {
   std::vector<const StepExecutor*> executors_;
   std::vector<Service*> services_;
   std::uint64_t last_call_id_ = 0;
+  bool threadless_steps_ = true;
 };
 
 }  // namespace archsim

@@ -6,9 +6,14 @@
 
 namespace archsim {
 
+StepsBehavior::StepsBehavior(ServiceReplica& replica) : spec_(replica.service().spec()) {
+  const RunContext& run = replica.service().run();
+  for (const EndpointSpec& endpoint : spec_.endpoints)
+    threadless_.push_back(run.threadless_steps() && runs_threadless(run, endpoint.steps) ? &endpoint.steps : nullptr);
+}
+
 Outcome StepsBehavior::serve(StepContext& context) {
-  const ServiceSpec& spec = context.replica.service().spec();
-  return run_steps(context, spec.endpoints[static_cast<std::size_t>(context.request.endpoint)].steps);
+  return run_steps(context, spec_.endpoints[static_cast<std::size_t>(context.request.endpoint)].steps);
 }
 
 ServiceReplica* ServiceRuntime::route(Service& service, const Message&, bool, int avoid) {

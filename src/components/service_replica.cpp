@@ -7,6 +7,7 @@
 #include "components/service_runtime.hpp"
 #include "components/storage.hpp"
 #include "engine/daemon.hpp"
+#include "engine/host_data.hpp"
 
 namespace archsim {
 
@@ -56,7 +57,10 @@ void ServiceReplica::trace_end(std::uint64_t span, bool traced, double t, Outcom
   if (traced && trace_track_) service_.run().tracer().end(trace_track_, span, t, outcome);
 }
 
-ServiceReplica::~ServiceReplica() = default;
+ServiceReplica::~ServiceReplica() {
+  exec_watch::forget(this);
+  for (Threadless& run : threadless_) delete run.request;
+}
 
 void ServiceReplica::set_state(ReplicaState state) {
   const ReplicaState old = state_;
@@ -175,8 +179,16 @@ void ServiceReplica::accept_loop() {
   inbox_.set_express([this](Message* request) { return accept_at_once(request); });
   Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
+  refill_spare_execs();
   while (true) {
+    // What the engine's context asked of it (see ask_acceptor): it may have been busy then.
+    if (spare_execs_wanted_) refill_spare_execs();
+    if (worker_wanted_) {
+      worker_wanted_ = false;
+      slot_freed();
+    }
     Message* request = inbox_.receive(-1);
+    if (request == nullptr) continue;  // woken by ask_acceptor
     if (request->endpoint == kProbeEndpoint) {
       answer_probe(request);
       continue;
@@ -210,7 +222,8 @@ bool ServiceReplica::accept_at_once(Message* request) {
   // budget).
   if (request->endpoint == kProbeEndpoint || behavior_->serves_aside(*request) ||
       admission_.decide(up() && !draining_) != Admission::Verdict::Admit ||
-      admission_.needs_worker(static_cast<int>(queue_.size()) + 1, idle_workers_, occupied()))
+      (!behavior_->threadless_steps(*request) &&
+       admission_.needs_worker(waiting_for_thread_ + 1, idle_workers_, occupied())))
     return false;
   const double t = now();
   service_.run().recorder().service_arrival(service_.index(), t);
@@ -221,8 +234,14 @@ bool ServiceReplica::accept_at_once(Message* request) {
 
 void ServiceReplica::enqueue(Message* request, double t) {
   admission_.admitted();
-  queue_.push_back({request, t});
-  if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, occupied())) spawn_worker();
+  const std::vector<Step>* threadless = behavior_->threadless_steps(*request);
+  queue_.push_back({request, t, threadless});
+  if (threadless) {
+    start_threadless_at_head();
+    return;
+  }
+  ++waiting_for_thread_;
+  if (admission_.needs_worker(waiting_for_thread_, idle_workers_, occupied())) spawn_worker();
   if (!idle_.empty() && slot_free()) {
     // The worker that went idle last takes it: its stack is the likeliest still in the
     // processor's caches (waking idle workers in turn would cycle through all of them).
@@ -261,6 +280,7 @@ void ServiceReplica::work_loop(Worker& worker) {
   Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
   while (true) {
+    start_threadless_at_head();
     if (queue_.empty() || !slot_free()) {
       ++idle_workers_;
       idle_.push_back(&worker);
@@ -270,6 +290,7 @@ void ServiceReplica::work_loop(Worker& worker) {
     }
     const Waiting job = queue_.front();
     queue_.pop_front();
+    --waiting_for_thread_;
     ++busy_;
     worker.current = job.request;
     worker.arrived_at = job.arrived_at;
@@ -377,14 +398,130 @@ void ServiceReplica::end_relayed(std::unordered_map<std::uint64_t, Relayed>::ite
 }
 
 void ServiceReplica::slot_freed() {
-  if (queue_.empty()) return;
+  start_threadless_at_head();
+  if (queue_.empty() || queue_.front().threadless) return;  // none waits, or no slot is free
   if (!idle_.empty()) {
     Worker* worker = idle_.back();
     idle_.pop_back();
     worker->wake->release();
-  } else if (admission_.needs_worker(static_cast<int>(queue_.size()), idle_workers_, occupied())) {
-    spawn_worker();
+  } else if (admission_.needs_worker(waiting_for_thread_, idle_workers_, occupied())) {
+    if (sg4::Actor::is_maestro()) {
+      worker_wanted_ = true;  // the acceptor starts it: the engine's context cannot stop at the thread budget
+      ask_acceptor();
+    } else {
+      spawn_worker();
+    }
   }
+}
+
+void ServiceReplica::start_threadless_at_head() {
+  // A request served at once frees its slot from within the loop: the loop goes on.
+  if (starting_threadless_) return;
+  starting_threadless_ = true;
+  Recorder& recorder = service_.run().recorder();
+  while (!queue_.empty() && queue_.front().threadless && slot_free()) {
+    const Waiting job = queue_.front();
+    queue_.pop_front();
+    ++busy_;
+    recorder.service_started(service_.index(), job.arrived_at, now());
+    std::uint32_t slot;
+    if (free_slots_.empty()) {
+      slot = static_cast<std::uint32_t>(threadless_.size());
+      threadless_.emplace_back();
+    } else {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+    }
+    Threadless& run = threadless_[slot];
+    run.request = job.request;
+    run.arrived_at = job.arrived_at;
+    run.started = ++threadless_started_;
+    run.run.reset(*job.threadless);
+    go_on(slot);
+  }
+  starting_threadless_ = false;
+}
+
+void ServiceReplica::go_on(std::uint32_t slot) {
+  Threadless& run = threadless_[slot];
+  const double flops = run.run.next(*this);
+  if (flops > 0) {
+    run.flops = flops;
+    run.exec = take_spare_exec();  // or none: one is made in the engine's context
+    exec_watch::start(run.exec, machine_.host, flops, this, slot);
+    return;
+  }
+  // Served: as a worker does, every account is settled before the reply leaves.
+  Message* request = run.request;
+  const double arrived_at = run.arrived_at;
+  run.request = nullptr;
+  free_slots_.push_back(slot);
+  --busy_;
+  admission_.left();
+  const double t = now();
+  service_.run().recorder().service_departed(service_.index(), arrived_at, t, Outcome::Ok);
+  trace_end(request->id, request->traced, t, Outcome::Ok);
+  reply_to_caller(request, Outcome::Ok, machine_.host);
+  slot_freed();
+  if (draining_ && admission_.in_system() == 0) {
+    commands_.push_back(Command::Park);
+    command_ready_->release();
+  }
+}
+
+sg4::ExecPtr ServiceReplica::take_spare_exec() {
+  if (spare_execs_.empty()) {
+    // One made by whoever calls would be theirs (see refill_spare_execs), and may be a
+    // foreign actor handing a request over: the engine makes it instead.
+    if (!spare_execs_wanted_) {
+      spare_execs_wanted_ = true;
+      ask_acceptor();
+    }
+    return nullptr;
+  }
+  sg4::ExecPtr exec = std::move(spare_execs_.back());
+  spare_execs_.pop_back();
+  if (!spare_execs_wanted_ && spare_execs_.size() < spare_execs_target() / 2) {
+    spare_execs_wanted_ = true;
+    ask_acceptor();
+  }
+  return exec;
+}
+
+void ServiceReplica::refill_spare_execs() {
+  spare_execs_wanted_ = false;
+  const std::size_t target = spare_execs_target();
+  while (spare_execs_.size() < target) spare_execs_.push_back(sg4::Exec::init());
+}
+
+void ServiceReplica::ask_acceptor() {
+  if (daemons_alive_) inbox_.wake();
+}
+
+void ServiceReplica::exec_finished(std::uint64_t slot) {
+  // Never stale: an execution cancelled (its request taken out) is not reported.
+  Threadless& run = threadless_[slot];
+  HostData::of(machine_.host)->cpu_flops += run.flops;
+  run.exec = nullptr;
+  go_on(static_cast<std::uint32_t>(slot));
+}
+
+std::vector<ServiceReplica::TakenOut> ServiceReplica::take_threadless() {
+  std::vector<std::uint32_t> busy;
+  for (std::uint32_t slot = 0; slot < threadless_.size(); ++slot)
+    if (threadless_[slot].request) busy.push_back(slot);
+  std::sort(busy.begin(), busy.end(),
+            [this](std::uint32_t a, std::uint32_t b) { return threadless_[a].started < threadless_[b].started; });
+  std::vector<TakenOut> taken;
+  taken.reserve(busy.size());
+  for (const std::uint32_t slot : busy) {
+    Threadless& run = threadless_[slot];
+    exec_watch::cancel(run.exec);
+    taken.push_back({run.request, run.arrived_at});
+    run.request = nullptr;
+    free_slots_.push_back(slot);
+  }
+  return taken;
 }
 
 std::vector<ServiceReplica::Relayed> ServiceReplica::take_relayed() {
@@ -444,6 +581,11 @@ void ServiceReplica::stop_process(Outcome in_flight_outcome, ReplicaState after)
     reply_to_caller(w->current, in_flight_outcome);
     w->current = nullptr;
   }
+  for (const TakenOut& run : take_threadless()) {
+    recorder.service_departed(service_index, run.arrived_at, t, in_flight_outcome);
+    trace_end(run.request->id, run.request->traced, t, in_flight_outcome);
+    reply_to_caller(run.request, in_flight_outcome);
+  }
   for (const Relayed& relayed : take_relayed()) {
     recorder.service_departed(service_index, relayed.arrived_at, t, in_flight_outcome);
     trace_end(relayed.request->id, relayed.request->traced, t, in_flight_outcome);
@@ -455,6 +597,7 @@ void ServiceReplica::stop_process(Outcome in_flight_outcome, ReplicaState after)
     reply_to_caller(job.request, in_flight_outcome);
   }
   queue_.clear();
+  waiting_for_thread_ = 0;
   forget_process_state();
 }
 
@@ -470,6 +613,11 @@ void ServiceReplica::host_went_down() {
     delete w->current;
     w->current = nullptr;
   }
+  for (const TakenOut& run : take_threadless()) {
+    recorder.service_departed(service_index, run.arrived_at, t, Outcome::Failed);
+    trace_end(run.request->id, run.request->traced, t, Outcome::Failed);
+    delete run.request;
+  }
   for (const Relayed& relayed : take_relayed()) {
     recorder.service_departed(service_index, relayed.arrived_at, t, Outcome::Failed);
     trace_end(relayed.request->id, relayed.request->traced, t, Outcome::Failed);
@@ -481,9 +629,12 @@ void ServiceReplica::host_went_down() {
     delete job.request;
   }
   queue_.clear();
+  waiting_for_thread_ = 0;
   commands_.clear();
   command_ready_ = sg4::Semaphore::create(0);
   daemons_alive_ = false;
+  spare_execs_.clear();  // the acceptor's: cancelled with it
+  spare_execs_wanted_ = worker_wanted_ = false;
   relay_alive_ = false;
   if (state_ == ReplicaState::Parked) return;
   const bool was_running = state_ == ReplicaState::Up || state_ == ReplicaState::Starting;
@@ -507,6 +658,12 @@ void ServiceReplica::host_came_up() {
     commands_.push_back(Command::Start);
     command_ready_->release();
   }
+}
+
+void ServiceReplica::host_parked() {
+  daemons_alive_ = false;
+  spare_execs_.clear();  // the acceptor's: cancelled with it
+  spare_execs_wanted_ = worker_wanted_ = false;
 }
 
 void ServiceReplica::hold_down(bool down) {

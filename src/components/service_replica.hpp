@@ -7,6 +7,13 @@
 // service kind's behaviour) and sends the reply. Outgoing connection pools (one per target
 // service) belong to the replica.
 //
+// A request whose steps need no thread (ReplicaBehavior::threadless_steps: they only
+// compute) is served by the replica itself in the engine's context, without a worker
+// actor: it takes a slot among the `workers` as a worker would, in the same FIFO order,
+// and its computations are executions that the replica starts and is told the end of
+// (ThreadlessRun, engine/exec_watch.hpp). A thousand replicas then cost no stacks for the
+// requests they serve.
+//
 // A behaviour whose request ends with one call (a proxy) can leave the wait for its reply
 // to the replica's relay (relay_call in step_runner.hpp), as an event-driven proxy does: the
 // worker is free at once, while the call keeps the request's slot among the `workers` (so
@@ -22,6 +29,7 @@
 //    fail; when the host returns, the process starts again.
 // The acceptor plays the host's TCP stack: it outlives a process crash and refuses
 // connections (and health probes) while the process is not up.
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <limits>
@@ -34,6 +42,7 @@
 
 #include "components/admission.hpp"
 #include "components/step_runner.hpp"
+#include "engine/exec_watch.hpp"
 #include "engine/inbox.hpp"
 #include "platform/platform.hpp"
 
@@ -66,10 +75,10 @@ class ConnectionPool {
   sg4::SemaphorePtr slots_;
 };
 
-class ServiceReplica {
+class ServiceReplica : public ExecWatcher {
  public:
   ServiceReplica(Service& service, int index, const Platform::Machine& machine, Storage& storage);
-  ~ServiceReplica();
+  ~ServiceReplica() override;
 
   // At time 0: the host is up and the process running.
   void start();
@@ -86,7 +95,7 @@ class ServiceReplica {
   void park();
   void unpark();
   // Its dedicated host is switched off while it is parked: its actors are gone.
-  void host_parked() { daemons_alive_ = false; }
+  void host_parked();
 
   ReplicaState state() const { return state_; }
   bool up() const { return state_ == ReplicaState::Up; }
@@ -134,6 +143,17 @@ class ServiceReplica {
   struct Waiting {
     Message* request;
     double arrived_at;
+    const std::vector<Step>* threadless;  // its steps, when it is served without a thread
+  };
+  // A slot for a request served without a thread (reused: the slots freed last are the
+  // likeliest still in the processor's caches).
+  struct Threadless {
+    Message* request = nullptr;  // nullptr: free
+    double arrived_at = 0;
+    std::uint64_t started = 0;   // its rank among the requests started so far
+    ThreadlessRun run;
+    sg4::ExecPtr exec;  // what it computes now
+    double flops = 0;
   };
   // A request whose last call the relay awaits.
   struct Relayed {
@@ -157,6 +177,32 @@ class ServiceReplica {
   void end_relayed(std::unordered_map<std::uint64_t, Relayed>::iterator it, Outcome outcome);
   // A slot came free while requests wait: an idle worker takes one, or a new one starts.
   void slot_freed();
+  // Starts the requests at the head of the queue that need no thread, while slots are free.
+  void start_threadless_at_head();
+  // Its next computation, or its reply once none is left.
+  void go_on(std::uint32_t slot);
+  void exec_finished(std::uint64_t slot) override;
+  // The threadless requests in progress, in the order they started, taken out (their
+  // computations cancelled, their slots freed).
+  struct TakenOut {
+    Message* request;
+    double arrived_at;
+  };
+  std::vector<TakenOut> take_threadless();
+  // An execution to start from the engine's context. SimGrid 3.32 files every execution
+  // under the actor that creates it and, when it ends, removes it from that actor's list
+  // of activities by a scan of the whole list: the engine's own list would hold every
+  // execution in flight of the whole fleet. So the acceptor creates them ahead, and its
+  // list holds this replica's alone. (It outlives a process crash; when it dies with the
+  // host, the executions it created are cancelled, as they would fail anyway.)
+  sg4::ExecPtr take_spare_exec();
+  void refill_spare_execs();  // from the acceptor
+  // A few: the list is scanned at the end of each of its executions, and a refill costs the
+  // acceptor one wake-up per half of it.
+  std::size_t spare_execs_target() const { return static_cast<std::size_t>(std::min(service_workers_, 4)); }
+  // Wakes the acceptor to do what the engine's context cannot (spare_execs_wanted_,
+  // worker_wanted_).
+  void ask_acceptor();
   // Workers alive plus relayed calls: what decides whether another worker may start.
   int occupied() const { return running_workers_ + static_cast<int>(relayed_.size()); }
   // The relayed calls, in the order they were made, closed and taken out (the process died).
@@ -187,6 +233,14 @@ class ServiceReplica {
   std::uint64_t generation_ = 0;
 
   std::deque<Waiting> queue_;
+  int waiting_for_thread_ = 0;  // requests in queue_ that a worker must serve
+  std::deque<Threadless> threadless_;      // slots (a deque keeps them in place as it grows)
+  std::vector<std::uint32_t> free_slots_;  // free ones, the last freed at the back
+  std::uint64_t threadless_started_ = 0;
+  bool starting_threadless_ = false;
+  std::vector<sg4::ExecPtr> spare_execs_;
+  bool spare_execs_wanted_ = false;
+  bool worker_wanted_ = false;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_;  // idle workers not yet woken, the last gone idle at the back
   int running_workers_ = 0;

@@ -6,6 +6,7 @@
 // only.
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -39,12 +40,24 @@ class ReplicaBehavior {
   // acceptor then hands it to serve_aside() instead of queueing it.
   virtual bool serves_aside(const Message& /*request*/) const { return false; }
   virtual void serve_aside(ServiceReplica& /*replica*/, Message* /*request*/) {}
+  // The steps that serve `request` when serving it is nothing but running them and they
+  // can all run without a thread (see ThreadlessRun); nullptr: serve() serves it.
+  virtual const std::vector<Step>* threadless_steps(const Message& /*request*/) const { return nullptr; }
 };
 
 // Runs the endpoint's steps: what a plain server does.
 class StepsBehavior : public ReplicaBehavior {
  public:
+  explicit StepsBehavior(ServiceReplica& replica);
   Outcome serve(StepContext& context) override;
+  const std::vector<Step>* threadless_steps(const Message& request) const override {
+    const auto endpoint = static_cast<std::size_t>(request.endpoint);  // a special one (< 0) wraps around
+    return endpoint < threadless_.size() ? threadless_[endpoint] : nullptr;
+  }
+
+ private:
+  const ServiceSpec& spec_;
+  std::vector<const std::vector<Step>*> threadless_;  // by endpoint
 };
 
 class ServiceRuntime {

@@ -220,10 +220,17 @@ void close_call(ServiceReplica& caller, OpenCall& call, Outcome outcome) {
   caller.service().run().recorder().hop_ended(call.hop, call.started_at, now() - call.sent_at, outcome);
 }
 
+namespace {
+// The work of a cpu_ms step, drawn from the service's stream (0: none).
+double draw_cpu_flops(ServiceReplica& replica, const Distribution& cpu_ms) {
+  const double ms = cpu_ms.sample(replica.service().rng());
+  return ms <= 0 ? 0.0 : ms / 1000.0 * Platform::kReferenceFlops;
+}
+}  // namespace
+
 void run_cpu(StepContext& context, const Distribution& cpu_ms) {
-  const double ms = cpu_ms.sample(context.replica.service().rng());
-  if (ms <= 0) return;
-  const double flops = ms / 1000.0 * Platform::kReferenceFlops;
+  const double flops = draw_cpu_flops(context.replica, cpu_ms);
+  if (flops <= 0) return;
   sg4::this_actor::execute(flops);
   HostData::of(context.replica.machine().host)->cpu_flops += flops;
 }
@@ -283,13 +290,51 @@ Outcome run_steps(StepContext& context, const std::vector<Step>& steps) {
   return Outcome::Ok;
 }
 
+bool runs_threadless(const RunContext& run, const std::vector<Step>& steps) {
+  return std::all_of(steps.begin(), steps.end(),
+                     [&run](const Step& step) { return run.executor(step).threadless(run, step); });
+}
+
+double ThreadlessRun::next(ServiceReplica& replica) {
+  Service& service = replica.service();
+  RandomStream& rng = service.rng();
+  while (!frames_.empty()) {
+    Frame& frame = frames_.back();
+    if (frame.next == frame.steps->size()) {
+      frames_.pop_back();
+      continue;
+    }
+    const Step& step = (*frame.steps)[frame.next++];
+    if (step.probability < 1.0 && !rng.bernoulli(step.probability)) continue;
+    const ThreadlessStep what = service.run().executor(step).start_threadless(replica, step);
+    if (what.group)
+      frames_.push_back({what.group, 0});  // `frame` is not used after this
+    else if (what.flops > 0)
+      return what.flops;
+  }
+  return 0;
+}
+
 namespace {
+
+// The branch a choice step takes, drawn from the service's stream.
+const std::vector<Step>& choose_branch(ServiceReplica& replica, const Step& step) {
+  const auto& cumulative = step.options_as<ChoiceStep>().cumulative;
+  const double u = replica.service().rng().uniform01();
+  const auto branch =
+      static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end() - 1, u) - cumulative.begin());
+  return step.children[branch].children;
+}
 
 class CpuExecutor : public StepExecutor {
  public:
   Outcome execute(StepContext& context, const Step& step) const override {
     run_cpu(context, step.options_as<CpuStep>().cpu_ms);
     return Outcome::Ok;
+  }
+  bool threadless(const RunContext&, const Step&) const override { return true; }
+  ThreadlessStep start_threadless(ServiceReplica& replica, const Step& step) const override {
+    return {nullptr, draw_cpu_flops(replica, step.options_as<CpuStep>().cpu_ms)};
   }
 };
 
@@ -344,16 +389,21 @@ class ParallelExecutor : public StepExecutor {
 class SequenceExecutor : public StepExecutor {
  public:
   Outcome execute(StepContext& context, const Step& step) const override { return run_steps(context, step.children); }
+  bool threadless(const RunContext& run, const Step& step) const override { return runs_threadless(run, step.children); }
+  ThreadlessStep start_threadless(ServiceReplica&, const Step& step) const override { return {&step.children, 0}; }
 };
 
 class ChoiceExecutor : public StepExecutor {
  public:
   Outcome execute(StepContext& context, const Step& step) const override {
-    const auto& cumulative = step.options_as<ChoiceStep>().cumulative;
-    const double u = context.replica.service().rng().uniform01();
-    const auto branch = static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end() - 1, u) -
-                                                 cumulative.begin());
-    return run_steps(context, step.children[branch].children);
+    return run_steps(context, choose_branch(context.replica, step));
+  }
+  bool threadless(const RunContext& run, const Step& step) const override {
+    return std::all_of(step.children.begin(), step.children.end(),
+                       [&run](const Step& branch) { return runs_threadless(run, branch.children); });
+  }
+  ThreadlessStep start_threadless(ServiceReplica& replica, const Step& step) const override {
+    return {&choose_branch(replica, step), 0};
   }
 };
 

@@ -27,6 +27,7 @@ namespace archsim {
 class ConnectionPool;
 class ServiceReplica;
 class RuntimeCatalog;
+class RunContext;
 
 struct StepContext {
   ServiceReplica& replica;
@@ -82,11 +83,51 @@ struct OpenCall {
 // records the hop.
 void close_call(ServiceReplica& caller, OpenCall& call, Outcome outcome);
 
+// What a step does when a request runs without a thread (see ThreadlessRun): it stands for
+// a group of steps run in its place, or computes `flops` on one core of the replica's host
+// (neither: it is done at once).
+struct ThreadlessStep {
+  const std::vector<Step>* group = nullptr;
+  double flops = 0;
+};
+
 // What runs the steps of one kind, in the worker (or helper) actor of `context`.
 class StepExecutor {
  public:
   virtual ~StepExecutor() = default;
   virtual Outcome execute(StepContext& context, const Step& step) const = 0;
+  // Whether `step` can run without a thread: all it does is compute, or run a group of
+  // such steps. Then start_threadless() says what it does, drawn as execute() would.
+  virtual bool threadless(const RunContext& /*run*/, const Step& /*step*/) const { return false; }
+  virtual ThreadlessStep start_threadless(ServiceReplica& /*replica*/, const Step& /*step*/) const { return {}; }
+};
+
+// Whether every one of `steps` can run without a thread.
+bool runs_threadless(const RunContext& run, const std::vector<Step>& steps);
+
+// A request served without a thread: where it is in its steps (groups nest). An endpoint
+// whose steps all compute (cpu_ms, and groups of such steps) needs no worker actor: the
+// replica starts each computation as an execution nobody waits for (engine/exec_watch.hpp)
+// and goes on when it ends, in the engine's context. Its queueing is the same as a
+// worker's: the request holds one of the `workers` slots from its start to its reply, and
+// its executions share the host's cores with every other.
+class ThreadlessRun {
+ public:
+  // Starts over with `steps` (a run is reused, with its room for nested groups).
+  void reset(const std::vector<Step>& steps) {
+    frames_.clear();
+    frames_.push_back({&steps, 0});
+  }
+  // Goes through the steps (drawing their probabilities and times) until one computes:
+  // returns its flops, or 0 once no step is left (the request is served).
+  double next(ServiceReplica& replica);
+
+ private:
+  struct Frame {
+    const std::vector<Step>* steps;
+    std::size_t next;
+  };
+  std::vector<Frame> frames_;
 };
 
 // Runs `steps` in order; stops at the first failure and returns its outcome.

@@ -19,6 +19,7 @@
 #include "core/thread_limit.hpp"
 #include "engine/actor_budget.hpp"
 #include "engine/daemon.hpp"
+#include "engine/exec_watch.hpp"
 #include "scenario/catalog.hpp"
 #include "scenario/diagnostics.hpp"
 
@@ -41,6 +42,7 @@ Simulation::Simulation(const Scenario& scenario, const RuntimeCatalog& runtime, 
   platform_ = std::make_unique<Platform>(scenario);
   hosts_ = std::make_unique<Hosts>(scenario, *platform_, recorder_);
   run_ = std::make_unique<RunContext>(scenario, *platform_, recorder_, tracer_, *hosts_, runtime);
+  run_->set_threadless_steps(!options_.threaded_steps);
 
   for (std::size_t i = 0; i < scenario.services.size(); ++i) {
     services_.push_back(std::make_unique<Service>(*run_, scenario.services[i], static_cast<int>(i)));
@@ -56,11 +58,14 @@ Simulation::Simulation(const Scenario& scenario, const RuntimeCatalog& runtime, 
 }
 
 Simulation::~Simulation() {
+  // Executions nobody waits for are neither started nor reported any more.
+  exec_watch::stop_all();
   // Actors still blocked on our semaphores and mailboxes must go before those do.
   if (engine_) {
     sg4::Actor::kill_all();
     engine_->run();  // lets the killed actors unwind
   }
+  exec_watch::release_all();
   set_log_clock(nullptr);
   clients_.clear();
   services_.clear();

@@ -31,6 +31,9 @@ class Timeline;
 
 struct SimulationOptions {
   std::uint64_t trace_sample = 0;  // trace every N-th client request (0: no trace)
+  // Every request in a worker actor, even where its steps could run without one (for a
+  // test that compares the two).
+  bool threaded_steps = false;
   // Called as soon as Ctrl-C is seen, with the simulated time; it should end the process
   // (an overloaded run holds transfers that would take long to wind down). Without it,
   // the run stops cleanly at its next check and interrupted() says so.

@@ -245,16 +245,34 @@ class ThreadBudgetTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
 
     def test_the_run_stops_at_the_thread_budget(self):
-        # 200 requests/s of 1 s of CPU on 8 cores: the 64 workers fill up, past a budget of 40.
-        # Without network delay a worker is started from the sending client's thread; with
-        # it, from the timer that hands the request over.
+        # 200 requests/s of 1 s of CPU and a disk write on 8 cores: the 64 workers fill up,
+        # past a budget of 40. Without network delay a worker is started from the sending
+        # client's thread; with it, the acceptor starts it after the timer that hands the
+        # request over.
         for platform in (NO_NETWORK, {}):
             with self.subTest(platform=platform):
                 self.stops_at_the_thread_budget(platform)
 
+    def test_requests_that_only_compute_need_no_thread(self):
+        # The same load without the disk write: the 64 slots fill up, and no worker starts.
+        # The 64 requests in service share the 8 cores (8 s each), then leave at 8 per second.
+        for platform in (NO_NETWORK, {}):
+            with self.subTest(platform=platform):
+                doc = scenario({"front": service({"main": endpoint({"cpu_ms": 1000})}, workers=64)}, rate=200,
+                               duration=20, platform=platform)
+                os.environ["ARCHSIM_THREAD_LIMIT"] = "40"
+                try:
+                    s = run(doc)
+                finally:
+                    del os.environ["ARCHSIM_THREAD_LIMIT"]
+                front = s["services"]["front"]
+                self.assertGreaterEqual(front["in_system_at_end"], 64)  # every slot taken
+                self.assertGreater(front["served"], 0.8 * 8 * 12)  # the 8 cores busy from 8 s on
+                self.assertLess(s["peak_threads"], 10)
+
     def stops_at_the_thread_budget(self, platform):
-        doc = scenario({"front": service({"main": endpoint({"cpu_ms": 1000})}, workers=64)}, rate=200, duration=5,
-                       platform=platform)
+        doc = scenario({"front": service({"main": endpoint({"cpu_ms": 1000}, {"write_kb": 1})}, workers=64)},
+                       rate=200, duration=5, platform=platform)
         with tempfile.TemporaryDirectory() as d:
             path = os.path.join(d, "s.json")
             with open(path, "w") as f:

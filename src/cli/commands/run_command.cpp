@@ -51,6 +51,7 @@ struct RunArgs {
   std::optional<double> ci_width;  // relative half-width wanted of the headline figures
   int max_replications = 100;
   std::string break_invariant;  // test-only
+  bool threaded_steps = false;   // test-only
 };
 
 // "warmup_s": "auto": a pilot run of the same scenario without warm-up (a child process: one
@@ -230,6 +231,7 @@ Command add_run_command(CLI::App& app) {
       ->check(whole_number(1, 1000000000000ULL));
   // Test-only: corrupts the summary so that one invariant check must fail.
   sub->add_option("--test-break-invariant", args->break_invariant)->group("");
+  sub->add_flag("--test-threaded-steps", args->threaded_steps)->group("");
   return [args]() {
     LoadOptions options;
     options.overrides = parse_sets(args->sets);
@@ -267,6 +269,7 @@ Command add_run_command(CLI::App& app) {
     spdlog::info("running {} for {} s (seed {})", scenario.name, scenario.duration_s, scenario.seed);
     SimulationOptions sim_options;
     sim_options.trace_sample = args->trace_sample;
+    sim_options.threaded_steps = args->threaded_steps;
     const double duration = scenario.duration_s;
     sim_options.on_interrupt = [duration](double t) {
       std::fprintf(stderr, "archsim: interrupted at t=%g s of %g s: the run stopped and wrote no results\n", t, duration);

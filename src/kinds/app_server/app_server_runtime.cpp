@@ -9,7 +9,9 @@ namespace archsim::kinds::app_server {
 namespace {
 class AppServer : public ServiceRuntime {
  public:
-  std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica&) override { return std::make_unique<StepsBehavior>(); }
+  std::unique_ptr<ReplicaBehavior> make_behavior(ServiceReplica& replica) override {
+    return std::make_unique<StepsBehavior>(replica);
+  }
 };
 }  // namespace
 

@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """The app_server kind: a thread-per-request server. Requests wait in FIFO order for one of
-`workers` threads; beyond workers + queue_limit inside, arrivals are rejected at once."""
+`workers` threads; beyond workers + queue_limit inside, arrivals are rejected at once. A
+request whose steps only compute takes a worker's slot but no thread: the replica serves it
+itself, with the same results."""
+import math
 import os
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scenarios"))
-from scenario_helpers import endpoint, run, scenario, service  # noqa: E402
+from scenario_helpers import endpoint, run, run_with_files, scenario, service  # noqa: E402
 
 
 class AppServerTest(unittest.TestCase):
@@ -29,6 +32,63 @@ class AppServerTest(unittest.TestCase):
                          rate=20, duration=200))
         self.assertEqual(0, s["services"]["front"]["rejected"])
         self.assertAlmostEqual(100.0, s["latency_ms"]["p50"], delta=1.0)
+
+
+
+def flatten(value, path=""):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from flatten(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from flatten(v, f"{path}[{i}]")
+    else:
+        yield path, value
+
+
+class ThreadlessTest(unittest.TestCase):
+    def test_served_without_a_thread_exactly_as_with_one(self):
+        # Endpoints that only compute (with groups, a choice and a step's probability) beside
+        # one that writes to disk (a worker's), through crashes of a process and of the
+        # host, a scale-up (boot) and a scale-down (drain, park) of the fleet.
+        compute = endpoint({"cpu_ms": {"dist": "exponential", "mean": 8}},
+                           {"sequence": [{"cpu_ms": {"dist": "exponential", "mean": 2}, "probability": 0.5},
+                                         {"choice": [{"weight": 3, "steps": [{"cpu_ms": 1}]},
+                                                     {"weight": 1, "steps": [{"cpu_ms": {"dist": "exponential",
+                                                                                         "mean": 20}}]}]}]})
+        web = service({"compute": compute, "store": endpoint({"cpu_ms": 2}, {"write_kb": 8})}, workers=6,
+                      queue_limit=10, replicas=2, max_replicas=3, startup_s=2, host="node")
+        doc = scenario({
+            "lb": {"kind": "load_balancer", "host": {"cores": 4}, "backend": "web", "cpu_ms": 0},
+            "web": web,
+        }, target="lb", rate=400, duration=60, timeout_ms=500, platform={}, hosts={"node": {"cores": 2}},
+            faults={"events": [{"at_s": 10, "crash": {"replica": "web-1"}, "duration_s": 5},
+                               {"at_s": 20, "scale": {"service": "web", "replicas": 3}},
+                               {"at_s": 35, "scale": {"service": "web", "replicas": 1}},
+                               {"at_s": 45, "crash": {"host": "node"}},
+                               {"at_s": 50, "recover": {"host": "node"}}]})
+        doc["clients"]["users"]["operations"] = {
+            "compute": {"weight": 4, "endpoint": "compute", "request_kb": 1, "response_kb": 4},
+            "store": {"weight": 1, "endpoint": "store", "request_kb": 8, "response_kb": 1}}
+        threadless, _, events = run_with_files(doc)
+        threaded = run(doc, "--test-threaded-steps")
+        # What the run went through.
+        seen = {e["event"] for e in events}
+        self.assertTrue({"crashed", "host_down", "draining", "parked", "up"} <= seen, seen)
+        self.assertGreater(threadless["errors_by_cause"]["reset"], 0)
+        self.assertGreater(threadless["errors_by_cause"]["rejected"], 0)
+        self.assertGreater(threadless["requests"]["ok"], 5000)
+        # The same numbers (sums of the same terms, at most in another order). (The threads
+        # it took are the same too: the disk writes keep every replica's 6 workers busy.)
+        a, b = dict(flatten(threadless)), dict(flatten(threaded))
+        self.assertEqual(a.keys(), b.keys())
+
+        def same(x, y):
+            if isinstance(x, float) and isinstance(y, float):
+                return math.isclose(x, y, rel_tol=1e-12, abs_tol=1e-12)
+            return x == y
+        differ = {k: (a[k], b[k]) for k in a if not same(a[k], b[k])}
+        self.assertEqual([".scenario_file"], sorted(differ), differ)
 
 
 if __name__ == "__main__":
