@@ -179,13 +179,22 @@ void ServiceReplica::accept_loop() {
   inbox_.set_express([this](Message* request) { return accept_at_once(request); });
   Recorder& recorder = service_.run().recorder();
   const int service_index = service_.index();
+  // The executions it made ahead die with it (SimGrid cancels them): none may be handed
+  // out afterwards, whatever ends it (a host crash, the end of the run).
+  sg4::this_actor::on_exit([this](bool) {
+    spare_execs_.clear();
+    spare_execs_wanted_ = false;
+  });
   refill_spare_execs();
   while (true) {
-    // What the engine's context asked of it (see ask_acceptor): it may have been busy then.
-    if (spare_execs_wanted_) refill_spare_execs();
-    if (worker_wanted_) {
-      worker_wanted_ = false;
-      slot_freed();
+    // What the engine's context asked of it (see ask_acceptor): it may have been busy then,
+    // or be asked again while it starts a worker.
+    while (spare_execs_wanted_ || worker_wanted_) {
+      if (spare_execs_wanted_) refill_spare_execs();
+      if (worker_wanted_) {
+        worker_wanted_ = false;
+        slot_freed();
+      }
     }
     Message* request = inbox_.receive(-1);
     if (request == nullptr) continue;  // woken by ask_acceptor
@@ -292,6 +301,7 @@ void ServiceReplica::work_loop(Worker& worker) {
     queue_.pop_front();
     --waiting_for_thread_;
     ++busy_;
+    start_threadless_at_head();  // those it was ahead of, while slots are free
     worker.current = job.request;
     worker.arrived_at = job.arrived_at;
     recorder.service_started(service_index, job.arrived_at, now());

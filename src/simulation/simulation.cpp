@@ -154,6 +154,7 @@ void Simulation::interrupt_watch() {
         interrupted_ = true;
         interrupted_at_ = sg4::Engine::get_clock();
       }
+      exec_watch::stop_all();  // nothing more is served
       sg4::Actor::kill_all();
       return;
     }
@@ -210,6 +211,7 @@ void Simulation::start_actors(bool progress) {
       } else {
         drain_s_ = std::max(0.0, sg4::Engine::get_clock() - scenario_.duration_s);
       }
+      exec_watch::stop_all();  // nothing more is served
       sg4::Actor::kill_all();
     });
   timeline_->start();

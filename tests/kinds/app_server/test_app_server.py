@@ -71,15 +71,32 @@ class ThreadlessTest(unittest.TestCase):
             "compute": {"weight": 4, "endpoint": "compute", "request_kb": 1, "response_kb": 4},
             "store": {"weight": 1, "endpoint": "store", "request_kb": 8, "response_kb": 1}}
         threadless, _, events = run_with_files(doc)
-        threaded = run(doc, "--test-threaded-steps")
         # What the run went through.
         seen = {e["event"] for e in events}
         self.assertTrue({"crashed", "host_down", "draining", "parked", "up"} <= seen, seen)
         self.assertGreater(threadless["errors_by_cause"]["reset"], 0)
         self.assertGreater(threadless["errors_by_cause"]["rejected"], 0)
         self.assertGreater(threadless["requests"]["ok"], 5000)
-        # The same numbers (sums of the same terms, at most in another order). (The threads
-        # it took are the same too: the disk writes keep every replica's 6 workers busy.)
+        self.assert_same_both_ways(threadless, run(doc, "--test-threaded-steps"))
+
+    def test_a_request_without_a_thread_waits_only_for_the_requests_ahead(self):
+        # One that only computes queued behind one that reads from disk starts as soon as the
+        # reader's worker takes the reader, not when the reader is done. (With this seed the
+        # two users' first requests, sent at once, are a read and then a computation.)
+        doc = scenario({"front": service({"read": endpoint({"read_kb": 64}), "compute": endpoint({"cpu_ms": 1})},
+                                         workers=4, queue_limit=16, host="node", buffer_cache_hit_ratio=0)},
+                       hosts={"node": {"cores": 4, "disk": "hdd"}}, duration=20, seed=3)
+        doc["clients"] = {"users": {"model": "closed", "users": 2, "think_ms": 0, "target": "front",
+                                    "timeout_ms": 1000, "operations": {
+                                        "read": {"weight": 1, "endpoint": "read", "request_kb": 1, "response_kb": 1},
+                                        "compute": {"weight": 1, "endpoint": "compute", "request_kb": 1,
+                                                    "response_kb": 1}}}}
+        threadless = run(doc)
+        self.assertLess(threadless["operations"]["compute"]["latency_ms"]["p50"], 2.0)
+        self.assert_same_both_ways(threadless, run(doc, "--test-threaded-steps"))
+
+    def assert_same_both_ways(self, threadless, threaded):
+        # The same numbers (sums of the same terms, at most in another order).
         a, b = dict(flatten(threadless)), dict(flatten(threaded))
         self.assertEqual(a.keys(), b.keys())
 
