@@ -328,11 +328,7 @@ void ServiceReplica::work_loop(Worker& worker) {
       send_message(context.forward_to->address(), context.forward_to->host(), request, context.forward_bytes);
     else
       reply_to_caller(request, Outcome::Unavailable);
-    if (draining_ && admission_.in_system() == 0) {
-      // The last request of a replica leaving service has left (parking kills this worker).
-      commands_.push_back(Command::Park);
-      command_ready_->release();
-    }
+    park_if_drained();  // parking kills this worker
   }
 }
 
@@ -396,15 +392,21 @@ void ServiceReplica::end_relayed(std::unordered_map<std::uint64_t, Relayed>::ite
   // As a worker does: every account is settled before the reply leaves.
   --busy_;
   admission_.left();
-  const double t = now();
-  service_.run().recorder().service_departed(service_.index(), relayed.arrived_at, t, result);
-  trace_end(relayed.request->id, relayed.request->traced, t, result);
+  departed(*relayed.request, relayed.arrived_at, now(), result);
   reply_to_caller(relayed.request, result);
   slot_freed();
-  if (draining_ && admission_.in_system() == 0) {
-    commands_.push_back(Command::Park);
-    command_ready_->release();
-  }
+  park_if_drained();
+}
+
+void ServiceReplica::departed(const Message& request, double arrived_at, double t, Outcome outcome) {
+  service_.run().recorder().service_departed(service_.index(), arrived_at, t, outcome);
+  trace_end(request.id, request.traced, t, outcome);
+}
+
+void ServiceReplica::park_if_drained() {
+  if (!draining_ || admission_.in_system() != 0) return;
+  commands_.push_back(Command::Park);
+  command_ready_->release();
 }
 
 void ServiceReplica::slot_freed() {
@@ -468,15 +470,10 @@ void ServiceReplica::go_on(std::uint32_t slot) {
   free_slots_.push_back(slot);
   --busy_;
   admission_.left();
-  const double t = now();
-  service_.run().recorder().service_departed(service_.index(), arrived_at, t, Outcome::Ok);
-  trace_end(request->id, request->traced, t, Outcome::Ok);
+  departed(*request, arrived_at, now(), Outcome::Ok);
   reply_to_caller(request, Outcome::Ok, machine_.host);
   slot_freed();
-  if (draining_ && admission_.in_system() == 0) {
-    commands_.push_back(Command::Park);
-    command_ready_->release();
-  }
+  park_if_drained();
 }
 
 sg4::ExecPtr ServiceReplica::take_spare_exec() {
@@ -586,19 +583,16 @@ void ServiceReplica::stop_process(Outcome in_flight_outcome, ReplicaState after)
   const double t = now();
   for (auto& w : workers_) {
     if (!w->current) continue;
-    recorder.service_departed(service_index, w->arrived_at, t, in_flight_outcome);
-    trace_end(w->current->id, w->current->traced, t, in_flight_outcome);
+    departed(*w->current, w->arrived_at, t, in_flight_outcome);
     reply_to_caller(w->current, in_flight_outcome);
     w->current = nullptr;
   }
   for (const TakenOut& run : take_threadless()) {
-    recorder.service_departed(service_index, run.arrived_at, t, in_flight_outcome);
-    trace_end(run.request->id, run.request->traced, t, in_flight_outcome);
+    departed(*run.request, run.arrived_at, t, in_flight_outcome);
     reply_to_caller(run.request, in_flight_outcome);
   }
   for (const Relayed& relayed : take_relayed()) {
-    recorder.service_departed(service_index, relayed.arrived_at, t, in_flight_outcome);
-    trace_end(relayed.request->id, relayed.request->traced, t, in_flight_outcome);
+    departed(*relayed.request, relayed.arrived_at, t, in_flight_outcome);
     reply_to_caller(relayed.request, in_flight_outcome);
   }
   for (const Waiting& job : queue_) {
@@ -618,19 +612,16 @@ void ServiceReplica::host_went_down() {
   const double t = now();
   for (auto& w : workers_) {
     if (!w->current) continue;
-    recorder.service_departed(service_index, w->arrived_at, t, Outcome::Failed);
-    trace_end(w->current->id, w->current->traced, t, Outcome::Failed);
+    departed(*w->current, w->arrived_at, t, Outcome::Failed);
     delete w->current;
     w->current = nullptr;
   }
   for (const TakenOut& run : take_threadless()) {
-    recorder.service_departed(service_index, run.arrived_at, t, Outcome::Failed);
-    trace_end(run.request->id, run.request->traced, t, Outcome::Failed);
+    departed(*run.request, run.arrived_at, t, Outcome::Failed);
     delete run.request;
   }
   for (const Relayed& relayed : take_relayed()) {
-    recorder.service_departed(service_index, relayed.arrived_at, t, Outcome::Failed);
-    trace_end(relayed.request->id, relayed.request->traced, t, Outcome::Failed);
+    departed(*relayed.request, relayed.arrived_at, t, Outcome::Failed);
     delete relayed.request;
   }
   for (const Waiting& job : queue_) {

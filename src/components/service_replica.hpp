@@ -175,6 +175,10 @@ class ServiceReplica : public ExecWatcher {
   void relay_loop();
   // The relayed call `id` ended with `outcome` (Timeout: its deadline passed).
   void end_relayed(std::unordered_map<std::uint64_t, Relayed>::iterator it, Outcome outcome);
+  // A request that was in service left with `outcome` at `t`: its figures and its span.
+  void departed(const Message& request, double arrived_at, double t, Outcome outcome);
+  // The last request of a replica leaving service has left: the supervisor parks it.
+  void park_if_drained();
   // A slot came free while requests wait: an idle worker takes one, or a new one starts.
   void slot_freed();
   // Starts the requests at the head of the queue that need no thread, while slots are free.

@@ -178,21 +178,26 @@ void cancel(sg4::ExecPtr& exec) {
   exec = nullptr;
 }
 
-void forget(const ExecWatcher* watcher) {
+namespace {
+// Nothing more is started or reported for the watchers `dropped` picks.
+template <typename Pick>
+void drop_watchers(Pick dropped) {
   State& s = state();
   for (auto& [impl, w] : s.watched)
-    if (w.watcher == watcher) w.watcher = nullptr;
+    if (dropped(w.watcher)) w.watcher = nullptr;
   for (Watch& w : s.finished)
-    if (w.watcher == watcher) w.watcher = nullptr;
+    if (dropped(w.watcher)) w.watcher = nullptr;
   for (Deferred& d : s.deferred)
-    if (d.watcher == watcher) d.handle = nullptr;
+    if (dropped(d.watcher)) d.handle = nullptr;
+}
+}  // namespace
+
+void forget(const ExecWatcher* watcher) {
+  drop_watchers([watcher](const ExecWatcher* w) { return w == watcher; });
 }
 
 void stop_all() {
-  State& s = state();
-  for (auto& [impl, w] : s.watched) w.watcher = nullptr;
-  for (Watch& w : s.finished) w.watcher = nullptr;
-  for (Deferred& d : s.deferred) d.handle = nullptr;
+  drop_watchers([](const ExecWatcher*) { return true; });
 }
 
 void release_all() {
