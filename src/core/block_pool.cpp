@@ -8,7 +8,6 @@ namespace archsim {
 
 BlockPool::BlockPool(std::size_t reserve_bytes) {
   const std::size_t pages = reserve_bytes / kPageBytes;
-  used_up_ = true;  // until the reserve is made
   if (pages == 0) return;
   // Address space only: PROT_NONE is not counted against the commit limit, whatever the
   // system's overcommit policy. One commit unit more, to align the first one.
@@ -23,19 +22,17 @@ BlockPool::BlockPool(std::size_t reserve_bytes) {
   }
   reserve_ = reserve;
   reserve_mapping_bytes_ = mapping_bytes;
-  table_mapping_bytes_ = pages;
   page_class_ = static_cast<std::uint8_t*>(table);
   base_ = (reinterpret_cast<std::uintptr_t>(reserve) + kCommitBytes - 1) / kCommitBytes * kCommitBytes;
   pages_ = pages;
-  reserved_bytes_ = pages * kPageBytes;
   used_up_ = false;
   // Only advice: without transparent huge pages the pool works the same, on 4 KiB pages.
-  madvise(reinterpret_cast<void*>(base_), reserved_bytes_, MADV_HUGEPAGE);
+  madvise(reinterpret_cast<void*>(base_), pages * kPageBytes, MADV_HUGEPAGE);
 }
 
 BlockPool::~BlockPool() {
   if (reserve_) munmap(reserve_, reserve_mapping_bytes_);
-  if (page_class_) munmap(page_class_, table_mapping_bytes_);
+  if (page_class_) munmap(page_class_, pages_);
 }
 
 bool BlockPool::carve(Cache& cache, int size_class) {

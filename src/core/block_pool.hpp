@@ -83,12 +83,12 @@ class BlockPool {
   }
   bool owns(const void* p) const {
     const auto address = reinterpret_cast<std::uintptr_t>(p);
-    return address - base_ < reserved_bytes_;
+    return address - base_ < pages_ * kPageBytes;
   }
   // The size class of a block of this pool.
   int class_of_block(const void* block) const { return page_class_[page_of(block)]; }
   // Whether the address space could be reserved.
-  bool reserved() const { return reserved_bytes_ != 0; }
+  bool reserved() const { return pages_ != 0; }
   // Bytes carved into blocks so far (whole pages).
   std::size_t carved_bytes() const { return carved_ * kPageBytes; }
 
@@ -100,15 +100,14 @@ class BlockPool {
   bool carve(Cache& cache, int size_class);
 
   std::uintptr_t base_ = 0;         // the reserve's first page (kCommitBytes-aligned)
-  std::size_t pages_ = 0;           // pages in the reserve
-  std::size_t reserved_bytes_ = 0;  // pages_ * kPageBytes (0 when the reserve could not be made)
+  std::size_t pages_ = 0;           // pages in the reserve (0 when it could not be made)
   std::size_t carved_ = 0;          // pages handed out so far
   std::size_t committed_ = 0;       // pages readable and writable so far
   std::uint8_t* page_class_ = nullptr;  // the class of each page (its own mapping)
-  void* reserve_ = nullptr;             // the mappings, as made
-  std::size_t reserve_mapping_bytes_ = 0;
-  std::size_t table_mapping_bytes_ = 0;
-  std::atomic<bool> used_up_{false};  // set once carving failed: every later call would fail too
+  void* reserve_ = nullptr;             // the reserve's mapping, as made (base_ lies in it)
+  std::size_t reserve_mapping_bytes_ = 0;  // (page_class_'s mapping is pages_ bytes)
+  // Until the reserve is made, and once carving failed: every later call would fail too.
+  std::atomic<bool> used_up_{true};
   std::mutex carving_;
 };
 
