@@ -62,8 +62,9 @@ void ClientPopulation::start(std::function<void()> done) {
 std::vector<std::uint64_t> ClientPopulation::in_flight_measured_by_operation() const {
   std::vector<std::uint64_t> counts(spec_.operations.size(), 0);
   for (const auto* table : {&pending_, &backing_off_})
-    for (const auto& [id, p] : *table)
+    table->for_each([&](std::uint64_t, const Pending& p) {
       if (run_.recorder().measured(p.first_sent_at)) counts[static_cast<std::size_t>(p.op)]++;
+    });
   return counts;
 }
 
@@ -132,7 +133,7 @@ void ClientPopulation::send_attempt(Pending p) {
   const bool write = target.spec().endpoints[static_cast<std::size_t>(operation.endpoint)].write;
   ServiceReplica* replica = target.route(*message, write, p.last_replica);
   if (replica) p.last_replica = replica->index();
-  pending_.emplace(id, p);
+  pending_.try_emplace(id, p);
   timers_.push_in_order({t + spec_.timeout_s, TimerKind::Deadline, id});  // one timeout: set in firing order
   if (!replica) {
     attempt_ended(id, Outcome::Unavailable);
@@ -151,16 +152,16 @@ void ClientPopulation::settle(Message* reply) {
 }
 
 void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {
-  auto it = pending_.find(id);
-  if (it == pending_.end()) return;  // already ended: a late reply or a stale deadline
-  const Pending p = it->second;
-  pending_.erase(it);
+  const Pending* found = pending_.find(id);
+  if (found == nullptr) return;  // already ended: a late reply or a stale deadline
+  const Pending p = *found;
+  pending_.erase(id);
   const std::uint64_t denied_before = retry_.denied_by_budget();
   if (retry_.may_retry(p.attempt, outcome)) {
     Pending next = p;
     ++next.attempt;
     const std::uint64_t token = run_.next_call_id();
-    backing_off_.emplace(token, next);
+    backing_off_.try_emplace(token, next);
     timers_.push({now() + retry_.backoff(p.attempt, rng_), TimerKind::Retry, token});
     return;
   }
@@ -185,9 +186,8 @@ void ClientPopulation::handle_timer(const Timer& timer) {
       if (run_.recorder().before_end(timer.at)) new_request(static_cast<int>(timer.id));
       break;
     case TimerKind::Retry: {
-      auto it = backing_off_.find(timer.id);
-      const Pending p = it->second;
-      backing_off_.erase(it);
+      const Pending p = *backing_off_.find(timer.id);
+      backing_off_.erase(timer.id);
       send_attempt(p);
       break;
     }

@@ -14,7 +14,6 @@
 #include <functional>
 #include <limits>
 #include <memory>
-#include <unordered_map>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -26,6 +25,7 @@
 #include "components/operation_mix.hpp"
 #include "components/retry_policy.hpp"
 #include "components/timer_queue.hpp"
+#include "core/flat_map.hpp"
 #include "core/rng.hpp"
 #include "engine/inbox.hpp"
 #include "scenario/scenario.hpp"
@@ -51,13 +51,13 @@ class ClientPopulation {
 
  private:
   struct Pending {
-    int op;         // index in spec_.operations
-    int user;       // closed loop: who sent it; -1 for open loop
-    double first_sent_at;
-    int attempt;    // 1-based
-    std::uint64_t key;
-    std::uint64_t session;
-    bool session_ends;
+    int op = 0;     // index in spec_.operations
+    int user = -1;  // closed loop: who sent it; -1 for open loop
+    double first_sent_at = 0;
+    int attempt = 1;  // 1-based
+    std::uint64_t key = 0;
+    std::uint64_t session = 0;
+    bool session_ends = false;
     int last_replica = -1;  // where the previous attempt went: a retry tries another
     std::uint64_t trace_span = 0;  // traced requests: the span's id (0: not traced)
     double response_bytes = -1;    // a replayed request's size; < 0: the operation's
@@ -99,8 +99,8 @@ class ClientPopulation {
   double waiting_until_ = 0;  // when the main loop, waiting for replies, wakes next
   std::vector<std::uint64_t> sessions_;  // open loop: the active sessions; closed loop: per user
   std::uint64_t last_session_ = 0;
-  std::unordered_map<std::uint64_t, Pending> pending_;     // attempts in flight, by attempt id
-  std::unordered_map<std::uint64_t, Pending> backing_off_;  // waiting to retry, by token
+  FlatMap<std::uint64_t, Pending> pending_;     // attempts in flight, by attempt id
+  FlatMap<std::uint64_t, Pending> backing_off_;  // waiting to retry, by token
   TimerQueue<Timer> timers_;  // deadlines in order, the rest in a heap
   double next_arrival_ = std::numeric_limits<double>::infinity();
   int trace_track_ = 0;

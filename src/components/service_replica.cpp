@@ -339,7 +339,7 @@ Inbox& ServiceReplica::relay_inbox() {
 
 void ServiceReplica::relay(StepContext& context, const OpenCall& call, int token) {
   Worker& worker = *workers_[static_cast<std::size_t>(context.worker)];
-  relayed_.emplace(call.id, Relayed{worker.current, worker.arrived_at, call, token});
+  relayed_.try_emplace(call.id, Relayed{worker.current, worker.arrived_at, call, token});
   worker.current = nullptr;
   context.relayed = true;
   // Deadlines come in order when the calls share a timeout; otherwise one is put in place.
@@ -362,31 +362,31 @@ void ServiceReplica::relay(StepContext& context, const OpenCall& call, int token
 void ServiceReplica::relay_loop() {
   relay_inbox_->bind();
   while (true) {
-    while (!relay_deadlines_.empty() && relayed_.count(relay_deadlines_.front().second) == 0)
+    while (!relay_deadlines_.empty() && !relayed_.contains(relay_deadlines_.front().second))
       relay_deadlines_.pop_front();  // ended already
     const double wait =
         relay_deadlines_.empty()
             ? relay_min_timeout_
             : std::min(relay_min_timeout_, std::max(0.0, relay_deadlines_.front().first - now()));
     if (Message* reply = relay_inbox_->receive(wait)) {
-      const auto it = relayed_.find(reply->id);
+      const std::uint64_t id = reply->id;
       const Outcome status = reply->status;
       delete reply;
-      if (it != relayed_.end()) end_relayed(it, status);  // else a late reply to a call that timed out
+      if (relayed_.contains(id)) end_relayed(id, status);  // else a late reply to a call that timed out
       continue;
     }
     const double t = now();
     while (!relay_deadlines_.empty() && relay_deadlines_.front().first <= t) {
-      const auto it = relayed_.find(relay_deadlines_.front().second);
+      const std::uint64_t id = relay_deadlines_.front().second;
       relay_deadlines_.pop_front();
-      if (it != relayed_.end()) end_relayed(it, Outcome::Timeout);
+      if (relayed_.contains(id)) end_relayed(id, Outcome::Timeout);
     }
   }
 }
 
-void ServiceReplica::end_relayed(std::unordered_map<std::uint64_t, Relayed>::iterator it, Outcome outcome) {
-  Relayed relayed = it->second;
-  relayed_.erase(it);
+void ServiceReplica::end_relayed(std::uint64_t id, Outcome outcome) {
+  Relayed relayed = *relayed_.find(id);
+  relayed_.erase(id);
   close_call(*this, relayed.call, outcome);
   const Outcome result = behavior_->relayed_call_ended(relayed.token, outcome);
   // As a worker does: every account is settled before the reply leaves.
@@ -534,7 +534,7 @@ std::vector<ServiceReplica::TakenOut> ServiceReplica::take_threadless() {
 std::vector<ServiceReplica::Relayed> ServiceReplica::take_relayed() {
   std::vector<Relayed> calls;
   calls.reserve(relayed_.size());
-  for (auto& [id, relayed] : relayed_) calls.push_back(relayed);
+  relayed_.for_each([&calls](std::uint64_t, const Relayed& relayed) { calls.push_back(relayed); });
   std::sort(calls.begin(), calls.end(), [](const Relayed& a, const Relayed& b) { return a.call.id < b.call.id; });
   relayed_.clear();
   relay_deadlines_.clear();

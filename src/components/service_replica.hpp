@@ -42,6 +42,7 @@
 
 #include "components/admission.hpp"
 #include "components/step_runner.hpp"
+#include "core/flat_map.hpp"
 #include "engine/exec_watch.hpp"
 #include "engine/inbox.hpp"
 #include "platform/platform.hpp"
@@ -157,10 +158,10 @@ class ServiceReplica : public ExecWatcher {
   };
   // A request whose last call the relay awaits.
   struct Relayed {
-    Message* request;
-    double arrived_at;
+    Message* request = nullptr;
+    double arrived_at = 0;
     OpenCall call;
-    int token;
+    int token = 0;
   };
   enum class Command { Stop, Start, Park };
 
@@ -174,7 +175,7 @@ class ServiceReplica : public ExecWatcher {
   bool slot_free() const { return busy_ < service_workers_; }
   void relay_loop();
   // The relayed call `id` ended with `outcome` (Timeout: its deadline passed).
-  void end_relayed(std::unordered_map<std::uint64_t, Relayed>::iterator it, Outcome outcome);
+  void end_relayed(std::uint64_t id, Outcome outcome);
   // A request that was in service left with `outcome` at `t`: its figures and its span.
   void departed(const Message& request, double arrived_at, double t, Outcome outcome);
   // The last request of a replica leaving service has left: the supervisor parks it.
@@ -261,7 +262,7 @@ class ServiceReplica : public ExecWatcher {
   std::unique_ptr<Inbox> relay_inbox_;
   bool relay_alive_ = false;
   double relay_min_timeout_ = std::numeric_limits<double>::infinity();  // of the calls relayed so far
-  std::unordered_map<std::uint64_t, Relayed> relayed_;  // by call id
+  FlatMap<std::uint64_t, Relayed> relayed_;  // by call id
   std::deque<std::pair<double, std::uint64_t>> relay_deadlines_;  // by deadline; ended calls are skipped
 
   int trace_track_ = 0;  // 0: requests are not traced

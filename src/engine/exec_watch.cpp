@@ -1,6 +1,5 @@
 #include "engine/exec_watch.hpp"
 
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -8,6 +7,7 @@
 #include <simgrid/kernel/resource/Action.hpp>
 #include <xbt/signal.hpp>
 
+#include "core/flat_map.hpp"
 #include "engine/host_data.hpp"
 
 namespace simgrid::kernel::resource {
@@ -32,8 +32,8 @@ namespace sg4 = simgrid::s4u;
 using Timer = simgrid::kernel::timer::Timer;
 
 struct Watch {
-  ExecWatcher* watcher;  // nullptr once forgotten or cancelled
-  std::uint64_t token;
+  ExecWatcher* watcher = nullptr;  // nullptr once forgotten or cancelled
+  std::uint64_t token = 0;
   sg4::ExecPtr exec;
 };
 // A start or a cancel asked for from an actor, done by a timer at the same date.
@@ -47,7 +47,7 @@ struct Deferred {
 };
 
 struct State {
-  std::unordered_map<const void*, Watch> watched;  // by the execution's kernel activity
+  FlatMap<const void*, Watch> watched;  // by the execution's kernel activity
   std::vector<Watch> finished;                     // to report
   Timer* report_timer = nullptr;
   // Executions let go of, kept until SimGrid is done with them: it handles the actions
@@ -94,10 +94,11 @@ void listen() {
     const Action::State now = action.get_state();
     if (now != Action::State::FINISHED && now != Action::State::FAILED) return;
     State& st = state();
-    const auto it = st.watched.find(action.get_activity());
-    if (it == st.watched.end()) return;
-    Watch watch = std::move(it->second);
-    st.watched.erase(it);
+    const void* activity = action.get_activity();
+    Watch* found = st.watched.find(activity);
+    if (found == nullptr) return;
+    Watch watch = std::move(*found);
+    st.watched.erase(activity);
     if (now == Action::State::FAILED) {
       let_go(std::move(watch.exec));
       return;
@@ -183,8 +184,9 @@ namespace {
 template <typename Pick>
 void drop_watchers(Pick dropped) {
   State& s = state();
-  for (auto& [impl, w] : s.watched)
+  s.watched.for_each([&dropped](const void*, Watch& w) {
     if (dropped(w.watcher)) w.watcher = nullptr;
+  });
   for (Watch& w : s.finished)
     if (dropped(w.watcher)) w.watcher = nullptr;
   for (Deferred& d : s.deferred)

@@ -2,28 +2,28 @@
 
 #include <algorithm>
 #include <memory>
-#include <unordered_map>
 
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/kernel/resource/Action.hpp>
 
+#include "core/flat_map.hpp"
 #include "engine/host_data.hpp"
 
 namespace archsim {
 
 namespace {
-std::unordered_map<const sg4::Mailbox*, Inbox*>& inboxes() {
-  static std::unordered_map<const sg4::Mailbox*, Inbox*> map;
+FlatMap<const sg4::Mailbox*, Inbox*>& inboxes() {
+  static FlatMap<const sg4::Mailbox*, Inbox*> map;
   return map;
 }
 
 // The transfers in progress, by their SimGrid activity (what the network action reports).
 struct Transfer {
-  Inbox* inbox;       // awaiting it
-  std::size_t index;  // there, the message's place in arriving_
+  Inbox* inbox = nullptr;  // awaiting it
+  std::size_t index = 0;   // there, the message's place in arriving_
 };
-std::unordered_map<const void*, Transfer>& transfers() {
-  static std::unordered_map<const void*, Transfer> map;
+FlatMap<const void*, Transfer>& transfers() {
+  static FlatMap<const void*, Transfer> map;
   return map;
 }
 const void* key_of(const Message* m) { return m->body->get_impl(); }
@@ -62,10 +62,11 @@ void Inbox::listen_to_transfers() {
         const Action::State state = action.get_state();
         if (state != Action::State::FINISHED && state != Action::State::FAILED) return;
         auto& all = transfers();
-        const auto it = all.find(action.get_activity());
-        if (it == all.end()) return;
-        const Transfer transfer = it->second;
-        all.erase(it);
+        const void* activity = action.get_activity();
+        const Transfer* found = all.find(activity);
+        if (found == nullptr) return;
+        const Transfer transfer = *found;
+        all.erase(activity);
         // A host going down cancels the transfers to and from it: they fail.
         transfer.inbox->transfer_ended(transfer.index, state == Action::State::FAILED);
       });
@@ -84,13 +85,13 @@ Inbox::~Inbox() {
   }
   for (Message* m : direct_) delete m;
   drop_ended();
-  auto it = inboxes().find(mailbox_);
-  if (it != inboxes().end() && it->second == this) inboxes().erase(it);
+  Inbox** registered = inboxes().find(mailbox_);
+  if (registered != nullptr && *registered == this) inboxes().erase(mailbox_);
 }
 
 Inbox* Inbox::of(const sg4::Mailbox* mailbox) {
-  auto it = inboxes().find(mailbox);
-  return it == inboxes().end() ? nullptr : it->second;
+  Inbox** registered = inboxes().find(mailbox);
+  return registered == nullptr ? nullptr : *registered;
 }
 
 void Inbox::forget_all_transfers() {
@@ -128,8 +129,7 @@ Message* Inbox::take_arriving(std::size_t index) {
   Message* m = arriving_[index].message;
   if (index + 1 != arriving_.size()) {
     arriving_[index] = arriving_.back();
-    const auto moved = transfers().find(key_of(arriving_[index].message));
-    if (moved != transfers().end()) moved->second.index = index;
+    if (Transfer* moved = transfers().find(key_of(arriving_[index].message))) moved->index = index;
   }
   arriving_.pop_back();
   return m;
