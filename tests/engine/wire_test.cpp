@@ -9,13 +9,16 @@
 // was busy all come out at once, none lost; one whose sender goes down before its body
 // is in is lost, and the next one arrives; one whose last byte comes in after its
 // caller's deadline is cut off, also while the owner waits without a time limit; a timed
-// receive with nothing on its way ends empty at exactly its time limit.
+// receive with nothing on its way ends empty at exactly its time limit; a host failure
+// between two cut-offs of the same inbox loses the failed host's message and leaves the
+// inbox whole.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include <simgrid/kernel/resource/Action.hpp>
 #include <simgrid/s4u.hpp>
 
 #include "engine/inbox.hpp"
@@ -51,7 +54,7 @@ int main(int argc, char** argv) {
   engine.set_config("network/crosstraffic:0");
   auto* zone = sg4::create_star_zone("zone");
   std::vector<sg4::Host*> hosts;
-  for (const char* name : {"a", "b", "c", "d"}) {
+  for (const char* name : {"a", "b", "c", "d", "e", "f"}) {
     auto* h = zone->create_host(name, 1e9);
     auto* nic = zone->create_split_duplex_link(std::string(name) + "-nic", kBandwidth);
     zone->add_route(h->get_netpoint(), nullptr, nullptr, nullptr, {{nic, sg4::LinkInRoute::Direction::UP}}, true);
@@ -71,6 +74,10 @@ int main(int argc, char** argv) {
   wire->attach(b, 0.010, 0.00002);
   wire->attach(c, 0.001, 0.00002);
   wire->attach(d, 0.001, 0.00002);
+  sg4::Host* e = hosts[4];
+  sg4::Host* f = hosts[5];
+  wire->attach(e, 0.001, 0.00002);
+  wire->attach(f, 0.001, 0.00002);
   expect_near("latency a->b", archsim::Wire::latency(a, b), 0.015);
   expect_near("latency a->a", archsim::Wire::latency(a, a), 0.00002);
 
@@ -262,6 +269,84 @@ int main(int argc, char** argv) {
     d_checked = true;
     delete m;
   });
+  // 11. A host failure in the middle of a cut-off. Two long messages from a to an inbox on
+  // f (1 MB each, sent at 0.02 s, 6 ms of latency) whose caller gives up at 0.03 s, and a
+  // long one from e (1 MB, 2 ms of latency) whose caller waits: the three bodies share f's
+  // NIC, and none is in by 0.035 s, when the owner's timed receive ends and cuts the two
+  // late ones off. Cutting one off cancels its transfer, which lets other actors run; the
+  // first cancel wakes an actor that turns e off there, between the two cuts, until
+  // 0.04 s. Then e's message is lost, the second cut goes on, and the inbox still
+  // receives: a message from e once it is back (100 KB at 0.045 s, in at 0.0478 s), then
+  // one of no bytes from a (sent at 0.045 s, in at 0.051 s).
+  auto* to_f3 = sg4::Mailbox::by_name("f3");
+  archsim::Inbox inbox_f3(to_f3);
+  bool f3_checked = false;
+  int cancels_before_failure = -1;
+  int cancels = 0;
+  sg4::SemaphorePtr fail_e = sg4::Semaphore::create(0);
+  sg4::Link::on_communication_state_change_cb(
+      [&cancels, fail_e](simgrid::kernel::resource::NetworkAction& network_action,
+                         simgrid::kernel::resource::Action::State) {
+        // NetworkAction's one, non-virtual base is Action (see engine/inbox.cpp).
+        const auto& action = reinterpret_cast<const simgrid::kernel::resource::Action&>(network_action);
+        if (sg4::Engine::get_clock() != 0.035 ||
+            action.get_state() != simgrid::kernel::resource::Action::State::FAILED)
+          return;
+        if (++cancels == 1) fail_e->release();  // from the first cut-off's cancel
+      });
+  sg4::Actor::create("failer-e", a, [e, fail_e, &cancels, &cancels_before_failure] {
+    fail_e->acquire();
+    cancels_before_failure = cancels;
+    e->turn_off();
+    sg4::this_actor::sleep_until(0.04);
+    e->turn_on();
+    sg4::Actor::create("sender-e-again", e, [] {
+      sg4::this_actor::sleep_until(0.045);
+      auto* m = new Message{};
+      m->id = 54;
+      m->deadline = 10;
+      archsim::send_message(sg4::Mailbox::by_name("f3"), sg4::Host::by_name("f"), m, 1e5);
+    });
+  });
+  sg4::Actor::create("receiver-f3", f, [&inbox_f3, &f3_checked] {
+    inbox_f3.bind();
+    Message* m = inbox_f3.receive(0.035);
+    expect("cut-off with a failure: the timed receive ends empty", m == nullptr);
+    expect_near("... at its time limit", sg4::Engine::get_clock(), 0.035, 0.0);
+    delete m;
+    std::vector<std::uint64_t> ids;
+    for (int i = 0; i < 2; ++i) {
+      m = inbox_f3.receive(0.03);
+      ids.push_back(m ? m->id : 0);
+      delete m;
+    }
+    expect("after the cut-off and the failure, the inbox receives what came next, in order",
+           ids == std::vector<std::uint64_t>{54, 52});
+    m = inbox_f3.receive(0.01);
+    expect("neither the cut-off messages nor the failed host's arrive", m == nullptr);
+    delete m;
+    f3_checked = true;
+  });
+  sg4::Actor::create("sender-f3", a, [to_f3, f] {
+    sg4::this_actor::sleep_until(0.02);
+    for (std::uint64_t id : {50, 51}) {
+      auto* late = new Message{};
+      late->id = id;
+      late->deadline = 0.03;
+      archsim::send_message(to_f3, f, late, 1e6);
+    }
+    sg4::this_actor::sleep_until(0.045);
+    auto* next = new Message{};
+    next->id = 52;
+    archsim::send_message(to_f3, f, next, 0);
+  });
+  sg4::Actor::create("sender-e", e, [to_f3, f] {
+    sg4::this_actor::sleep_until(0.02);
+    auto* m = new Message{};
+    m->id = 53;
+    m->deadline = 10;
+    archsim::send_message(to_f3, f, m, 1e6);
+  });
   sg4::Actor::create("sender", a, [&wire, to_b, to_c, to_a, b, c, a] {
     archsim::send_message(to_b, b, new Message{}, 1000);
     sg4::this_actor::sleep_for(0.1);
@@ -294,6 +379,8 @@ int main(int argc, char** argv) {
   expect("the inbox on b was checked", b1_checked);
   expect("the inbox on c2 was checked", c2_checked);
   expect("the inbox on d was checked", d_checked);
+  expect("the inbox on f3 was checked", f3_checked);
+  expect("e failed between the two cut-offs (one cancel before it)", cancels_before_failure == 1);
   wire.reset();
   std::printf("%s\n", failures == 0 ? "all passed" : "FAILED");
   return failures == 0 ? 0 : 1;
