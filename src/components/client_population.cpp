@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "components/service.hpp"
 #include "components/run_context.hpp"
@@ -152,10 +153,9 @@ void ClientPopulation::settle(Message* reply) {
 }
 
 void ClientPopulation::attempt_ended(std::uint64_t id, Outcome outcome) {
-  const Pending* found = pending_.find(id);
-  if (found == nullptr) return;  // already ended: a late reply or a stale deadline
-  const Pending p = *found;
-  pending_.erase(id);
+  const std::optional<Pending> taken = pending_.take(id);
+  if (!taken) return;  // already ended: a late reply or a stale deadline
+  const Pending& p = *taken;
   const std::uint64_t denied_before = retry_.denied_by_budget();
   if (retry_.may_retry(p.attempt, outcome)) {
     Pending next = p;
@@ -186,9 +186,7 @@ void ClientPopulation::handle_timer(const Timer& timer) {
       if (run_.recorder().before_end(timer.at)) new_request(static_cast<int>(timer.id));
       break;
     case TimerKind::Retry: {
-      const Pending p = *backing_off_.find(timer.id);
-      backing_off_.erase(timer.id);
-      send_attempt(p);
+      send_attempt(*backing_off_.take(timer.id));
       break;
     }
   }

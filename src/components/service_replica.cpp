@@ -1,6 +1,7 @@
 #include "components/service_replica.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <spdlog/spdlog.h>
 
 #include "components/service.hpp"
@@ -369,24 +370,22 @@ void ServiceReplica::relay_loop() {
             ? relay_min_timeout_
             : std::min(relay_min_timeout_, std::max(0.0, relay_deadlines_.front().first - now()));
     if (Message* reply = relay_inbox_->receive(wait)) {
-      const std::uint64_t id = reply->id;
+      std::optional<Relayed> relayed = relayed_.take(reply->id);
       const Outcome status = reply->status;
       delete reply;
-      if (relayed_.contains(id)) end_relayed(id, status);  // else a late reply to a call that timed out
+      if (relayed) end_relayed(std::move(*relayed), status);  // else a late reply to a call that timed out
       continue;
     }
     const double t = now();
     while (!relay_deadlines_.empty() && relay_deadlines_.front().first <= t) {
-      const std::uint64_t id = relay_deadlines_.front().second;
+      std::optional<Relayed> relayed = relayed_.take(relay_deadlines_.front().second);
       relay_deadlines_.pop_front();
-      if (relayed_.contains(id)) end_relayed(id, Outcome::Timeout);
+      if (relayed) end_relayed(std::move(*relayed), Outcome::Timeout);
     }
   }
 }
 
-void ServiceReplica::end_relayed(std::uint64_t id, Outcome outcome) {
-  Relayed relayed = *relayed_.find(id);
-  relayed_.erase(id);
+void ServiceReplica::end_relayed(Relayed relayed, Outcome outcome) {
   close_call(*this, relayed.call, outcome);
   const Outcome result = behavior_->relayed_call_ended(relayed.token, outcome);
   // As a worker does: every account is settled before the reply leaves.

@@ -174,8 +174,9 @@ class ServiceReplica : public ExecWatcher {
   // Whether a worker may take a request from the queue: relayed calls keep their slots.
   bool slot_free() const { return busy_ < service_workers_; }
   void relay_loop();
-  // The relayed call `id` ended with `outcome` (Timeout: its deadline passed).
-  void end_relayed(std::uint64_t id, Outcome outcome);
+  // The relayed call `relayed`, taken out of relayed_, ended with `outcome` (Timeout: its
+  // deadline passed).
+  void end_relayed(Relayed relayed, Outcome outcome);
   // A request that was in service left with `outcome` at `t`: its figures and its span.
   void departed(const Message& request, double arrived_at, double t, Outcome outcome);
   // The last request of a replica leaving service has left: the supervisor parks it.

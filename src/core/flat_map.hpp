@@ -16,6 +16,7 @@
 // depend on it should sort.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -35,13 +36,8 @@ class FlatMap {
 
   // The value of `key`, or nullptr.
   Value* find(Key key) {
-    if (size_ == 0) return nullptr;
-    const std::uint64_t bits = bits_of(key);
-    for (std::size_t i = home(bits);; i = next(i)) {
-      Slot& s = slots_[i];
-      if (s.key == bits) return &s.value;
-      if (s.key == kEmpty) return nullptr;
-    }
+    const std::size_t i = slot_of(key);
+    return i == kNone ? nullptr : &slots_[i].value;
   }
   const Value* find(Key key) const { return const_cast<FlatMap*>(this)->find(key); }
   bool contains(Key key) const { return find(key) != nullptr; }
@@ -64,28 +60,18 @@ class FlatMap {
 
   // Removes `key`; false if it was absent.
   bool erase(Key key) {
-    if (size_ == 0) return false;
-    const std::uint64_t bits = bits_of(key);
-    std::size_t i = home(bits);
-    for (; slots_[i].key != bits; i = next(i))
-      if (slots_[i].key == kEmpty) return false;
-    // Backward shift: entries after the hole that may live there move up, so that every
-    // entry stays reachable from its home without crossing an empty slot.
-    for (std::size_t j = next(i);; j = next(j)) {
-      Slot& candidate = slots_[j];
-      if (candidate.key == kEmpty) break;
-      const std::size_t h = home(candidate.key);
-      // Movable unless its home lies cyclically in (i, j].
-      const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
-      if (stays) continue;
-      slots_[i].key = candidate.key;
-      slots_[i].value = std::move(candidate.value);
-      i = j;
-    }
-    slots_[i].key = kEmpty;
-    slots_[i].value = Value();  // lets go of what the value held
-    --size_;
+    const std::size_t i = slot_of(key);
+    if (i == kNone) return false;
+    remove_at(i);
     return true;
+  }
+  // Removes `key` and returns its value; nothing if it was absent.
+  std::optional<Value> take(Key key) {
+    const std::size_t i = slot_of(key);
+    if (i == kNone) return std::nullopt;
+    std::optional<Value> value(std::move(slots_[i].value));
+    remove_at(i);
+    return value;
   }
 
   void clear() {
@@ -111,6 +97,7 @@ class FlatMap {
 
  private:
   static constexpr std::uint64_t kEmpty = ~std::uint64_t{0};
+  static constexpr std::size_t kNone = ~std::size_t{0};
   struct Slot {
     std::uint64_t key = kEmpty;
     Value value{};
@@ -134,6 +121,34 @@ class FlatMap {
     return static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ull) >> shift_);
   }
   std::size_t next(std::size_t i) const { return (i + 1) & (slots_.size() - 1); }
+
+  // The slot holding `key`, or kNone.
+  std::size_t slot_of(Key key) const {
+    if (size_ == 0) return kNone;
+    const std::uint64_t bits = bits_of(key);
+    for (std::size_t i = home(bits);; i = next(i)) {
+      if (slots_[i].key == bits) return i;
+      if (slots_[i].key == kEmpty) return kNone;
+    }
+  }
+  // Empties slot `i`. Backward shift: entries after the hole that may live there move up,
+  // so that every entry stays reachable from its home without crossing an empty slot.
+  void remove_at(std::size_t i) {
+    for (std::size_t j = next(i);; j = next(j)) {
+      Slot& candidate = slots_[j];
+      if (candidate.key == kEmpty) break;
+      const std::size_t h = home(candidate.key);
+      // Movable unless its home lies cyclically in (i, j].
+      const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+      if (stays) continue;
+      slots_[i].key = candidate.key;
+      slots_[i].value = std::move(candidate.value);
+      i = j;
+    }
+    slots_[i].key = kEmpty;
+    slots_[i].value = Value();  // lets go of what the value held
+    --size_;
+  }
 
   void grow() {
     std::vector<Slot> old;

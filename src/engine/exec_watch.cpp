@@ -1,5 +1,6 @@
 #include "engine/exec_watch.hpp"
 
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -94,11 +95,9 @@ void listen() {
     const Action::State now = action.get_state();
     if (now != Action::State::FINISHED && now != Action::State::FAILED) return;
     State& st = state();
-    const void* activity = action.get_activity();
-    Watch* found = st.watched.find(activity);
-    if (found == nullptr) return;
-    Watch watch = std::move(*found);
-    st.watched.erase(activity);
+    std::optional<Watch> taken = st.watched.take(action.get_activity());
+    if (!taken) return;
+    Watch watch = std::move(*taken);
     if (now == Action::State::FAILED) {
       let_go(std::move(watch.exec));
       return;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/kernel/resource/Action.hpp>
@@ -61,14 +62,10 @@ void Inbox::listen_to_transfers() {
         const auto& action = reinterpret_cast<const Action&>(network_action);
         const Action::State state = action.get_state();
         if (state != Action::State::FINISHED && state != Action::State::FAILED) return;
-        auto& all = transfers();
-        const void* activity = action.get_activity();
-        const Transfer* found = all.find(activity);
-        if (found == nullptr) return;
-        const Transfer transfer = *found;
-        all.erase(activity);
+        const std::optional<Transfer> transfer = transfers().take(action.get_activity());
+        if (!transfer) return;
         // A host going down cancels the transfers to and from it: they fail.
-        transfer.inbox->transfer_ended(transfer.index, state == Action::State::FAILED);
+        transfer->inbox->transfer_ended(transfer->index, state == Action::State::FAILED);
       });
 }
 

@@ -46,6 +46,15 @@ void expect(const char* what, bool ok) {
   failures += ok ? 0 : 1;
 }
 
+// Sends message `id` of `bytes` to mailbox `to` on host `host`; a deadline (> 0) is when its
+// caller gives up, and makes a message of more than one window a long one.
+void send(sg4::Mailbox* to, sg4::Host* host, std::uint64_t id, double bytes, double deadline = 0) {
+  auto* m = new Message{};
+  m->id = id;
+  m->deadline = deadline;
+  archsim::send_message(to, host, m, bytes);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,13 +150,9 @@ int main(int argc, char** argv) {
     sg4::this_actor::sleep_until(0.05);
     archsim::send_message(to_c0, c, new Message{}, 0);
     sg4::this_actor::sleep_until(0.1);
-    auto* big = new Message{};
-    big->id = 20;
-    archsim::send_message(to_c0, c, big, 1e6);
+    send(to_c0, c, 20, 1e6);
     sg4::this_actor::sleep_for(0.001);
-    auto* small = new Message{};
-    small->id = 21;
-    archsim::send_message(to_c0, c, small, 0);
+    send(to_c0, c, 21, 0);
   });
   // 7. Long messages from a to an inbox on c: 30 bodies of 17 to 75 KB
   // start together (at 0.13 s + 6 ms) and share the NICs; sent again at 0.16 s while the
@@ -194,12 +199,8 @@ int main(int argc, char** argv) {
   sg4::Actor::create("sender-c1", a, [to_c1, c, body_bytes] {
     for (std::uint64_t round : {100, 200}) {
       sg4::this_actor::sleep_until(round == 100 ? 0.13 : 0.16);
-      for (int k = kBodies; k >= 1; --k) {  // largest first: the order of ends is not that of sending
-        auto* m = new Message{};
-        m->id = round + static_cast<std::uint64_t>(k);
-        m->deadline = 10;  // a caller that waits: a long message
-        archsim::send_message(to_c1, c, m, body_bytes(k));
-      }
+      for (int k = kBodies; k >= 1; --k)  // largest first: the order of ends is not that of sending
+        send(to_c1, c, round + static_cast<std::uint64_t>(k), body_bytes(k), 10);  // a caller that waits: long
     }
   });
   // 8. A long message from d (1 MB: 8 ms) to an inbox on b, sent at 0.22 s; d goes down
@@ -218,10 +219,7 @@ int main(int argc, char** argv) {
   });
   const auto send_from_d = [b](double at, std::uint64_t id, double bytes) {
     sg4::this_actor::sleep_until(at);
-    auto* m = new Message{};
-    m->id = id;
-    m->deadline = 10;
-    archsim::send_message(sg4::Mailbox::by_name("b1"), b, m, bytes);
+    send(sg4::Mailbox::by_name("b1"), b, id, bytes, 10);
   };
   sg4::Actor::create("sender-d", d, [send_from_d] { send_from_d(0.22, 31, 1e6); });
   sg4::Actor::create("crasher-d", a, [d, send_from_d] {
@@ -247,14 +245,9 @@ int main(int argc, char** argv) {
   });
   sg4::Actor::create("sender-c2", a, [to_c2, c] {
     sg4::this_actor::sleep_until(0.26);
-    auto* late = new Message{};
-    late->id = 41;
-    late->deadline = 0.27;
-    archsim::send_message(to_c2, c, late, 1e6);
+    send(to_c2, c, 41, 1e6, 0.27);
     sg4::this_actor::sleep_until(0.275);
-    auto* next = new Message{};
-    next->id = 42;
-    archsim::send_message(to_c2, c, next, 0);
+    send(to_c2, c, 42, 0);
   });
   // 10. A timed receive with nothing on its way ends empty at exactly its time limit.
   auto* to_d = sg4::Mailbox::by_name("d");
@@ -302,10 +295,7 @@ int main(int argc, char** argv) {
     e->turn_on();
     sg4::Actor::create("sender-e-again", e, [] {
       sg4::this_actor::sleep_until(0.045);
-      auto* m = new Message{};
-      m->id = 54;
-      m->deadline = 10;
-      archsim::send_message(sg4::Mailbox::by_name("f3"), sg4::Host::by_name("f"), m, 1e5);
+      send(sg4::Mailbox::by_name("f3"), sg4::Host::by_name("f"), 54, 1e5, 10);
     });
   });
   sg4::Actor::create("receiver-f3", f, [&inbox_f3, &f3_checked] {
@@ -329,42 +319,26 @@ int main(int argc, char** argv) {
   });
   sg4::Actor::create("sender-f3", a, [to_f3, f] {
     sg4::this_actor::sleep_until(0.02);
-    for (std::uint64_t id : {50, 51}) {
-      auto* late = new Message{};
-      late->id = id;
-      late->deadline = 0.03;
-      archsim::send_message(to_f3, f, late, 1e6);
-    }
+    for (std::uint64_t id : {50, 51}) send(to_f3, f, id, 1e6, 0.03);
     sg4::this_actor::sleep_until(0.045);
-    auto* next = new Message{};
-    next->id = 52;
-    archsim::send_message(to_f3, f, next, 0);
+    send(to_f3, f, 52, 0);
   });
   sg4::Actor::create("sender-e", e, [to_f3, f] {
     sg4::this_actor::sleep_until(0.02);
-    auto* m = new Message{};
-    m->id = 53;
-    m->deadline = 10;
-    archsim::send_message(to_f3, f, m, 1e6);
+    send(to_f3, f, 53, 1e6, 10);
   });
   sg4::Actor::create("sender", a, [&wire, to_b, to_c, to_a, b, c, a] {
     archsim::send_message(to_b, b, new Message{}, 1000);
     sg4::this_actor::sleep_for(0.1);
     for (std::uint64_t id = 1; id <= 3; ++id) {
-      auto* m = new Message{};
-      m->id = id;
-      archsim::send_message(to_b, b, m, 100.0 * static_cast<double>(4 - id));  // shorter ones later
+      send(to_b, b, id, 100.0 * static_cast<double>(4 - id));  // shorter ones later
       sg4::this_actor::sleep_for(0.0001);
     }
     sg4::this_actor::sleep_for(0.1);
     archsim::send_message(to_a, a, new Message{}, 100);
     // 3. Held for b when b goes down: lost.
-    auto* doomed = new Message{};
-    doomed->id = 6;
-    archsim::send_message(to_b, b, doomed, 100);
-    auto* kept = new Message{};
-    kept->id = 7;
-    archsim::send_message(to_c, c, kept, 100);
+    send(to_b, b, 6, 100);
+    send(to_c, c, 7, 100);
     sg4::this_actor::sleep_for(0.001);
     const std::size_t held = wire->held();
     wire->lose_traffic_of(b);

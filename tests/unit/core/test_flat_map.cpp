@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <vector>
@@ -64,7 +65,17 @@ void against_model(std::uint64_t seed, int steps, Draw draw) {
         model[key] = -step;
         break;
       default:
-        REQUIRE(map.erase(key) == (model.erase(key) == 1));
+        if (step % 2) {
+          REQUIRE(map.erase(key) == (model.erase(key) == 1));
+        } else {  // taken out with its value
+          const auto it = model.find(key);
+          const std::optional<int> taken = map.take(key);
+          REQUIRE(taken.has_value() == (it != model.end()));
+          if (it != model.end()) {
+            REQUIRE(*taken == it->second);
+            model.erase(it);
+          }
+        }
         break;
     }
     require_same(map, model, probes);
