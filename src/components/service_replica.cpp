@@ -496,8 +496,7 @@ sg4::ExecPtr ServiceReplica::take_spare_exec() {
 
 void ServiceReplica::refill_spare_execs() {
   spare_execs_wanted_ = false;
-  const std::size_t target = spare_execs_target();
-  while (spare_execs_.size() < target) spare_execs_.push_back(sg4::Exec::init());
+  exec_watch::make_on_own_host(spare_execs_, spare_execs_target());
 }
 
 void ServiceReplica::ask_acceptor() {

@@ -160,6 +160,22 @@ void start(sg4::ExecPtr& exec, sg4::Host* host, double flops, ExecWatcher* watch
   defer(Deferred{&exec, nullptr, host, flops, watcher, token});
 }
 
+void make_on_own_host(std::vector<sg4::ExecPtr>& spares, std::size_t target) {
+  if (spares.size() >= target) return;
+  auto& signal = sg4::Host::on_state_change;
+  const auto noop = [](const sg4::Host&) {};
+  const unsigned before = signal.connect(noop);
+  signal.disconnect(before);
+  const std::size_t made = target - spares.size();
+  while (spares.size() < target) spares.push_back(sg4::Exec::init());
+  const unsigned after = signal.connect(noop);
+  signal.disconnect(after);
+  // Callbacks are numbered in sequence and nothing else runs meanwhile: when Exec::init
+  // connected exactly one per execution, they are the ones between.
+  if (after - before == made + 1)
+    for (unsigned id = before + 1; id < after; ++id) signal.disconnect(id);
+}
+
 void cancel(sg4::ExecPtr& exec) {
   State& s = state();
   for (Deferred& d : s.deferred)

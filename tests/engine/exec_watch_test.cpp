@@ -3,7 +3,10 @@
 // engine's context share a core as processor sharing says and are reported in their order
 // of ending; one cancelled before its deferred start never runs and takes no CPU; one
 // cancelled while it runs is not reported and gives its share back; one on a host turned
-// off is not reported, and the host computes again once it is back.
+// off is not reported, and the host computes again once it is back. Executions made ahead
+// by an actor of their own host (make_on_own_host) leave no callback on
+// Host::on_state_change, run and are reported like the others, and are cancelled with
+// their maker when the host is turned off.
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -57,6 +60,7 @@ int main(int argc, char** argv) {
   auto* zone = sg4::create_full_zone("zone");
   sg4::Host* a = zone->create_host("a", kSpeed);
   sg4::Host* b = zone->create_host("b", kSpeed)->set_core_count(2);
+  sg4::Host* c = zone->create_host("c", kSpeed);
   zone->seal();
 
   Recorder recorder;
@@ -99,6 +103,34 @@ int main(int argc, char** argv) {
     expect("the engine's context starts at once", handles[2] != nullptr && handles[9] != nullptr);
   });
 
+  // 6. On host c, executions made ahead by its own actor: three (two added to one), and
+  //    no callback left behind. The first, started at 13 s, is reported at 14 s; the
+  //    second, started at 14.5 s, is cancelled with its maker when c goes down at 15 s
+  //    (not reported). Back at 15.5 s, c computes 1 s of work by 16.5 s.
+  std::vector<sg4::ExecPtr> spares;
+  sg4::Actor::create("maker", c, [&] {
+    auto& signal = sg4::Host::on_state_change;
+    const int callbacks = signal.get_slot_count();
+    archsim::exec_watch::make_on_own_host(spares, 1);
+    archsim::exec_watch::make_on_own_host(spares, 3);
+    expect("made ahead up to the target", spares.size() == 3);
+    expect("no callback left on Host::on_state_change", signal.get_slot_count() == callbacks);
+    archsim::exec_watch::make_on_own_host(spares, 3);
+    expect("none made once at the target", spares.size() == 3);
+    sg4::this_actor::sleep_until(13);
+    archsim::exec_watch::start(spares[0], c, 1 * kSpeed, &recorder, 9);
+    sg4::this_actor::sleep_until(14.5);
+    archsim::exec_watch::start(spares[1], c, 1 * kSpeed, &recorder, 10);
+    sg4::this_actor::sleep_until(20);
+  });
+  sg4::Actor::create("operator", a, [&] {
+    sg4::this_actor::sleep_until(15);
+    c->turn_off();
+    sg4::this_actor::sleep_until(15.5);
+    c->turn_on();
+    archsim::exec_watch::start(handles[10], c, 1 * kSpeed, &recorder, 11);
+  });
+
   engine.run();
 
   expect_near("1 s of work started from an actor", recorder.end_of(1), 1.0);
@@ -110,11 +142,15 @@ int main(int argc, char** argv) {
   expect_near("... and its share came back", recorder.end_of(6), 7.25);
   expect("on a host turned off: not reported", recorder.reports_of(7) == 0);
   expect_near("the host computes again once back", recorder.end_of(8), 10.0);
-  expect("each reported once", recorder.ends.size() == 6);
+  expect_near("made ahead on its own host: reported at its end", recorder.end_of(9), 14.0);
+  expect("... cancelled with its maker when the host goes down", recorder.reports_of(10) == 0);
+  expect_near("... and the host computes again once back", recorder.end_of(11), 16.5);
+  expect("each reported once", recorder.ends.size() == 8);
 
   archsim::exec_watch::stop_all();
   archsim::exec_watch::release_all();
   handles.clear();
+  spares.clear();
   if (failures) std::printf("%d failure(s)\n", failures);
   return failures ? 1 : 0;
 }
