@@ -34,14 +34,14 @@ const char* to_string(ReplicaState state) {
 }
 
 ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Machine& machine, Storage& storage)
-    : service_(service),
+    : service_workers_(service.spec().workers),
+      admission_(service.spec().workers, service.spec().queue_limit),
+      service_(service),
+      machine_(machine),
+      inbox_(sg4::Mailbox::by_name(service.spec().replica_name(index))),
       index_(index),
       name_(service.spec().replica_name(index)),
-      machine_(machine),
       storage_(storage),
-      inbox_(sg4::Mailbox::by_name(name_)),
-      service_workers_(service.spec().workers),
-      admission_(service.spec().workers, service.spec().queue_limit),
       command_ready_(sg4::Semaphore::create(0)) {
   for (const PoolSpec& p : service.spec().pools) pools_.emplace_back(p.target, p.size, p.timeout_s);
   behavior_ = service.runtime().make_behavior(*this);

@@ -224,36 +224,40 @@ class ServiceReplica : public ExecWatcher {
   void trace_begin(const Message& request, double t);
   void trace_end(std::uint64_t span, bool traced, double t, Outcome outcome);
 
-  Service& service_;
-  int index_;
-  std::string name_;
-  const Platform::Machine& machine_;
-  Storage& storage_;
-  std::unique_ptr<ReplicaBehavior> behavior_;
-  Inbox inbox_;
+  // What a request touches on its way through comes first, together: in a fleet a replica
+  // is out of the processor's caches whenever its next request comes, and each cache line
+  // of it costs a miss (see docs/architecture.md, "What still grows with the fleet").
   ReplicaState state_ = ReplicaState::HostDown;
-  bool held_down_ = false;
   bool draining_ = false;
-  bool provisioning_ = false;
   bool daemons_alive_ = false;  // the acceptor and the supervisor
-  std::uint64_t generation_ = 0;
-
-  std::deque<Waiting> queue_;
-  int waiting_for_thread_ = 0;  // requests in queue_ that a worker must serve
-  std::deque<Threadless> threadless_;      // slots (a deque keeps them in place as it grows)
-  std::vector<std::uint32_t> free_slots_;  // free ones, the last freed at the back
-  std::uint64_t threadless_started_ = 0;
   bool starting_threadless_ = false;
-  std::vector<sg4::ExecPtr> spare_execs_;
   bool spare_execs_wanted_ = false;
   bool worker_wanted_ = false;
+  bool held_down_ = false;
+  bool provisioning_ = false;
+  int waiting_for_thread_ = 0;  // requests in queue_ that a worker must serve
+  int busy_ = 0;                // requests being served by a worker or awaited by the relay
+  int service_workers_ = 0;     // the configured workers: the most requests served at once
+  int trace_track_ = 0;         // 0: requests are not traced
+  Admission admission_;
+  Service& service_;
+  const Platform::Machine& machine_;
+  std::unique_ptr<ReplicaBehavior> behavior_;
+  std::uint64_t threadless_started_ = 0;
+  std::vector<std::uint32_t> free_slots_;  // free ones of threadless_, the last freed at the back
+  std::vector<sg4::ExecPtr> spare_execs_;
+  std::deque<Waiting> queue_;
+  std::deque<Threadless> threadless_;  // slots (a deque keeps them in place as it grows)
+  Inbox inbox_;
+
+  int index_;
+  std::string name_;
+  Storage& storage_;
+  std::uint64_t generation_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<Worker*> idle_;  // idle workers not yet woken, the last gone idle at the back
   int running_workers_ = 0;
-  int idle_workers_ = 0;       // idle workers, woken or not, that have not yet looked at the queue
-  int busy_ = 0;               // requests being served by a worker or awaited by the relay
-  int service_workers_ = 0;    // the configured workers: the most requests served at once
-  Admission admission_;
+  int idle_workers_ = 0;  // idle workers, woken or not, that have not yet looked at the queue
   std::vector<ConnectionPool> pools_;
   std::unordered_map<long, sg4::ActorPtr> helpers_;  // by actor id
   std::vector<sg4::ActorPtr> auxiliaries_;
@@ -265,8 +269,6 @@ class ServiceReplica : public ExecWatcher {
   double relay_min_timeout_ = std::numeric_limits<double>::infinity();  // of the calls relayed so far
   FlatMap<std::uint64_t, Relayed> relayed_;  // by call id
   std::deque<std::pair<double, std::uint64_t>> relay_deadlines_;  // by deadline; ended calls are skipped
-
-  int trace_track_ = 0;  // 0: requests are not traced
 
   std::deque<Command> commands_;
   sg4::SemaphorePtr command_ready_;

@@ -98,15 +98,17 @@ class Inbox {
   // Cuts off the transfers of `messages`, taken out with take_to_cut().
   static void cut(const std::vector<std::unique_ptr<Message>>& messages);
 
-  sg4::Mailbox* mailbox_;
-  std::vector<Arriving> arriving_;  // messages whose bytes are in transfer
-  double earliest_deadline_ = 0;    // no long message in arriving_ has an earlier one (0: none)
-  std::deque<Message*> direct_;     // messages handed over, in that order
-  std::function<bool(Message*)> express_;
-  sg4::SemaphorePtr doorbell_;
+  // What hand_over() reads first, together (an inbox of a fleet's replica is out of the
+  // processor's caches when a message comes).
   bool sleeping_ = false;  // the owner waits on the doorbell
   bool rung_ = false;      // and it was rung since
   bool woken_ = false;     // see wake()
+  std::function<bool(Message*)> express_;
+  std::deque<Message*> direct_;  // messages handed over, in that order
+  sg4::Mailbox* mailbox_;
+  std::vector<Arriving> arriving_;  // messages whose bytes are in transfer
+  double earliest_deadline_ = 0;    // no long message in arriving_ has an earlier one (0: none)
+  sg4::SemaphorePtr doorbell_;
   simgrid::kernel::timer::Timer* alarm_ = nullptr;  // ends the owner's timed wait
 };
 

@@ -28,42 +28,44 @@ constexpr int kProbeEndpoint = -2;        // a health-check probe, answered by t
 constexpr int kReplicationEndpoint = -3;  // a replication event (id = log position)
 
 struct Message {
+  // What most hops read comes first, in the first 64 bytes: a message is out of the
+  // processor's caches by the time it arrives somewhere.
   std::uint64_t id = 0;            // call id, unique per simulation; the caller matches replies on it
   sg4::Mailbox* reply_to = nullptr;
   const sg4::Host* reply_host = nullptr;  // host of reply_to's owner
-  int endpoint = -1;               // endpoint of the receiving service, or a special one above
-  int op = -1;                     // client operation the request belongs to
-  double request_bytes = 0;        // size of this request (a proxy forwards as much)
-  double response_bytes = 0;       // size of the successful reply
-  double sent_at = 0;              // when the current hop was sent
-  double origin_at = 0;            // replication: when the write committed on the primary; a
-                                   // cache set: when its caller began to fetch the value
   // When the caller stops waiting for the reply and hangs up (0: never). A replication
   // stream is a standing connection: its events have none, even when an acknowledgement
   // is awaited.
   double deadline = 0;
-  sg4::CommPtr body;               // the transfer of the message's bytes, while in progress
-  std::uint64_t key = 0;           // data key the request is about
-  std::uint64_t session = 0;       // client session
-  std::uint64_t sequence = 0;      // replication: log position of the write
-  // The version of the data a reply returns (a database's read or write, a cache's hit) or
-  // a cache set stores, and the service whose committed versions it counts (-1: none).
-  std::uint64_t version = 0;
-  int version_source = -1;
-  double ttl_s = 0;                // a cache set: the value's time to live (0: the cache's own)
-  // The flow a request belongs to: when its client sent it and from where (a notification
-  // at the end of an asynchronous flow goes back there), carried along every call.
-  double flow_start = 0;
-  const sg4::Host* flow_host = nullptr;
-  // A message queue's: the topic (publish) or group (delivery), and the stored message's id.
-  int channel = -1;
-  std::uint64_t item = 0;
+  int endpoint = -1;               // endpoint of the receiving service, or a special one above
+  int op = -1;                     // client operation the request belongs to
   Outcome status = Outcome::Ok;    // replies only
   bool reply = false;
   bool session_ends = false;       // the last request of its session
   bool traced = false;             // part of a sampled request (see Tracer)
   bool found = false;              // a cache get's reply: the key was cached
   bool early = false;              // a delivery's acknowledgement sent before its processing
+  double request_bytes = 0;        // size of this request (a proxy forwards as much)
+  double response_bytes = 0;       // size of the successful reply
+  double sent_at = 0;              // when the current hop was sent
+  sg4::CommPtr body;               // the transfer of the message's bytes, while in progress
+  std::uint64_t session = 0;       // client session
+  std::uint64_t key = 0;           // data key the request is about
+  // The flow a request belongs to: when its client sent it and from where (a notification
+  // at the end of an asynchronous flow goes back there), carried along every call.
+  double flow_start = 0;
+  const sg4::Host* flow_host = nullptr;
+  double origin_at = 0;            // replication: when the write committed on the primary; a
+                                   // cache set: when its caller began to fetch the value
+  std::uint64_t sequence = 0;      // replication: log position of the write
+  // The version of the data a reply returns (a database's read or write, a cache's hit) or
+  // a cache set stores, and the service whose committed versions it counts (-1: none).
+  std::uint64_t version = 0;
+  int version_source = -1;
+  // A message queue's: the topic (publish) or group (delivery), and the stored message's id.
+  int channel = -1;
+  double ttl_s = 0;                // a cache set: the value's time to live (0: the cache's own)
+  std::uint64_t item = 0;
 };
 
 // Size of an error reply (headers only), and of probes, acknowledgements and their replies.
