@@ -226,7 +226,8 @@ class ServiceReplica : public ExecWatcher {
 
   // What a request touches on its way through comes first, together: in a fleet a replica
   // is out of the processor's caches whenever its next request comes, and each cache line
-  // of it costs a miss (see docs/architecture.md, "What still grows with the fleet").
+  // of it costs a miss (see docs/architecture.md, "Fields in the order a request reads
+  // them").
   ReplicaState state_ = ReplicaState::HostDown;
   bool draining_ = false;
   bool daemons_alive_ = false;  // the acceptor and the supervisor

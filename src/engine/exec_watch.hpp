@@ -42,13 +42,13 @@ void start(simgrid::s4u::ExecPtr& exec, simgrid::s4u::Host* host, double flops, 
            std::uint64_t token);
 // Executions for start(), made by the calling actor and added to `spares` until it holds
 // `target`. That actor runs on the host they will compute on and outlives them (see
-// start()). SimGrid 3.32's Exec::init connects one callback
-// per execution to Host::on_state_change, to fail it if its host is turned off, and keeps it
-// in one ordered map until the execution ends: with a fleet, that map holds every execution
-// in flight and each end searches it, far from the processor's caches. An execution made by
-// an actor of its own host needs no callback: turning the host off kills that actor before
-// the callbacks run, which cancels the execution, and the callback then does nothing. So
-// these callbacks are disconnected here.
+// start()). SimGrid 3.32's Exec::init connects one callback per execution to
+// Host::on_state_change, to fail it if its host is turned off, and keeps it in one ordered
+// map until the execution ends: with a fleet, that map holds every execution in flight and
+// each end searches it, far from the processor's caches. An execution made by an actor of
+// its own host needs no callback: turning the host off kills that actor before the
+// callbacks run, which cancels the execution, and the callback then does nothing. So these
+// callbacks are disconnected here.
 void make_on_own_host(std::vector<simgrid::s4u::ExecPtr>& spares, std::size_t target);
 // Stops watching the execution of handle `exec` and cancels it (a start still deferred
 // does not happen). Its end is not reported, even if it finished already and its report is
