@@ -40,7 +40,7 @@ ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Mach
       machine_(machine),
       inbox_(sg4::Mailbox::by_name(service.spec().replica_name(index))),
       index_(index),
-      name_(service.spec().replica_name(index)),
+      name_(inbox_.mailbox()->get_name()),
       storage_(storage),
       command_ready_(sg4::Semaphore::create(0)) {
   for (const PoolSpec& p : service.spec().pools) pools_.emplace_back(p.target, p.size, p.timeout_s);

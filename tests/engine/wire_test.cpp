@@ -148,7 +148,7 @@ int main(int argc, char** argv) {
   });
   sg4::Actor::create("sender-c0", a, [to_c0, c] {
     sg4::this_actor::sleep_until(0.05);
-    archsim::send_message(to_c0, c, new Message{}, 0);
+    send(to_c0, c, 0, 0);
     sg4::this_actor::sleep_until(0.1);
     send(to_c0, c, 20, 1e6);
     sg4::this_actor::sleep_for(0.001);
@@ -328,14 +328,14 @@ int main(int argc, char** argv) {
     send(to_f3, f, 53, 1e6, 10);
   });
   sg4::Actor::create("sender", a, [&wire, to_b, to_c, to_a, b, c, a] {
-    archsim::send_message(to_b, b, new Message{}, 1000);
+    send(to_b, b, 0, 1000);
     sg4::this_actor::sleep_for(0.1);
     for (std::uint64_t id = 1; id <= 3; ++id) {
       send(to_b, b, id, 100.0 * static_cast<double>(4 - id));  // shorter ones later
       sg4::this_actor::sleep_for(0.0001);
     }
     sg4::this_actor::sleep_for(0.1);
-    archsim::send_message(to_a, a, new Message{}, 100);
+    send(to_a, a, 0, 100);
     // 3. Held for b when b goes down: lost.
     send(to_b, b, 6, 100);
     send(to_c, c, 7, 100);
@@ -345,8 +345,8 @@ int main(int argc, char** argv) {
     expect("the message held for the host that went down is dropped", wire->held() == held - 1);
     // 5. Left held at the end: freed with the wire.
     sg4::this_actor::sleep_until(0.29);
-    archsim::send_message(to_b, b, new Message{}, 100);
-    archsim::send_message(to_b, b, new Message{}, 20000);
+    send(to_b, b, 0, 100);
+    send(to_b, b, 0, 20000);
   });
   engine.run_until(0.3);
   expect("two messages left held at the end", wire->held() == 2);
