@@ -38,6 +38,7 @@ ServiceReplica::ServiceReplica(Service& service, int index, const Platform::Mach
       admission_(service.spec().workers, service.spec().queue_limit),
       service_(service),
       machine_(machine),
+      host_data_(HostData::of(machine.host)),
       inbox_(sg4::Mailbox::by_name(service.spec().replica_name(index))),
       index_(index),
       name_(inbox_.mailbox()->get_name()),
@@ -245,6 +246,12 @@ bool ServiceReplica::accept_at_once(Message* request) {
 void ServiceReplica::enqueue(Message* request, double t) {
   admission_.admitted();
   const std::vector<Step>* threadless = behavior_->threadless_steps(*request);
+  if (threadless && queue_.empty() && slot_free() && !starting_threadless_) {
+    // Nobody is ahead of it and a slot is free: it starts without passing through the
+    // queue, whose next element is out of the processor's caches.
+    start_threadless({request, t, threadless});
+    return;
+  }
   queue_.push_back({request, t, threadless});
   if (threadless) {
     start_threadless_at_head();
@@ -429,28 +436,37 @@ void ServiceReplica::start_threadless_at_head() {
   // A request served at once frees its slot from within the loop: the loop goes on.
   if (starting_threadless_) return;
   starting_threadless_ = true;
-  Recorder& recorder = service_.run().recorder();
   while (!queue_.empty() && queue_.front().threadless && slot_free()) {
     const Waiting job = queue_.front();
     queue_.pop_front();
-    ++busy_;
-    recorder.service_started(service_.index(), job.arrived_at, now());
-    std::uint32_t slot;
-    if (free_slots_.empty()) {
-      slot = static_cast<std::uint32_t>(threadless_.size());
-      threadless_.emplace_back();
-    } else {
-      slot = free_slots_.back();
-      free_slots_.pop_back();
-    }
-    Threadless& run = threadless_[slot];
-    run.request = job.request;
-    run.arrived_at = job.arrived_at;
-    run.started = ++threadless_started_;
-    run.run.reset(*job.threadless);
-    go_on(slot);
+    start_threadless(job);
   }
   starting_threadless_ = false;
+}
+
+void ServiceReplica::start_threadless(const Waiting& job) {
+  // Served at once, it frees its slot from within go_on: what the loop of
+  // start_threadless_at_head would take next waits until it is done.
+  const bool nested = starting_threadless_;
+  starting_threadless_ = true;
+  ++busy_;
+  service_.run().recorder().service_started(service_.index(), job.arrived_at, now());
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(threadless_.size());
+    threadless_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  Threadless& run = threadless_[slot];
+  run.request = job.request;
+  run.arrived_at = job.arrived_at;
+  run.started = ++threadless_started_;
+  run.run.reset(*job.threadless);
+  go_on(slot);
+  starting_threadless_ = nested;
+  if (!nested) start_threadless_at_head();  // those that came meanwhile, while slots are free
 }
 
 void ServiceReplica::go_on(std::uint32_t slot) {
@@ -506,7 +522,7 @@ void ServiceReplica::ask_acceptor() {
 void ServiceReplica::exec_finished(std::uint64_t slot) {
   // Never stale: an execution cancelled (its request taken out) is not reported.
   Threadless& run = threadless_[slot];
-  HostData::of(machine_.host)->cpu_flops += run.flops;
+  host_data_->cpu_flops += run.flops;
   run.exec = nullptr;
   go_on(static_cast<std::uint32_t>(slot));
 }

@@ -51,6 +51,7 @@ namespace archsim {
 
 class Service;
 class Storage;
+struct HostData;
 class ReplicaBehavior;
 
 // Parked: created but not in service (capacity the timeline may bring in, see scale).
@@ -185,6 +186,8 @@ class ServiceReplica : public ExecWatcher {
   void slot_freed();
   // Starts the requests at the head of the queue that need no thread, while slots are free.
   void start_threadless_at_head();
+  // Starts `job`, which needs no thread, in a free slot.
+  void start_threadless(const Waiting& job);
   // Its next computation, or its reply once none is left.
   void go_on(std::uint32_t slot);
   void exec_finished(std::uint64_t slot) override;
@@ -243,6 +246,7 @@ class ServiceReplica : public ExecWatcher {
   Admission admission_;
   Service& service_;
   const Platform::Machine& machine_;
+  HostData* host_data_;  // its host's
   std::unique_ptr<ReplicaBehavior> behavior_;
   std::uint64_t threadless_started_ = 0;
   std::vector<std::uint32_t> free_slots_;  // free ones of threadless_, the last freed at the back

@@ -111,14 +111,9 @@ void listen() {
   });
 }
 
-bool host_up(const sg4::Host* host) {
-  const HostData* data = HostData::of(host);
-  return host->is_on() && (data == nullptr || data->alive);
-}
-
 // In the engine's context.
 void start_now(sg4::ExecPtr& exec, sg4::Host* host, double flops, ExecWatcher* watcher, std::uint64_t token) {
-  if (!host_up(host)) return;  // the host is (being) turned off: it is lost with it
+  if (!up(host)) return;  // the host is (being) turned off: it is lost with it
   if (!exec) exec = sg4::Exec::init();
   listen();
   state().watched[exec->get_impl()] = Watch{watcher, token, exec};

@@ -30,7 +30,7 @@ struct HostData {
   // Whether the host is up. Set by the fault injector *before* it turns the SimGrid host
   // off (and after it turns it back on): actors that run later in the same scheduling
   // round must not start a transfer to a host whose turning off is already decided, or
-  // SimGrid aborts.
+  // SimGrid aborts. So while it is true, the SimGrid host is on (see up()).
   bool alive = true;
   double cpu_flops = 0;
   double nic_out_bytes = 0;
@@ -47,6 +47,14 @@ struct HostData {
 inline bool reachable(const simgrid::s4u::Host* host) {
   const HostData* data = HostData::of(host);
   return data == nullptr || data->alive;
+}
+
+// Whether `host` is up: its SimGrid host is on and not about to be turned off. For a host
+// with data, `alive` says it alone (it is true only while the SimGrid host is on), which
+// spares a read of SimGrid's host, out of the processor's caches in a fleet.
+inline bool up(const simgrid::s4u::Host* host) {
+  const HostData* data = HostData::of(host);
+  return data ? data->alive : host->is_on();
 }
 
 // Whether a partition separates the two hosts (hosts without data are never separated).

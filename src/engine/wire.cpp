@@ -94,7 +94,7 @@ void Wire::hold(sg4::Mailbox* to, sg4::Host* from, sg4::Host* destination, Messa
 
 void Wire::start(Held& h, Inbox* inbox) {
   Message* message = h.message;
-  const bool ends_up = reachable(h.from) && reachable(h.to) && h.from->is_on() && h.to->is_on();
+  const bool ends_up = up(h.from) && up(h.to);
   const bool separated =
       h.from != h.to && (partitioned(h.from, h.to) || !connected(h.from) || !connected(h.to));
   // The caller of a long message hung up while it was on its way: the receiving side would
