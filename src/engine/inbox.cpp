@@ -6,6 +6,7 @@
 
 #include <simgrid/kernel/Timer.hpp>
 #include <simgrid/kernel/resource/Action.hpp>
+#include <spdlog/spdlog.h>
 
 #include "core/flat_map.hpp"
 #include "engine/host_data.hpp"
@@ -28,6 +29,26 @@ FlatMap<const void*, Transfer>& transfers() {
   return map;
 }
 const void* key_of(const Message* m) { return m->body->get_impl(); }
+
+// Transfers pile up only where a link is offered more bytes than it carries: SimGrid
+// shares its bandwidth among all of them, and re-shares it whenever one starts or ends, so
+// each costs in proportion to their number and the run slows down as they grow. Said once
+// per tenfold growth, from ten thousand on.
+constexpr std::size_t kFirstPileUpWarning = 10000;
+std::size_t& next_pile_up_warning() {
+  static std::size_t next = kFirstPileUpWarning;
+  return next;
+}
+void warn_if_piling_up(std::size_t in_flight) {
+  std::size_t& next = next_pile_up_warning();
+  if (in_flight < next) return;
+  next *= 10;
+  spdlog::warn(
+      "{} network transfers in flight at t = {:.6g} s: a link is offered more than its bandwidth, and each "
+      "transfer that starts or ends re-shares it among all of them, so the run slows down as they pile up "
+      "(the results' NIC utilisation shows which host; a lower load or a faster NIC lifts it)",
+      in_flight, sg4::Engine::get_clock());
+}
 
 // Transfers that ended, handed over by a timer at the same date: a network action reports
 // its end while SimGrid updates its model (or turns a host or link off), where no transfer
@@ -93,6 +114,7 @@ Inbox* Inbox::of(const sg4::Mailbox* mailbox) {
 
 void Inbox::forget_all_transfers() {
   transfers().clear();
+  next_pile_up_warning() = kFirstPileUpWarning;
   for (const Ended& e : ended()) delete e.message;
   ended().clear();
   if (ended_timer()) {
@@ -116,6 +138,7 @@ void Inbox::hand_over(Message* message) {
 void Inbox::await(Message* message, bool long_message) {
   listen_to_transfers();
   transfers()[key_of(message)] = Transfer{this, arriving_.size()};
+  warn_if_piling_up(transfers().size());
   arriving_.push_back(Arriving{message, long_message});
   if (long_message && message->deadline > 0 &&
       (earliest_deadline_ <= 0 || message->deadline < earliest_deadline_))
