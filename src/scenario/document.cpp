@@ -82,9 +82,14 @@ Json parse_text(const std::string& text, const std::string& label) {
 
 std::string read_file(const std::string& path, const std::string& referrer) {
   std::error_code ec;
-  if (!fs::is_regular_file(path, ec))
-    throw InputError(referrer.empty() ? path : referrer, referrer.empty() ? "" : "/extends",
-                     "cannot read file: no such file", Json(path).dump());
+  const fs::file_status status = fs::status(path, ec);
+  if (!fs::is_regular_file(status)) {
+    const char* why = fs::is_directory(status) ? "cannot read file: it is a folder"
+                      : fs::exists(status)     ? "cannot read file: not a regular file"
+                                               : "cannot read file: no such file";
+    throw InputError(referrer.empty() ? path : referrer, referrer.empty() ? "" : "/extends", why,
+                     Json(path).dump());
+  }
   if (fs::file_size(path, ec) > kMaxFileBytes)
     throw InputError(path, "", "file is larger than 16 MB");
   std::ifstream in(path, std::ios::binary);

@@ -162,7 +162,12 @@ TEST_CASE("extends: null deletes a key; loops and missing bases are errors") {
   dir.write("b.json", R"({"extends": "a.json"})");
   CHECK_THROWS_WITH(archsim::load_scenario(a, {}, archsim::kinds::catalog()), Catch::Contains("extends chain loops back"));
   const auto missing = dir.write("m.json", R"({"extends": "nope.json"})");
-  CHECK_THROWS_WITH(archsim::load_scenario(missing, {}, archsim::kinds::catalog()), Catch::Contains("cannot read file"));
+  CHECK_THROWS_WITH(archsim::load_scenario(missing, {}, archsim::kinds::catalog()),
+                    Catch::Contains("cannot read file: no such file"));
+  // A folder given for a file says so, rather than that nothing is there.
+  std::filesystem::create_directory(dir.path / "folder.json");
+  CHECK_THROWS_WITH(archsim::load_scenario((dir.path / "folder.json").string(), {}, archsim::kinds::catalog()),
+                    Catch::Contains("cannot read file: it is a folder"));
 }
 
 TEST_CASE("invalid JSON is reported with its position") {
