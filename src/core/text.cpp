@@ -61,4 +61,10 @@ std::string figure_text(const nlohmann::ordered_json& summary, const std::string
   return text;
 }
 
+std::string json_error_text(const nlohmann::json::exception& error) {
+  std::string what = error.what();
+  const auto pos = what.find("] ");
+  return pos == std::string::npos ? what : what.substr(pos + 2);
+}
+
 }  // namespace archsim

@@ -16,6 +16,10 @@ std::string csv_escape(const std::string& s);
 // The fields of one CSV line (quoted fields as csv_escape writes them).
 std::vector<std::string> split_csv_line(const std::string& line);
 
+// What a JSON parse error says, without nlohmann's "[json.exception.parse_error.101] "
+// prefix: "parse error at line 3, column 5: ...".
+std::string json_error_text(const nlohmann::json::exception& error);
+
 // A number with a fixed count of decimals.
 std::string fixed_text(double value, int digits);
 

@@ -8,6 +8,7 @@
 
 #include <unistd.h>
 
+#include "core/text.hpp"
 #include "scenario/diagnostics.hpp"
 
 namespace archsim {
@@ -46,7 +47,7 @@ ordered_json read_summary(const std::string& folder_or_file) {
   try {
     summary = ordered_json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw InputError(path.string(), "", std::string("invalid JSON: ") + e.what());
+    throw InputError(path.string(), "", "invalid JSON: " + json_error_text(e));
   }
   for (const char* key : {"requests", "latency_ms", "errors_by_cause"})
     if (!summary.is_object() || !summary.contains(key) || !summary[key].is_object())

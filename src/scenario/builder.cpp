@@ -59,8 +59,14 @@ json filled(const json& document) {
 
 }  // namespace
 
-ScenarioBuilder::ScenarioBuilder(const Document& document, const Catalog& catalog, bool tolerant)
-    : doc_(document), tolerant_(tolerant), catalog_(catalog), filled_(filled(document.json())), root_(filled_, "") {}
+ScenarioBuilder::ScenarioBuilder(const Document& document, const Catalog& catalog, bool tolerant,
+                                 std::vector<std::string> pruned)
+    : doc_(document),
+      tolerant_(tolerant),
+      pruned_(std::move(pruned)),
+      catalog_(catalog),
+      filled_(filled(document.json())),
+      root_(filled_, "") {}
 
 template <typename Part>
 bool ScenarioBuilder::part(Part&& work) {
@@ -781,6 +787,16 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
 
 // ---- the timeline and random faults ------------------------------------------------
 
+bool ScenarioBuilder::replica_count_valid(const std::string& service) const {
+  const json::json_pointer spec = json::json_pointer("/services") / service;
+  for (const std::string& pointer : pruned_)
+    for (const json::json_pointer& count : {spec / "replicas", spec / "max_replicas"}) {
+      const std::string c = count.to_string();
+      if (pointer == c || c.rfind(pointer + "/", 0) == 0) return false;  // the count, or what holds it
+    }
+  return true;
+}
+
 std::optional<Target> ScenarioBuilder::target(const Node& v) {
   Target t;
   if (v.has("host")) {
@@ -802,7 +818,11 @@ std::optional<Target> ScenarioBuilder::target(const Node& v) {
   t.name = replica.string();
   const auto dash = t.name.rfind('-');
   t.index = s_.service_index(t.name.substr(0, dash));
-  t.replica = std::stoi(t.name.substr(dash + 1)) - 1;
+  // The schema's pattern makes it digits; too many of them name no replica either.
+  const std::string number = t.name.substr(dash + 1);
+  t.replica = number.size() > 9 ? std::numeric_limits<int>::max() : std::stoi(number) - 1;
+  if (t.index >= 0 && !replica_count_valid(s_.services[static_cast<std::size_t>(t.index)].name))
+    return std::nullopt;  // its count is wrong already (and said): which replicas exist is unknown
   if (t.index < 0 || t.replica >= s_.services[static_cast<std::size_t>(t.index)].max_replicas) {
     std::vector<std::string> known;
     for (const auto& x : s_.services)
@@ -1044,9 +1064,13 @@ Scenario build_scenario(const Document& document, const Catalog& catalog) {
   // cannot see, found in what remains once the values breaking the schema are taken out.
   if (document.json().is_object()) {
     Document pruned = document;
-    for (const auto& e : errors) prune(pruned.json(), e.pointer);
+    std::vector<std::string> pointers;
+    for (const auto& e : errors) {
+      prune(pruned.json(), e.pointer);
+      pointers.push_back(e.pointer);
+    }
     try {
-      ScenarioBuilder(pruned, catalog, /*tolerant=*/true).build();
+      ScenarioBuilder(pruned, catalog, /*tolerant=*/true, std::move(pointers)).build();
     } catch (const InputError& more) {
       for (const auto& d : more.diagnostics()) {
         const bool known = std::any_of(errors.begin(), errors.end(),

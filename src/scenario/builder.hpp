@@ -42,9 +42,11 @@ Scenario build_scenario(const Document& document, const Catalog& catalog);
 
 class ScenarioBuilder {
  public:
-  // `tolerant`: the document had schema errors, pruned away; the builder looks for the
-  // problems the schema cannot see in what remains, skipping the parts it cannot type.
-  ScenarioBuilder(const Document& document, const Catalog& catalog, bool tolerant = false);
+  // `tolerant`: the document had schema errors, pruned away (at `pruned`, JSON pointers);
+  // the builder looks for the problems the schema cannot see in what remains, skipping the
+  // parts it cannot type.
+  ScenarioBuilder(const Document& document, const Catalog& catalog, bool tolerant = false,
+                  std::vector<std::string> pruned = {});
   Scenario build();
 
   // ---- for the kinds ------------------------------------------------------------------
@@ -70,6 +72,8 @@ class ScenarioBuilder {
   int region_named(const Node& node);
   // A fault or action target: {"host"}, {"replica": "SERVICE-N"} or {"service"}.
   std::optional<Target> target(const Node& node);
+  // Whether the service's replica counts were not pruned: which replicas it has is known.
+  bool replica_count_valid(const std::string& service) const;
 
   // Parses a list of steps of `place.service` (creating the hops of its calls).
   std::vector<Step> steps(const Node& list, const StepPlace& place);
@@ -122,6 +126,7 @@ class ScenarioBuilder {
 
   const Document& doc_;
   bool tolerant_ = false;
+  std::vector<std::string> pruned_;  // where the schema's errors were (tolerant only)
   const Catalog& catalog_;
   nlohmann::json filled_;  // the document with the schema's defaults
   Node root_;

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/text.hpp"
 #include "scenario/schema_validator.hpp"
 
 namespace archsim {
@@ -71,12 +72,8 @@ Json parse_text(const std::string& text, const std::string& label) {
   try {
     return parse_checked(text, label);
   } catch (const Json::exception& e) {
-    // nlohmann's message reads "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
-    // (or out_of_range.406 for a number too large for a double)
-    std::string what = e.what();
-    const auto pos = what.find("] ");
-    if (pos != std::string::npos) what = what.substr(pos + 2);
-    throw InputError(label, "", "invalid JSON: " + what);
+    // A syntax error, or a number too large for a double.
+    throw InputError(label, "", "invalid JSON: " + json_error_text(e));
   }
 }
 

@@ -152,6 +152,26 @@ class InvalidInputTest(unittest.TestCase):
                         'faults={"events": [{"at_s": 22, "crash": {"host": "node1"}, "duration_s": 1}]}')
         self.assertEqual(0, added.returncode, added.stderr)
 
+    def test_a_sweep_point_the_file_does_not_fit_is_named(self):
+        # Step 3 crashes web-2: with one replica there is no web-2, which only that point says.
+        scenario = os.path.join(ROOT, "scenarios", "step03-load-balancer.json")
+        result = archsim("sweep", scenario, "--vary", "services.web.replicas=2,1", "--out", tempfile.mkdtemp())
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn('/faults/events/0/crash/replica: no such replica (did you mean "web-1"?) '
+                      '(with services.web.replicas=1) (got "web-2")', result.stderr)
+        # A replica count that is wrong itself is said once: which replicas exist is unknown,
+        # so the fault naming web-2 is not blamed too.
+        result = archsim("run", scenario, "--set", "services.web.replicas=-1")
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("/services/web/replicas: must be >= 1 (got -1)", result.stderr)
+        self.assertNotIn("no such replica", result.stderr)
+
+    def test_a_folder_for_a_file(self):
+        with tempfile.TemporaryDirectory() as d:
+            result = archsim("validate", d)
+        self.assertEqual(2, result.returncode)
+        self.assertIn(": /: cannot read file: it is a folder", result.stderr)
+
     def test_schema_and_reference_errors_in_one_pass(self):
         doc = {"description": "x", "duration_s": 10,
                "services": {"web": {"kind": "app_server", "host": {"cores": 2}, "workres": 4, "workers": 4,

@@ -219,6 +219,13 @@ class CompareTest(Scratch):
         refused = archsim("compare", out, not_summary)
         self.assertEqual(2, refused.returncode)
         self.assertIn("not a summary.json written by archsim run", refused.stderr)
+        # A cut-off one: where the JSON breaks, in the words used for scenario files.
+        with open(not_summary, "w") as f:
+            f.write('{"requests":')
+        refused = archsim("compare", out, not_summary)
+        self.assertEqual(2, refused.returncode)
+        self.assertIn("summary.json: /: invalid JSON: parse error at line 1, column 13", refused.stderr)
+        self.assertNotIn("json.exception", refused.stderr)
         ignored = archsim("compare", out, "--set", "clients.shoppers.rate_rps=5")
         self.assertEqual(2, ignored.returncode)
         self.assertIn("apply only to the scenario files compare runs", ignored.stderr)

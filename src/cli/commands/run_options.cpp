@@ -133,7 +133,19 @@ std::uint64_t RunOptions::validate(const std::string& scenario, const std::vecto
   options.overrides.insert(options.overrides.end(), extra.begin(), extra.end());
   options.seed = seed;
   options.duration_s = duration_s;
-  return load_scenario(scenario, options, kinds::catalog()).seed;
+  try {
+    return load_scenario(scenario, options, kinds::catalog()).seed;
+  } catch (const InputError& e) {
+    if (extra_sets.empty()) throw;
+    // A point of a sweep or a capacity search: a problem the file has only with the
+    // point's values (a fault naming a replica the point does not have) says which.
+    std::string point;
+    for (const auto& set : extra_sets) point += (point.empty() ? "" : ", ") + set;
+    std::vector<Diagnostic> diagnostics = e.diagnostics();
+    for (Diagnostic& d : diagnostics)
+      if (d.file.rfind("--", 0) != 0) d.rule += " (with " + point + ")";
+    throw InputError(std::move(diagnostics));
+  }
 }
 
 }  // namespace archsim::cli
