@@ -186,7 +186,9 @@ void ScenarioBuilder::build_platform() {
     } catch (const InputError& e) {
       for (auto d : e.diagnostics()) {
         if (d.pointer.empty() && d.file == profile_file && d.rule.rfind("cannot read", 0) == 0) {
-          problem(platform.at("profile"), "hardware profile file not found: " + profile_file);
+          problem(platform.at("profile"), d.rule == "cannot read file: no such file"
+                                              ? "hardware profile file not found: " + profile_file
+                                              : "hardware profile " + profile_file + ": " + d.rule);
           continue;
         }
         problems_.push_back(d);
@@ -456,6 +458,7 @@ Node ScenarioBuilder::defaults(const std::string& schema_pointer, const std::str
 
 void ScenarioBuilder::place_replicas(ServiceSpec& svc, const Node& host) {
   if (host.is_string()) {
+    if (profile_.is_null()) return;  // the profile is wrong (and said so): there are no hosts to name
     const int h = host_named(host, "no such host in the hosts section");
     if (h >= 0) svc.replica_hosts.assign(static_cast<std::size_t>(svc.max_replicas), h);
     return;
@@ -802,6 +805,7 @@ std::optional<Target> ScenarioBuilder::target(const Node& v) {
   if (v.has("host")) {
     t.kind = Target::Kind::Host;
     t.name = v.at("host").string();
+    if (profile_.is_null()) return std::nullopt;  // no hosts to name: the profile is wrong (and said so)
     t.index = host_named(v.at("host"));
     if (t.index < 0) return std::nullopt;
     return t;
@@ -860,6 +864,8 @@ void ScenarioBuilder::build_timeline() {
 
 void ScenarioBuilder::build_random_faults() {
   if (!root_.has("faults") || !root_.at("faults").has("random")) return;
+  constexpr double kMaxExpectedFailures = 1e6;
+  double expected_failures = 0;
   for (const Node& r : root_.at("faults").at("random").elements()) {
     part([&] {
       const std::string p = r.pointer();
@@ -898,6 +904,18 @@ void ScenarioBuilder::build_random_faults() {
         return;
       }
       rf.configured_availability = up / (up + down);
+      // Each failure is simulated (and listed in events.csv): a failure every few
+      // microseconds would never end. The run's limit counts the failures expected of
+      // every random fault so far.
+      expected_failures += s_.duration_s / (up + down);
+      if (expected_failures > kMaxExpectedFailures) {
+        problem(p, "the random faults would fail about " + std::to_string(static_cast<long long>(expected_failures)) +
+                       " times in " + json(s_.duration_s).dump() + " s (mean time to failure " + json(up).dump() +
+                       " s, to repair " + json(down).dump() + " s); the limit is " +
+                       std::to_string(static_cast<long long>(kMaxExpectedFailures)) +
+                       ": lengthen the times to failure or repair");
+        return;
+      }
       s_.random_faults.push_back(rf);
     });
   }

@@ -167,10 +167,17 @@ class InvalidInputTest(unittest.TestCase):
         self.assertNotIn("no such replica", result.stderr)
 
     def test_a_folder_for_a_file(self):
+        scenario = os.path.join(ROOT, "scenarios", "step02-separate-db.json")
         with tempfile.TemporaryDirectory() as d:
             result = archsim("validate", d)
+            profile = archsim("run", scenario, "--set", f"platform.profile={d}")
         self.assertEqual(2, result.returncode)
         self.assertIn(": /: cannot read file: it is a folder", result.stderr)
+        # A profile that cannot be read is said once: the hosts it would have brought are not
+        # reported missing one by one.
+        self.assertEqual(2, profile.returncode)
+        self.assertIn(f"/platform/profile: hardware profile {d}: cannot read file: it is a folder", profile.stderr)
+        self.assertNotIn("no such host", profile.stderr)
 
     def test_schema_and_reference_errors_in_one_pass(self):
         doc = {"description": "x", "duration_s": 10,
