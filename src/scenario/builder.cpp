@@ -57,6 +57,11 @@ json filled(const json& document) {
   return copy;
 }
 
+// Whether JSON pointer `pointer` is `ancestor` or lies under it.
+bool under(const std::string& pointer, const std::string& ancestor) {
+  return pointer == ancestor || (pointer.rfind(ancestor + "/", 0) == 0);
+}
+
 }  // namespace
 
 ScenarioBuilder::ScenarioBuilder(const Document& document, const Catalog& catalog, bool tolerant,
@@ -112,7 +117,8 @@ int ScenarioBuilder::service_named(const Node& node) {
 
 int ScenarioBuilder::host_named(const Node& node, const std::string& rule) {
   const int index = host_index(node.string());
-  if (index < 0) {
+  // Without a profile (it is wrong, and said so) there are no hosts to name: not each missing.
+  if (index < 0 && !profile_.is_null()) {
     std::vector<std::string> known;
     for (const auto& h : s_.hosts) known.push_back(h.name);
     problem(node, rule + suggestion(node.string(), known));
@@ -458,7 +464,6 @@ Node ScenarioBuilder::defaults(const std::string& schema_pointer, const std::str
 
 void ScenarioBuilder::place_replicas(ServiceSpec& svc, const Node& host) {
   if (host.is_string()) {
-    if (profile_.is_null()) return;  // the profile is wrong (and said so): there are no hosts to name
     const int h = host_named(host, "no such host in the hosts section");
     if (h >= 0) svc.replica_hosts.assign(static_cast<std::size_t>(svc.max_replicas), h);
     return;
@@ -793,10 +798,8 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
 bool ScenarioBuilder::replica_count_valid(const std::string& service) const {
   const json::json_pointer spec = json::json_pointer("/services") / service;
   for (const std::string& pointer : pruned_)
-    for (const json::json_pointer& count : {spec / "replicas", spec / "max_replicas"}) {
-      const std::string c = count.to_string();
-      if (pointer == c || c.rfind(pointer + "/", 0) == 0) return false;  // the count, or what holds it
-    }
+    for (const json::json_pointer& count : {spec / "replicas", spec / "max_replicas"})
+      if (under(count.to_string(), pointer)) return false;  // the count, or what holds it
   return true;
 }
 
@@ -805,7 +808,6 @@ std::optional<Target> ScenarioBuilder::target(const Node& v) {
   if (v.has("host")) {
     t.kind = Target::Kind::Host;
     t.name = v.at("host").string();
-    if (profile_.is_null()) return std::nullopt;  // no hosts to name: the profile is wrong (and said so)
     t.index = host_named(v.at("host"));
     if (t.index < 0) return std::nullopt;
     return t;
@@ -1067,10 +1069,6 @@ void prune(json& document, const std::string& pointer) {
   else if (parent.is_array() && token.find_first_not_of("0123456789") == std::string::npos &&
            std::stoul(token) < parent.size())
     parent[std::stoul(token)] = nullptr;
-}
-
-bool under(const std::string& pointer, const std::string& ancestor) {
-  return pointer == ancestor || (pointer.rfind(ancestor + "/", 0) == 0);
 }
 
 }  // namespace
