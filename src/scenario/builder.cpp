@@ -62,6 +62,13 @@ bool under(const std::string& pointer, const std::string& ancestor) {
   return pointer == ancestor || (pointer.rfind(ancestor + "/", 0) == 0);
 }
 
+// The service whose replicas (and their own hosts) are named SERVICE-N: the name up to its
+// last dash.
+std::string service_of_replica(const std::string& name) {
+  const auto dash = name.rfind('-');
+  return dash == std::string::npos ? std::string() : name.substr(0, dash);
+}
+
 }  // namespace
 
 ScenarioBuilder::ScenarioBuilder(const Document& document, const Catalog& catalog, bool tolerant,
@@ -111,14 +118,21 @@ std::vector<std::string> ScenarioBuilder::service_names() const {
 
 int ScenarioBuilder::service_named(const Node& node) {
   const int index = s_.service_index(node.string());
-  if (index < 0) problem(node, "no such service" + suggestion(node.string(), service_names()));
+  if (index < 0 && !broken(service_pointer(node.string())))
+    problem(node, "no such service" + suggestion(node.string(), service_names()));
   return index;
 }
 
 int ScenarioBuilder::host_named(const Node& node, const std::string& rule) {
-  const int index = host_index(node.string());
+  const std::string& name = node.string();
+  const int index = host_index(name);
   // Without a profile (it is wrong, and said so) there are no hosts to name: not each missing.
-  if (index < 0 && !profile_.is_null()) {
+  // Nor when the entry that would have made it is broken: the hosts section's, or a service
+  // whose replicas' hosts are named like them.
+  const std::string service = service_of_replica(name);
+  const bool unknown = broken((json::json_pointer("/hosts") / name).to_string()) ||
+                       (!service.empty() && !replicas_known(service));
+  if (index < 0 && !profile_.is_null() && !unknown) {
     std::vector<std::string> known;
     for (const auto& h : s_.hosts) known.push_back(h.name);
     problem(node, rule + suggestion(node.string(), known));
@@ -135,15 +149,17 @@ Scenario ScenarioBuilder::build() {
     s_.description = root_.at("description").string();
     s_.seed = root_.at("seed").unsigned_integer();
   });
-  s_.duration_s = 1;  // until read (a document without one is reported by the schema)
-  part([&] { s_.duration_s = root_.at("duration_s").number(); });
-  part([&] {
+  // A duration or warm-up that breaks the schema is reported by it: nothing is compared
+  // with it (the value read in its place would be made up).
+  s_.duration_s = 1;
+  duration_known_ = part([&] { s_.duration_s = root_.at("duration_s").number(); });
+  const bool warmup_known = part([&] {
     if (root_.at("warmup_s").is("auto"))
       s_.warmup_auto = true;  // 0 until the run has chosen it
     else
       s_.warmup_s = root_.at("warmup_s").number();
   });
-  if (s_.warmup_s >= s_.duration_s) {
+  if (duration_known_ && warmup_known && s_.warmup_s >= s_.duration_s) {
     // Blame the value an option changed, if one did (--duration-s below the file's warm-up).
     const std::string duration_origin = doc_.origin("/duration_s");
     if (duration_origin.rfind("--", 0) == 0 && duration_origin != doc_.origin("/warmup_s"))
@@ -283,6 +299,7 @@ int ScenarioBuilder::region_named(const Node& node) {
   const auto& regions = s_.platform.regions;
   const auto it = std::find(regions.begin(), regions.end(), node.string());
   if (it != regions.end()) return static_cast<int>(it - regions.begin());
+  if (broken("/platform/regions")) return -1;
   problem(node, (regions.size() == 1 && regions[0] == "home" ? std::string("no regions in platform.regions")
                                                               : "no such region" + suggestion(node.string(), regions)));
   return -1;
@@ -438,10 +455,11 @@ void ScenarioBuilder::build_pools(ServiceSpec& svc, const Node& pools, int index
   for (const auto& [name, p] : pools.members()) {
     const int target = s_.service_index(name);
     if (target < 0) {
-      problem(p.pointer(), "no such service" + suggestion(name, service_names()));
+      if (!broken(service_pointer(name))) problem(p.pointer(), "no such service" + suggestion(name, service_names()));
       continue;
     }
-    if (!called.count(target)) problem(p.pointer(), "this service never calls " + name);
+    if (!called.count(target) && !broken(service_pointer(svc.name) + "/endpoints"))
+      problem(p.pointer(), "this service never calls " + name);
     svc.pools.push_back({target, p.at("size").integer(), p.at("timeout_ms").number() / 1000.0});
   }
 }
@@ -465,7 +483,10 @@ Node ScenarioBuilder::defaults(const std::string& schema_pointer, const std::str
 void ScenarioBuilder::place_replicas(ServiceSpec& svc, const Node& host) {
   if (host.is_string()) {
     const int h = host_named(host, "no such host in the hosts section");
-    if (h >= 0) svc.replica_hosts.assign(static_cast<std::size_t>(svc.max_replicas), h);
+    if (h >= 0)
+      svc.replica_hosts.assign(static_cast<std::size_t>(svc.max_replicas), h);
+    else
+      unplaced_.insert(svc.name);  // said: which hosts its replicas have is unknown
     return;
   }
   if (profile_.is_null()) return;
@@ -652,14 +673,7 @@ void ScenarioBuilder::build_clients() {
         op.request_bytes = o.at("request_kb").number() * kKiB;
         op.response_bytes = o.at("response_kb").number() * kKiB;
         if (c.target >= 0) {
-          const auto& svc = s_.services[static_cast<std::size_t>(c.target)];
-          const Node ep = o.at("endpoint");
-          op.endpoint = svc.endpoint_index(ep.string());
-          if (op.endpoint < 0) {
-            std::vector<std::string> names;
-            for (const auto& e : svc.endpoints) names.push_back(e.name);
-            problem(ep, "service " + svc.name + " has no such endpoint" + suggestion(ep.string(), names));
-          }
+          op.endpoint = endpoint_named(c.target, o.at("endpoint"));
         }
         auto [owner, inserted] = operation_owner.emplace(op.name, c.name);
         if (!inserted)
@@ -795,12 +809,48 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
 
 // ---- the timeline and random faults ------------------------------------------------
 
-bool ScenarioBuilder::replica_count_valid(const std::string& service) const {
-  const json::json_pointer spec = json::json_pointer("/services") / service;
-  for (const std::string& pointer : pruned_)
-    for (const json::json_pointer& count : {spec / "replicas", spec / "max_replicas"})
-      if (under(count.to_string(), pointer)) return false;  // the count, or what holds it
-  return true;
+std::string ScenarioBuilder::service_pointer(const std::string& name) {
+  return (json::json_pointer("/services") / name).to_string();
+}
+
+bool ScenarioBuilder::broken(const std::string& pointer) const {
+  for (const std::string& p : pruned_)
+    if (under(pointer, p) || under(p, pointer)) return true;
+  return false;
+}
+
+bool ScenarioBuilder::replicas_known(const std::string& service) const {
+  const std::string spec = service_pointer(service);
+  if (broken(spec + "/replicas") || broken(spec + "/max_replicas") || broken(spec + "/host") ||
+      broken(spec + "/kind") || unplaced_.count(service))
+    return false;
+  const int index = s_.service_index(service);
+  return index < 0 || s_.services[static_cast<std::size_t>(index)].kind != nullptr;  // untyped: not known
+}
+
+bool ScenarioBuilder::endpoints_known(int index) const {
+  // A chain of balancers is at most as long as the list of services (a loop is an error).
+  for (std::size_t hops = 0; index >= 0 && hops <= s_.services.size(); ++hops) {
+    const ServiceSpec& svc = s_.services[static_cast<std::size_t>(index)];
+    if (tolerant_ && (!svc.kind || broken(service_pointer(svc.name) + "/endpoints"))) return false;
+    const auto from = endpoints_from_.find(index);
+    if (from == endpoints_from_.end()) return true;
+    index = from->second;
+  }
+  return false;
+}
+
+void ScenarioBuilder::endpoints_follow(int index, int source) { endpoints_from_[index] = source; }
+
+int ScenarioBuilder::endpoint_named(int service, const Node& node) {
+  const ServiceSpec& target = s_.services[static_cast<std::size_t>(service)];
+  const int endpoint = target.endpoint_index(node.string());
+  if (endpoint < 0 && endpoints_known(service)) {
+    std::vector<std::string> names;
+    for (const auto& e : target.endpoints) names.push_back(e.name);
+    problem(node, "service " + target.name + " has no such endpoint" + suggestion(node.string(), names));
+  }
+  return endpoint;
 }
 
 std::optional<Target> ScenarioBuilder::target(const Node& v) {
@@ -822,13 +872,12 @@ std::optional<Target> ScenarioBuilder::target(const Node& v) {
   t.kind = Target::Kind::Replica;
   const Node replica = v.at("replica");
   t.name = replica.string();
-  const auto dash = t.name.rfind('-');
-  t.index = s_.service_index(t.name.substr(0, dash));
+  const std::string service = service_of_replica(t.name);
+  t.index = s_.service_index(service);
   // The schema's pattern makes it digits; too many of them name no replica either.
-  const std::string number = t.name.substr(dash + 1);
+  const std::string number = t.name.substr(service.size() + 1);
   t.replica = number.size() > 9 ? std::numeric_limits<int>::max() : std::stoi(number) - 1;
-  if (t.index >= 0 && !replica_count_valid(s_.services[static_cast<std::size_t>(t.index)].name))
-    return std::nullopt;  // its count is wrong already (and said): which replicas exist is unknown
+  if (!replicas_known(service)) return std::nullopt;  // its entry is wrong already (and said)
   if (t.index < 0 || t.replica >= s_.services[static_cast<std::size_t>(t.index)].max_replicas) {
     std::vector<std::string> known;
     for (const auto& x : s_.services)
@@ -910,7 +959,7 @@ void ScenarioBuilder::build_random_faults() {
       // microseconds would never end. The run's limit counts the failures expected of
       // every random fault so far.
       expected_failures += s_.duration_s / (up + down);
-      if (expected_failures > kMaxExpectedFailures) {
+      if (duration_known_ && expected_failures > kMaxExpectedFailures) {
         problem(p, "the random faults would fail about " + std::to_string(static_cast<long long>(expected_failures)) +
                        " times in " + json(s_.duration_s).dump() + " s (mean time to failure " + json(up).dump() +
                        " s, to repair " + json(down).dump() + " s); the limit is " +
@@ -926,7 +975,7 @@ void ScenarioBuilder::build_random_faults() {
 void ScenarioBuilder::build_metrics() {
   const Node m = root_.at("metrics");
   s_.metrics.window_s = m.at("window_s").number();
-  if (s_.metrics.window_s > s_.duration_s)
+  if (duration_known_ && s_.metrics.window_s > s_.duration_s)
     problem(m.at("window_s"), "must not exceed duration_s (" + json(s_.duration_s).dump() + ")");
   s_.metrics.slo.success_ratio = m.at("slo").at("success_ratio").number();
   if (m.at("slo").has("latency_ms")) s_.metrics.slo.latency_s = m.at("slo").at("latency_ms").number() / 1000.0;

@@ -64,16 +64,37 @@ class ScenarioBuilder {
   // " (did you mean \"x\"?)", or the known names when none is close, or "".
   static std::string suggestion(const std::string& word, const std::vector<std::string>& known);
   std::vector<std::string> service_names() const;
+  // The lookups below report a name that is not there, unless what would hold it broke the
+  // schema (see broken()): that error is reported already, and whether the name would have
+  // been there is unknown.
   // The service named by `node` (a string), or -1 after reporting "no such service".
   int service_named(const Node& node);
   // The host named by `node` (a string), or -1 after reporting "no such host".
   int host_named(const Node& node, const std::string& rule = "no such host");
   // The region named by `node` (a string), or -1 after reporting "no such region".
   int region_named(const Node& node);
+  // The endpoint of service `service` named by `node` (a string), or -1 after reporting
+  // "no such endpoint" (unless its endpoints are unknown: see endpoints_known()).
+  int endpoint_named(int service, const Node& node);
   // A fault or action target: {"host"}, {"replica": "SERVICE-N"} or {"service"}.
   std::optional<Target> target(const Node& node);
-  // Whether the service's replica counts were not pruned: which replicas it has is known.
-  bool replica_count_valid(const std::string& service) const;
+
+  // In tolerant mode, whether the schema found an error at JSON pointer `pointer`, above it
+  // or under it: a check that reads what is there would read a default standing in for the
+  // broken value, or nothing. Checks that compare with such a value say nothing.
+  bool broken(const std::string& pointer) const;
+  // Whether which replicas (and hosts) a service has is known: its counts, placement and
+  // kind are not broken. `service` need not exist.
+  bool replicas_known(const std::string& service) const;
+  // Whether the endpoints of service `index` are known: its kind and endpoints are not
+  // broken and, if it takes them from another service (a balancer from its backend, see
+  // endpoints_follow()), that one's are known.
+  bool endpoints_known(int index) const;
+  // Service `index` has the endpoints of service `source`, or -1: of a service that could
+  // not be named (reported).
+  void endpoints_follow(int index, int source);
+  // The JSON pointer of a service's entry.
+  static std::string service_pointer(const std::string& name);
 
   // Parses a list of steps of `place.service` (creating the hops of its calls).
   std::vector<Step> steps(const Node& list, const StepPlace& place);
@@ -126,6 +147,9 @@ class ScenarioBuilder {
 
   const Document& doc_;
   bool tolerant_ = false;
+  bool duration_known_ = true;  // false: duration_s breaks the schema (tolerant mode)
+  std::unordered_map<int, int> endpoints_from_;  // see endpoints_follow()
+  std::set<std::string> unplaced_;                // services whose host could not be named
   std::vector<std::string> pruned_;  // where the schema's errors were (tolerant only)
   const Catalog& catalog_;
   nlohmann::json filled_;  // the document with the schema's defaults

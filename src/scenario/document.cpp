@@ -288,11 +288,11 @@ void Document::set(const std::string& path, const std::string& value, const std:
   }
   const std::string& last = tokens.back();
   if (parsed_value.is_null() && node->is_object()) {
-    // null deletes, as in a merge patch.
+    // null deletes, as in a merge patch. What is then missing there is the option's doing.
     node->erase(last);
     pointer += pointer_token(last);
-    origins_.erase(pointer);
     forget_below(pointer);
+    origins_[pointer] = label;
     return;
   }
   if (node->is_array()) {

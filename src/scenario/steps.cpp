@@ -92,15 +92,8 @@ class TargetedKind : public StepKind {
       options->service = -1;
       return;
     }
-    const Node endpoint = node.at("endpoint");
-    options->endpoint = target.endpoint_index(endpoint.string());
-    if (options->endpoint < 0) {
-      std::vector<std::string> names;
-      for (const auto& e : target.endpoints) names.push_back(e.name);
-      builder.problem(endpoint, "service " + target.name + " has no such endpoint" +
-                                    ScenarioBuilder::suggestion(endpoint.string(), names));
-      return;
-    }
+    options->endpoint = builder.endpoint_named(options->service, node.at("endpoint"));
+    if (options->endpoint < 0) return;
     options->hop = builder.hop(place.service, options->service, options->endpoint);
   }
   std::optional<CallTarget> target(const Step& step) const override {

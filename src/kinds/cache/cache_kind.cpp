@@ -127,7 +127,7 @@ class CacheKind : public ServiceKind {
     const CacheOptions& options = *patterns;
     if (builder.written(node.at("lfu_counts")) && options.eviction != Eviction::Lfu)
       builder.problem(node.pointer() + "/lfu_counts", "only used with eviction lfu");
-    if (builder.written(node.at("ttl_jitter")) && !options.ttl_s)
+    if (builder.written(node.at("ttl_jitter")) && !options.ttl_s && !builder.broken(node.pointer() + "/ttl_s"))
       builder.problem(node.pointer() + "/ttl_jitter", "needs ttl_s");
     if (options.copies > service.replicas)
       builder.problem(node.pointer() + "/copies",

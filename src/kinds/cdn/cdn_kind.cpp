@@ -113,15 +113,8 @@ class CdnKind : public ServiceKind {
       options->origin = -1;
       return;
     }
-    const Node endpoint = node.at("origin_endpoint");
-    options->origin_endpoint = target.endpoint_index(endpoint.string());
-    if (options->origin_endpoint < 0) {
-      std::vector<std::string> names;
-      for (const auto& e : target.endpoints) names.push_back(e.name);
-      builder.problem(endpoint, "service " + target.name + " has no such endpoint" +
-                                    ScenarioBuilder::suggestion(endpoint.string(), names));
-      return;
-    }
+    options->origin_endpoint = builder.endpoint_named(options->origin, node.at("origin_endpoint"));
+    if (options->origin_endpoint < 0) return;
     options->hop = builder.hop(builder.scenario().service_index(service.name), options->origin,
                                options->origin_endpoint);
   }

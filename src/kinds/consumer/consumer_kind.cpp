@@ -13,18 +13,6 @@ const ConsumerOptions& consumer_options(const ServiceSpec& service) { return ser
 
 namespace {
 
-// The endpoint `node` names on `service`, or -1 after reporting why not.
-int endpoint_named(const ServiceSpec& service, const Node& node, ScenarioBuilder& builder) {
-  const int endpoint = service.endpoint_index(node.string());
-  if (endpoint < 0) {
-    std::vector<std::string> names;
-    for (const auto& e : service.endpoints) names.push_back(e.name);
-    builder.problem(node, "service " + service.name + " has no such endpoint" +
-                              ScenarioBuilder::suggestion(node.string(), names));
-  }
-  return endpoint;
-}
-
 class ConsumerKind : public ServiceKind {
  public:
   const char* name() const override { return "consumer"; }
@@ -69,15 +57,7 @@ class ConsumerKind : public ServiceKind {
       return;
     }
     if (!queue.options) return;
-    const auto& q = queue::queue_options(queue);
-    const Node topic = node.at("topic");
-    options->topic = q.topic_index(topic.string());
-    if (options->topic < 0) {
-      std::vector<std::string> names;
-      for (const auto& t : q.topics) names.push_back(t.name);
-      builder.problem(topic, "queue " + queue.name + " has no such topic" +
-                                 ScenarioBuilder::suggestion(topic.string(), names));
-    }
+    options->topic = queue::topic_named(queue, node.at("topic"), builder);
   }
 
   void finish(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
@@ -100,8 +80,8 @@ class ConsumerKind : public ServiceKind {
           builder.problem(idem.at("service"), std::string("service ") + store.name + " (kind " + store.kind->name() +
                                                   ") takes no calls: it is reached by " + store.kind->reached_by());
         } else {
-          spec.check_endpoint = endpoint_named(store, idem.at("check"), builder);
-          spec.record_endpoint = endpoint_named(store, idem.at("record"), builder);
+          spec.check_endpoint = builder.endpoint_named(spec.service, idem.at("check"));
+          spec.record_endpoint = builder.endpoint_named(spec.service, idem.at("record"));
           if (spec.check_endpoint >= 0) spec.check_hop = builder.hop(self, spec.service, spec.check_endpoint);
           if (spec.record_endpoint >= 0) spec.record_hop = builder.hop(self, spec.service, spec.record_endpoint);
           options->idempotency = spec;

@@ -30,7 +30,7 @@ class DatabaseKind : public ServiceKind {
   void finish(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
     auto options = std::make_shared<DatabaseOptions>();
     const bool written = node.has("replication");
-    if (written && service.max_replicas < 2)
+    if (written && service.max_replicas < 2 && builder.replicas_known(service.name))
       builder.problem(node.pointer() + "/replication", "needs replicas >= 2 (a primary and at least one replica)");
     if (written || service.max_replicas > 1) {
       const Node r = written ? node.at("replication")

@@ -22,9 +22,11 @@ class LoadBalancerKind : public ServiceKind {
   void resolve(ServiceSpec& service, const Node& v, ScenarioBuilder& builder) const override {
     auto lb = std::make_shared<LoadBalancerOptions>();
     service.options = lb;
+    const int self = builder.scenario().service_index(service.name);
+    builder.endpoints_follow(self, -1);  // until its backend is named
     const Node backend = v.at("backend");
     lb->backend = builder.service_named(backend);
-    if (lb->backend >= 0 && lb->backend == builder.scenario().service_index(service.name)) {
+    if (lb->backend >= 0 && lb->backend == self) {
       builder.problem(backend, "a load balancer cannot be its own backend");
       lb->backend = -1;
     }
@@ -44,6 +46,7 @@ class LoadBalancerKind : public ServiceKind {
     }
     if (target)
       for (const auto& e : target->endpoints) service.endpoints.push_back({e.name, {}, false});
+    builder.endpoints_follow(self, target ? lb->backend : -1);
     lb->policy.kind = policy_from_string(v.at("policy").string());
     lb->policy.virtual_nodes = v.at("virtual_nodes").integer();
     lb->policy.hash_on = v.at("hash_on").is("key") ? HashOn::Key : HashOn::Session;

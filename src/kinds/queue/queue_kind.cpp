@@ -27,6 +27,17 @@ int QueueOptions::topic_index(const std::string& name) const {
 
 const QueueOptions& queue_options(const ServiceSpec& service) { return service.options_as<QueueOptions>(); }
 
+int topic_named(const ServiceSpec& queue, const Node& node, ScenarioBuilder& builder) {
+  const QueueOptions& q = queue_options(queue);
+  const int topic = q.topic_index(node.string());
+  if (topic < 0 && !builder.broken(ScenarioBuilder::service_pointer(queue.name) + "/topics")) {
+    std::vector<std::string> names;
+    for (const auto& t : q.topics) names.push_back(t.name);
+    builder.problem(node, "queue " + queue.name + " has no such topic" + ScenarioBuilder::suggestion(node.string(), names));
+  }
+  return topic;
+}
+
 namespace {
 
 // Device seconds of one append of `bytes` on `host`'s disk under `options`' commit policy,
@@ -62,11 +73,12 @@ class QueueKind : public ServiceKind {
     options->group_s = log.at("group_ms").number() / 1000.0;
     options->group_batch = log.at("group_batch").integer();
     options->flush_interval_s = log.at("flush_interval_ms").number() / 1000.0;
-    if (options->commit != Commit::Group) {
+    if (options->commit != Commit::Group && !builder.broken(log.pointer() + "/commit")) {
       if (builder.written(log.at("group_ms"))) builder.problem(log.at("group_ms"), "only used with commit group");
       if (builder.written(log.at("group_batch"))) builder.problem(log.at("group_batch"), "only used with commit group");
     }
-    if (options->commit != Commit::PageCache && builder.written(log.at("flush_interval_ms")))
+    if (options->commit != Commit::PageCache && builder.written(log.at("flush_interval_ms")) &&
+        !builder.broken(log.pointer() + "/commit"))
       builder.problem(log.at("flush_interval_ms"), "only used with commit page_cache");
     options->op_cpu_s = node.at("op_cpu_us").number() / 1e6;
     options->delivery_bytes = node.at("header_bytes").number();
@@ -98,7 +110,7 @@ class QueueKind : public ServiceKind {
     }
     service.options = replicated;
     const QueueOptions& options = *replicated;
-    if (options.replication_factor > service.replicas)
+    if (options.replication_factor > service.replicas && builder.replicas_known(service.name))
       builder.problem(node.pointer() + "/replication_factor",
                       "more copies of each partition than brokers (replicas: " + std::to_string(service.replicas) + ")");
     if (service.max_replicas != service.replicas)
@@ -165,15 +177,8 @@ class PublishKind : public StepKind {
     if (options->queue < 0) return;
     const ServiceSpec& queue = builder.scenario().services[static_cast<std::size_t>(options->queue)];
     if (!queue.options) return;
-    const QueueOptions& q = queue_options(queue);
-    const Node topic = node.at("topic");
-    options->topic = q.topic_index(topic.string());
-    if (options->topic < 0) {
-      std::vector<std::string> names;
-      for (const auto& t : q.topics) names.push_back(t.name);
-      builder.problem(topic, "queue " + queue.name + " has no such topic" + ScenarioBuilder::suggestion(topic.string(), names));
-      return;
-    }
+    options->topic = topic_named(queue, node.at("topic"), builder);
+    if (options->topic < 0) return;
     options->hop = builder.hop(place.service, options->queue, publish_endpoint(options->topic));
   }
   std::optional<CallTarget> target(const Step& step) const override {

@@ -26,6 +26,11 @@
 
 #include "scenario/scenario.hpp"
 
+namespace archsim {
+class Node;
+class ScenarioBuilder;
+}  // namespace archsim
+
 namespace archsim::kinds::queue {
 
 // The endpoints of a queue service: a follower's append, then one publish endpoint per
@@ -87,6 +92,9 @@ struct NotifyStep : StepOptions {
 };
 
 const QueueOptions& queue_options(const ServiceSpec& service);
+// The topic of queue service `queue` named by `node`, or -1 after reporting "no such topic"
+// (unless the queue's topics broke the schema: that is reported already).
+int topic_named(const ServiceSpec& queue, const Node& node, ScenarioBuilder& builder);
 // The kind itself, to recognise a queue service.
 const ServiceKind* queue_kind();
 // The replica leading partition `partition` first (its replica set starts there).
