@@ -110,6 +110,16 @@ std::vector<SloCondition> parse_slo(const std::string& text, const std::string& 
     } catch (const std::exception&) {
       throw InputError(source, "", "not a number", number);
     }
+    // Every figure is at least 0; ratios are at most 1. A condition no run can meet would
+    // make a capacity search try every value in vain.
+    const bool ratio = c.figure == "error_rate" || c.figure == "availability" || c.figure == "bottleneck_utilization";
+    const bool never = c.op == "<=" ? c.value < 0
+                       : c.op == "<" ? c.value <= 0
+                       : c.op == ">=" ? ratio && c.value > 1
+                                      : ratio && c.value >= 1;
+    if (never)
+      throw InputError(source, "", std::string("can never be met: ") + c.figure + " is " +
+                                       (ratio ? "between 0 and 1" : "at least 0"), part);
     out.push_back(c);
   }
   if (out.empty()) throw InputError(source, "", "no condition given, e.g. p99_ms<=200,error_rate<=0.001");

@@ -98,7 +98,7 @@ class SweepTest(Scratch):
         # A value that makes the scenario invalid is reported before anything runs.
         result = archsim("sweep", STEP1, "--vary", "clients.shoppers.rate_rps=-1,10", "--out", self.path("bad"))
         self.assertEqual(2, result.returncode)
-        self.assertIn("--set clients.shoppers.rate_rps: /clients/shoppers/rate_rps: must be >= 0", result.stderr)
+        self.assertIn("--vary clients.shoppers.rate_rps: /clients/shoppers/rate_rps: must be >= 0", result.stderr)
 
 
 class CapacityTest(Scratch):
@@ -169,6 +169,14 @@ class CapacityTest(Scratch):
         self.assertEqual(2, archsim("capacity", STEP2, "--slo", "p99_ms<=200").returncode)
         result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "description")
         self.assertEqual(2, result.returncode)
+        # The option is blamed, at a JSON pointer, and a long value is cut.
+        self.assertIn("--find-max description: /description: is not a number: capacity searches numbers (got \"",
+                      result.stderr)
+        self.assertLess(len(result.stderr), 300)
+        # A condition no run can meet is refused before anything runs.
+        result = archsim("capacity", STEP2, "--slo", "p99_ms<=-5", "--find-max", "clients.shoppers.rate_rps")
+        self.assertEqual(2, result.returncode)
+        self.assertIn("--slo: can never be met: p99_ms is at least 0 (got p99_ms<=-5)", result.stderr)
         # A malformed JSON pointer is bad input, named with the option.
         result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "/clients/a~x")
         self.assertEqual(2, result.returncode, result.stderr)

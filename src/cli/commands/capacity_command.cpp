@@ -215,8 +215,12 @@ Command add_capacity_command(CLI::App& app) {
     const std::string option = maximize ? "--find-max" : "--find-min";
     args->run.check_path(args->scenario, path, option + " " + path);
     const nlohmann::json current = current_value(*args, path, option);
-    if (!current.is_null() && !current.is_number())
-      throw InputError(args->scenario, path, "is not a number: capacity searches numbers", current.dump());
+    if (!current.is_null() && !current.is_number()) {
+      nlohmann::json::json_pointer pointer;
+      for (const std::string& token : Document::tokens(path, option + " " + path)) pointer /= token;
+      throw InputError(option + " " + path, pointer.to_string(), "is not a number: capacity searches numbers",
+                       describe_value(current));
+    }
     const bool integer = current.is_number_integer();
     // The bounds: the search starts at the scenario's value (or at the bound on its side of
     // the search) and stays within [lower, upper]; without one, 16 times the start above
@@ -239,7 +243,7 @@ Command add_capacity_command(CLI::App& app) {
     settings.ceiling = args->upper ? *args->upper : start * kDefaultReach;
     settings.floor = args->lower ? *args->lower : (integer ? 1.0 : start / 1024.0);
     settings.start = std::clamp(start, settings.floor, settings.ceiling);
-    args->run.validate(args->scenario, {path + "=" + value_text(settings.start, integer)});
+    args->run.validate(args->scenario, {path + "=" + value_text(settings.start, integer)}, option);
 
     const fs::path folder = args->out ? fs::path(*args->out)
                                       : fs::temp_directory_path() / ("archsim-capacity-" + std::to_string(getpid()));

@@ -126,7 +126,8 @@ void RunOptions::check_path(const std::string& scenario, const std::string& path
   check_setting_path(doc, path, option);
 }
 
-std::uint64_t RunOptions::validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const {
+std::uint64_t RunOptions::validate(const std::string& scenario, const std::vector<std::string>& extra_sets,
+                                   const std::string& extra_option) const {
   LoadOptions options;
   options.overrides = parse_sets(sets);
   const auto extra = parse_sets(extra_sets);
@@ -142,8 +143,11 @@ std::uint64_t RunOptions::validate(const std::string& scenario, const std::vecto
     std::string point;
     for (const auto& set : extra_sets) point += (point.empty() ? "" : ", ") + set;
     std::vector<Diagnostic> diagnostics = e.diagnostics();
-    for (Diagnostic& d : diagnostics)
+    for (Diagnostic& d : diagnostics) {
       if (d.file.rfind("--", 0) != 0) d.rule += " (with " + point + ")";
+      for (const auto& [key, value] : extra)
+        if (d.file == "--set " + key && !extra_option.empty()) d.file = extra_option + " " + key;
+    }
     throw InputError(std::move(diagnostics));
   }
 }

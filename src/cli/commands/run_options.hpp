@@ -24,8 +24,10 @@ struct RunOptions {
   std::vector<std::string> run_arguments(const std::string& scenario, const std::string& out,
                                          const std::vector<std::string>& extra_sets) const;
   // Loads and validates the scenario as such a run would (throws InputError); returns the
-  // seed it runs with.
-  std::uint64_t validate(const std::string& scenario, const std::vector<std::string>& extra_sets) const;
+  // seed it runs with. `extra_sets` come from option `extra_option` (--vary, --find-max),
+  // which is blamed for a value of theirs that breaks a rule.
+  std::uint64_t validate(const std::string& scenario, const std::vector<std::string>& extra_sets,
+                         const std::string& extra_option = "") const;
   // The replications of such a run into `folder`, with seeds derived from `base_seed`.
   Replicated replicated(const std::string& scenario, const std::string& folder,
                         const std::vector<std::string>& extra_sets, std::uint64_t base_seed) const;

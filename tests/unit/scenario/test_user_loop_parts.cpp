@@ -27,6 +27,12 @@ TEST_CASE("SLO expressions: parsing, figures and checks") {
   CHECK_THROWS_AS(parse_slo("p99_ms=200"), InputError);     // no comparison
   CHECK_THROWS_AS(parse_slo("p99_ms<=fast"), InputError);   // not a number
   CHECK_THROWS_AS(parse_slo(""), InputError);
+  // Conditions no run can meet: figures are at least 0, ratios at most 1.
+  CHECK_THROWS_WITH(parse_slo("p99_ms<=-5"), Catch::Contains("can never be met: p99_ms is at least 0"));
+  CHECK_THROWS_AS(parse_slo("error_rate<0"), InputError);
+  CHECK_THROWS_WITH(parse_slo("availability>=1.5"), Catch::Contains("availability is between 0 and 1"));
+  CHECK_THROWS_AS(parse_slo("availability>1"), InputError);
+  CHECK(parse_slo("error_rate<=0,availability>=1,p99_ms<=0,throughput_rps>=1e9").size() == 4);  // hard, not impossible
   CHECK(summary_figure(summary, "p99_ms").value() == 250.0);
   CHECK_FALSE(summary_figure(summary, "p50_ms").has_value());
 }
