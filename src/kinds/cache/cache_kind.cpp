@@ -129,7 +129,7 @@ class CacheKind : public ServiceKind {
       builder.problem(node.pointer() + "/lfu_counts", "only used with eviction lfu");
     if (builder.written(node.at("ttl_jitter")) && !options.ttl_s && !builder.broken(node.pointer() + "/ttl_s"))
       builder.problem(node.pointer() + "/ttl_jitter", "needs ttl_s");
-    if (options.copies > service.replicas)
+    if (options.copies > service.replicas && builder.replicas_known(service.name))
       builder.problem(node.pointer() + "/copies",
                       "more copies than nodes (replicas: " + std::to_string(service.replicas) + ")");
     if (options.item_overhead_bytes >= options.capacity_bytes)
