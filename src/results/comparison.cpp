@@ -57,7 +57,9 @@ std::optional<Difference> difference(const std::vector<ordered_json>& a, const s
   const auto x = values_at(a, pointer);
   const auto y = values_at(b, pointer);
   if (!x || !y) return std::nullopt;
-  const bool same_seeds = a.size() == b.size() && summary_a["replications"]["seeds"] == summary_b["replications"]["seeds"];
+  const bool same_seeds = a.size() == b.size() && summary_a.contains("replications") &&
+                          summary_b.contains("replications") &&
+                          summary_a["replications"]["seeds"] == summary_b["replications"]["seeds"];
   return same_seeds ? paired_difference(*x, *y) : welch_difference(*x, *y);
 }
 

@@ -38,6 +38,57 @@ void prepare_output_folder(const std::string& path, const std::string& option) {
   fs::remove(probe, ec);
 }
 
+namespace {
+
+// What the readers of a summary rely on beyond its three sections, checked where it is
+// read: a file edited by hand is bad input, not an internal error.
+void check_summary_shape(const ordered_json& s, const std::string& file) {
+  const auto bad = [&file](const std::string& pointer, const std::string& rule, const ordered_json& got) {
+    throw InputError(file, pointer, "not a summary.json written by archsim run (" + rule + ")",
+                     describe_value(nlohmann::json(got)));
+  };
+  const auto at = [](const std::string& pointer, const std::string& key) {
+    return (ordered_json::json_pointer(pointer) / key).to_string();
+  };
+  if (s.contains("scenario") && !s["scenario"].is_string()) bad("/scenario", "must be a string", s["scenario"]);
+  for (const char* key : {"seed", "nines_at_least"})
+    if (s.contains(key) && !s[key].is_number() && !s[key].is_null()) bad(at("", key), "must be a number", s[key]);
+  for (const auto& [cause, count] : s["errors_by_cause"].items())
+    if (!count.is_number()) bad(at("/errors_by_cause", cause), "must be a number", count);
+  for (const char* key : {"services", "operations", "regions", "bottleneck", "replications", "intervals"}) {
+    if (!s.contains(key)) continue;
+    if (!s[key].is_object()) bad(at("", key), "must be an object", s[key]);
+  }
+  for (const char* key : {"services", "operations", "regions", "intervals"}) {
+    if (!s.contains(key)) continue;
+    for (const auto& [name, member] : s[key].items())
+      if (!member.is_object()) bad(at(at("", key), name), "must be an object", member);
+  }
+  if (s.contains("regions"))
+    for (const auto& [name, region] : s["regions"].items())
+      if (region.contains("sent") && !region["sent"].is_number())
+        bad(at(at("/regions", name), "sent"), "must be a number", region["sent"]);
+  if (s.contains("bottleneck") && s["bottleneck"].contains("resource") && !s["bottleneck"]["resource"].is_string())
+    bad("/bottleneck/resource", "must be a string", s["bottleneck"]["resource"]);
+  if (s.contains("replications")) {
+    const ordered_json& r = s["replications"];
+    if (!r.contains("count") || !r["count"].is_number_unsigned())
+      bad("/replications/count", "must be a whole number", r.contains("count") ? r["count"] : ordered_json());
+    if (!r.contains("seeds") || !r["seeds"].is_array())
+      bad("/replications/seeds", "must be a list", r.contains("seeds") ? r["seeds"] : ordered_json());
+  }
+  if (s.contains("intervals"))
+    for (const auto& [pointer, interval] : s["intervals"].items()) {
+      for (const char* key : {"mean", "se", "half_width", "low", "high"})
+        if (!interval.contains(key) || !interval[key].is_number())
+          bad(at(at("/intervals", pointer), key), "must be a number", interval.contains(key) ? interval[key] : ordered_json());
+      if (!interval.contains("n") || !interval["n"].is_number_unsigned())
+        bad(at(at("/intervals", pointer), "n"), "must be a whole number", interval.contains("n") ? interval["n"] : ordered_json());
+    }
+}
+
+}  // namespace
+
 ordered_json read_summary(const std::string& folder_or_file) {
   fs::path path = folder_or_file;
   if (fs::is_directory(path)) path /= "summary.json";
@@ -52,6 +103,7 @@ ordered_json read_summary(const std::string& folder_or_file) {
   for (const char* key : {"requests", "latency_ms", "errors_by_cause"})
     if (!summary.is_object() || !summary.contains(key) || !summary[key].is_object())
       throw InputError(path.string(), "", "not a summary.json written by archsim run (no " + std::string(key) + ")");
+  check_summary_shape(summary, path.string());
   return summary;
 }
 

@@ -205,6 +205,53 @@ class CompareTest(Scratch):
         result = archsim("compare", self.path("nothing"))
         self.assertEqual(2, result.returncode)
 
+    def test_a_summary_edited_by_hand_is_bad_input_not_a_crash(self):
+        # Each member of a replicated run's summary (every fifteenth, sections and intervals
+        # included), removed or given a value of another type: compare exits 0 or 2.
+        import copy
+        import shutil
+        from concurrent.futures import ThreadPoolExecutor
+        good = self.path("good")
+        self.assertEqual(0, archsim("run", STEP1, *SHORT, "--replications", "2", "--quiet", "--out", good).returncode)
+        with open(os.path.join(good, "summary.json")) as f:
+            summary = json.load(f)
+        paths = []
+
+        def walk(node, path):
+            if path:
+                paths.append(path)
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    walk(value, path + [key])
+
+        walk(summary, [])
+        cases = [(path, bad) for i, path in enumerate(paths) if len(path) == 1 or i % 15 == 0
+                 for bad in ("x", None, {}, "removed")]
+        self.assertGreater(len(cases), 200)
+
+        def check(indexed):
+            i, (path, bad) = indexed
+            folder = self.path(f"edited-{i}")
+            shutil.copytree(good, folder)
+            edited = copy.deepcopy(summary)
+            node = edited
+            for key in path[:-1]:
+                node = node[key]
+            if bad == "removed":
+                del node[path[-1]]
+            else:
+                node[path[-1]] = bad
+            with open(os.path.join(folder, "summary.json"), "w") as f:
+                json.dump(edited, f)
+            result = archsim("compare", folder, good)
+            shutil.rmtree(folder)
+            return "/".join(path), bad, result.returncode, result.stderr
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            for where, bad, code, stderr in pool.map(check, enumerate(cases)):
+                self.assertIn(code, (0, 2), f"{where} {bad}: exit {code}\n{stderr}")
+                self.assertNotIn("internal error", stderr, f"{where} {bad}")
+
     def test_every_cause_of_error_has_a_row_and_bad_inputs_are_refused(self):
         crash = os.path.join(ROOT, "scenarios", "step01-host-crash.json")
         run = ["--duration-s", "50", "--set", "warmup_s=5", "--set", "faults.events.0.at_s=15",
@@ -234,6 +281,16 @@ class CompareTest(Scratch):
         self.assertEqual(2, refused.returncode)
         self.assertIn("summary.json: /: invalid JSON: parse error at line 1, column 13", refused.stderr)
         self.assertNotIn("json.exception", refused.stderr)
+        # One whose scenario name is not a string (it was an internal error).
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        summary["scenario"] = 5
+        with open(not_summary, "w") as f:
+            json.dump(summary, f)
+        refused = archsim("compare", out, not_summary)
+        self.assertEqual(2, refused.returncode)
+        self.assertIn("summary.json: /scenario: not a summary.json written by archsim run (must be a string) (got 5)",
+                      refused.stderr)
         ignored = archsim("compare", out, "--set", "clients.shoppers.rate_rps=5")
         self.assertEqual(2, ignored.returncode)
         self.assertIn("apply only to the scenario files compare runs", ignored.stderr)
