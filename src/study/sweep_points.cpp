@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -127,6 +128,19 @@ std::string sweep_table(const std::string& directory) {
         throw InputError((p / "point.json").string(), "", "invalid point description");
       }
     }
+    // What is read of it below, checked first: a file edited by hand is bad input.
+    const std::string file = (p / "point.json").string();
+    if (!info.is_object() || !info.contains("values") || !info["values"].is_object())
+      throw InputError(file, "/values", "invalid point description: must be an object of the values varied");
+    for (const auto& [path, value] : info["values"].items())
+      if (!value.is_string())
+        throw InputError(file, (nlohmann::json::json_pointer("/values") / path).to_string(),
+                         "invalid point description: must be a string", describe_value(nlohmann::json(value)));
+    if (info.contains("replications") &&
+        (!info["replications"].is_number_unsigned() || info["replications"].get<std::uint64_t>() < 1 ||
+         info["replications"].get<std::uint64_t>() > 10000))
+      throw InputError(file, "/replications", "invalid point description: must be a whole number from 1 to 10000",
+                       describe_value(nlohmann::json(info["replications"])));
     // A replicated point: its summary combines the replications that have finished.
     const int replications = info.contains("replications") ? info["replications"].get<int>() : 1;
     if (!header) {
@@ -166,7 +180,7 @@ std::string sweep_table(const std::string& directory) {
       out << ',';
       if (x) out << number_text(*x);
     }
-    out << ',' << csv_escape(summary["bottleneck"].value("resource", "")) << ',';
+    out << ',' << csv_escape(summary.contains("bottleneck") ? summary["bottleneck"].value("resource", "") : "") << ',';
     if (const auto u = summary_figure(summary, "bottleneck_utilization")) out << number_text(*u);
     if (with_intervals) {
       for (const char* c : kColumns) {

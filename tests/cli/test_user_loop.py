@@ -100,6 +100,36 @@ class SweepTest(Scratch):
         self.assertEqual(2, result.returncode)
         self.assertIn("--vary clients.shoppers.rate_rps: /clients/shoppers/rate_rps: must be >= 0", result.stderr)
 
+    def test_collect_refuses_a_point_edited_by_hand(self):
+        # Each member of a point's description removed or given another type: collect
+        # exits 0 or 2, never with an internal error.
+        out = self.path("points")
+        self.assertEqual(0, archsim("sweep", STEP1, "--vary", "clients.shoppers.rate_rps=100,200", *SHORT,
+                                    "--out", out).returncode)
+        point = os.path.join(out, "point-0001", "point.json")
+        with open(point) as f:
+            good = json.load(f)
+        edits = [(key, bad) for key in list(good) + ["replications"] for bad in ("x", None, -1, 0, {}, [], "removed")]
+        edits += [(("values", "clients.shoppers.rate_rps"), bad) for bad in (None, 5, {}, [])]
+        for key, bad in edits:
+            edited = json.loads(json.dumps(good))
+            node, name = (edited["values"], key[1]) if isinstance(key, tuple) else (edited, key)
+            if bad == "removed":
+                node.pop(name, None)
+            else:
+                node[name] = bad
+            with open(point, "w") as f:
+                json.dump(edited, f)
+            result = archsim("collect", out)
+            self.assertIn(result.returncode, (0, 2), f"{key} {bad}: {result.stderr}")
+            self.assertNotIn("internal error", result.stderr, f"{key} {bad}")
+        with open(point, "w") as f:
+            json.dump(dict(good, values={"clients.shoppers.rate_rps": 5}), f)
+        result = archsim("collect", out)
+        self.assertEqual(2, result.returncode)
+        self.assertIn("point.json: /values/clients.shoppers.rate_rps: invalid point description: must be a string "
+                      "(got 5)", result.stderr)
+
 
 class CapacityTest(Scratch):
     SLO = "p99_ms<=200,error_rate<=0.001"
