@@ -50,6 +50,10 @@ void check_summary_shape(const ordered_json& s, const std::string& file) {
   const auto at = [](const std::string& pointer, const std::string& key) {
     return (ordered_json::json_pointer(pointer) / key).to_string();
   };
+  // A member of an object, or null when it has none.
+  const auto member_of = [](const ordered_json& object, const char* key) {
+    return object.contains(key) ? object[key] : ordered_json();
+  };
   if (s.contains("scenario") && !s["scenario"].is_string()) bad("/scenario", "must be a string", s["scenario"]);
   for (const char* key : {"seed", "nines_at_least"})
     if (s.contains(key) && !s[key].is_number() && !s[key].is_null()) bad(at("", key), "must be a number", s[key]);
@@ -73,17 +77,17 @@ void check_summary_shape(const ordered_json& s, const std::string& file) {
   if (s.contains("replications")) {
     const ordered_json& r = s["replications"];
     if (!r.contains("count") || !r["count"].is_number_unsigned())
-      bad("/replications/count", "must be a whole number", r.contains("count") ? r["count"] : ordered_json());
+      bad("/replications/count", "must be a whole number", member_of(r, "count"));
     if (!r.contains("seeds") || !r["seeds"].is_array())
-      bad("/replications/seeds", "must be a list", r.contains("seeds") ? r["seeds"] : ordered_json());
+      bad("/replications/seeds", "must be a list", member_of(r, "seeds"));
   }
   if (s.contains("intervals"))
     for (const auto& [pointer, interval] : s["intervals"].items()) {
       for (const char* key : {"mean", "se", "half_width", "low", "high"})
         if (!interval.contains(key) || !interval[key].is_number())
-          bad(at(at("/intervals", pointer), key), "must be a number", interval.contains(key) ? interval[key] : ordered_json());
+          bad(at(at("/intervals", pointer), key), "must be a number", member_of(interval, key));
       if (!interval.contains("n") || !interval["n"].is_number_unsigned())
-        bad(at(at("/intervals", pointer), "n"), "must be a whole number", interval.contains("n") ? interval["n"] : ordered_json());
+        bad(at(at("/intervals", pointer), "n"), "must be a whole number", member_of(interval, "n"));
     }
 }
 
