@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 
@@ -412,6 +413,7 @@ void ScenarioBuilder::build_services() {
   // Second pass: references between services (a balancer takes its backend's endpoints).
   for (std::size_t i = 0; i < services.size(); ++i)
     if (s_.services[i].kind) part([&] { s_.services[i].kind->resolve(s_.services[i], services[i].second, *this); });
+  copy_followed_endpoints();
   // Third pass: placement, health checks, what the kind finishes, steps and pools.
   for (std::size_t i = 0; i < services.size(); ++i)
     if (s_.services[i].kind) part([&] { finish_service(static_cast<int>(i), services[i].second); });
@@ -737,9 +739,14 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
   const std::string origin = doc_.origin(log.pointer());
   const fs::path base = origin.rfind("--set", 0) == 0 ? fs::path() : fs::path(origin).parent_path();
   r.path = (base / log.string()).lexically_normal().string();
+  std::error_code error;
+  if (fs::is_directory(r.path, error)) {
+    problem(log, "access log is a folder, not a file: " + r.path);
+    return;
+  }
   std::ifstream in(r.path);
   if (!in) {
-    problem(log, "access log not found: " + r.path);
+    problem(log, (fs::exists(r.path, error) ? "access log cannot be read: " : "access log not found: ") + r.path);
     return;
   }
   std::map<std::string, std::size_t> operations;
@@ -748,6 +755,7 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
   std::string line;
   std::getline(in, line);
   if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // a UTF-8 byte order mark, as spreadsheets write
   const auto header = split_csv_line(line);
   const bool sized = header.size() == 4 && header[3] == "size_kb";
   if (header.size() < 3 || header[0] != "time_s" || header[1] != "operation" || header[2] != "key" ||
@@ -784,6 +792,9 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
       rule = "key is not a whole number";
     } else if (sized && !fields[3].empty() && (!parse(fields[3], size) || size < 0)) {
       rule = "size_kb is not a number >= 0";
+    } else if (const auto beyond = scenario_validator().validate(size, "/$defs/operation/properties/response_kb");
+               !beyond.empty()) {
+      rule = "size_kb " + beyond.front().rule + ", as response_kb (got " + fields[3] + ")";
     }
     if (!rule.empty()) {
       problem(log.pointer(), rule + where);
@@ -835,12 +846,61 @@ bool ScenarioBuilder::endpoints_known(int index) const {
     if (tolerant_ && (!svc.kind || broken(service_pointer(svc.name) + "/endpoints"))) return false;
     const auto from = endpoints_from_.find(index);
     if (from == endpoints_from_.end()) return true;
-    index = from->second;
+    index = from->second.source;
   }
   return false;
 }
 
-void ScenarioBuilder::endpoints_follow(int index, int source) { endpoints_from_[index] = source; }
+void ScenarioBuilder::endpoints_follow(int index, int source, const std::string& by) {
+  endpoints_from_[index] = Follow{source, by};
+}
+
+void ScenarioBuilder::copy_followed_endpoints() {
+  enum class Mark { Unseen, Copying, Done };
+  std::vector<Mark> mark(s_.services.size(), Mark::Unseen);
+  // Copies the endpoints of the chain behind `index` from its end; false if it loops.
+  std::function<bool(int)> copy = [&](int index) {
+    Mark& m = mark[static_cast<std::size_t>(index)];
+    if (m == Mark::Done) return true;
+    const auto from = endpoints_from_.find(index);
+    if (from == endpoints_from_.end() || from->second.source < 0) {
+      m = Mark::Done;
+      return true;
+    }
+    if (m == Mark::Copying) return false;
+    m = Mark::Copying;
+    const int source = from->second.source;
+    if (!copy(source)) return false;
+    ServiceSpec& svc = s_.services[static_cast<std::size_t>(index)];
+    svc.endpoints.clear();
+    for (const auto& e : s_.services[static_cast<std::size_t>(source)].endpoints)
+      svc.endpoints.push_back({e.name, {}, false});
+    m = Mark::Done;
+    return true;
+  };
+  for (std::size_t i = 0; i < s_.services.size(); ++i) {
+    if (copy(static_cast<int>(i))) continue;
+    // A loop: reported once, at the service of it that comes first, and each service of it
+    // (or leading to it) has endpoints that are not known from here on.
+    std::vector<int> loop;
+    int at = static_cast<int>(i);
+    while (std::find(loop.begin(), loop.end(), at) == loop.end()) {
+      loop.push_back(at);
+      at = endpoints_from_.at(at).source;
+    }
+    loop.erase(loop.begin(), std::find(loop.begin(), loop.end(), at));
+    const int first = *std::min_element(loop.begin(), loop.end());
+    std::rotate(loop.begin(), std::find(loop.begin(), loop.end(), first), loop.end());
+    std::string path;
+    for (int member : loop) path += s_.services[static_cast<std::size_t>(member)].name + " -> ";
+    problem(endpoints_from_.at(first).by,
+            "forms a loop: " + path +
+                s_.services[static_cast<std::size_t>(first)].name + " (each service takes its endpoints from the next)");
+    for (std::size_t j = 0; j < s_.services.size(); ++j)
+      if (mark[j] == Mark::Copying) mark[j] = Mark::Done;
+    for (int member : loop) endpoints_from_.at(member).source = -1;
+  }
+}
 
 int ScenarioBuilder::endpoint_named(int service, const Node& node) {
   const ServiceSpec& target = s_.services[static_cast<std::size_t>(service)];

@@ -90,9 +90,11 @@ class ScenarioBuilder {
   // broken and, if it takes them from another service (a balancer from its backend, see
   // endpoints_follow()), that one's are known.
   bool endpoints_known(int index) const;
-  // Service `index` has the endpoints of service `source`, or -1: of a service that could
-  // not be named (reported).
-  void endpoints_follow(int index, int source);
+  // Service `index` has the endpoints of service `source` (by name, in its order), or -1:
+  // of a service that could not be named (reported). They are copied once every service is
+  // resolved, so the order of the services does not matter; `by` is the JSON pointer that
+  // named the source, blamed if the services that follow each other form a loop.
+  void endpoints_follow(int index, int source, const std::string& by = {});
   // The JSON pointer of a service's entry.
   static std::string service_pointer(const std::string& name);
 
@@ -148,7 +150,13 @@ class ScenarioBuilder {
   const Document& doc_;
   bool tolerant_ = false;
   bool duration_known_ = true;  // false: duration_s breaks the schema (tolerant mode)
-  std::unordered_map<int, int> endpoints_from_;  // see endpoints_follow()
+  struct Follow {
+    int source = -1;
+    std::string by;
+  };
+  std::unordered_map<int, Follow> endpoints_from_;  // see endpoints_follow()
+  // Gives each service that follows another the endpoints of its source, reporting loops.
+  void copy_followed_endpoints();
   std::set<std::string> unplaced_;                // services whose host could not be named
   std::vector<std::string> pruned_;  // where the schema's errors were (tolerant only)
   const Catalog& catalog_;

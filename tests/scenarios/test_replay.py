@@ -71,6 +71,15 @@ class ReplayTest(unittest.TestCase):
         latency = s["latency_ms"]
         self.assertAlmostEqual(1024 * 1024 * 8 / 1e7 * 1000, latency["max"] - latency["min"], delta=5)
 
+    def test_a_log_saved_by_a_spreadsheet_reads_as_any_other(self):
+        # Spreadsheets save CSV with a UTF-8 byte order mark and CRLF line ends.
+        path = os.path.join(self.tmp, "excel.csv")
+        with open(path, "wb") as f:
+            f.write(b"\xef\xbb\xbftime_s,operation,key\r\n0,read,1\r\n1,read,2\r\n")
+        s = run(replay_doc(path, {"front": service({"read": endpoint({"cpu_ms": 1})})},
+                           {"read": {"endpoint": "read"}}, duration=5))
+        self.assertEqual(2, s["requests"]["ok"])
+
     def test_a_cache_fed_a_logged_key_stream_hits_as_lru_on_that_stream(self):
         rng = random.Random(3)
         weights = [1 / (k + 1) ** 0.9 for k in range(500)]

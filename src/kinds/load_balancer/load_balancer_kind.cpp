@@ -1,5 +1,6 @@
 #include "kinds/load_balancer/load_balancer_kind.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include "scenario/builder.hpp"
@@ -18,7 +19,8 @@ class LoadBalancerKind : public ServiceKind {
     service.workers = node.at("max_connections").integer();
   }
 
-  // Its endpoints are its backend's, so that calls to the balancer resolve.
+  // Its endpoints are its backend's (the builder copies them once every service is
+  // resolved), so that calls to the balancer resolve.
   void resolve(ServiceSpec& service, const Node& v, ScenarioBuilder& builder) const override {
     auto lb = std::make_shared<LoadBalancerOptions>();
     service.options = lb;
@@ -44,9 +46,7 @@ class LoadBalancerKind : public ServiceKind {
       lb->backend = -1;
       target = nullptr;
     }
-    if (target)
-      for (const auto& e : target->endpoints) service.endpoints.push_back({e.name, {}, false});
-    builder.endpoints_follow(self, target ? lb->backend : -1);
+    builder.endpoints_follow(self, target ? lb->backend : -1, backend.pointer());
     lb->policy.kind = policy_from_string(v.at("policy").string());
     lb->policy.virtual_nodes = v.at("virtual_nodes").integer();
     lb->policy.hash_on = v.at("hash_on").is("key") ? HashOn::Key : HashOn::Session;
@@ -63,6 +63,8 @@ class LoadBalancerKind : public ServiceKind {
       if (lb->policy.kind != PolicyKind::WeightedRoundRobin)
         builder.problem(weights.pointer(), "only used by the weighted_round_robin policy");
       lb->policy.weights = weights.numbers();
+      if (std::none_of(lb->policy.weights.begin(), lb->policy.weights.end(), [](double w) { return w > 0; }))
+        builder.problem(weights, "at least one weight must be above 0: with none, no replica would be chosen");
       if (target && lb->policy.weights.size() != static_cast<std::size_t>(target->max_replicas))
         builder.problem(weights, "needs one weight per replica of " + target->name + " (" +
                                      std::to_string(target->max_replicas) + ")");

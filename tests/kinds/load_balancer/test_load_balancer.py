@@ -2,13 +2,15 @@
 """The load_balancer kind: the detection gap of its health checks, what each policy costs when a
 server fails (lost sessions, remapped keys), weighted and hashed shares, active/passive failover,
 and its calls left to the replica's relay (the connection limit, timeouts and crashes hold)."""
+import json
 import math
 import os
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "scenarios"))
-from scenario_helpers import (PING, call, endpoint, event_times, lb, rows_between, run,  # noqa: E402,F401
+from scenario_helpers import (PING, archsim, call, endpoint, event_times, lb, rows_between, run,  # noqa: E402,F401
                               run_with_files, scenario, service, total)
 
 
@@ -79,6 +81,34 @@ class BalancerTest(unittest.TestCase):
         self.assertAlmostEqual(4.0, balancer["mean_busy_workers"], delta=0.1)
         self.assertGreater(balancer["queue_wait_ms"]["mean"], 200)
         self.assertGreater(balancer["rejected"], 0)
+
+    def test_a_chain_of_balancers_works_in_any_order_of_the_file(self):
+        # A global balancer in front of a regional one: the front one takes its endpoints from
+        # its backend, which takes them from the servers, whichever is written first.
+        servers = service({"main": endpoint({"cpu_ms": 1})}, workers=4)
+        for order in (("edge", "inner", "front"), ("front", "inner", "edge"), ("inner", "edge", "front")):
+            with self.subTest(order=order):
+                parts = {"edge": lb(backend="inner"), "inner": lb(backend="front"), "front": servers}
+                s = run(scenario({name: parts[name] for name in order}, target="edge", rate=20, duration=20))
+                self.assertGreater(s["requests"]["ok"], 300)
+                self.assertEqual(0, s["requests"]["failed"])
+                self.assertEqual(s["services"]["edge"]["served"], s["services"]["inner"]["served"])
+
+    def test_balancers_in_a_loop_are_one_error(self):
+        # Each the other's backend: neither has endpoints. Said once, at the first of the
+        # loop; the client's endpoint, which no service has, is not reported besides.
+        doc = scenario({"c": lb(backend="a"), "a": lb(backend="b"), "b": lb(backend="d"), "d": lb(backend="a")},
+                       target="c")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "loop.json")
+            with open(path, "w") as f:
+                json.dump(doc, f)
+            for command in ("validate", "run"):
+                result = archsim(command, path)
+                self.assertEqual(2, result.returncode, result.stderr)
+                self.assertEqual([f"{path}: /services/a/backend: forms a loop: a -> b -> d -> a "
+                                  "(each service takes its endpoints from the next)"],
+                                 result.stderr.strip().splitlines())
 
     def test_relayed_calls_time_out_and_die_with_the_process(self):
         slow = endpoint({"cpu_ms": {"dist": "constant", "value": 300}})
