@@ -31,6 +31,13 @@ int main(int argc, char** argv) {
       {"numbers", cli::add_numbers_command(app)},
   };
 
+  // A first word that is neither an option nor a command is a mistyped command.
+  if (argc > 1 && argv[1][0] != '-' && commands.count(argv[1]) == 0) {
+    std::string known;
+    for (const auto& [name, command] : commands) known += (known.empty() ? "" : ", ") + name;
+    std::cerr << "archsim: unknown command " << argv[1] << " (the commands: " << known << ")\n";
+    return cli::kExitBadInput;
+  }
   // Options of the archsim command itself (--log-level) may come after the subcommand too.
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();
   try {
@@ -47,7 +54,16 @@ int main(int argc, char** argv) {
   }
   try {
     for (const auto& [name, command] : commands)
-      if (app.got_subcommand(name)) return command();
+      if (app.got_subcommand(name)) {
+        const int status = command();
+        // A table written into a full disk or a closed pipe is lost: say so.
+        std::cout.flush();
+        if (!std::cout) {
+          std::cerr << "archsim: cannot write to the standard output (a full disk or a closed pipe)\n";
+          return cli::kExitInternal;
+        }
+        return status;
+      }
     return cli::kExitInternal;
   } catch (const Interrupted&) {
     std::cerr << "archsim: interrupted: the runs in progress were stopped\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -36,6 +37,19 @@ void prepare_output_folder(const std::string& path, const std::string& option) {
     if (!out) throw InputError(option, "", "cannot write into the folder", path);
   }
   fs::remove(probe, ec);
+}
+
+std::string scratch_folder(const std::string& prefix) {
+  std::error_code ec;
+  const fs::path base = fs::temp_directory_path(ec);
+  const char* tmpdir = std::getenv("TMPDIR");
+  if (ec) throw InputError("$TMPDIR", "", "is not a folder for scratch files: " + ec.message(), tmpdir ? tmpdir : "");
+  const fs::path folder = base / (prefix + "-" + std::to_string(::getpid()));
+  fs::create_directories(folder, ec);
+  if (ec)
+    throw InputError(tmpdir ? "$TMPDIR" : base.string(), "", "cannot create a scratch folder there: " + ec.message(),
+                     folder.string());
+  return folder.string();
 }
 
 namespace {

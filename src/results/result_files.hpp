@@ -18,6 +18,11 @@ const std::vector<std::string>& run_result_files();
 // file, a folder that cannot be created or written to.
 void prepare_output_folder(const std::string& path, const std::string& option);
 
+// A new folder for the scratch files of this process (its name: `prefix`, a dash and the
+// process id) in the system's temporary folder. Throws InputError naming TMPDIR when that
+// is not a folder files can be written to.
+std::string scratch_folder(const std::string& prefix);
+
 // summary.json of a result folder (or the file itself). Throws InputError.
 nlohmann::ordered_json read_summary(const std::string& folder_or_file);
 

@@ -964,8 +964,22 @@ void ScenarioBuilder::build_timeline() {
       action.kind = catalog_.action_kind_of(e);
       if (!action.kind) throw SchemaGap("event at " + e.pointer() + " has no kind in the catalog (see the schema)");
       action.at_s = e.at("at_s").number();
-      if (e.has("duration_s")) action.duration_s = e.at("duration_s").number();
+      if (e.has("duration_s")) {
+        action.duration_s = e.at("duration_s").number();
+        // Its end would fall on its start: it would never be undone.
+        if (*action.duration_s > 0 && action.at_s + *action.duration_s == action.at_s)
+          problem(e.at("duration_s"), "too short to end after it starts at " + json(action.at_s).dump() +
+                                          " s: the two times are the same number of seconds");
+      }
       action.kind->parse(action, e.at(action.kind->key()), *this);
+      if (duration_known_ && action.at_s >= s_.duration_s) {
+        const std::string at = e.pointer() + "/at_s";
+        s_.warnings.push_back(Diagnostic{doc_.origin(at), at,
+                                         "comes at or after the end of the run (" + json(s_.duration_s).dump() +
+                                             " s): it does not happen",
+                                         ""}
+                                  .format());
+      }
       s_.actions.push_back(std::move(action));
     });
   }
@@ -1216,6 +1230,12 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options, cons
   Document doc = Document::load(path);
   for (const auto& [key, value] : options.overrides) {
     check_setting_path(doc, key, "--set " + key);
+    // The seed and the duration have options of their own, which would silently win.
+    const auto tokens = Document::tokens(key, "--set " + key);
+    if (tokens.size() == 1 && ((tokens[0] == "seed" && options.seed) || (tokens[0] == "duration_s" && options.duration_s)))
+      throw InputError("--set " + key, "/" + tokens[0],
+                       std::string("given twice: ") + (tokens[0] == "seed" ? "--seed" : "--duration-s") +
+                           " sets it too; give one of them");
     doc.set(key, value);
   }
   if (options.duration_s && !(std::isfinite(*options.duration_s) && *options.duration_s > 0))

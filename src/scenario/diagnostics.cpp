@@ -5,8 +5,9 @@
 namespace archsim {
 
 std::string Diagnostic::format() const {
-  // A problem of a command-line option itself has no place in a document.
-  const bool option = pointer.empty() && file.rfind("--", 0) == 0;
+  // A problem of a command-line option itself, or of an environment variable ($NAME), has
+  // no place in a document.
+  const bool option = pointer.empty() && (file.rfind("--", 0) == 0 || file.rfind('$', 0) == 0);
   std::string out = file + ": " + (option ? "" : (pointer.empty() ? "/" : pointer) + ": ") + rule;
   if (!got.empty()) out += " (got " + got + ")";
   return out;

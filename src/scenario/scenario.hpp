@@ -294,6 +294,9 @@ struct CostSpec {
 
 struct Scenario {
   const Catalog* catalog = nullptr;  // the kinds the scenario was typed with
+  // What is valid but will not happen as written (an event after the end of the run), as
+  // "FILE: POINTER: text": the commands that load a scenario say them.
+  std::vector<std::string> warnings;
   std::string name;
   std::string description;
   std::string file;

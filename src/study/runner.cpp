@@ -69,17 +69,18 @@ std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
   return status;
 }
 
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@+") ==
+                        std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 std::string shell_command(const std::string& program, const std::vector<std::string>& args) {
-  auto quote = [](const std::string& s) {
-    if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@+") ==
-                          std::string::npos)
-      return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-  };
-  std::string line = quote(program);
-  for (const auto& a : args) line += " " + quote(a);
+  std::string line = shell_quote(program);
+  for (const auto& a : args) line += " " + shell_quote(a);
   return line;
 }
 

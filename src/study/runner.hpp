@@ -23,6 +23,8 @@ struct Interrupted {};
 // Children inherit stderr; their stdout is discarded.
 std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel);
 
+// `text` as one word of a shell command line (quoted when it needs to be).
+std::string shell_quote(const std::string& text);
 // The command line of a run as one shell-quoted string (for job lists).
 std::string shell_command(const std::string& program, const std::vector<std::string>& args);
 

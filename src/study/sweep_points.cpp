@@ -24,6 +24,15 @@ std::string number_text(double v) {
   return text;
 }
 
+// A value of a range: to 15 significant digits, which hides what adding up the steps rounds.
+std::string value_text(double v) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.15g", v);
+  return text;
+}
+
+constexpr std::size_t kMaxValues = 100000;  // of one --vary, and points of a grid
+
 double parse_number(const std::string& text, const std::string& source) {
   try {
     std::size_t used = 0;
@@ -53,20 +62,43 @@ Variation parse_variation(const std::string& text) {
     const double step = parse_number(spec.substr(b + 1), source);
     if (!(step > 0)) throw InputError(source, "", "STEP must be > 0", number_text(step));
     if (stop < start) throw InputError(source, "", "STOP must be >= START");
-    const auto count = static_cast<std::size_t>(std::floor((stop - start) / step + 1e-9)) + 1;
-    if (count > 100000) throw InputError(source, "", "more than 100000 values");
-    for (std::size_t i = 0; i < count; ++i) v.values.push_back(number_text(start + static_cast<double>(i) * step));
+    const double steps = std::floor((stop - start) / step + 1e-9);
+    if (!(steps < kMaxValues)) throw InputError(source, "", "more than " + std::to_string(kMaxValues) + " values");
+    const auto count = static_cast<std::size_t>(steps) + 1;
+    // Whole numbers are written exactly (seeds reach 2^53).
+    const double exact = 9007199254740992.0;
+    const bool whole = std::floor(start) == start && std::floor(step) == step && std::fabs(start) < exact &&
+                       std::fabs(stop) < exact;
+    for (std::size_t i = 0; i < count; ++i) {
+      if (whole) {
+        const auto value = static_cast<std::int64_t>(start) + static_cast<std::int64_t>(i) * static_cast<std::int64_t>(step);
+        v.values.push_back(std::to_string(value));
+      } else {
+        v.values.push_back(value_text(start + static_cast<double>(i) * step));
+      }
+    }
+    if (count > 1 && v.values[count - 1] == v.values[count - 2])
+      throw InputError(source, "", "STEP is too small to tell the values apart", number_text(step));
   } else {
     std::stringstream parts(spec);
     std::string part;
-    while (std::getline(parts, part, ','))
-      if (!part.empty()) v.values.push_back(part);
+    while (std::getline(parts, part, ',')) {
+      if (part.empty()) throw InputError(source, "", "an empty value in the list");
+      v.values.push_back(part);
+    }
     if (v.values.empty()) throw InputError(source, "", "no value given");
+    if (spec.back() == ',') throw InputError(source, "", "an empty value in the list");
   }
   return v;
 }
 
 std::vector<std::vector<std::string>> sweep_grid(const std::vector<Variation>& variations) {
+  std::size_t points = 1;
+  for (const auto& v : variations) {
+    if (v.values.size() > kMaxValues / points)
+      throw InputError("--vary", "", "the grid has more than " + std::to_string(kMaxValues) + " points");
+    points *= v.values.size();
+  }
   std::vector<std::vector<std::string>> grid{{}};
   for (const auto& v : variations) {
     std::vector<std::vector<std::string>> next;

@@ -18,7 +18,8 @@ struct Variation {
 // Parses PATH=START:STOP:STEP or PATH=V1,V2,... Throws InputError.
 Variation parse_variation(const std::string& text);
 
-// Every combination, the first variation changing slowest.
+// Every combination, the first variation changing slowest. Throws InputError naming --vary
+// when there are more than 100000 (before making any).
 std::vector<std::vector<std::string>> sweep_grid(const std::vector<Variation>& variations);
 
 std::string point_name(std::size_t index);  // "point-0001" for index 0

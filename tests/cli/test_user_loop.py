@@ -100,6 +100,76 @@ class SweepTest(Scratch):
         self.assertEqual(2, result.returncode)
         self.assertIn("--vary clients.shoppers.rate_rps: /clients/shoppers/rate_rps: must be >= 0", result.stderr)
 
+    def test_a_refused_sweep_leaves_the_earlier_one_alone(self):
+        # --force replaces an earlier sweep only once the new one is known good.
+        out = self.path("kept")
+        self.assertEqual(0, archsim("sweep", STEP1, "--vary", "clients.shoppers.rate_rps=100,200", *SHORT,
+                                    "--out", out).returncode)
+        before = sorted(os.listdir(out))
+        for bad in (["--vary", "clients.shoppers.rate_rps=-1"], ["--vary", "seed=1,2", "--seed", "3"],
+                    ["--vary", "seed=1,2", "--emit-jobs", STEP1]):
+            result = archsim("sweep", STEP1, *bad, "--out", out, "--force")
+            self.assertEqual(2, result.returncode, bad)
+            self.assertEqual(before, sorted(os.listdir(out)), bad)
+
+    def test_sweep_requests_that_cannot_be_meant(self):
+        cases = {
+            # Two sources for one value: the option would silently win over the points.
+            ("--vary", "seed=1,2", "--seed", "7"): "--vary seed: /seed: given twice: --seed sets it too",
+            ("--vary", "duration_s=2,3", "--duration-s", "4"): "--vary duration_s: /duration_s: given twice",
+            ("--vary", "seed=1,2", "--replications", "2"): "--vary seed: /seed: --replications gives each run its "
+                                                           "own seeds",
+            ("--vary", "clients.shoppers.rate_rps=1,2", "--vary", "/clients/shoppers/rate_rps=3"):
+                "--vary /clients/shoppers/rate_rps: varies the same setting as --vary clients.shoppers.rate_rps",
+            ("--vary", "clients.shoppers.rate_rps=1,,2"): "an empty value in the list",
+            ("--vary", "clients.shoppers.rate_rps=1,"): "an empty value in the list",
+            # A step so small that the count overflows, and a grid too large to build.
+            ("--vary", "clients.shoppers.rate_rps=0:1:1e-20"): "more than 100000 values",
+            ("--vary", "clients.shoppers.rate_rps=1:100000:1", "--vary", "seed=1:100000:1"):
+                "--vary: the grid has more than 100000 points",
+            # Where the job list goes.
+            ("--vary", "seed=1,2", "--emit-jobs", ""): "--emit-jobs: needs a file name",
+            ("--vary", "seed=1,2", "--emit-jobs", "no-such-folder/jobs.txt"): "--emit-jobs: its folder does not exist",
+            ("--vary", "seed=1,2", "--emit-jobs", STEP1): "--emit-jobs: is the scenario file",
+            ("--vary", "seed=1,2", "--emit-jobs", "SCRATCH"): "--emit-jobs: is a folder",
+            ("--vary", "seed=1,2", "--emit-jobs", "OUT/sweep.csv"): "--emit-jobs: is a file the sweep writes itself",
+        }
+        for args, message in cases.items():
+            out = self.path("refused")
+            args = [a.replace("SCRATCH", self.dir).replace("OUT", out) for a in args]
+            result = archsim("sweep", STEP1, *args, "--out", out)
+            self.assertEqual(2, result.returncode, f"{args}: {result.stderr}")
+            self.assertIn(message, result.stderr, args)
+            self.assertFalse(os.path.exists(out), args)
+
+    def test_large_whole_values_are_written_exactly(self):
+        jobs = self.path("jobs.txt")
+        result = archsim("sweep", STEP1, "--vary", "seed=9007199254740989:9007199254740991:1", "--out",
+                         self.path("big"), "--emit-jobs", jobs)
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(jobs) as f:
+            text = f.read()
+        for seed in ("9007199254740989", "9007199254740990", "9007199254740991"):
+            self.assertIn(f"seed={seed} ", text)
+
+    def test_paths_in_the_job_scripts_are_quoted(self):
+        jobs = self.path("my jobs $(touch pwned).txt")
+        out = self.path("sweep dir")
+        result = archsim("sweep", STEP1, "--vary", "seed=1,2", "--out", out, "--emit-jobs", jobs)
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(os.path.join(out, "sweep.sbatch")) as f:
+            sbatch = f.read()
+        self.assertIn("'" + jobs + "'", sbatch)
+        self.assertIn(f'#SBATCH --output="{out}/slurm-%A_%a.out"', sbatch)
+        self.assertIn("parallel < '" + jobs + "'", result.stdout)
+        # The script's line that reads the job list, run by a shell, reads that file.
+        line = next(x for x in sbatch.splitlines() if x.startswith("line=$("))
+        ran = subprocess.run(["bash", "-c", "SLURM_ARRAY_TASK_ID=2; " + line + '; echo "$line"'],
+                             capture_output=True, text=True, cwd=self.dir)
+        self.assertEqual(0, ran.returncode, ran.stderr)
+        self.assertIn("seed=2", ran.stdout)
+        self.assertFalse(os.path.exists(self.path("pwned")))
+
     def test_collect_refuses_a_point_edited_by_hand(self):
         # Each member of a point's description removed or given another type: collect
         # exits 0 or 2, never with an internal error.
@@ -207,6 +277,13 @@ class CapacityTest(Scratch):
         result = archsim("capacity", STEP2, "--slo", "p99_ms<=-5", "--find-max", "clients.shoppers.rate_rps")
         self.assertEqual(2, result.returncode)
         self.assertIn("--slo: can never be met: p99_ms is at least 0 (got p99_ms<=-5)", result.stderr)
+        # The seed is not a quantity; the duration cannot be searched and fixed at once.
+        result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "seed")
+        self.assertEqual(2, result.returncode)
+        self.assertIn("--find-max seed: /seed: the seed is not a quantity to search", result.stderr)
+        result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "duration_s", "--duration-s", "60")
+        self.assertEqual(2, result.returncode)
+        self.assertIn("--find-max duration_s: /duration_s: given twice: --duration-s sets it too", result.stderr)
         # A malformed JSON pointer is bad input, named with the option.
         result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "/clients/a~x")
         self.assertEqual(2, result.returncode, result.stderr)
@@ -371,6 +448,63 @@ class TraceTest(Scratch):
         result = archsim("run", STEP1, "--trace-sample", "10")
         self.assertEqual(2, result.returncode)
         self.assertIn("needs --out", result.stderr)
+
+
+class RunRequestTest(Scratch):
+    def test_a_value_given_by_two_options_is_refused(self):
+        # --seed and --duration-s would silently win over --set, whatever the order.
+        for args, message in ((["--seed", "5", "--set", "seed=abc"], "--set seed: /seed: given twice: --seed"),
+                              (["--set", "/duration_s=40", "--duration-s", "30"],
+                               "--set /duration_s: /duration_s: given twice: --duration-s")):
+            for command in ("run", "validate"):
+                result = archsim(command, STEP1, *args)
+                self.assertEqual(2, result.returncode, result.stderr)
+                self.assertEqual([message], [line[:len(message)] for line in result.stderr.splitlines()])
+
+    def test_whole_numbers_are_decimal(self):
+        # A leading 0 is not octal: --seed 010 is seed 10.
+        out = self.path("ten")
+        result = archsim("run", STEP1, *SHORT, "--seed", "010", "--out", out, "--quiet")
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            self.assertEqual(10, json.load(f)["seed"])
+
+    def test_what_will_not_happen_is_said(self):
+        # Shortened below its fault, a fault scenario would show no failure without a word.
+        host_crash = os.path.join(ROOT, "scenarios", "step01-host-crash.json")
+        for command in ("validate", "run"):
+            result = archsim(command, host_crash, "--duration-s", "100", "--set", "warmup_s=5",
+                             *(["--out", self.path("short"), "--quiet"] if command == "run" else []))
+            self.assertEqual(0, result.returncode, result.stderr)
+            self.assertIn("step01-host-crash.json: /faults/events/0/at_s: comes at or after the end of the run "
+                          "(100.0 s): it does not happen", result.stderr)
+        self.assertNotIn("does not happen", archsim("validate", host_crash).stderr)
+        # A fault too short to end after it starts would never be undone.
+        result = archsim("validate", STEP1, "--set",
+                         'faults={"events":[{"at_s":1,"crash":{"host":"node1"},"duration_s":1e-17}]}')
+        self.assertEqual(2, result.returncode)
+        self.assertIn("/faults/events/0/duration_s: too short to end after it starts at 1.0 s", result.stderr)
+
+    def test_a_mistyped_command_is_named(self):
+        result = archsim("rnu", STEP1)
+        self.assertEqual(2, result.returncode)
+        self.assertIn("archsim: unknown command rnu (the commands: ", result.stderr)
+
+    def test_output_that_cannot_be_written_is_an_error(self):
+        with open("/dev/full", "w") as full:
+            result = subprocess.run([ARCHSIM, "validate", STEP1], stdout=full, stderr=subprocess.PIPE, text=True)
+        self.assertEqual(1, result.returncode)
+        self.assertIn("cannot write to the standard output", result.stderr)
+
+    def test_a_temporary_folder_that_is_a_file_is_named(self):
+        not_a_folder = self.path("file")
+        open(not_a_folder, "w").close()
+        env = dict(os.environ, TMPDIR=not_a_folder)
+        result = subprocess.run([ARCHSIM, "run", STEP1, "--replications", "2", *SHORT], capture_output=True,
+                                text=True, env=env)
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn(f"$TMPDIR: is not a folder for scratch files: Not a directory (got {not_a_folder})",
+                      result.stderr)
 
 
 class NumbersAndProgressTest(unittest.TestCase):

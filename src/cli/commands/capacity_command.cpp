@@ -214,6 +214,9 @@ Command add_capacity_command(CLI::App& app) {
 
     const std::string option = maximize ? "--find-max" : "--find-min";
     args->run.check_path(args->scenario, path, option + " " + path);
+    if (const auto tokens = Document::tokens(path, option + " " + path); tokens == std::vector<std::string>{"seed"})
+      throw InputError(option + " " + path, "/seed",
+                       "the seed is not a quantity to search: it picks the random streams; search a size or a rate");
     const nlohmann::json current = current_value(*args, path, option);
     if (!current.is_null() && !current.is_number()) {
       nlohmann::json::json_pointer pointer;
@@ -245,8 +248,7 @@ Command add_capacity_command(CLI::App& app) {
     settings.start = std::clamp(start, settings.floor, settings.ceiling);
     args->run.validate(args->scenario, {path + "=" + value_text(settings.start, integer)}, option);
 
-    const fs::path folder = args->out ? fs::path(*args->out)
-                                      : fs::temp_directory_path() / ("archsim-capacity-" + std::to_string(getpid()));
+    const fs::path folder = args->out ? fs::path(*args->out) : fs::path(scratch_folder("archsim-capacity"));
     prepare_output_folder(folder.string(), "--out");
     Search search(*args, path, integer, folder, base_seed);
     search.set_slo(slo);

@@ -66,8 +66,7 @@ Command add_compare_command(CLI::App& app) {
       const std::uint64_t seed = args->run.validate(input, {});
       if (!base_seed) base_seed = seed;
       if (!args->out && scratch.empty()) {
-        scratch = (fs::temp_directory_path() / ("archsim-compare-" + std::to_string(getpid()))).string();
-        fs::create_directories(scratch);
+        scratch = scratch_folder("archsim-compare");
       }
       const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch);
       folders[i] = (base / (std::to_string(i + 1) + "-" + fs::path(input).stem().string())).string();

@@ -60,7 +60,7 @@ struct RunArgs {
 // follows the same sample path (the warm-up only decides what is counted), so its results
 // are the pilot's, truncated.
 nlohmann::ordered_json choose_warmup(const RunArgs& args, const Scenario& scenario, double& warmup_s) {
-  const fs::path pilot = fs::temp_directory_path() / ("archsim-pilot-" + std::to_string(getpid()));
+  const fs::path pilot = scratch_folder("archsim-pilot");
   std::vector<std::string> a = child_run_arguments(args.scenario, args.duration_s, args.sets);
   a.insert(a.end(), {"--set", "warmup_s=0", "--out", pilot.string(), "--seed", std::to_string(scenario.seed)});
   if (!args.quiet) std::cerr << "warmup_s auto: a pilot run without warm-up...\n";
@@ -144,8 +144,7 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
                      const std::optional<nlohmann::ordered_json>& warmup_note) {
   std::string scratch;
   if (!args.out) {
-    scratch = (fs::temp_directory_path() / ("archsim-run-" + std::to_string(getpid()))).string();
-    fs::create_directories(scratch);
+    scratch = scratch_folder("archsim-run");
   }
   Replicated replicated;
   replicated.folder = args.out ? *args.out : scratch;
@@ -205,7 +204,7 @@ Command add_run_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("run", "Run a scenario and report latency, throughput and downtime");
   sub->add_option("scenario", args->scenario, "Scenario file")->required();
   sub->add_option("--out,-o", args->out, "Write summary.json, timeseries.csv and latency_histogram.csv here");
-  sub->add_option("--seed", args->seed, "Override the scenario's seed")->check(whole_number(0, kMaxSeed));
+  sub->add_option("--seed", args->seed, "Override the scenario's seed")->transform(whole_number(0, kMaxSeed));
   sub->add_option("--duration-s", args->duration_s, "Override the scenario's duration (seconds)")
       ->check(real_number(0, 31536000, false));
   sub->add_option("--set", args->sets, "Override a value: PATH=VALUE (dotted path or JSON pointer; VALUE is JSON)");
@@ -213,22 +212,22 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--replications", args->replications,
                   "Run N independent replications (seeds derived from the scenario's) and report means with 95% "
                   "confidence intervals; OUT/rep-NNN/ keeps each one")
-      ->check(whole_number(1, 10000));
+      ->transform(whole_number(1, 10000));
   sub->add_option("--ci-width", args->ci_width,
                   "Add replications until the 95% half-widths of throughput, latency mean/p50/p90/p99 and "
                   "availability are within this fraction of their means (e.g. 0.02), up to --max-replications")
       ->check(real_number(0, 1, false));
   sub->add_option("--max-replications", args->max_replications, "The most replications --ci-width may run")
-      ->check(whole_number(2, 10000));
+      ->transform(whole_number(2, 10000));
   sub->add_flag("--batch-means", args->batch_means,
                 "Intervals from batch means of this one run's metrics windows (steady-state scenarios): "
                 "throughput, mean latency, error rate, utilisations");
   args->jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   sub->add_option("--jobs,-j", args->jobs, "Replications at once (default: the number of cores)")
-      ->check(whole_number(1, 1024));
+      ->transform(whole_number(1, 1024));
   sub->add_option("--trace-sample", args->trace_sample,
                   "Trace every N-th request into OUT/trace.json (Chrome trace format, for Perfetto)")
-      ->check(whole_number(1, 1000000000000ULL));
+      ->transform(whole_number(1, 1000000000000ULL));
   // Test-only: corrupts the summary so that one invariant check must fail.
   sub->add_option("--test-break-invariant", args->break_invariant)->group("");
   sub->add_flag("--test-threaded-steps", args->threaded_steps)->group("");
@@ -238,6 +237,7 @@ Command add_run_command(CLI::App& app) {
     options.seed = args->seed;
     options.duration_s = args->duration_s;
     Scenario scenario = load_scenario(args->scenario, options, kinds::catalog());
+    for (const auto& warning : scenario.warnings) spdlog::warn("{}", warning);
 
     if (args->trace_sample && !args->out)
       throw InputError("--trace-sample", "", "needs --out DIR, where trace.json is written");

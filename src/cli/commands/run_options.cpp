@@ -29,6 +29,7 @@ CLI::Validator whole_number(std::uint64_t min, std::uint64_t max) {
         const bool digits = !text.empty() && text.size() <= 19 && text.find_first_not_of("0123456789") == std::string::npos;
         const std::uint64_t value = digits ? std::stoull(text) : 0;
         if (!digits || value < min || value > max) return "must be " + range + " (got " + text + ")";
+        text = std::to_string(value);  // decimal: a leading 0 must not make it octal
         return "";
       },
       range);
@@ -65,16 +66,16 @@ std::vector<std::pair<std::string, std::string>> parse_sets(const std::vector<st
 }
 
 void RunOptions::add_to(CLI::App* app) {
-  app->add_option("--seed", seed, "Seed of every run (default: each scenario's own)")->check(whole_number(0, kMaxSeed));
+  app->add_option("--seed", seed, "Seed of every run (default: each scenario's own)")->transform(whole_number(0, kMaxSeed));
   app->add_option("--duration-s", duration_s, "Duration of every run (seconds)")
       ->check(real_number(0, 31536000, false));
   app->add_option("--set", sets, "Override a value in every run: PATH=VALUE");
   jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  app->add_option("--jobs,-j", jobs, "Runs at once (default: the number of cores)")->check(whole_number(1, 1024));
+  app->add_option("--jobs,-j", jobs, "Runs at once (default: the number of cores)")->transform(whole_number(1, 1024));
   app->add_option("--replications", replications,
                   "Independent replications of every run (seeds derived from --seed or the first scenario's): "
                   "figures with 95% confidence intervals")
-      ->check(whole_number(1, 10000));
+      ->transform(whole_number(1, 10000));
 }
 
 std::vector<std::string> child_run_arguments(const std::string& scenario, const std::optional<double>& duration_s,

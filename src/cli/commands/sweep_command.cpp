@@ -13,6 +13,7 @@
 #include "study/sweep_points.hpp"
 #include "core/files.hpp"
 #include "scenario/diagnostics.hpp"
+#include "scenario/document.hpp"
 
 namespace archsim::cli {
 
@@ -23,7 +24,7 @@ struct SweepArgs {
   std::string scenario;
   std::vector<std::string> vary;
   std::string out;
-  std::string emit_jobs;
+  std::optional<std::string> emit_jobs;
   bool force = false;
   RunOptions run;
 };
@@ -33,17 +34,40 @@ void write_text(const fs::path& path, const std::string& text) {
 }
 
 std::string slurm_script(const std::string& jobs_file, const std::string& directory, std::size_t count) {
+  // Slurm reads #SBATCH lines itself, without a shell: a path there is quoted Slurm's way.
+  std::string output = directory + "/slurm-%A_%a.out";
+  if (output.find_first_of(" \t\"") != std::string::npos) output = "\"" + output + "\"";
   return "#!/bin/bash\n"
          "# Slurm job array for an archsim sweep: each task runs one line of the job list.\n"
-         "# Submit with: sbatch " + directory + "/sweep.sbatch   then: archsim collect " + directory + "\n"
+         "# Submit with: sbatch " + shell_quote(directory + "/sweep.sbatch") + "   then: archsim collect " +
+         shell_quote(directory) + "\n"
          "#SBATCH --job-name=archsim-sweep\n"
          "#SBATCH --array=1-" + std::to_string(count) + "\n"
          "#SBATCH --ntasks=1\n"
          "#SBATCH --cpus-per-task=1\n"
-         "#SBATCH --output=" + directory + "/slurm-%A_%a.out\n"
+         "#SBATCH --output=" + output + "\n"
          "set -euo pipefail\n"
-         "line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " + jobs_file + ")\n"
+         "line=$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" " + shell_quote(jobs_file) + ")\n"
          "eval \"$line\"\n";
+}
+
+// Where --emit-jobs writes, checked before anything is written: a file in a folder that
+// exists, not a folder, not the scenario, not a file of the sweep itself.
+fs::path jobs_file(const std::string& given, const std::string& scenario, const fs::path& sweep_root) {
+  const auto bad = [&given](const std::string& rule) { throw InputError("--emit-jobs", "", rule, given); };
+  if (given.empty()) bad("needs a file name (got an empty path)");
+  const fs::path path = fs::absolute(given).lexically_normal();
+  std::error_code ec;
+  if (fs::is_directory(path, ec) || path == sweep_root.lexically_normal())
+    bad("is a folder: name a file to write the commands to");
+  if (!fs::is_directory(path.parent_path(), ec) && path.parent_path() != sweep_root.lexically_normal())
+    bad("its folder does not exist");
+  if (fs::exists(path, ec) && fs::equivalent(path, scenario, ec)) bad("is the scenario file: it would be overwritten");
+  const std::string name = path.filename().string();
+  if (path.parent_path() == sweep_root.lexically_normal() &&
+      (name.rfind("point-", 0) == 0 || name.rfind("slurm-", 0) == 0 || name == "sweep.csv" || name == "sweep.sbatch"))
+    bad("is a file the sweep writes itself: choose another name");
+  return path;
 }
 }  // namespace
 
@@ -60,13 +84,24 @@ Command add_sweep_command(CLI::App& app) {
   args->run.add_to(sub);
   return [args]() {
     std::vector<Variation> variations;
+    std::vector<std::vector<std::string>> varied;  // the keys of each, to find one varied twice
     for (const auto& v : args->vary) {
       variations.push_back(parse_variation(v));
-      args->run.check_path(args->scenario, variations.back().path, "--vary " + variations.back().path);
+      const std::string option = "--vary " + variations.back().path;
+      args->run.check_path(args->scenario, variations.back().path, option);
+      varied.push_back(Document::tokens(variations.back().path, option));
+      for (std::size_t k = 0; k + 1 < varied.size(); ++k)
+        if (varied[k] == varied.back())
+          throw InputError(option, "", "varies the same setting as --vary " + variations[k].path + ": give one list");
+      if (varied.back() == std::vector<std::string>{"seed"} && args->run.replications > 1)
+        throw InputError(option, "/seed",
+                         "--replications gives each run its own seeds: vary something else, or drop --replications");
     }
-    prepare_sweep_folder(args->out, args->force);
     const auto grid = sweep_grid(variations);
-    if (grid.size() > 100000) throw InputError("--vary", "", "the grid has more than 100000 points");
+    const fs::path root = fs::absolute(args->out);
+    const std::string scenario = fs::absolute(args->scenario).string();
+    const std::optional<fs::path> jobs =
+        args->emit_jobs ? std::optional<fs::path>(jobs_file(*args->emit_jobs, scenario, root)) : std::nullopt;
 
     // Every point is validated before anything runs.
     std::vector<std::vector<std::string>> point_sets;
@@ -78,10 +113,8 @@ Command add_sweep_command(CLI::App& app) {
       if (!base_seed) base_seed = seed;
       point_sets.push_back(sets);
     }
-
-    const fs::path root = fs::absolute(args->out);
-    const std::string scenario = fs::absolute(args->scenario).string();
-    fs::create_directories(root);
+    // Only now that the sweep is known good may an earlier one in the folder go.
+    prepare_sweep_folder(args->out, args->force);
     std::vector<ChildRun> runs;
     std::vector<Replicated> replicated;  // combined by sweep_table (and collect)
     for (std::size_t i = 0; i < grid.size(); ++i) {
@@ -99,18 +132,22 @@ Command add_sweep_command(CLI::App& app) {
       write_text(dir / "point.json", info.dump(2) + "\n");
     }
 
-    if (!args->emit_jobs.empty()) {
+    if (jobs) {
       const std::string program = self_executable();
       std::string lines;
       for (const auto& r : runs) lines += shell_command(program, r.args) + "\n";
-      const fs::path jobs = fs::absolute(args->emit_jobs);
-      write_text(jobs, lines);
-      write_text(root / "sweep.sbatch", slurm_script(jobs.string(), root.string(), runs.size()));
-      std::cout << "wrote " << runs.size() << " commands to " << args->emit_jobs << "\n"
-                << "run them with:   parallel < " << args->emit_jobs
-                << "   (other machines sharing this folder: parallel --sshloginfile HOSTS < " << args->emit_jobs << ")\n"
-                << "or on Slurm:     sbatch " << (root / "sweep.sbatch").string() << "\n"
-                << "then tabulate:   archsim collect " << args->out << "\n";
+      try {
+        write_text(*jobs, lines);
+      } catch (const std::exception& e) {
+        throw InputError("--emit-jobs", "", std::string("cannot write the file: ") + e.what(), *args->emit_jobs);
+      }
+      write_text(root / "sweep.sbatch", slurm_script(jobs->string(), root.string(), runs.size()));
+      const std::string given = shell_quote(*args->emit_jobs);
+      std::cout << "wrote " << runs.size() << " commands to " << *args->emit_jobs << "\n"
+                << "run them with:   parallel < " << given
+                << "   (other machines sharing this folder: parallel --sshloginfile HOSTS < " << given << ")\n"
+                << "or on Slurm:     sbatch " << shell_quote((root / "sweep.sbatch").string()) << "\n"
+                << "then tabulate:   archsim collect " << shell_quote(args->out) << "\n";
       return kExitOk;
     }
 
@@ -132,7 +169,11 @@ Command add_collect_command(CLI::App& app) {
   sub->add_option("folder", *directory, "Sweep folder (archsim sweep --out)")->required();
   return [directory]() {
     const std::string table = sweep_table(*directory);
-    write_text(fs::path(*directory) / "sweep.csv", table);
+    try {
+      write_text(fs::path(*directory) / "sweep.csv", table);
+    } catch (const std::exception& e) {
+      throw InputError(*directory, "", std::string("cannot write sweep.csv into the folder: ") + e.what());
+    }
     std::cout << table;
     return kExitOk;
   };

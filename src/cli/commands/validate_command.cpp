@@ -24,7 +24,7 @@ Command add_validate_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand("validate", "Check scenario files without running them");
   sub->add_option("files", args->files, "Scenario files")->required();
   // The overrides of `run`: a file is checked as that run would take it.
-  sub->add_option("--seed", args->seed, "Check with this seed")->check(whole_number(0, kMaxSeed));
+  sub->add_option("--seed", args->seed, "Check with this seed")->transform(whole_number(0, kMaxSeed));
   sub->add_option("--duration-s", args->duration_s, "Check with this duration (seconds)")
       ->check(real_number(0, 31536000, false));
   sub->add_option("--set", args->sets, "Check with this value: PATH=VALUE (dotted path or JSON pointer; VALUE is JSON)");
@@ -37,6 +37,7 @@ Command add_validate_command(CLI::App& app) {
     for (const auto& file : args->files) {
       try {
         const Scenario s = load_scenario(file, options, kinds::catalog());
+        for (const auto& warning : s.warnings) std::cerr << "warning: " << warning << "\n";
         const auto count = [](std::size_t n, const char* what) {
           return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
         };
