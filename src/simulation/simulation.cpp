@@ -145,10 +145,14 @@ void Simulation::draw_progress(double elapsed) const {
 }
 
 void Simulation::interrupt_watch() {
-  // Looks for Ctrl-C a few thousand times per run; stopping means ending every actor.
+  // Looks for Ctrl-C a few thousand times per run; stopping means ending every actor. In
+  // the drain after the end, which the longest timeouts and backoffs can make days long,
+  // the looks grow apart with the time drained (1% of it): a few thousand again, however
+  // long the drain, where a fixed step would cost more than the run itself.
   const double step = std::min(scenario_.metrics.window_s, scenario_.duration_s / 2000.0);
   while (true) {
-    sg4::this_actor::sleep_for(step);
+    const double drained = sg4::Engine::get_clock() - scenario_.duration_s;
+    sg4::this_actor::sleep_for(std::max(step, 0.01 * drained));
     if (archsim::interrupted()) {
       if (!interrupted_) {
         interrupted_ = true;

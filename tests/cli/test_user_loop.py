@@ -496,6 +496,30 @@ class RunRequestTest(Scratch):
         self.assertEqual(1, result.returncode)
         self.assertIn("cannot write to the standard output", result.stderr)
 
+    def test_a_drain_of_days_is_simulated_not_waited_for(self):
+        # A request sent at the end of a 3 s run retries for 99 hours (the largest backoff,
+        # 100 attempts): the drain follows it to the end without costing minutes of wall
+        # time (a guard against a hang: it took over 3 minutes when the watch for Ctrl-C
+        # kept its step of the run through the drain).
+        doc = {"description": "long drain", "duration_s": 3, "warmup_s": 0,
+               "services": {"web": {"kind": "app_server", "host": {"cores": 2}, "workers": 4,
+                                    "endpoints": {"home": {"steps": [{"cpu_ms": 5}]}}}},
+               "clients": {"users": {"model": "open", "target": "web", "rate_rps": 1, "timeout_ms": 1,
+                                     "retry": {"max_attempts": 100, "backoff_ms": 3.6e6, "max_backoff_ms": 3.6e6,
+                                               "jitter": "none"},
+                                     "operations": {"home": {"weight": 1, "endpoint": "home"}}}}}
+        path = self.path("drain.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        out = self.path("drained")
+        result = subprocess.run([ARCHSIM, "run", path, "--quiet", "--out", out], capture_output=True, text=True,
+                                timeout=60)
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            summary = json.load(f)
+        self.assertGreater(summary["drain_s"], 99 * 3600 - 10)
+        self.assertEqual(0, summary["requests"]["in_flight"])
+
     def test_a_temporary_folder_that_is_a_file_is_named(self):
         not_a_folder = self.path("file")
         open(not_a_folder, "w").close()
