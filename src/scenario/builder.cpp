@@ -100,6 +100,19 @@ void ScenarioBuilder::problem(const Node& at, const std::string& rule) {
   problems_.push_back({doc_.origin(at.pointer()), at.pointer(), rule, at.describe()});
 }
 
+bool ScenarioBuilder::problem_between(const Node& first, const std::string& first_rule, const Node& second,
+                                      const std::string& second_rule) {
+  const std::string first_origin = doc_.origin(first.pointer());
+  const std::string second_origin = doc_.origin(second.pointer());
+  const bool by_option = second_origin.rfind("--", 0) == 0 && second_origin != first_origin;
+  if ((!written(first) && written(second)) || by_option) {
+    problem(second, second_rule);
+    return true;
+  }
+  problem(first, first_rule);
+  return false;
+}
+
 bool ScenarioBuilder::written(const Node& node) const {
   return doc_.json().contains(json::json_pointer(node.pointer()));
 }
@@ -160,14 +173,9 @@ Scenario ScenarioBuilder::build() {
     else
       s_.warmup_s = root_.at("warmup_s").number();
   });
-  if (duration_known_ && warmup_known && s_.warmup_s >= s_.duration_s) {
-    // Blame the value an option changed, if one did (--duration-s below the file's warm-up).
-    const std::string duration_origin = doc_.origin("/duration_s");
-    if (duration_origin.rfind("--", 0) == 0 && duration_origin != doc_.origin("/warmup_s"))
-      problem(root_.at("duration_s"), "must be greater than warmup_s (" + json(s_.warmup_s).dump() + ")");
-    else
-      problem(root_.at("warmup_s"), "must be less than duration_s (" + json(s_.duration_s).dump() + ")");
-  }
+  if (duration_known_ && warmup_known && s_.warmup_s >= s_.duration_s)
+    duration_blamed_ = problem_between(root_.at("warmup_s"), "must be less than duration_s (" + json(s_.duration_s).dump() + ")",
+                    root_.at("duration_s"), "must be greater than warmup_s (" + json(s_.warmup_s).dump() + ")");
 
   part([&] { build_platform(); });
   build_hosts();
@@ -1049,8 +1057,10 @@ void ScenarioBuilder::build_random_faults() {
 void ScenarioBuilder::build_metrics() {
   const Node m = root_.at("metrics");
   s_.metrics.window_s = m.at("window_s").number();
-  if (duration_known_ && s_.metrics.window_s > s_.duration_s)
-    problem(m.at("window_s"), "must not exceed duration_s (" + json(s_.duration_s).dump() + ")");
+  if (duration_known_ && !duration_blamed_ && s_.metrics.window_s > s_.duration_s)
+    problem_between(m.at("window_s"), "must not exceed duration_s (" + json(s_.duration_s).dump() + ")",
+                    root_.at("duration_s"),
+                    "must be at least metrics.window_s (" + json(s_.metrics.window_s).dump() + ")");
   s_.metrics.slo.success_ratio = m.at("slo").at("success_ratio").number();
   if (m.at("slo").has("latency_ms")) s_.metrics.slo.latency_s = m.at("slo").at("latency_ms").number() / 1000.0;
 }

@@ -58,6 +58,12 @@ class ScenarioBuilder {
   // Reports a problem at `pointer`, with the offending value when given.
   void problem(const std::string& pointer, const std::string& rule);
   void problem(const Node& at, const std::string& rule);
+  // Two values that break a rule together: blames the one the user changed last, that is
+  // `second` when `first` is the schema's default or when an option (--set, --duration-s)
+  // changed `second` and not `first`; else `first`. Each comes with its rule.
+  // Returns whether `second` was blamed.
+  bool problem_between(const Node& first, const std::string& first_rule, const Node& second,
+                       const std::string& second_rule);
 
   // Whether the scenario itself gives this value (rather than the schema's default).
   bool written(const Node& node) const;
@@ -150,6 +156,7 @@ class ScenarioBuilder {
   const Document& doc_;
   bool tolerant_ = false;
   bool duration_known_ = true;  // false: duration_s breaks the schema (tolerant mode)
+  bool duration_blamed_ = false;  // duration_s was reported too short: not compared again
   struct Follow {
     int source = -1;
     std::string by;

@@ -461,6 +461,28 @@ class RunRequestTest(Scratch):
                 self.assertEqual(2, result.returncode, result.stderr)
                 self.assertEqual([message], [line[:len(message)] for line in result.stderr.splitlines()])
 
+    def test_a_short_duration_is_blamed_on_what_shortened_it(self):
+        # The metrics window is the schema's default (1 s): the duration that went below it
+        # is at fault, and once only, though it is below the warm-up too.
+        doc = {"description": "short", "duration_s": 30, "warmup_s": 5,
+               "services": {"web": {"kind": "app_server", "host": {"cores": 2}, "workers": 4,
+                                    "endpoints": {"home": {"steps": [{"cpu_ms": 5}]}}}},
+               "clients": {"users": {"model": "open", "target": "web", "rate_rps": 1,
+                                     "operations": {"home": {"weight": 1, "endpoint": "home"}}}}}
+        path = self.path("short.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        for args, expected in ((["--duration-s", "0.5"], "--duration-s: /duration_s: must be greater than warmup_s"),
+                               (["--set", "warmup_s=0", "--duration-s", "0.5"],
+                                "--duration-s: /duration_s: must be at least metrics.window_s (1.0) (got 0.5)"),
+                               (["--set", "duration_s=0.5", "--set", "warmup_s=0"],
+                                "--set duration_s: /duration_s: must be at least metrics.window_s")):
+            result = archsim("validate", path, *args)
+            self.assertEqual(2, result.returncode, result.stderr)
+            lines = result.stderr.splitlines()
+            self.assertEqual(1, len(lines), lines)
+            self.assertIn(expected, lines[0])
+
     def test_whole_numbers_are_decimal(self):
         # A leading 0 is not octal: --seed 010 is seed 10.
         out = self.path("ten")
