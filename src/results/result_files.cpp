@@ -52,6 +52,11 @@ std::string scratch_folder(const std::string& prefix) {
   return folder.string();
 }
 
+ScratchFolder::~ScratchFolder() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
 namespace {
 
 // What the readers of a summary rely on beyond its three sections, checked where it is

@@ -22,6 +22,19 @@ void prepare_output_folder(const std::string& path, const std::string& option);
 // process id) in the system's temporary folder. Throws InputError naming TMPDIR when that
 // is not a folder files can be written to.
 std::string scratch_folder(const std::string& prefix);
+// Such a folder, removed with this object, whatever ends its use (the end, an error or an
+// interruption).
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(const std::string& prefix) : path_(scratch_folder(prefix)) {}
+  ~ScratchFolder();
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 // summary.json of a result folder (or the file itself). Throws InputError.
 nlohmann::ordered_json read_summary(const std::string& folder_or_file);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <csignal>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -47,9 +48,17 @@ std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0;
   if (parallel < 1) parallel = 1;
+  bool forwarded = false;
   while (next < runs.size() || !running.empty()) {
-    // After Ctrl-C (which the children receive too), start nothing new and wait for the rest.
-    if (interrupted()) next = runs.size();
+    // Once interrupted, start nothing new, stop the runs in progress and wait for them. A
+    // Ctrl-C reaches the children too; a signal sent to this process alone (kill PID) is
+    // passed on, so that they stop as it says they did.
+    if (interrupted()) {
+      next = runs.size();
+      if (!forwarded)
+        for (const auto& [pid, index] : running) kill(pid, SIGTERM);
+      forwarded = true;
+    }
     while (next < runs.size() && static_cast<int>(running.size()) < parallel) {
       running[spawn(program, runs[next].args)] = next;
       ++next;

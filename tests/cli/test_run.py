@@ -224,6 +224,27 @@ class InterruptTest(unittest.TestCase):
         self.assertIn("wrote no results", stderr)
         self.assertFalse(os.path.exists(os.path.join(shutil_out, "summary.json")))
 
+    def test_a_signal_to_the_parent_alone_stops_its_replications_and_their_scratch_folder(self):
+        # `kill PID` reaches the process that runs replications, not its children: it passes
+        # the signal on, so the runs do stop, and the scratch folder they wrote in goes.
+        import signal
+        import subprocess
+        import time
+        tmp = tempfile.mkdtemp(prefix="archsim-interrupt-")
+        process = subprocess.Popen([os.environ.get("ARCHSIM", os.path.join(ROOT, "build", "archsim")), "run", STEP1,
+                                    "--duration-s", "20000", "--replications", "3", "--jobs", "1", "--quiet"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env=dict(os.environ, TMPDIR=tmp))
+        time.sleep(2)
+        self.assertEqual(1, len(os.listdir(tmp)))  # the scratch folder of the replications
+        process.send_signal(signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=60)
+        self.assertEqual(130, process.returncode, stderr)
+        self.assertIn("interrupted at t=", stderr)  # said by the child that was stopped
+        self.assertIn("the runs in progress were stopped", stderr)
+        self.assertEqual([], os.listdir(tmp))
+        os.rmdir(tmp)
+
     def test_ctrl_c_stops_an_overloaded_run_at_once(self):
         # A million requests per second on one host: the run crawls (milliseconds of simulated
         # time per wall second) and holds a huge backlog of transfers; Ctrl-C must still act.

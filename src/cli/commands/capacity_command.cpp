@@ -248,7 +248,9 @@ Command add_capacity_command(CLI::App& app) {
     settings.start = std::clamp(start, settings.floor, settings.ceiling);
     args->run.validate(args->scenario, {path + "=" + value_text(settings.start, integer)}, option);
 
-    const fs::path folder = args->out ? fs::path(*args->out) : fs::path(scratch_folder("archsim-capacity"));
+    std::optional<ScratchFolder> scratch;
+    if (!args->out) scratch.emplace("archsim-capacity");
+    const fs::path folder = args->out ? fs::path(*args->out) : fs::path(scratch->path());
     prepare_output_folder(folder.string(), "--out");
     Search search(*args, path, integer, folder, base_seed);
     search.set_slo(slo);
@@ -281,7 +283,6 @@ Command add_capacity_command(CLI::App& app) {
                 << (maximize ? (args->lower ? " (--lower)" : " (the default lower bound)")
                              : (args->upper ? " (--upper)" : " (the default upper bound)"))
                 << "\n";
-      if (!args->out) fs::remove_all(folder);
       return kExitOk;
     }
     if (capacity.result() == CapacitySearch::Result::HeldThroughout) {
@@ -289,7 +290,6 @@ Command add_capacity_command(CLI::App& app) {
                 << (maximize ? (args->upper ? " (--upper)" : " (the default upper bound, 16 times the start)")
                              : (args->lower ? " (--lower)" : " (the default lower bound)"))
                 << ": the objective held throughout\n";
-      if (!args->out) fs::remove_all(folder);
       return kExitOk;
     }
     const Evaluation* good = &evaluated.at(*capacity.good());
@@ -310,7 +310,6 @@ Command add_capacity_command(CLI::App& app) {
       std::cout << "  the law alone puts saturation at " << path << " = " << value_text(*law, integer)
                 << " (it knows no queueing, no failures: with a latency objective the simulated answer is "
                 << (maximize ? "lower" : "higher") << ")\n";
-    if (!args->out) fs::remove_all(folder);
     return kExitOk;
   };
 }

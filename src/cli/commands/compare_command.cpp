@@ -50,7 +50,7 @@ Command add_compare_command(CLI::App& app) {
     std::vector<ChildRun> runs;
     std::vector<Replicated> replicated;
     std::optional<std::uint64_t> base_seed = args->run.seed;  // the same seeds in every column
-    std::string scratch;
+    std::optional<ScratchFolder> scratch;
     for (std::size_t i = 0; i < args->inputs.size(); ++i) {
       const std::string& input = args->inputs[i];
       if (is_result(input)) {
@@ -65,10 +65,8 @@ Command add_compare_command(CLI::App& app) {
       if (!fs::exists(input)) throw InputError(input, "", "no such file or folder");
       const std::uint64_t seed = args->run.validate(input, {});
       if (!base_seed) base_seed = seed;
-      if (!args->out && scratch.empty()) {
-        scratch = scratch_folder("archsim-compare");
-      }
-      const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch);
+      if (!args->out && !scratch) scratch.emplace("archsim-compare");
+      const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch->path());
       folders[i] = (base / (std::to_string(i + 1) + "-" + fs::path(input).stem().string())).string();
       args->run.add_run(input, folders[i], {}, *base_seed, input, runs, replicated);
     }
@@ -85,7 +83,7 @@ Command add_compare_command(CLI::App& app) {
       summaries.push_back(read_summary(folder));
       replications.push_back(read_replications(folder));  // replicated results keep theirs
     }
-    if (!scratch.empty()) fs::remove_all(scratch);
+    scratch.reset();
     const TableFormat format = args->format == "markdown" ? TableFormat::Markdown
                                : args->format == "csv"    ? TableFormat::Csv
                                : args->format == "json"   ? TableFormat::Json

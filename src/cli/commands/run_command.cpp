@@ -142,12 +142,10 @@ Precision widest_figure(const nlohmann::ordered_json& combined) {
 // --replications N: N runs in child processes, combined into OUT/summary.json.
 int run_replications(const RunArgs& args, const Scenario& scenario,
                      const std::optional<nlohmann::ordered_json>& warmup_note) {
-  std::string scratch;
-  if (!args.out) {
-    scratch = scratch_folder("archsim-run");
-  }
+  std::optional<ScratchFolder> scratch;
+  if (!args.out) scratch.emplace("archsim-run");
   Replicated replicated;
-  replicated.folder = args.out ? *args.out : scratch;
+  replicated.folder = args.out ? *args.out : scratch->path();
   replicated.args = child_run_arguments(args.scenario, args.duration_s, args.sets);
   if (args.trace_sample) replicated.args.insert(replicated.args.end(), {"--trace-sample", std::to_string(args.trace_sample)});
   replicated.base_seed = scenario.seed;
@@ -189,7 +187,6 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
   }
   if (warmup_note) combined["warmup_auto"] = *warmup_note;
   if (warmup_note || args.ci_width) write_summary(replicated.folder, combined);
-  if (!scratch.empty()) fs::remove_all(scratch);
   if (!args.quiet) {
     std::cout << summary_table(combined);
     if (args.out) std::cout << "\nresults in " << *args.out << "/ (replications in rep-NNN/)\n";
