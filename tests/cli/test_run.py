@@ -203,6 +203,13 @@ class OutputFolderTest(unittest.TestCase):
         self.assertEqual(0, archsim("run", STEP1, "--duration-s", "30", "--set", "warmup_s=5", "--quiet",
                                     "--out", out).returncode)
         self.assertFalse(os.path.exists(os.path.join(out, "trace.json")))
+        # Nor are the replications of an earlier run --replications kept beside a single run.
+        self.assertEqual(0, archsim("run", STEP1, "--duration-s", "30", "--set", "warmup_s=5", "--replications", "2",
+                                    "--quiet", "--out", out).returncode)
+        self.assertTrue(os.path.isdir(os.path.join(out, "rep-002")))
+        self.assertEqual(0, archsim("run", STEP1, "--duration-s", "30", "--set", "warmup_s=5", "--quiet",
+                                    "--out", out).returncode)
+        self.assertEqual([], [f for f in os.listdir(out) if f.startswith("rep-")])
 
 
 class InterruptTest(unittest.TestCase):
