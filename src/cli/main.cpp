@@ -1,4 +1,5 @@
 // archsim: a discrete-event simulator of the evolution of a web architecture.
+#include <cstdio>
 #include <iostream>
 #include <map>
 
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
         const int status = command();
         // A table written into a full disk or a closed pipe is lost: say so.
         std::cout.flush();
-        if (!std::cout) {
+        if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout)) {
           std::cerr << "archsim: cannot write to the standard output (a full disk or a closed pipe)\n";
           return cli::kExitInternal;
         }

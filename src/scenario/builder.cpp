@@ -719,6 +719,8 @@ void ScenarioBuilder::build_clients() {
       } else if (c.model == ClientModel::Open) {
         c.rate_rps = v.at("rate_rps").number();
         c.linear_schedule = v.at("schedule_shape").is("linear");
+        if (written(v.at("schedule_shape")) && !v.has("schedule"))
+          problem(v.pointer() + "/schedule_shape", "only used with a schedule");
         if (v.has("schedule")) {
           double last = -1;
           for (const Node& p : v.at("schedule").elements()) {

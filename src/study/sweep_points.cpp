@@ -55,7 +55,8 @@ Variation parse_variation(const std::string& text) {
   Variation v;
   v.path = text.substr(0, eq);
   const std::string spec = text.substr(eq + 1);
-  if (std::count(spec.begin(), spec.end(), ':') == 2 && spec.find(',') == std::string::npos) {
+  const bool json_value = spec.find_first_of("{[\"") != std::string::npos;
+  if (!json_value && std::count(spec.begin(), spec.end(), ':') == 2 && spec.find(',') == std::string::npos) {
     const auto a = spec.find(':'), b = spec.rfind(':');
     const double start = parse_number(spec.substr(0, a), source);
     const double stop = parse_number(spec.substr(a + 1, b - a - 1), source);
@@ -80,14 +81,30 @@ Variation parse_variation(const std::string& text) {
     if (count > 1 && v.values[count - 1] == v.values[count - 2])
       throw InputError(source, "", "STEP is too small to tell the values apart", number_text(step));
   } else {
-    std::stringstream parts(spec);
+    // Commas inside a JSON value (an object, an array, a string) do not separate values.
     std::string part;
-    while (std::getline(parts, part, ',')) {
-      if (part.empty()) throw InputError(source, "", "an empty value in the list");
-      v.values.push_back(part);
+    int depth = 0;
+    bool in_string = false, escaped = false;
+    for (std::size_t i = 0; i <= spec.size(); ++i) {
+      const char c = i < spec.size() ? spec[i] : ',';
+      if (in_string) {
+        escaped = !escaped && c == '\\';
+        if (c == '"' && !escaped) in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if ((c == '}' || c == ']') && depth > 0) {
+        --depth;
+      } else if (c == ',' && depth == 0) {
+        if (part.empty()) throw InputError(source, "", "an empty value in the list");
+        v.values.push_back(part);
+        part.clear();
+        continue;
+      }
+      part += c;
     }
-    if (v.values.empty()) throw InputError(source, "", "no value given");
-    if (spec.back() == ',') throw InputError(source, "", "an empty value in the list");
+    if (in_string || depth > 0) throw InputError(source, "", "a JSON value in the list is not closed");
   }
   return v;
 }

@@ -142,6 +142,20 @@ class SweepTest(Scratch):
             self.assertIn(message, result.stderr, args)
             self.assertFalse(os.path.exists(out), args)
 
+    def test_json_values_in_a_list_keep_their_commas(self):
+        jobs = self.path("jobs.txt")
+        result = archsim("sweep", STEP1, "--vary", 'hosts.node1={"cores":2,"disk":"hdd"},{"cores":4}',
+                         "--vary", 'description="a, b",plain', "--out", self.path("json"), "--emit-jobs", jobs)
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(jobs) as f:
+            text = f.read()
+        self.assertEqual(4, len(text.splitlines()))
+        self.assertIn('''hosts.node1={"cores":2,"disk":"hdd"}''', text)
+        self.assertIn('''description="a, b"''', text)
+        result = archsim("sweep", STEP1, "--vary", 'hosts.node1={"cores":2', "--out", self.path("open"))
+        self.assertEqual(2, result.returncode)
+        self.assertIn("a JSON value in the list is not closed", result.stderr)
+
     def test_large_whole_values_are_written_exactly(self):
         jobs = self.path("jobs.txt")
         result = archsim("sweep", STEP1, "--vary", "seed=9007199254740989:9007199254740991:1", "--out",
@@ -482,6 +496,25 @@ class RunRequestTest(Scratch):
             lines = result.stderr.splitlines()
             self.assertEqual(1, len(lines), lines)
             self.assertIn(expected, lines[0])
+
+    def test_options_that_would_do_nothing_are_refused(self):
+        finished = self.path("finished")
+        self.assertEqual(0, archsim("run", STEP1, *SHORT, "--quiet", "--out", finished).returncode)
+        cases = [
+            (["run", STEP1, *SHORT, "--max-replications", "5"],
+             "--max-replications: bounds the replications of --ci-width, which is not given"),
+            (["compare", finished, "--out", self.path("nothing")], "--out: keeps the results of the scenario files"),
+            (["validate", STEP1, "--set", 'clients.shoppers.schedule_shape="linear"'],
+             "--set clients.shoppers.schedule_shape: /clients/shoppers/schedule_shape: only used with a schedule"),
+            (["capacity", STEP2, "--find-max", "services.web.workers", "--lower", "0.5", "--slo", "p99_ms<=200"],
+             "--lower: must be a whole number: services.web.workers is one (got 0.5)"),
+            (["numbers", "--availability", "nan"], "--availability: must be a number >= 0 and <= 100 (got nan)"),
+        ]
+        for args, message in cases:
+            result = archsim(*args)
+            self.assertEqual(2, result.returncode, f"{args}: {result.stderr}")
+            self.assertIn(message, result.stderr, args)
+        self.assertFalse(os.path.exists(self.path("nothing")))
 
     def test_whole_numbers_are_decimal(self):
         # A leading 0 is not octal: --seed 010 is seed 10.

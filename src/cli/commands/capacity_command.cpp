@@ -232,6 +232,9 @@ Command add_capacity_command(CLI::App& app) {
       throw InputError("--lower", "", "must not exceed --upper (" + value_text(*args->upper, integer) + ")",
                        value_text(*args->lower, integer));
     for (const auto& [name, bound] : {std::pair{"--lower", args->lower}, std::pair{"--upper", args->upper}})
+      if (bound && integer && std::floor(*bound) != *bound)
+        throw InputError(name, "", "must be a whole number: " + path + " is one", value_text(*bound, false));
+    for (const auto& [name, bound] : {std::pair{"--lower", args->lower}, std::pair{"--upper", args->upper}})
       if (bound && !(*bound > 0)) throw InputError(name, "", "must be > 0", value_text(*bound, integer));
     const auto from_bound = maximize ? args->lower : args->upper;
     if (!from_bound && !current.is_number())

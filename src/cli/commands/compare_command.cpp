@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <optional>
 
 #include <filesystem>
@@ -45,6 +46,9 @@ Command add_compare_command(CLI::App& app) {
   args->run.add_to(sub);
   return [args]() {
     // Scenario files are validated first, then run in parallel child processes.
+    if (args->out && std::all_of(args->inputs.begin(), args->inputs.end(), is_result))
+      throw InputError("--out", "", "keeps the results of the scenario files compare runs, and every input is a finished "
+                                    "result: nothing would be written there");
     if (args->out) prepare_output_folder(*args->out, "--out");
     std::vector<std::string> folders(args->inputs.size());
     std::vector<ChildRun> runs;

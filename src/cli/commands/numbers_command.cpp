@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands/commands.hpp"
+#include "cli/commands/run_options.hpp"
 
 namespace archsim::cli {
 
@@ -78,7 +79,7 @@ Command add_numbers_command(CLI::App& app) {
   CLI::App* sub = app.add_subcommand(
       "numbers", "The latency, availability and size tables archsim's default hardware is built from");
   sub->add_option("--availability", *availability, "Convert an availability in percent (e.g. 99.95) to downtime")
-      ->check(CLI::Range(0.0, 100.0));
+      ->check(real_number(0.0, 100.0, true));
   return [availability]() {
     const char* header = "%-12s %16s %16s %16s %16s %8s\n";
     if (!availability->empty()) {

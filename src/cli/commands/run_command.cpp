@@ -50,6 +50,7 @@ struct RunArgs {
   bool batch_means = false;
   std::optional<double> ci_width;  // relative half-width wanted of the headline figures
   int max_replications = 100;
+  CLI::Option* max_replications_option = nullptr;  // whether it was given
   std::string break_invariant;  // test-only
   bool threaded_steps = false;   // test-only
 };
@@ -214,8 +215,9 @@ Command add_run_command(CLI::App& app) {
                   "Add replications until the 95% half-widths of throughput, latency mean/p50/p90/p99 and "
                   "availability are within this fraction of their means (e.g. 0.02), up to --max-replications")
       ->check(real_number(0, 1, false));
-  sub->add_option("--max-replications", args->max_replications, "The most replications --ci-width may run")
-      ->transform(whole_number(2, 10000));
+  args->max_replications_option =
+      sub->add_option("--max-replications", args->max_replications, "The most replications --ci-width may run")
+          ->transform(whole_number(2, 10000));
   sub->add_flag("--batch-means", args->batch_means,
                 "Intervals from batch means of this one run's metrics windows (steady-state scenarios): "
                 "throughput, mean latency, error rate, utilisations");
@@ -242,6 +244,8 @@ Command add_run_command(CLI::App& app) {
     if (args->out) prepare_output_folder(*args->out, "--out");
     if (args->ci_width && args->batch_means)
       throw InputError("--ci-width", "", "adds replications: it does not combine with --batch-means");
+    if (args->max_replications_option->count() > 0 && !args->ci_width)
+      throw InputError("--max-replications", "", "bounds the replications of --ci-width, which is not given");
     if (args->ci_width) args->replications = std::max(args->replications, 3);
     if (args->replications > args->max_replications)
       throw InputError("--max-replications", "",
