@@ -1244,6 +1244,10 @@ Scenario load_scenario(const std::string& path, const LoadOptions& options, cons
     check_setting_path(doc, key, "--set " + key);
     // The seed and the duration have options of their own, which would silently win.
     const auto tokens = Document::tokens(key, "--set " + key);
+    // The parent is read with the file, before any option: a new one here would do nothing.
+    if (!tokens.empty() && tokens[0] == "extends")
+      throw InputError("--set " + key, "/extends", "cannot be set from the command line: the file's extends is read "
+                                                  "with it; write the parent in the file");
     if (tokens.size() == 1 && ((tokens[0] == "seed" && options.seed) || (tokens[0] == "duration_s" && options.duration_s)))
       throw InputError("--set " + key, "/" + tokens[0],
                        std::string("given twice: ") + (tokens[0] == "seed" ? "--seed" : "--duration-s") +

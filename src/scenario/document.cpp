@@ -1,5 +1,7 @@
 #include "scenario/document.hpp"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -113,7 +115,7 @@ std::string read_file(const std::string& path, const std::string& referrer) {
   if (fs::file_size(path, ec) > kMaxFileBytes)
     throw InputError(path, "", "file is larger than 16 MB");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, "", "cannot read file");
+  if (!in) throw InputError(path, "", std::string("cannot read file: ") + std::strerror(errno));
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

@@ -509,6 +509,8 @@ class RunRequestTest(Scratch):
             (["capacity", STEP2, "--find-max", "services.web.workers", "--lower", "0.5", "--slo", "p99_ms<=200"],
              "--lower: must be a whole number: services.web.workers is one (got 0.5)"),
             (["numbers", "--availability", "nan"], "--availability: must be a number >= 0 and <= 100 (got nan)"),
+            (["validate", STEP1, "--set", "extends=other.json"],
+             "--set extends: /extends: cannot be set from the command line"),
         ]
         for args, message in cases:
             result = archsim(*args)
