@@ -21,6 +21,11 @@ void write_result_file(const std::string& target, const std::function<void(std::
   fs::rename(temporary, path);
 }
 
+void remove_folders_named(const std::string& folder, const std::string& prefix) {
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.is_directory() && entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(entry.path());
+}
+
 void write_summary(const std::string& folder, const nlohmann::ordered_json& summary) {
   write_result_file(folder + "/summary.json", [&](std::ostream& out) { out << summary.dump(2) << "\n"; });
 }

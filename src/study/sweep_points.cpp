@@ -18,16 +18,11 @@ namespace archsim {
 namespace fs = std::filesystem;
 
 namespace {
-std::string number_text(double v) {
+// Figures to 12 significant digits; a value of a range to 15, which hides what adding up
+// the steps rounds.
+std::string number_text(double v, int digits = 12) {
   char text[64];
-  std::snprintf(text, sizeof text, "%.12g", v);
-  return text;
-}
-
-// A value of a range: to 15 significant digits, which hides what adding up the steps rounds.
-std::string value_text(double v) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.15g", v);
+  std::snprintf(text, sizeof text, "%.*g", digits, v);
   return text;
 }
 
@@ -75,7 +70,7 @@ Variation parse_variation(const std::string& text) {
         const auto value = static_cast<std::int64_t>(start) + static_cast<std::int64_t>(i) * static_cast<std::int64_t>(step);
         v.values.push_back(std::to_string(value));
       } else {
-        v.values.push_back(value_text(start + static_cast<double>(i) * step));
+        v.values.push_back(number_text(start + static_cast<double>(i) * step, 15));
       }
     }
     if (count > 1 && v.values[count - 1] == v.values[count - 2])
@@ -129,6 +124,10 @@ std::vector<std::vector<std::string>> sweep_grid(const std::vector<Variation>& v
   return grid;
 }
 
+bool is_sweep_file(const std::string& name) {
+  return name.rfind("point-", 0) == 0 || name.rfind("slurm-", 0) == 0 || name == "sweep.csv" || name == "sweep.sbatch";
+}
+
 void prepare_sweep_folder(const std::string& directory, bool force) {
   prepare_output_folder(directory, "--out");
   std::vector<fs::path> entries;
@@ -140,9 +139,7 @@ void prepare_sweep_folder(const std::string& directory, bool force) {
                      "replace its points, or choose another folder",
                      directory);
   for (const auto& path : entries) {
-    const std::string name = path.filename().string();
-    if (name.rfind("point-", 0) == 0 || name.rfind("slurm-", 0) == 0 || name == "sweep.csv" || name == "sweep.sbatch")
-      fs::remove_all(path);
+    if (is_sweep_file(path.filename().string())) fs::remove_all(path);
   }
 }
 

@@ -24,6 +24,10 @@ std::vector<std::vector<std::string>> sweep_grid(const std::vector<Variation>& v
 
 std::string point_name(std::size_t index);  // "point-0001" for index 0
 
+// Whether a file or folder of this name in a sweep folder is the sweep's own (points, the
+// table, the Slurm script and its logs).
+bool is_sweep_file(const std::string& name);
+
 // Makes `directory` ready for a new sweep: it must be empty (or new), unless `force`, which
 // removes the points, table and job files of an earlier sweep there. Throws InputError
 // naming --out.

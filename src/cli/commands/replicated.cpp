@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "core/files.hpp"
 #include "results/replications.hpp"
 #include "results/result_files.hpp"
 #include "results/statistics.hpp"
@@ -13,8 +14,7 @@ void Replicated::add_runs(std::vector<ChildRun>& runs, int from) const {
   fs::create_directories(folder);
   if (from == 1) {
     // What an earlier run left in the folder goes: its replications and its result files.
-    for (const auto& entry : fs::directory_iterator(folder))
-      if (entry.is_directory() && entry.path().filename().string().rfind("rep-", 0) == 0) fs::remove_all(entry.path());
+    remove_folders_named(folder, "rep-");
     for (const auto& file : run_result_files()) fs::remove(fs::path(folder) / file);
   }
   for (int i = from; i <= count; ++i) {

@@ -63,9 +63,7 @@ fs::path jobs_file(const std::string& given, const std::string& scenario, const 
   if (!fs::is_directory(path.parent_path(), ec) && path.parent_path() != sweep_root.lexically_normal())
     bad("its folder does not exist");
   if (fs::exists(path, ec) && fs::equivalent(path, scenario, ec)) bad("is the scenario file: it would be overwritten");
-  const std::string name = path.filename().string();
-  if (path.parent_path() == sweep_root.lexically_normal() &&
-      (name.rfind("point-", 0) == 0 || name.rfind("slurm-", 0) == 0 || name == "sweep.csv" || name == "sweep.sbatch"))
+  if (path.parent_path() == sweep_root.lexically_normal() && is_sweep_file(path.filename().string()))
     bad("is a file the sweep writes itself: choose another name");
   return path;
 }
