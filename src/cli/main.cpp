@@ -9,6 +9,7 @@
 #include "study/runner.hpp"
 #include "core/interrupt.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "version.hpp"
 #include "scenario/diagnostics.hpp"
 
@@ -32,12 +33,22 @@ int main(int argc, char** argv) {
       {"numbers", cli::add_numbers_command(app)},
   };
 
-  // A first word that is neither an option nor a command is a mistyped command.
-  if (argc > 1 && argv[1][0] != '-' && commands.count(argv[1]) == 0) {
-    std::string known;
-    for (const auto& [name, command] : commands) known += (known.empty() ? "" : ", ") + name;
-    std::cerr << "archsim: unknown command " << argv[1] << " (the commands: " << known << ")\n";
-    return cli::kExitBadInput;
+  // The first word that is neither an option of archsim itself nor its value is the command:
+  // one that is not known is a mistyped command.
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "--log-level") {
+      ++i;
+      continue;
+    }
+    if (!word.empty() && word[0] == '-') continue;
+    if (commands.count(word) == 0) {
+      std::string known;
+      for (const auto& [name, command] : commands) known += (known.empty() ? "" : ", ") + name;
+      std::cerr << "archsim: unknown command " << printable(word) << " (the commands: " << known << ")\n";
+      return cli::kExitBadInput;
+    }
+    break;
   }
   // Options of the archsim command itself (--log-level) may come after the subcommand too.
   for (CLI::App* sub : app.get_subcommands({})) sub->fallthrough();

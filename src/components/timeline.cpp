@@ -56,22 +56,7 @@ void Timeline::start() {
 }
 
 void Timeline::run_schedule() {
-  // Every action and the undoing of those with a duration, in time order (an undo before
-  // a new action at the same time).
-  struct Timed {
-    double at;
-    const ActionSpec* action;
-    bool undo;
-  };
-  std::vector<Timed> steps;
-  for (const ActionSpec& a : run_.scenario().actions) {
-    steps.push_back({a.at_s, &a, false});
-    if (a.duration_s) steps.push_back({a.at_s + *a.duration_s, &a, true});
-  }
-  std::stable_sort(steps.begin(), steps.end(), [](const Timed& a, const Timed& b) {
-    return a.at < b.at || (a.at == b.at && a.undo && !b.undo);
-  });
-  for (const Timed& step : steps) {
+  for (const TimedAction& step : schedule_of(run_.scenario().actions)) {
     if (step.at >= run_.scenario().duration_s) break;
     sg4::this_actor::sleep_until(step.at);
     appliers_[static_cast<std::size_t>(step.action->kind->id())]->apply(*step.action, step.undo, *this);

@@ -1,5 +1,6 @@
 #include "core/text.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <sstream>
@@ -43,6 +44,21 @@ std::vector<std::string> split_csv_line(const std::string& line) {
     }
   }
   return fields;
+}
+
+std::string printable(const std::string& text) {
+  const auto control = [](unsigned char c) { return c < 0x20 || c == 0x7f; };
+  if (std::none_of(text.begin(), text.end(), control)) return text;
+  std::string out;
+  for (const char c : text) {
+    if (!control(static_cast<unsigned char>(c))) {
+      out += c;
+      continue;
+    }
+    const std::string escaped = nlohmann::json(std::string(1, c)).dump();  // "\n", "\u001b"
+    out += c == 0x7f ? std::string("\\u007f") : escaped.substr(1, escaped.size() - 2);
+  }
+  return out;
 }
 
 std::string fixed_text(double value, int digits) {

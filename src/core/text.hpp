@@ -20,6 +20,10 @@ std::vector<std::string> split_csv_line(const std::string& line);
 // prefix: "parse error at line 3, column 5: ...".
 std::string json_error_text(const nlohmann::json::exception& error);
 
+// `text` safe to print on a terminal: each control character (a newline, a tab, an
+// escape that would recolour the screen) is written as its JSON escape (\n, \u001b).
+std::string printable(const std::string& text);
+
 // A number with a fixed count of decimals.
 std::string fixed_text(double value, int digits);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <set>
+#include <string>
 
 #include "scenario/builder.hpp"
 
@@ -10,18 +11,72 @@ namespace archsim {
 
 namespace {
 
+// The keys of what a crash holds down in a trace: a host, a replica, or each replica of
+// a service.
+std::vector<std::string> down_keys(const Target& t, const Scenario& s) {
+  switch (t.kind) {
+    case Target::Kind::Host:
+      return {"down/host/" + std::to_string(t.index)};
+    case Target::Kind::Replica:
+      return {"down/replica/" + std::to_string(t.index) + "/" + std::to_string(t.replica)};
+    case Target::Kind::Service:
+      break;
+  }
+  std::vector<std::string> keys;
+  for (int r = 0; r < s.services[static_cast<std::size_t>(t.index)].max_replicas; ++r)
+    keys.push_back("down/replica/" + std::to_string(t.index) + "/" + std::to_string(r));
+  return keys;
+}
+
+std::string link_key(const Target& t) { return "cut/host/" + std::to_string(t.index); }
+std::string speed_key(const Target& t) { return "slow/host/" + std::to_string(t.index); }
+const std::string kPartitionKey = "partition";
+
+// Sets every key to 0; returns whether one of them held something.
+bool clear(ActionTrace& trace, const std::vector<std::string>& keys) {
+  bool held = false;
+  for (const auto& key : keys) {
+    held = held || trace.at(key) > 0;
+    trace.at(key) = 0;
+  }
+  return held;
+}
+
 // An action on a target: a host, a replica or a service (crash, recover), or a host only
 // (cut, reconnect, restore: the schema allows nothing else).
 class TargetedAction : public ActionKind {
  public:
-  explicit TargetedAction(const char* key) : key_(key) {}
+  enum class Role { Crash, Recover, Cut, Reconnect, Restore };
+  TargetedAction(const char* key, Role role) : key_(key), role_(role) {}
   const char* key() const override { return key_; }
   void parse(ActionSpec& action, const Node& body, ScenarioBuilder& builder) const override {
     action.target = builder.target(body);
   }
+  std::string follow(const ActionSpec& action, bool undo, ActionTrace& trace) const override {
+    if (!action.target) return "";
+    const Target& t = *action.target;
+    switch (role_) {
+      case Role::Crash:
+        for (const auto& key : down_keys(t, trace.scenario)) trace.at(key) = std::max(0, trace.at(key) + (undo ? -1 : 1));
+        return "";
+      case Role::Cut:
+        trace.at(link_key(t)) = std::max(0, trace.at(link_key(t)) + (undo ? -1 : 1));
+        return "";
+      case Role::Recover:
+        if (clear(trace, down_keys(t, trace.scenario))) return "";
+        return (t.kind == Target::Kind::Service ? "no replica of " + t.name + " is down" : t.name + " is not down") +
+               " then (no crash of it holds): nothing to recover";
+      case Role::Reconnect:
+        return clear(trace, {link_key(t)}) ? "" : t.name + "'s link is not cut then: nothing to reconnect";
+      case Role::Restore:
+        return clear(trace, {speed_key(t)}) ? "" : t.name + " is not degraded then: nothing to restore";
+    }
+    return "";
+  }
 
  private:
   const char* key_;
+  Role role_;
 };
 
 class DegradeKind : public ActionKind {
@@ -36,6 +91,10 @@ class DegradeKind : public ActionKind {
       builder.problem(body.pointer(), "needs cpu_factor, disk_factor or both");
     if (action.target) builder.require_power_state(action.target->index, options->cpu_factor, options->disk_factor);
     action.options = options;
+  }
+  std::string follow(const ActionSpec& action, bool undo, ActionTrace& trace) const override {
+    if (action.target) trace.at(speed_key(*action.target)) = undo ? 0 : 1;
+    return "";
   }
 };
 
@@ -59,12 +118,19 @@ class PartitionKind : public ActionKind {
     }
     action.options = options;
   }
+  std::string follow(const ActionSpec&, bool undo, ActionTrace& trace) const override {
+    trace.at(kPartitionKey) = undo ? 0 : 1;
+    return "";
+  }
 };
 
 class HealKind : public ActionKind {
  public:
   const char* key() const override { return "heal"; }
   void parse(ActionSpec&, const Node&, ScenarioBuilder&) const override {}
+  std::string follow(const ActionSpec&, bool, ActionTrace& trace) const override {
+    return clear(trace, {kPartitionKey}) ? "" : "the network is not partitioned then: nothing to heal";
+  }
 };
 
 class ScaleKind : public ActionKind {
@@ -100,8 +166,22 @@ class ScaleKind : public ActionKind {
 
 }  // namespace
 
+std::vector<TimedAction> schedule_of(const std::vector<ActionSpec>& actions) {
+  std::vector<TimedAction> steps;
+  for (const ActionSpec& a : actions) {
+    steps.push_back({a.at_s, &a, false});
+    if (a.duration_s) steps.push_back({a.at_s + *a.duration_s, &a, true});
+  }
+  std::stable_sort(steps.begin(), steps.end(), [](const TimedAction& a, const TimedAction& b) {
+    return a.at < b.at || (a.at == b.at && a.undo && !b.undo);
+  });
+  return steps;
+}
+
 void add_generic_actions(Catalog& catalog) {
-  static TargetedAction crash("crash"), recover("recover"), cut("cut"), reconnect("reconnect"), restore("restore");
+  using Role = TargetedAction::Role;
+  static TargetedAction crash("crash", Role::Crash), recover("recover", Role::Recover), cut("cut", Role::Cut),
+      reconnect("reconnect", Role::Reconnect), restore("restore", Role::Restore);
   static PartitionKind partition;
   static HealKind heal;
   static DegradeKind degrade;

@@ -23,6 +23,17 @@ struct ScaleAction : ActionOptions {
   int replicas = 0;  // the service's replicas in service after the action
 };
 
+// One moment of the schedule: an action, or the undoing of one at the end of its duration.
+struct TimedAction {
+  double at;
+  const ActionSpec* action;
+  bool undo;
+};
+
+// The schedule of `actions` (in time order, as the scenario keeps them) in the order the
+// run applies it: by time, an undo before a new action at the same time.
+std::vector<TimedAction> schedule_of(const std::vector<ActionSpec>& actions);
+
 // Adds the generic action kinds to `catalog`.
 void add_generic_actions(Catalog& catalog);
 

@@ -13,6 +13,7 @@
 #include "core/text.hpp"
 #include "core/thread_limit.hpp"
 #include "core/units.hpp"
+#include "scenario/actions.hpp"
 #include "scenario/document.hpp"
 #include "scenario/schema_validator.hpp"
 
@@ -104,12 +105,18 @@ bool ScenarioBuilder::problem_between(const Node& first, const std::string& firs
                                       const std::string& second_rule) {
   const std::string first_origin = doc_.origin(first.pointer());
   const std::string second_origin = doc_.origin(second.pointer());
-  const bool by_option = second_origin.rfind("--", 0) == 0 && second_origin != first_origin;
-  if ((!written(first) && written(second)) || by_option) {
-    problem(second, second_rule);
+  // A section is named by its place alone: its text would tell nothing.
+  const auto blame = [this](const Node& at, const std::string& rule) {
+    if (at.is_object())
+      problem(at.pointer(), rule);
+    else
+      problem(at, rule);
+  };
+  if ((!written(first) && written(second)) || doc_.applied_after(second_origin, first_origin)) {
+    blame(second, second_rule);
     return true;
   }
-  problem(first, first_rule);
+  blame(first, first_rule);
   return false;
 }
 
@@ -130,10 +137,17 @@ std::vector<std::string> ScenarioBuilder::service_names() const {
   return names;
 }
 
+std::string ScenarioBuilder::missing(const std::string& what, const std::string& pointer, const std::string& name,
+                                     const std::vector<std::string>& known) const {
+  // Deleted by a patch or an option (null): that is what to look at, not the names left.
+  const std::string by = doc_.removed_by(pointer);
+  return by.empty() ? what + suggestion(name, known) : what + " (" + by + " removed it)";
+}
+
 int ScenarioBuilder::service_named(const Node& node) {
   const int index = s_.service_index(node.string());
   if (index < 0 && !broken(service_pointer(node.string())))
-    problem(node, "no such service" + suggestion(node.string(), service_names()));
+    problem(node, missing("no such service", service_pointer(node.string()), node.string(), service_names()));
   return index;
 }
 
@@ -149,7 +163,11 @@ int ScenarioBuilder::host_named(const Node& node, const std::string& rule) {
   if (index < 0 && !profile_.is_null() && !unknown) {
     std::vector<std::string> known;
     for (const auto& h : s_.hosts) known.push_back(h.name);
-    problem(node, rule + suggestion(node.string(), known));
+    // A replica's host goes with its service.
+    const bool service_removed = !service.empty() && !doc_.removed_by(service_pointer(service)).empty();
+    const std::string removed =
+        service_removed ? service_pointer(service) : (json::json_pointer("/hosts") / name).to_string();
+    problem(node, missing(rule, removed, name, known));
   }
   return index;
 }
@@ -157,7 +175,7 @@ int ScenarioBuilder::host_named(const Node& node, const std::string& rule) {
 Scenario ScenarioBuilder::build() {
   s_.catalog = &catalog_;
   s_.file = doc_.path();
-  s_.name = fs::path(doc_.path()).stem().string();
+  s_.name = printable(fs::path(doc_.path()).stem().string());
   part([&] {
     if (root_.has("name")) s_.name = root_.at("name").string();
     s_.description = root_.at("description").string();
@@ -465,7 +483,8 @@ void ScenarioBuilder::build_pools(ServiceSpec& svc, const Node& pools, int index
   for (const auto& [name, p] : pools.members()) {
     const int target = s_.service_index(name);
     if (target < 0) {
-      if (!broken(service_pointer(name))) problem(p.pointer(), "no such service" + suggestion(name, service_names()));
+      if (!broken(service_pointer(name)))
+        problem(p.pointer(), missing("no such service", service_pointer(name), name, service_names()));
       continue;
     }
     if (!called.count(target) && !broken(service_pointer(svc.name) + "/endpoints"))
@@ -952,7 +971,7 @@ std::optional<Target> ScenarioBuilder::target(const Node& v) {
     std::vector<std::string> known;
     for (const auto& x : s_.services)
       for (int r = 0; r < x.max_replicas && known.size() < 12; ++r) known.push_back(x.replica_name(r));
-    problem(replica, "no such replica" + suggestion(t.name, known));
+    problem(replica, missing("no such replica", service_pointer(service), t.name, known));
     return std::nullopt;
   }
   return t;
@@ -973,6 +992,7 @@ void ScenarioBuilder::build_timeline() {
       ActionSpec action;
       action.kind = catalog_.action_kind_of(e);
       if (!action.kind) throw SchemaGap("event at " + e.pointer() + " has no kind in the catalog (see the schema)");
+      action.pointer = e.pointer();
       action.at_s = e.at("at_s").number();
       if (e.has("duration_s")) {
         action.duration_s = e.at("duration_s").number();
@@ -995,6 +1015,20 @@ void ScenarioBuilder::build_timeline() {
   }
   std::stable_sort(s_.actions.begin(), s_.actions.end(),
                    [](const ActionSpec& a, const ActionSpec& b) { return a.at_s < b.at_s; });
+  // An action that undoes what nothing holds then (a recover of a host that is up) does
+  // nothing: most likely a time or a name is wrong.
+  if (!duration_known_) return;
+  ActionTrace trace{s_, {}};
+  for (const TimedAction& step : schedule_of(s_.actions)) {
+    if (step.at >= s_.duration_s) break;
+    const std::string why = step.action->kind->follow(*step.action, step.undo, trace);
+    if (!why.empty())
+      s_.warnings.push_back(Diagnostic{doc_.origin(step.action->pointer), step.action->pointer,
+                                       std::string(step.action->kind->key()) + " at " + json(step.at).dump() +
+                                           " s does nothing: " + why,
+                                       ""}
+                                .format());
+  }
 }
 
 void ScenarioBuilder::build_random_faults() {
@@ -1149,8 +1183,17 @@ void ScenarioBuilder::check_resource_limits() {
       biggest_service = svc.name;
     }
   }
+  // Blamed on the count that sets the peak: replicas, or the parked capacity a scale brings in.
+  std::string blamed = service_pointer(biggest_service);
+  if (!biggest_service.empty()) {
+    const ServiceSpec& svc = s_.services[static_cast<std::size_t>(s_.service_index(biggest_service))];
+    const std::string key = peak[static_cast<std::size_t>(s_.service_index(biggest_service))] > svc.replicas
+                                ? "/max_replicas"
+                                : "/replicas";
+    if (doc_.json().contains(json::json_pointer(blamed + key))) blamed += key;
+  }
   if (threads > max_threads)
-    problem("/services/" + biggest_service,
+    problem(blamed,
             "the replicas alone hold " + std::to_string(static_cast<long long>(threads)) +
                 " simulated threads (an acceptor, a supervisor and a few of the kind's own each, before any "
                 "worker); the limit is " + std::to_string(static_cast<long long>(max_threads)) +

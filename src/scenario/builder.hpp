@@ -59,8 +59,9 @@ class ScenarioBuilder {
   void problem(const std::string& pointer, const std::string& rule);
   void problem(const Node& at, const std::string& rule);
   // Two values that break a rule together: blames the one the user changed last, that is
-  // `second` when `first` is the schema's default or when an option (--set, --duration-s)
-  // changed `second` and not `first`; else `first`. Each comes with its rule.
+  // `second` when `first` is the schema's default or when `second` was changed after it (by
+  // a file extending first's, or by an option: --set, --duration-s); else `first`. Each
+  // comes with its rule.
   // Returns whether `second` was blamed.
   bool problem_between(const Node& first, const std::string& first_rule, const Node& second,
                        const std::string& second_rule);
@@ -69,6 +70,10 @@ class ScenarioBuilder {
   bool written(const Node& node) const;
   // " (did you mean \"x\"?)", or the known names when none is close, or "".
   static std::string suggestion(const std::string& word, const std::vector<std::string>& known);
+  // `what` ("no such service") for `name`, missing at `pointer`: with the patch or option
+  // that deleted it there, or else with the suggestion among `known`.
+  std::string missing(const std::string& what, const std::string& pointer, const std::string& name,
+                      const std::vector<std::string>& known) const;
   std::vector<std::string> service_names() const;
   // The lookups below report a name that is not there, unless what would hold it broke the
   // schema (see broken()): that error is reported already, and whether the name would have

@@ -8,6 +8,7 @@
 //
 // The Catalog lists every kind a scenario may use; kinds/catalog.cpp builds the shipped one.
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -120,6 +121,16 @@ class StepKind {
   int id_ = -1;
 };
 
+// What the timeline holds at one moment, as a replay of the schedule sees it: how many
+// scheduled crashes hold each host or replica down, which links are cut, whether the
+// network is partitioned, which hosts are slowed. Keys are the kinds' own.
+struct ActionTrace {
+  const Scenario& scenario;
+  std::map<std::string, int> holds;
+
+  int& at(const std::string& key) { return holds[key]; }
+};
+
 class ActionKind {
  public:
   virtual ~ActionKind() = default;
@@ -130,6 +141,10 @@ class ActionKind {
   // Raises `replicas` (per service) to the replica counts it brings into service: what
   // parked capacity the run may use, for the resource limits.
   virtual void peak_replicas(const ActionSpec& /*action*/, std::vector<int>& /*replicas*/) const {}
+  // Applies the action (or its undoing, at the end of its duration) to `trace`, as the run
+  // will; returns why it would change nothing there (a recover of what no crash holds
+  // down), or "" when it does something.
+  virtual std::string follow(const ActionSpec& /*action*/, bool /*undo*/, ActionTrace& /*trace*/) const { return ""; }
 
   int id() const { return id_; }
 

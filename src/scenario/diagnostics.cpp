@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/text.hpp"
+
 namespace archsim {
 
 std::string Diagnostic::format() const {
@@ -10,7 +12,8 @@ std::string Diagnostic::format() const {
   const bool option = pointer.empty() && (file.rfind("--", 0) == 0 || file.rfind('$', 0) == 0);
   std::string out = file + ": " + (option ? "" : (pointer.empty() ? "/" : pointer) + ": ") + rule;
   if (!got.empty()) out += " (got " + got + ")";
-  return out;
+  // Names, keys and file names come from the user: none of them may write on the terminal.
+  return printable(out);
 }
 
 std::string describe_value(const nlohmann::json& value) {

@@ -1,5 +1,6 @@
 #include "scenario/document.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -31,7 +32,7 @@ constexpr int kMaxNesting = 64;
 // ends, which made a file with 100,000 hosts take most of a minute.
 class ParseChecks : public nlohmann::json_sax<Json> {
  public:
-  explicit ParseChecks(const std::string& label) : label_(label) {}
+  ParseChecks(const std::string& text, const std::string& label) : text_(text), label_(label) {}
   std::vector<Diagnostic> problems;
 
   bool null() override { return value(); }
@@ -51,8 +52,20 @@ class ParseChecks : public nlohmann::json_sax<Json> {
   }
   bool end_object() override { return end(); }
   bool end_array() override { return end(); }
-  // A syntax error: the parse that builds the document reports it.
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+  // A syntax error: the parse that builds the document reports it. A number too large for
+  // a double is said here, where its place is known (nlohmann's own message has none).
+  bool parse_error(std::size_t position, const std::string& token, const nlohmann::detail::exception& e) override {
+    if (e.id != 406) return false;
+    // The position is just past the number: its place is where it starts.
+    const std::size_t end = std::min(position, text_.size()) - std::min(position, token.size());
+    const auto line = std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(end), '\n') + 1;
+    const std::size_t line_start = text_.rfind('\n', end == 0 ? 0 : end - 1);
+    const std::size_t column = line_start == std::string::npos || end == 0 ? end + 1 : end - line_start;
+    throw InputError(label_, pointer(),
+                     "number too large for a double (line " + std::to_string(line) + ", column " +
+                         std::to_string(column) + ")",
+                     token);
+  }
 
  private:
   struct Frame {
@@ -81,12 +94,13 @@ class ParseChecks : public nlohmann::json_sax<Json> {
     return value();
   }
 
+  const std::string& text_;
   const std::string& label_;
   std::vector<Frame> stack_;
 };
 
 Json parse_checked(const std::string& text, const std::string& label) {
-  ParseChecks checks(label);
+  ParseChecks checks(text, label);
   Json::sax_parse(text, &checks, Json::input_format_t::json, true, /*ignore_comments=*/false);
   Json parsed = Json::parse(text, nullptr, true, /*ignore_comments=*/false);
   if (!checks.problems.empty()) throw InputError(checks.problems);
@@ -151,12 +165,15 @@ Document Document::load_chain(const std::string& path, std::vector<std::string>&
     chain.pop_back();
     doc.json_ = std::move(parent.json_);
     doc.origins_ = std::move(parent.origins_);
+    doc.layers_ = std::move(parent.layers_);
+    doc.add_layer(path);
     Json own = patch;
     own.erase("extends");
     doc.apply_patch(doc.json_, own, "", path);
     doc.json_.erase("extends");
   } else {
     doc.json_ = patch;
+    doc.add_layer(path);
     doc.mark_all(doc.json_, "", path);
   }
   return doc;
@@ -168,6 +185,7 @@ Document Document::from_text(const std::string& text, const std::string& label) 
   doc.json_ = parse_text(text, label);
   if (doc.json_.is_object() && doc.json_.contains("extends"))
     throw InputError(label, "/extends", "extends is only allowed in a scenario file");
+  doc.add_layer(label);
   doc.mark_all(doc.json_, "", label);
   return doc;
 }
@@ -202,9 +220,12 @@ void Document::apply_patch(Json& target, const Json& patch, const std::string& p
   for (auto it = patch.begin(); it != patch.end(); ++it) {
     const std::string child = pointer + pointer_token(it.key());
     if (it.value().is_null()) {
-      target.erase(it.key());
-      origins_.erase(child);
+      // What is then missing there is this file's doing (see removed_by).
       forget_below(child);
+      if (target.erase(it.key()) != 0)
+        origins_[child] = file;
+      else
+        origins_.erase(child);
     } else {
       apply_patch(target[it.key()], it.value(), child, file);
     }
@@ -279,6 +300,7 @@ const nlohmann::json* Document::find(const std::string& path, const std::string&
 void Document::set(const std::string& path, const std::string& value, const std::string& origin) {
   const std::string label = origin.empty() ? "--set " + path : origin;
   const std::vector<std::string> tokens = path_tokens(path, label);
+  add_layer(label);
 
   Json parsed_value;
   try {
@@ -343,6 +365,22 @@ std::string Document::origin(const std::string& pointer) const {
     if (p.empty()) return path_;
     p = p.substr(0, p.rfind('/'));
   }
+}
+
+void Document::add_layer(const std::string& label) {
+  if (std::find(layers_.begin(), layers_.end(), label) == layers_.end()) layers_.push_back(label);
+}
+
+bool Document::applied_after(const std::string& later, const std::string& earlier) const {
+  const auto a = std::find(layers_.begin(), layers_.end(), later);
+  const auto b = std::find(layers_.begin(), layers_.end(), earlier);
+  return a != layers_.end() && b != layers_.end() && a > b;
+}
+
+std::string Document::removed_by(const std::string& pointer) const {
+  const auto it = origins_.find(pointer);
+  if (it == origins_.end() || json_.contains(Json::json_pointer(pointer))) return "";
+  return it->second;
 }
 
 std::vector<Diagnostic> Document::attribute(std::vector<Diagnostic> diagnostics) const {

@@ -37,6 +37,13 @@ class Document {
   const std::string& path() const { return path_; }
   // The file (or "--set ...") that set the value at `pointer`, or of its closest ancestor.
   std::string origin(const std::string& pointer) const;
+  // Whether the file or option `later` was applied after `earlier` (a file after the one it
+  // extends, an option after the files): what the user changed last. False when either is
+  // not one of the document's.
+  bool applied_after(const std::string& later, const std::string& earlier) const;
+  // The file (or "--set ...") that deleted the value at `pointer` with a null, when nothing
+  // put it back; "" otherwise.
+  std::string removed_by(const std::string& pointer) const;
   // Attaches origins to diagnostics that have no file yet.
   std::vector<Diagnostic> attribute(std::vector<Diagnostic> diagnostics) const;
 
@@ -50,6 +57,8 @@ class Document {
   nlohmann::json json_;
   std::string path_;
   std::map<std::string, std::string> origins_;
+  std::vector<std::string> layers_;  // the files and options, in the order they were applied
+  void add_layer(const std::string& label);
 };
 
 }  // namespace archsim

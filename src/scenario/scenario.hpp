@@ -239,6 +239,7 @@ struct ActionOptions {
 // scaling... Its kind says what it does (see catalog.hpp).
 struct ActionSpec {
   const ActionKind* kind = nullptr;
+  std::string pointer;  // its event in the document ("/faults/events/2"), for reports
   double at_s = 0;
   std::optional<double> duration_s;  // undone after this long (kinds that can be undone)
   std::optional<Target> target;

@@ -184,6 +184,48 @@ class InvalidInputTest(unittest.TestCase):
                 result = archsim("run", scenario, "--set", setting, "--out", tempfile.mkdtemp())
                 self.assertEqual(2, result.returncode, result.stderr)
                 self.assertEqual([message], [line[:len(message)] for line in result.stderr.splitlines()])
+        # What an option's null deleted is named where the file still refers to it; a count
+        # over the thread limit is blamed on the option that set it.
+        result = archsim("validate", scenario, "--set", "services.web=null")
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertEqual(['/services/lb/backend: no such service (--set services.web removed it) (got "web")',
+                          "/faults/events/0/crash/replica: no such replica (--set services.web removed it) "
+                          '(got "web-2")'],
+                         [line.split(": ", 1)[1] for line in result.stderr.splitlines()])
+        result = archsim("validate", scenario, "--set", "services.web.replicas=40000")
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("--set services.web.replicas: /services/web/replicas: the replicas alone hold", result.stderr)
+        # So is a patch file's null.
+        with tempfile.TemporaryDirectory() as tmp:
+            patch = os.path.join(tmp, "no-db.json")
+            with open(patch, "w") as f:
+                json.dump({"extends": scenario, "services": {"db": None}}, f)
+            result = archsim("validate", patch)
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertIn(f"step01-single-node.json: /services/web/endpoints/checkout/steps/1/call: no such service "
+                          f"({patch} removed it)", result.stderr)
+            # A rule between two values blames the one changed last: the patch's replicas, not
+            # the base's replication (nor the base's replicas when the patch adds replication).
+            with open(patch, "w") as f:
+                json.dump({"extends": scenario, "services": {"db": {"replicas": 1}}}, f)
+            result = archsim("validate", patch)
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertEqual([f"{patch}: /services/db/replicas: must be at least 2 under replication "
+                              "(a primary and a replica) (got 1)"], result.stderr.splitlines())
+            result = archsim("validate", scenario, "--set", "services.db.replicas=1")
+            self.assertIn("--set services.db.replicas: /services/db/replicas: must be at least 2", result.stderr)
+            step2 = os.path.join(ROOT, "scenarios", "step02-separate-db.json")
+            with open(patch, "w") as f:
+                json.dump({"extends": step2, "services": {"db": {"replication": {"mode": "async"}}}}, f)
+            result = archsim("validate", patch)
+            self.assertEqual([f"{patch}: /services/db/replication: needs replicas >= 2 (a primary and at least one "
+                              "replica)"], result.stderr.splitlines())
+            with open(patch, "w") as f:
+                json.dump({"extends": scenario, "services": {"db": None}}, f)
+            result = archsim("validate", patch)
+            # A replica's host goes with its service.
+            self.assertIn(f"step03-load-balancer.json: /faults/events/1/crash/host: no such host ({patch} removed it)",
+                          result.stderr)
         # validate takes the same options, and checks the file as run would take it.
         result = archsim("validate", scenario, "--set", "services.web.replicas=1")
         self.assertEqual(2, result.returncode, result.stderr)

@@ -536,6 +536,15 @@ class RunRequestTest(Scratch):
             self.assertIn("step01-host-crash.json: /faults/events/0/at_s: comes at or after the end of the run "
                           "(100.0 s): it does not happen", result.stderr)
         self.assertNotIn("does not happen", archsim("validate", host_crash).stderr)
+        # A recover of a host that no crash holds down (the crash ended at 60 s) does nothing.
+        for command in ("validate", "run"):
+            result = archsim(command, STEP1, "--set",
+                             'faults={"events":[{"at_s":30,"crash":{"host":"node1"},"duration_s":30},'
+                             '{"at_s":70,"recover":{"host":"node1"}}]}',
+                             *(["--out", self.path("recover"), "--quiet"] if command == "run" else []))
+            self.assertEqual(0, result.returncode, result.stderr)
+            self.assertIn("--set faults: /faults/events/1: recover at 70.0 s does nothing: node1 is not down then",
+                          result.stderr)
         # A fault too short to end after it starts would never be undone.
         result = archsim("validate", STEP1, "--set",
                          'faults={"events":[{"at_s":1,"crash":{"host":"node1"},"duration_s":1e-17}]}')
@@ -543,9 +552,33 @@ class RunRequestTest(Scratch):
         self.assertIn("/faults/events/0/duration_s: too short to end after it starts at 1.0 s", result.stderr)
 
     def test_a_mistyped_command_is_named(self):
-        result = archsim("rnu", STEP1)
-        self.assertEqual(2, result.returncode)
-        self.assertIn("archsim: unknown command rnu (the commands: ", result.stderr)
+        for words in (["rnu", STEP1], ["--log-level", "info", "rnu", STEP1], ["--log-level=info", "rnu", STEP1]):
+            with self.subTest(words=words):
+                result = archsim(*words)
+                self.assertEqual(2, result.returncode)
+                self.assertIn("archsim: unknown command rnu (the commands: ", result.stderr)
+        # Options of archsim itself before a known command still work.
+        self.assertEqual(0, archsim("--log-level", "warn", "validate", STEP1).returncode)
+
+    def test_control_characters_of_the_user_are_not_written_raw(self):
+        # A key, a file name or a command holding an escape sequence would recolour (or
+        # rewrite) the terminal when echoed: every message writes them as JSON escapes.
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "step\x1b[31m.json")
+            with open(path, "w") as f:
+                json.dump({"extends": STEP1, "bo\u0007gus": 1}, f)
+            for words in (["validate", path], ["\x1b[2J"], ["validate", STEP1, "--set", "hosts.node1.c\nres=2"]):
+                with self.subTest(words=words):
+                    result = archsim(*words)
+                    self.assertEqual(2, result.returncode)
+                    self.assertNotRegex(result.stderr.rstrip("\n"), "[\x00-\x1f\x7f]")
+            result = archsim("validate", path)
+            self.assertIn("step\\u001b[31m.json: /bo\\u0007gus: unknown key", result.stderr)
+            with open(path, "w") as f:
+                json.dump({"extends": STEP1}, f)
+            result = archsim("validate", path)
+            self.assertEqual(0, result.returncode)
+            self.assertNotRegex(result.stdout.rstrip("\n"), "[\x00-\x1f\x7f]")
 
     def test_output_that_cannot_be_written_is_an_error(self):
         with open("/dev/full", "w") as full:

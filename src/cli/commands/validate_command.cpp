@@ -7,6 +7,7 @@
 
 #include "cli/commands/commands.hpp"
 #include "cli/commands/run_options.hpp"
+#include "core/text.hpp"
 #include "kinds/catalog.hpp"
 #include "scenario/builder.hpp"
 #include "scenario/diagnostics.hpp"
@@ -41,7 +42,7 @@ Command add_validate_command(CLI::App& app) {
         const auto count = [](std::size_t n, const char* what) {
           return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
         };
-        std::cout << file << ": ok (" << count(s.services.size(), "service") << ", " << count(s.hosts.size(), "host")
+        std::cout << printable(file) << ": ok (" << count(s.services.size(), "service") << ", " << count(s.hosts.size(), "host")
                   << ", " << count(s.clients.size(), "client population") << ")\n";
       } catch (const InputError& e) {
         for (const auto& d : e.diagnostics()) std::cerr << d.format() << "\n";

@@ -31,7 +31,8 @@ class DatabaseKind : public ServiceKind {
     auto options = std::make_shared<DatabaseOptions>();
     const bool written = node.has("replication");
     if (written && service.max_replicas < 2 && builder.replicas_known(service.name))
-      builder.problem(node.pointer() + "/replication", "needs replicas >= 2 (a primary and at least one replica)");
+      builder.problem_between(node.at("replication"), "needs replicas >= 2 (a primary and at least one replica)",
+                              node.at("replicas"), "must be at least 2 under replication (a primary and a replica)");
     if (written || service.max_replicas > 1) {
       const Node r = written ? node.at("replication")
                              : builder.defaults("/$defs/replication", node.pointer() + "/replication");

@@ -105,6 +105,28 @@ TEST_CASE("overrides (--set) by dotted path or JSON pointer, values parsed as JS
   CHECK(doc.origin("/clients/users/timeout_ms") == "t.json");
 }
 
+TEST_CASE("a document knows the order its files and options were applied in, and what each deleted") {
+  TempDir dir;
+  dir.write("base.json", kMinimal);
+  const std::string child = dir.write("child.json", R"({"extends": "base.json",
+                                                        "services": {"db": {"buffer_cache_hit_ratio": null}, "zz": null}})");
+  Document doc = Document::load(child);
+  doc.set("services.web", "null");
+  const std::string base = (dir.path / "base.json").lexically_normal().string();
+  CHECK(doc.applied_after(child, base));
+  CHECK(doc.applied_after("--set services.web", child));
+  CHECK_FALSE(doc.applied_after(base, child));
+  CHECK_FALSE(doc.applied_after(child, child));
+  CHECK_FALSE(doc.applied_after("--set other", base));  // not one of the document's
+  CHECK(doc.removed_by("/services/web") == "--set services.web");
+  CHECK(doc.removed_by("/services/db/buffer_cache_hit_ratio") == child);
+  CHECK(doc.removed_by("/services/zz").empty());  // nothing was there to delete
+  CHECK(doc.removed_by("/services/db").empty());  // still there
+  // What a later layer puts back is no longer removed.
+  doc.set("services.web", R"({"kind": "app_server"})");
+  CHECK(doc.removed_by("/services/web").empty());
+}
+
 TEST_CASE("errors from overrides name the override") {
   auto ds = problems_of(kMinimal, {{"clients.users.rate_rps", "-3"}});
   REQUIRE(ds.size() == 1);
@@ -172,6 +194,11 @@ TEST_CASE("extends: null deletes a key; loops and missing bases are errors") {
 
 TEST_CASE("invalid JSON is reported with its position") {
   CHECK_THROWS_WITH(Document::from_text("{\"a\": }", "bad.json"), Catch::Contains("bad.json: /: invalid JSON"));
+  // A number too large for a double: its pointer, the line and column where it starts.
+  CHECK_THROWS_WITH(Document::from_text("{\"a\": [1,\n  2, -1e999]}", "big.json"),
+                    Catch::Equals("big.json: /a/2: number too large for a double (line 2, column 6) (got -1e999)"));
+  CHECK_THROWS_WITH(Document::from_text("1e400", "big.json"),
+                    Catch::Equals("big.json: /: number too large for a double (line 1, column 1) (got 1e400)"));
 }
 
 TEST_CASE("semantic rules: each broken reference or impossible value is reported") {

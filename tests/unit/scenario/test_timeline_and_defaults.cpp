@@ -77,6 +77,47 @@ TEST_CASE("timeline: every action is typed with its kind, target and options, in
   CHECK(s.actions[5].target->kind == Target::Kind::Host);
 }
 
+TEST_CASE("timeline: an action that would undo what nothing holds is a warning, one that undoes something is not") {
+  const auto warnings_of = [](const char* events) {
+    json doc = base();
+    doc["faults"]["events"] = json::parse(events);
+    return build(doc).warnings;
+  };
+  // Each undoes what an earlier action still holds: no warning.
+  CHECK(warnings_of(R"([{"at_s": 10, "crash": {"host": "a"}}, {"at_s": 20, "recover": {"host": "a"}},
+                        {"at_s": 10, "crash": {"service": "web"}}, {"at_s": 20, "recover": {"replica": "web-2"}},
+                        {"at_s": 21, "recover": {"service": "web"}},
+                        {"at_s": 10, "cut": {"host": "b"}}, {"at_s": 20, "reconnect": {"host": "b"}},
+                        {"at_s": 10, "partition": [["a"], ["b"]]}, {"at_s": 20, "heal": true},
+                        {"at_s": 10, "degrade": {"host": "a", "cpu_factor": 2}}, {"at_s": 20, "restore": {"host": "a"}}])")
+            .empty());
+  // Each comes when nothing it undoes holds: before the action, after its duration, on
+  // another target, or a second time.
+  const auto warnings = warnings_of(R"([
+    {"at_s": 5, "recover": {"host": "a"}},
+    {"at_s": 10, "crash": {"host": "a"}, "duration_s": 5},
+    {"at_s": 15, "recover": {"host": "a"}},
+    {"at_s": 20, "crash": {"replica": "web-1"}},
+    {"at_s": 21, "recover": {"replica": "web-2"}},
+    {"at_s": 22, "recover": {"service": "web"}},
+    {"at_s": 23, "recover": {"service": "web"}},
+    {"at_s": 30, "reconnect": {"host": "b"}},
+    {"at_s": 40, "heal": true},
+    {"at_s": 50, "restore": {"host": "b"}},
+    {"at_s": 200, "recover": {"host": "b"}}
+  ])");
+  // The last comes after the end of the run: that is its only warning.
+  REQUIRE(warnings.size() == 8);
+  CHECK_THAT(warnings[0], Catch::Contains("/faults/events/10/at_s: comes at or after the end of the run"));
+  CHECK_THAT(warnings[1], Catch::Contains("/faults/events/0: recover at 5.0 s does nothing: a is not down then"));
+  CHECK_THAT(warnings[2], Catch::Contains("/faults/events/2: recover at 15.0 s does nothing: a is not down then"));
+  CHECK_THAT(warnings[3], Catch::Contains("/faults/events/4: recover at 21.0 s does nothing: web-2 is not down then"));
+  CHECK_THAT(warnings[4], Catch::Contains("/faults/events/6: recover at 23.0 s does nothing: no replica of web is down"));
+  CHECK_THAT(warnings[5], Catch::Contains("/faults/events/7: reconnect at 30.0 s does nothing: b's link is not cut"));
+  CHECK_THAT(warnings[6], Catch::Contains("/faults/events/8: heal at 40.0 s does nothing: the network is not partitioned"));
+  CHECK_THAT(warnings[7], Catch::Contains("/faults/events/9: restore at 50.0 s does nothing: b is not degraded"));
+}
+
 TEST_CASE("timeline: parked capacity and the hosts that may run") {
   json doc = base();
   Scenario s = build(doc);
