@@ -166,6 +166,31 @@ class SweepTest(Scratch):
         for seed in ("9007199254740989", "9007199254740990", "9007199254740991"):
             self.assertIn(f"seed={seed} ", text)
 
+    def test_emitted_jobs_find_relative_paths_wherever_they_run(self):
+        # A --set value naming a file relative to where the sweep was made (a replayed log)
+        # names the same file when a job runs from another folder.
+        work = self.path("work")
+        os.makedirs(work)
+        with open(os.path.join(work, "access.csv"), "w") as f:
+            f.write("time_s,operation,key\n0.5,home,1\n1.0,home,2\n")
+        with open(os.path.join(work, "replay.json"), "w") as f:
+            json.dump({"description": "a replayed log", "duration_s": 2, "warmup_s": 0,
+                       "services": {"front": {"kind": "app_server", "host": {"cores": 2}, "workers": 4,
+                                              "endpoints": {"home": {"steps": [{"cpu_ms": 1}]}}}},
+                       "clients": {"users": {"model": "replay", "target": "front", "log": "elsewhere.csv",
+                                             "operations": {"home": {"endpoint": "home"}}}}}, f)
+        jobs = self.path("jobs.txt")
+        made = subprocess.run([ARCHSIM, "sweep", "replay.json", "--set", "clients.users.log=access.csv",
+                               "--vary", "seed=1,2", "--out", "out", "--emit-jobs", jobs],
+                              cwd=work, capture_output=True, text=True)
+        self.assertEqual(0, made.returncode, made.stderr)
+        with open(jobs) as f:
+            line = f.read().splitlines()[0]
+        ran = subprocess.run(["bash", "-c", line], cwd=self.dir, capture_output=True, text=True)
+        self.assertEqual(0, ran.returncode, ran.stderr)
+        with open(os.path.join(work, "out", "point-0001", "summary.json")) as f:
+            self.assertEqual(2, json.load(f)["requests"]["sent"])
+
     def test_paths_in_the_job_scripts_are_quoted(self):
         jobs = self.path("my jobs $(touch pwned).txt")
         out = self.path("sweep dir")

@@ -131,9 +131,12 @@ Command add_sweep_command(CLI::App& app) {
     }
 
     if (jobs) {
+      // Each line runs in this folder: a relative path in a --set value (a replayed log, a
+      // profile) means the same file wherever the line runs.
       const std::string program = self_executable();
+      const std::string here = "cd " + shell_quote(fs::current_path().string()) + " && ";
       std::string lines;
-      for (const auto& r : runs) lines += shell_command(program, r.args) + "\n";
+      for (const auto& r : runs) lines += here + shell_command(program, r.args) + "\n";
       try {
         write_text(*jobs, lines);
       } catch (const std::exception& e) {
