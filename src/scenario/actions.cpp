@@ -11,34 +11,47 @@ namespace archsim {
 
 namespace {
 
-// The keys of what a crash holds down in a trace: a host, a replica, or each replica of
-// a service.
-std::vector<std::string> down_keys(const Target& t, const Scenario& s) {
-  switch (t.kind) {
-    case Target::Kind::Host:
-      return {"down/host/" + std::to_string(t.index)};
-    case Target::Kind::Replica:
-      return {"down/replica/" + std::to_string(t.index) + "/" + std::to_string(t.replica)};
-    case Target::Kind::Service:
-      break;
+// The counters of a trace that a target's crashes hold: its host's, its replica's, or
+// each replica's of its service, as [first, last).
+struct Held {
+  std::vector<int>* table;
+  std::size_t first, last;
+};
+
+Held held_down(const Target& t, ActionTrace& trace) {
+  const Scenario& s = trace.scenario;
+  if (t.kind == Target::Kind::Host) {
+    auto& hosts = trace.table("down/host", s.hosts.size());
+    return {&hosts, static_cast<std::size_t>(t.index), static_cast<std::size_t>(t.index) + 1};
   }
-  std::vector<std::string> keys;
-  for (int r = 0; r < s.services[static_cast<std::size_t>(t.index)].max_replicas; ++r)
-    keys.push_back("down/replica/" + std::to_string(t.index) + "/" + std::to_string(r));
-  return keys;
+  const ServiceSpec& service = s.services[static_cast<std::size_t>(t.index)];
+  auto& replicas = trace.table("down/replica/" + service.name, static_cast<std::size_t>(service.max_replicas));
+  if (t.kind == Target::Kind::Replica)
+    return {&replicas, static_cast<std::size_t>(t.replica), static_cast<std::size_t>(t.replica) + 1};
+  return {&replicas, 0, replicas.size()};
 }
 
-std::string link_key(const Target& t) { return "cut/host/" + std::to_string(t.index); }
-std::string speed_key(const Target& t) { return "slow/host/" + std::to_string(t.index); }
-const std::string kPartitionKey = "partition";
+// A host's counter in table `name` (cut, slow).
+Held of_host(const char* name, const Target& t, ActionTrace& trace) {
+  auto& hosts = trace.table(name, trace.scenario.hosts.size());
+  return {&hosts, static_cast<std::size_t>(t.index), static_cast<std::size_t>(t.index) + 1};
+}
 
-// Sets every key to 0; returns whether one of them held something.
-bool clear(ActionTrace& trace, const std::vector<std::string>& keys) {
+Held partition_held(ActionTrace& trace) { return {&trace.table("partition", 1), 0, 1}; }
+
+// Adds `delta` to each counter (never below 0), or sets each to `value`.
+void add(const Held& h, int delta) {
+  for (std::size_t i = h.first; i < h.last; ++i) (*h.table)[i] = std::max(0, (*h.table)[i] + delta);
+}
+void set(const Held& h, int value) {
+  for (std::size_t i = h.first; i < h.last; ++i) (*h.table)[i] = value;
+}
+
+// Sets every counter to 0; returns whether one of them held something.
+bool clear(const Held& h) {
   bool held = false;
-  for (const auto& key : keys) {
-    held = held || trace.at(key) > 0;
-    trace.at(key) = 0;
-  }
+  for (std::size_t i = h.first; i < h.last; ++i) held = held || (*h.table)[i] > 0;
+  set(h, 0);
   return held;
 }
 
@@ -57,19 +70,19 @@ class TargetedAction : public ActionKind {
     const Target& t = *action.target;
     switch (role_) {
       case Role::Crash:
-        for (const auto& key : down_keys(t, trace.scenario)) trace.at(key) = std::max(0, trace.at(key) + (undo ? -1 : 1));
+        add(held_down(t, trace), undo ? -1 : 1);
         return "";
       case Role::Cut:
-        trace.at(link_key(t)) = std::max(0, trace.at(link_key(t)) + (undo ? -1 : 1));
+        add(of_host("cut", t, trace), undo ? -1 : 1);
         return "";
       case Role::Recover:
-        if (clear(trace, down_keys(t, trace.scenario))) return "";
+        if (clear(held_down(t, trace))) return "";
         return (t.kind == Target::Kind::Service ? "no replica of " + t.name + " is down" : t.name + " is not down") +
                " then (no crash of it holds): nothing to recover";
       case Role::Reconnect:
-        return clear(trace, {link_key(t)}) ? "" : t.name + "'s link is not cut then: nothing to reconnect";
+        return clear(of_host("cut", t, trace)) ? "" : t.name + "'s link is not cut then: nothing to reconnect";
       case Role::Restore:
-        return clear(trace, {speed_key(t)}) ? "" : t.name + " is not degraded then: nothing to restore";
+        return clear(of_host("slow", t, trace)) ? "" : t.name + " is not degraded then: nothing to restore";
     }
     return "";
   }
@@ -93,7 +106,7 @@ class DegradeKind : public ActionKind {
     action.options = options;
   }
   std::string follow(const ActionSpec& action, bool undo, ActionTrace& trace) const override {
-    if (action.target) trace.at(speed_key(*action.target)) = undo ? 0 : 1;
+    if (action.target) set(of_host("slow", *action.target, trace), undo ? 0 : 1);
     return "";
   }
 };
@@ -119,7 +132,7 @@ class PartitionKind : public ActionKind {
     action.options = options;
   }
   std::string follow(const ActionSpec&, bool undo, ActionTrace& trace) const override {
-    trace.at(kPartitionKey) = undo ? 0 : 1;
+    set(partition_held(trace), undo ? 0 : 1);
     return "";
   }
 };
@@ -129,7 +142,7 @@ class HealKind : public ActionKind {
   const char* key() const override { return "heal"; }
   void parse(ActionSpec&, const Node&, ScenarioBuilder&) const override {}
   std::string follow(const ActionSpec&, bool, ActionTrace& trace) const override {
-    return clear(trace, {kPartitionKey}) ? "" : "the network is not partitioned then: nothing to heal";
+    return clear(partition_held(trace)) ? "" : "the network is not partitioned then: nothing to heal";
   }
 };
 

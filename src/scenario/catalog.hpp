@@ -126,9 +126,14 @@ class StepKind {
 // network is partitioned, which hosts are slowed. Keys are the kinds' own.
 struct ActionTrace {
   const Scenario& scenario;
-  std::map<std::string, int> holds;
+  std::map<std::string, std::vector<int>> tables;
 
-  int& at(const std::string& key) { return holds[key]; }
+  // The counters of table `name` (one per host, say), `size` of them, all 0 at first.
+  std::vector<int>& table(const std::string& name, std::size_t size) {
+    std::vector<int>& t = tables[name];
+    if (t.size() < size) t.resize(size, 0);
+    return t;
+  }
 };
 
 class ActionKind {
