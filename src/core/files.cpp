@@ -1,5 +1,7 @@
 #include "core/files.hpp"
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -21,9 +23,15 @@ void write_result_file(const std::string& target, const std::function<void(std::
   fs::rename(temporary, path);
 }
 
-void remove_folders_named(const std::string& folder, const std::string& prefix) {
+bool is_replication_folder_name(const std::string& name) {
+  return name.size() >= 7 && name.rfind("rep-", 0) == 0 &&
+         std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+void remove_replication_folders(const std::string& folder) {
   for (const auto& entry : fs::directory_iterator(folder))
-    if (entry.is_directory() && entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove_all(entry.path());
+    if (is_replication_folder_name(entry.path().filename().string()) && entry.is_directory())
+      fs::remove_all(entry.path());
 }
 
 void write_summary(const std::string& folder, const nlohmann::ordered_json& summary) {

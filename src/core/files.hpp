@@ -11,9 +11,12 @@ namespace archsim {
 // Writes a file through a temporary file and a rename, so a reader never sees half a file.
 void write_result_file(const std::string& path, const std::function<void(std::ostream&)>& fill);
 
-// Removes the folders inside `folder` whose names start with `prefix` (an earlier run's
-// replications: "rep-").
-void remove_folders_named(const std::string& folder, const std::string& prefix);
+// Whether `name` is that of a replication's folder ("rep-001": "rep-" and 3 digits or more).
+bool is_replication_folder_name(const std::string& name);
+
+// Removes the replication folders (rep-NNN) an earlier run left in `folder` (a link of that
+// name, not what it points to).
+void remove_replication_folders(const std::string& folder);
 
 // FOLDER/summary.json, as every writer of summaries formats it.
 void write_summary(const std::string& folder, const nlohmann::ordered_json& summary);

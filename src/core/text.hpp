@@ -1,5 +1,6 @@
 #pragma once
 // Formatting shared by every writer of result files.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ std::string json_error_text(const nlohmann::json::exception& error);
 // `text` safe to print on a terminal: each control character (a newline, a tab, an
 // escape that would recolour the screen) is written as its JSON escape (\n, \u001b).
 std::string printable(const std::string& text);
+
+// `text` read as a decimal number ("12", "-0.5", "2e-3"), or nothing: not empty, no spaces,
+// no hexadecimal, finite (a value too small for a double reads as 0 or a subnormal).
+std::optional<double> decimal_number(const std::string& text);
 
 // A number with a fixed count of decimals.
 std::string fixed_text(double value, int digits);

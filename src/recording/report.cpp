@@ -344,7 +344,7 @@ void write_results(const RunFacts& facts, const ordered_json& summary, const std
   // all, whose presence means the files are complete; a trace this run does not write; the
   // replications of an earlier run --replications, which readers would take for this run's).
   for (const char* stale : {"summary.json", "trace.json"}) fs::remove(dir / stale);
-  remove_folders_named(directory, "rep-");
+  remove_replication_folders(directory);
   write_result_file(dir / "timeseries.csv", [&](std::ostream& out) { write_timeseries_csv(facts, out); });
   write_result_file(dir / "latency_histogram.csv", [&](std::ostream& out) { write_latency_histogram_csv(facts, out); });
   write_result_file(dir / "events.csv", [&](std::ostream& out) { write_events_csv(facts, out); });

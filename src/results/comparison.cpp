@@ -177,13 +177,18 @@ Comparison compare_summaries(const std::vector<ordered_json>& summaries,
           cell = figure_text(s, f.pointer, f.digits < 0 ? 0 : f.digits, f.scale);
         else if (v.is_string())
           cell = v.get<std::string>();
-        c.raw[c.columns[i]][f.label] = v;
+        // The JSON holds what the table shows, in the label's unit (percent, hours).
+        const auto in_unit = [&f](double x) { return f.scale == 1.0 ? x : tidy(x * f.scale); };
+        const ordered_json shown = v.is_number() ? ordered_json(in_unit(v.get<double>())) : v;
+        c.raw[c.columns[i]][f.label] = shown;
+        if (v.is_null() && f.pointer == "/nines" && s.contains("nines_at_least") && s["nines_at_least"].is_number())
+          c.raw[c.columns[i]][f.label] = {{"at_least", s["nines_at_least"]}};
         if (const auto interval = interval_at(s, f.pointer)) {
-          ordered_json o = {{"mean", v}, {"half_width", interval->half_width}};
+          ordered_json o = {{"mean", shown}, {"half_width", in_unit(interval->half_width)}};
           if (i > 0)
             if (const auto d = difference(reps(0), reps(i), summaries[0], s, f.pointer)) {
-              o["difference_from_first"] = d->mean;
-              o["difference_half_width"] = d->half_width;
+              o["difference_from_first"] = in_unit(d->mean);
+              o["difference_half_width"] = in_unit(d->half_width);
               o["differs_from_first"] = d->significant;
               o["test"] = d->paired ? "paired t" : "Welch t";
               (d->paired ? paired : unpaired) = true;

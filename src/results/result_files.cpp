@@ -9,6 +9,7 @@
 
 #include <unistd.h>
 
+#include "core/files.hpp"
 #include "core/text.hpp"
 #include "scenario/diagnostics.hpp"
 
@@ -23,7 +24,35 @@ const std::vector<std::string>& run_result_files() {
   return files;
 }
 
-void prepare_output_folder(const std::string& path, const std::string& option) {
+bool holds_only_results(const std::string& folder, const std::vector<std::string>& extra) {
+  const auto& files = run_result_files();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    const bool result_file =
+        entry.is_regular_file(ec) && !entry.is_symlink(ec) &&
+        (std::find(files.begin(), files.end(), name) != files.end() ||
+         std::any_of(files.begin(), files.end(), [&](const std::string& f) { return name == f + ".tmp"; }));
+    const bool replication = entry.is_directory(ec) && !entry.is_symlink(ec) && is_replication_folder_name(name) &&
+                             holds_only_results(entry.path().string());
+    if (!result_file && !replication && std::find(extra.begin(), extra.end(), name) == extra.end()) return false;
+  }
+  return !ec;
+}
+
+void check_not_replaced(const std::string& owned, const std::vector<std::string>& inputs, const std::string& option) {
+  std::error_code ec;
+  const fs::path target = fs::weakly_canonical(owned, ec);
+  for (const auto& input : inputs) {
+    const fs::path in = fs::weakly_canonical(input, ec);
+    const fs::path rel = in.lexically_relative(target);
+    if (in == target || (!rel.empty() && *rel.begin() != ".."))
+      throw InputError(option, "", "would overwrite or remove " + input + ", an input of this command: choose another folder",
+                       owned);
+  }
+}
+
+void prepare_output_folder(const std::string& path, const std::string& option, const std::vector<std::string>& inputs) {
   if (path.empty()) throw InputError(option, "", "needs a folder (got an empty path)");
   std::error_code ec;
   if (fs::exists(path, ec) && !fs::is_directory(path, ec))
@@ -37,6 +66,21 @@ void prepare_output_folder(const std::string& path, const std::string& option) {
     if (!out) throw InputError(option, "", "cannot write into the folder", path);
   }
   fs::remove(probe, ec);
+  // What the run will write and remove there: not a folder of the same name, not the user's
+  // files, not its own inputs.
+  for (const auto& file : run_result_files()) {
+    const fs::path target = fs::path(path) / file;
+    if (fs::is_directory(target, ec))
+      throw InputError(option, "", file + " there is a folder: a run writes a file of that name", path);
+    check_not_replaced(target.string(), inputs, option);
+  }
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!is_replication_folder_name(name) || !entry.is_directory(ec) || entry.is_symlink(ec)) continue;
+    if (!holds_only_results(entry.path().string()))
+      throw InputError(option, "", name + " there holds files no run writes, and a run replaces that folder: move them, or choose another folder", path);
+    check_not_replaced(entry.path().string(), inputs, option);
+  }
 }
 
 std::string scratch_folder(const std::string& prefix) {
@@ -195,6 +239,18 @@ std::vector<SloCondition> parse_slo(const std::string& text, const std::string& 
     if (never)
       throw InputError(source, "", std::string("can never be met: ") + c.figure + " is " +
                                        (ratio ? "between 0 and 1" : "at least 0"), part);
+    // Nor one every run meets: most likely a percent written for a fraction.
+    const bool always = c.op[0] == '<' ? ratio && c.value > 1 : c.op == ">=" ? c.value <= 0 : c.value < 0;
+    if (always)
+      throw InputError(source, "", std::string("is met by every run: ") + c.figure + " is " +
+                                       (ratio ? "a fraction between 0 and 1 (1% is 0.01)" : "at least 0"), part);
+    for (const auto& other : out) {
+      if (other.figure != c.figure || other.op[0] == c.op[0]) continue;
+      const SloCondition& low = c.op[0] == '>' ? c : other;
+      const SloCondition& high = c.op[0] == '>' ? other : c;
+      if (low.value > high.value || (low.value == high.value && (low.op == ">" || high.op == "<")))
+        throw InputError(source, "", "contradicts " + other.text() + ": no value meets both", part);
+    }
     out.push_back(c);
   }
   if (out.empty()) throw InputError(source, "", "no condition given, e.g. p99_ms<=200,error_rate<=0.001");
@@ -209,7 +265,12 @@ std::string summary_figure_pointer(const std::string& name) {
 
 bool meets_slo(const ordered_json& summary, const std::vector<SloCondition>& slo, std::string* why) {
   for (const auto& c : slo) {
-    const auto x = summary_figure(summary, c.figure);
+    auto x = summary_figure(summary, c.figure);
+    // A run without a down window has no nines, only a lower bound on them: enough to
+    // meet "nines >= N" when it is at least N (an upper limit it cannot meet).
+    if (!x && c.figure == "nines" && c.op[0] == '>' && summary.contains("nines_at_least") &&
+        summary["nines_at_least"].is_number() && c.met_by(summary["nines_at_least"].get<double>()))
+      continue;
     // With replications, the objective must hold at the interval's unfavourable end.
     std::optional<double> end;
     const std::string pointer = summary_figure_pointer(c.figure);

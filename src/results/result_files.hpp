@@ -13,10 +13,22 @@ namespace archsim {
 // The files `archsim run --out DIR` writes into DIR (trace.json with --trace-sample).
 const std::vector<std::string>& run_result_files();
 
+// Whether `folder` holds only what runs write: result files (and the temporary file of an
+// interrupted write), replication folders that hold only those, and the names `extra`.
+// What it holds besides is the user's: nothing that replaces results may remove it.
+bool holds_only_results(const std::string& folder, const std::vector<std::string>& extra = {});
+
 // Makes `path` a folder that results can be written to (creating it), before anything
 // runs. Throws InputError naming `option` and the path when it cannot be: an empty path, a
-// file, a folder that cannot be created or written to.
-void prepare_output_folder(const std::string& path, const std::string& option);
+// file, a folder that cannot be created or written to, a result file's name taken by a
+// folder, a replication folder holding files no run writes (a run replaces those folders),
+// or one of `inputs` (the scenarios, result folders read) where the run writes or removes.
+void prepare_output_folder(const std::string& path, const std::string& option,
+                           const std::vector<std::string>& inputs = {});
+
+// Throws InputError naming `option` when one of `inputs` is, or is inside, the entry `owned`
+// (a file or folder a run writes or replaces).
+void check_not_replaced(const std::string& owned, const std::vector<std::string>& inputs, const std::string& option);
 
 // A new folder for the scratch files of this process (its name: `prefix`, a dash and the
 // process id) in the system's temporary folder. Throws InputError naming TMPDIR when that

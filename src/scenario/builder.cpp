@@ -1283,10 +1283,18 @@ void check_setting_path(const Document& document, const std::string& path, const
 
 Scenario load_scenario(const std::string& path, const LoadOptions& options, const Catalog& catalog) {
   Document doc = Document::load(path);
+  std::vector<std::pair<std::string, std::vector<std::string>>> earlier;  // the overrides so far, with their keys
   for (const auto& [key, value] : options.overrides) {
     check_setting_path(doc, key, "--set " + key);
     // The seed and the duration have options of their own, which would silently win.
     const auto tokens = Document::tokens(key, "--set " + key);
+    // One that replaces an earlier one (the same setting, or a section holding it) would
+    // make it do nothing.
+    for (const auto& [other, other_tokens] : earlier)
+      if (other_tokens.size() >= tokens.size() && std::equal(tokens.begin(), tokens.end(), other_tokens.begin()))
+        throw InputError("--set " + key, "",
+                         "replaces " + other + ", given before it, which would then do nothing: give one of them");
+    earlier.emplace_back(key, tokens);
     // The parent is read with the file, before any option: a new one here would do nothing.
     if (!tokens.empty() && tokens[0] == "extends")
       throw InputError("--set " + key, "/extends", "cannot be set from the command line: the file's extends is read "

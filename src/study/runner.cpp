@@ -1,6 +1,7 @@
 #include "study/runner.hpp"
 
 #include "core/interrupt.hpp"
+#include "scenario/diagnostics.hpp"
 
 #include <fcntl.h>
 #include <spawn.h>
@@ -76,6 +77,15 @@ std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
   }
   if (interrupted()) throw Interrupted();
   return status;
+}
+
+void check_children(const std::vector<int>& status, const std::vector<ChildRun>& runs) {
+  for (std::size_t k = 0; k < status.size(); ++k) {
+    if (status[k] == 0) continue;
+    if (status[k] == 2) throw InputError(runs[k].label, "", "its run refused the input (the reason is above)");
+    if (status[k] == 130) throw Interrupted();
+    throw std::runtime_error(runs[k].label + ": its run failed (exit status " + std::to_string(status[k]) + ")");
+  }
 }
 
 std::string shell_quote(const std::string& s) {

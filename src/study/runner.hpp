@@ -23,6 +23,11 @@ struct Interrupted {};
 // Children inherit stderr; their stdout is discarded.
 std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel);
 
+// Throws for the first run that did not succeed: InputError when it refused its input
+// (exit 2: its own message, on the inherited stderr, says why), Interrupted when it was
+// stopped, std::runtime_error otherwise.
+void check_children(const std::vector<int>& status, const std::vector<ChildRun>& runs);
+
 // `text` as one word of a shell command line (quoted when it needs to be).
 std::string shell_quote(const std::string& text);
 // The command line of a run as one shell-quoted string (for job lists).

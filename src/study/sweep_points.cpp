@@ -128,8 +128,26 @@ bool is_sweep_file(const std::string& name) {
   return name.rfind("point-", 0) == 0 || name.rfind("slurm-", 0) == 0 || name == "sweep.csv" || name == "sweep.sbatch";
 }
 
-void prepare_sweep_folder(const std::string& directory, bool force) {
-  prepare_output_folder(directory, "--out");
+namespace {
+// Whether `path` in a sweep folder is what a sweep made: a point folder holding its
+// description and a run's results, the table, the Slurm script or a Slurm log.
+bool made_by_a_sweep(const fs::path& path) {
+  const std::string name = path.filename().string();
+  std::error_code ec;
+  if (fs::is_symlink(path, ec)) return false;
+  if (name.rfind("point-", 0) == 0)
+    return fs::is_directory(path, ec) && name.size() > 6 &&
+           std::all_of(name.begin() + 6, name.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+           holds_only_results(path.string(), {"point.json"});
+  const bool slurm_log = name.rfind("slurm-", 0) == 0 && name.size() > 10 && name.substr(name.size() - 4) == ".out";
+  return fs::is_regular_file(path, ec) && (slurm_log || name == "sweep.csv" || name == "sweep.sbatch");
+}
+}  // namespace
+
+void prepare_sweep_folder(const std::string& directory, bool force, const std::vector<std::string>& inputs) {
+  prepare_output_folder(directory, "--out", inputs);
+  for (const char* written : {"sweep.csv", "sweep.sbatch"})
+    check_not_replaced((fs::path(directory) / written).string(), inputs, "--out");
   std::vector<fs::path> entries;
   for (const auto& entry : fs::directory_iterator(directory)) entries.push_back(entry.path());
   if (entries.empty()) return;
@@ -138,9 +156,19 @@ void prepare_sweep_folder(const std::string& directory, bool force) {
                      "the folder is not empty (an earlier sweep's points would mix with this one's): give --force to "
                      "replace its points, or choose another folder",
                      directory);
+  // Every entry is checked before any goes.
+  std::vector<fs::path> stale;
   for (const auto& path : entries) {
-    if (is_sweep_file(path.filename().string())) fs::remove_all(path);
+    if (!is_sweep_file(path.filename().string())) continue;
+    if (!made_by_a_sweep(path))
+      throw InputError("--out", "",
+                       path.filename().string() + " there was not made by a sweep (it holds other files, or is not "
+                       "what a sweep names so), and --force would remove it: move it, or choose another folder",
+                       directory);
+    check_not_replaced(path.string(), inputs, "--out");
+    stale.push_back(path);
   }
+  for (const auto& path : stale) fs::remove_all(path);
 }
 
 std::string point_name(std::size_t index) {

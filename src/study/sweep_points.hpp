@@ -29,9 +29,10 @@ std::string point_name(std::size_t index);  // "point-0001" for index 0
 bool is_sweep_file(const std::string& name);
 
 // Makes `directory` ready for a new sweep: it must be empty (or new), unless `force`, which
-// removes the points, table and job files of an earlier sweep there. Throws InputError
-// naming --out.
-void prepare_sweep_folder(const std::string& directory, bool force);
+// removes the points, table and job files of an earlier sweep there: only those (a point
+// folder holding files no run writes is the user's), and none of `inputs` (the scenario).
+// Throws InputError naming --out.
+void prepare_sweep_folder(const std::string& directory, bool force, const std::vector<std::string>& inputs);
 
 // Builds sweep.csv from DIR/point-*/ (point.json and summary.json). Throws InputError
 // listing the points that have no summary yet.

@@ -344,6 +344,16 @@ class CompareTest(Scratch):
         self.assertEqual(0, again.returncode)
         data = json.loads(again.stdout)
         self.assertEqual({"step01-single-node", "step02-separate-db"}, set(data))
+        # Each value is in its label's unit, as the table shows it.
+        for column, folder in zip(sorted(data), folders):
+            with open(self.path("runs", folder, "summary.json")) as f:
+                summary = json.load(f)
+            self.assertAlmostEqual(summary["availability"] * 100, data[column]["availability (%)"], places=4)
+            self.assertAlmostEqual(summary["error_rate"] * 100, data[column]["error rate (%)"], places=4)
+            self.assertAlmostEqual(summary["projected_downtime_per_year_s"] / 3600,
+                                   data[column]["downtime/year (h)"], delta=1e-5 * (1 + data[column]["downtime/year (h)"]))
+            if summary["nines"] is None:
+                self.assertEqual({"at_least": summary["nines_at_least"]}, data[column]["nines"])
         markdown = archsim("compare", *[self.path("runs", f) for f in folders], "--format", "markdown")
         self.assertIn("| figure | step01-single-node | step02-separate-db |", markdown.stdout)
 
@@ -644,6 +654,121 @@ class RunRequestTest(Scratch):
         self.assertEqual(2, result.returncode, result.stderr)
         self.assertIn(f"$TMPDIR: is not a folder for scratch files: Not a directory (got {not_a_folder})",
                       result.stderr)
+
+
+class OutputFolderTest(Scratch):
+    """What a command writes and removes in its output folder is its own: never the user's
+    files, never its own inputs; and what it cannot do there is said before anything runs."""
+    TINY = ["--duration-s", "2", "--set", "warmup_s=0"]
+
+    def touch(self, *parts):
+        os.makedirs(self.path(*parts[:-1]), exist_ok=True)
+        with open(self.path(*parts), "w") as f:
+            f.write("mine\n")
+
+    def test_a_run_replaces_only_the_replication_folders_runs_wrote(self):
+        self.touch("out", "rep-abc", "notes.txt")
+        self.touch("out", "rep-1", "notes.txt")
+        self.touch("out", "rep-005", "summary.json")
+        result = archsim("run", STEP1, *self.TINY, "--out", self.path("out"), "--quiet")
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual(["events.csv", "latency_histogram.csv", "rep-1", "rep-abc", "summary.json",
+                          "timeseries.csv"], sorted(os.listdir(self.path("out"))))
+        # A replication folder holding the user's files is not removed: the run is refused.
+        self.touch("out", "rep-002", "thesis.tex")
+        for command in (["run", STEP1, *self.TINY], ["run", STEP1, *self.TINY, "--replications", "2"]):
+            result = archsim(*command, "--out", self.path("out"), "--quiet")
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertIn("--out: rep-002 there holds files no run writes", result.stderr)
+        self.assertTrue(os.path.exists(self.path("out", "rep-002", "thesis.tex")))
+        # A result file's name taken by a folder is said before the run, not after it.
+        self.touch("out2", "timeseries.csv", "x")
+        result = archsim("run", STEP1, *self.TINY, "--out", self.path("out2"))
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("timeseries.csv there is a folder", result.stderr)
+
+    def test_inputs_inside_the_output_folder_are_never_overwritten(self):
+        with open(STEP1) as f:
+            text = f.read()
+        for place in (("d1", "summary.json"), ("d2", "rep-001", "scen.json"), ("d3", "sweep.csv")):
+            os.makedirs(self.path(*place[:-1]), exist_ok=True)
+            with open(self.path(*place), "w") as f:
+                f.write(text)
+        cases = [(["run", self.path("d1", "summary.json"), "--out", self.path("d1")], "an input of this command"),
+                 (["run", self.path("d2", "rep-001", "scen.json"), "--out", self.path("d2"), "--replications", "2"],
+                  "rep-001 there holds files no run writes"),
+                 (["sweep", self.path("d3", "sweep.csv"), "--out", self.path("d3"), "--force", "--vary", "seed=1,2"],
+                  "an input of this command")]
+        for words, message in cases:
+            with self.subTest(command=words[0]):
+                result = archsim(*words, *self.TINY)
+                self.assertEqual(2, result.returncode, result.stderr)
+                self.assertIn(message, result.stderr)
+        for place in (("d1", "summary.json"), ("d2", "rep-001", "scen.json"), ("d3", "sweep.csv")):
+            with open(self.path(*place)) as f:
+                self.assertEqual(text, f.read())
+        # compare: a finished result that is also where a scenario's run would go.
+        self.assertEqual(0, archsim("compare", STEP1, "--out", self.path("cx"), *self.TINY).returncode)
+        result = archsim("compare", STEP1, self.path("cx", "1-step01-single-node"), "--out", self.path("cx"), *self.TINY)
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("would overwrite or remove", result.stderr)
+
+    def test_sweep_force_removes_only_what_a_sweep_made(self):
+        out = self.path("sweep")
+        self.assertEqual(0, archsim("sweep", STEP1, "--vary", "seed=1,2", "--out", out, *self.TINY).returncode)
+        self.touch("sweep", "point-x", "notes.txt")
+        result = archsim("sweep", STEP1, "--vary", "seed=3,4", "--out", out, "--force", *self.TINY)
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("point-x there was not made by a sweep", result.stderr)
+        self.assertTrue(os.path.exists(os.path.join(out, "point-0001", "summary.json")))  # nothing removed
+        os.remove(os.path.join(out, "point-x", "notes.txt"))
+        os.rmdir(os.path.join(out, "point-x"))
+        self.touch("sweep", "slurm-12_1.out")
+        self.assertEqual(0, archsim("sweep", STEP1, "--vary", "seed=3,4", "--out", out, "--force", *self.TINY).returncode)
+        self.assertFalse(os.path.exists(os.path.join(out, "slurm-12_1.out")))
+        result = archsim("sweep", STEP1, "--vary", "seed=1,2", "--out", "")
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("--out: needs a folder", result.stderr)
+
+    def test_a_setting_given_twice_is_refused(self):
+        for words in (["--set", "seed=1", "--set", "seed=2"],
+                      ["--set", "hosts.node1.cores=1", "--set", 'hosts={"node1":{"cores":8}}']):
+            result = archsim("validate", STEP1, *words)
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertIn("given before it, which would then do nothing", result.stderr)
+        # A section then a value inside it: both count.
+        self.assertEqual(0, archsim("validate", STEP1, "--set", 'hosts={"node1":{"cores":8}}',
+                                    "--set", "hosts.node1.cores=1").returncode)
+        for words in (["--vary", "seed=1,2", "--set", "seed=5"],
+                      ["--vary", "hosts.node1.cores=1,2", "--vary", 'hosts={"node1":{"cores":8}}']):
+            result = archsim("sweep", STEP1, *words, "--out", self.path("s"), *self.TINY)
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertIn("given before it", result.stderr)
+
+    def test_a_seed_given_by_set_works_with_replications_and_an_automatic_warm_up(self):
+        result = archsim("run", STEP1, "--duration-s", "30", "--set", 'warmup_s="auto"', "--set", "seed=5",
+                         "--out", self.path("auto"), "--quiet")
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(self.path("auto", "summary.json")) as f:
+            self.assertEqual(5, json.load(f)["seed"])
+        result = archsim("run", STEP1, *self.TINY, "--set", "seed=5", "--replications", "2",
+                         "--out", self.path("reps"), "--quiet")
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(self.path("reps", "rep-001", "summary.json")) as f:
+            self.assertEqual(5, json.load(f)["seed"])
+
+    def test_a_child_run_that_refuses_its_input_is_bad_input(self):
+        # MSER-5 finds no steady state in a 10 s run: bad input in every command that runs it.
+        for words in (["compare", STEP1], ["sweep", STEP1, "--vary", "seed=1,2", "--out", self.path("sw")]):
+            result = archsim(*words, "--duration-s", "10", "--set", 'warmup_s="auto"')
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertIn("MSER-5 finds no steady state", result.stderr)
+            self.assertIn("its run refused the input", result.stderr)
+        # A capacity search stops where the scenario does (a hit ratio is at most 1).
+        result = archsim("capacity", STEP1, *self.TINY, "--slo", "p99_ms<=10000",
+                         "--find-max", "services.db.buffer_cache_hit_ratio")
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn("up to 1 (the largest value the scenario accepts)", result.stdout)
 
 
 class NumbersAndProgressTest(unittest.TestCase):

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <map>
@@ -36,6 +37,20 @@ namespace {
 // Without --upper (maximising) or --lower (minimising), how far the search may go: 16
 // times the start (a search that never fails would otherwise double into runs of minutes).
 constexpr double kDefaultReach = 16;
+
+// The value between `valid` (accepted) and `limit` (refused) nearest `limit` that
+// `accepted` takes: bisection, to whole numbers or to 6 significant digits (as values are
+// written).
+double furthest_accepted(double valid, double limit, bool integer, const std::function<bool(double)>& accepted) {
+  for (int i = 0; i < 200; ++i) {
+    const double gap = std::fabs(limit - valid);
+    if ((integer && gap <= 1) || (!integer && gap <= 1e-6 * std::fabs(valid))) break;
+    double middle = valid + (limit - valid) / 2;
+    if (integer) middle = std::round(middle);
+    (accepted(middle) ? valid : limit) = middle;
+  }
+  return valid;
+}
 
 struct CapacityArgs {
   std::string scenario;
@@ -83,8 +98,7 @@ class Search {
       args_.run.add_run(args_.scenario, dir, {set}, base_seed_, set, runs, replicated);
     }
     const auto status = run_children(runs, args_.run.jobs);
-    for (std::size_t k = 0; k < status.size(); ++k)
-      if (status[k] != 0) throw std::runtime_error("the run with " + runs[k].label + " failed");
+    check_children(status, runs);
     for (const auto& r : replicated) r.combine();
     std::vector<Evaluation> out;
     for (std::size_t i = 0; i < values.size(); ++i) {
@@ -250,6 +264,28 @@ Command add_capacity_command(CLI::App& app) {
     settings.floor = args->lower ? *args->lower : (integer ? 1.0 : start / 1024.0);
     settings.start = std::clamp(start, settings.floor, settings.ceiling);
     args->run.validate(args->scenario, {path + "=" + value_text(settings.start, integer)}, option);
+    // A default bound stops where the scenario does: the schema's limits and the rules that
+    // tie the value to others (a warm-up below the duration). A given one is checked as is.
+    const auto accepted = [&](double v) {
+      try {
+        args->run.validate(args->scenario, {path + "=" + value_text(v, integer)}, option);
+        return true;
+      } catch (const InputError&) {
+        return false;
+      }
+    };
+    std::string ceiling_note = args->upper ? " (--upper)" : " (the default upper bound, 16 times the start)";
+    std::string floor_note = args->lower ? " (--lower)" : " (the default lower bound)";
+    if (!args->upper && !accepted(settings.ceiling)) {
+      settings.ceiling = furthest_accepted(settings.start, settings.ceiling, integer, accepted);
+      ceiling_note = " (the largest value the scenario accepts)";
+    }
+    if (!args->lower && !accepted(settings.floor)) {
+      settings.floor = furthest_accepted(settings.start, settings.floor, integer, accepted);
+      floor_note = " (the smallest value the scenario accepts)";
+    }
+    for (const auto& [name, bound] : {std::pair{"--lower", args->lower}, std::pair{"--upper", args->upper}})
+      if (bound) args->run.validate(args->scenario, {path + "=" + value_text(*bound, integer)}, name);
 
     std::optional<ScratchFolder> scratch;
     if (!args->out) scratch.emplace("archsim-capacity");
@@ -281,17 +317,16 @@ Command add_capacity_command(CLI::App& app) {
       for (double v : capacity.advance()) search.print(evaluated.at(v));
     }
     const auto at_limit = [&](double v) { return value_text(v, integer); };
+    // Maximising, the search goes up while the objective holds and down while it fails;
+    // minimising, the other way round.
     if (capacity.result() == CapacitySearch::Result::NeverMet) {
-      std::cout << "\nno value meets the SLO, down to " << at_limit(*capacity.bad())
-                << (maximize ? (args->lower ? " (--lower)" : " (the default lower bound)")
-                             : (args->upper ? " (--upper)" : " (the default upper bound)"))
-                << "\n";
+      std::cout << "\nno value meets the SLO, " << (maximize ? "down to " : "up to ") << at_limit(*capacity.bad())
+                << (maximize ? floor_note : ceiling_note) << "\n";
       return kExitOk;
     }
     if (capacity.result() == CapacitySearch::Result::HeldThroughout) {
-      std::cout << "\nthe SLO holds at every value tried, up to " << at_limit(*capacity.good())
-                << (maximize ? (args->upper ? " (--upper)" : " (the default upper bound, 16 times the start)")
-                             : (args->lower ? " (--lower)" : " (the default lower bound)"))
+      std::cout << "\nthe SLO holds at every value tried, " << (maximize ? "up to " : "down to ")
+                << at_limit(*capacity.good()) << (maximize ? ceiling_note : floor_note)
                 << ": the objective held throughout\n";
       return kExitOk;
     }

@@ -72,13 +72,18 @@ Command add_compare_command(CLI::App& app) {
       if (!args->out && !scratch) scratch.emplace("archsim-compare");
       const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch->path());
       folders[i] = (base / (std::to_string(i + 1) + "-" + fs::path(input).stem().string())).string();
+      // Its folder holds this run's results alone: not an input (a finished result compared
+      // with it, the scenario itself), not a file, not the user's files.
+      if (args->out) {
+        check_not_replaced(folders[i], args->inputs, "--out");
+        prepare_output_folder(folders[i], "--out", args->inputs);
+      }
       args->run.add_run(input, folders[i], {}, *base_seed, input, runs, replicated);
     }
     if (!runs.empty()) {
       std::cerr << "running " << runs.size() << " run" << (runs.size() > 1 ? "s" : "") << "...\n";
       const auto status = run_children(runs, args->run.jobs);
-      for (std::size_t k = 0; k < status.size(); ++k)
-        if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
+      check_children(status, runs);
       for (const auto& r : replicated) r.combine();
     }
     std::vector<nlohmann::ordered_json> summaries;

@@ -69,7 +69,7 @@ void print_downtime_row(double availability_percent) {
   std::snprintf(label, sizeof label, "%.6g %%", availability_percent);
   std::printf("%-12s %16s %16s %16s %16s %8.2f\n", label, duration_text(down * kDay).c_str(),
               duration_text(down * 7 * kDay).c_str(), duration_text(down * kYear / 12).c_str(),
-              duration_text(down * kYear).c_str(), down > 0 ? -std::log10(down) : INFINITY);
+              duration_text(down * kYear).c_str(), down > 0 ? 0.0 - std::log10(down) : INFINITY);
 }
 
 }  // namespace

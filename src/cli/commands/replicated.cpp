@@ -14,7 +14,7 @@ void Replicated::add_runs(std::vector<ChildRun>& runs, int from) const {
   fs::create_directories(folder);
   if (from == 1) {
     // What an earlier run left in the folder goes: its replications and its result files.
-    remove_folders_named(folder, "rep-");
+    remove_replication_folders(folder);
     for (const auto& file : run_result_files()) fs::remove(fs::path(folder) / file);
   }
   for (int i = from; i <= count; ++i) {

@@ -51,6 +51,7 @@ struct RunArgs {
   std::optional<double> ci_width;  // relative half-width wanted of the headline figures
   int max_replications = 100;
   CLI::Option* max_replications_option = nullptr;  // whether it was given
+  CLI::Option* replications_option = nullptr;
   std::string break_invariant;  // test-only
   bool threaded_steps = false;   // test-only
 };
@@ -62,13 +63,16 @@ struct RunArgs {
 // are the pilot's, truncated.
 nlohmann::ordered_json choose_warmup(const RunArgs& args, const Scenario& scenario, double& warmup_s) {
   const fs::path pilot = scratch_folder("archsim-pilot");
-  std::vector<std::string> a = child_run_arguments(args.scenario, args.duration_s, args.sets);
+  // The scenario's seed, whichever way it was given (--set seed too), and no warm-up: each given once.
+  std::vector<std::string> a =
+      child_run_arguments(args.scenario, args.duration_s, without_setting(without_setting(args.sets, "seed"), "warmup_s"));
   a.insert(a.end(), {"--set", "warmup_s=0", "--out", pilot.string(), "--seed", std::to_string(scenario.seed)});
   if (!args.quiet) std::cerr << "warmup_s auto: a pilot run without warm-up...\n";
-  const auto status = run_children({{a, "the pilot run"}}, 1);
+  const std::vector<ChildRun> runs = {{a, "the pilot run for warmup_s auto"}};
+  const auto status = run_children(runs, 1);
   if (status[0] != 0) {
     fs::remove_all(pilot);
-    throw std::runtime_error("the pilot run for warmup_s auto failed");
+    check_children(status, runs);
   }
   std::vector<double> series, starts;
   {
@@ -147,7 +151,7 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
   if (!args.out) scratch.emplace("archsim-run");
   Replicated replicated;
   replicated.folder = args.out ? *args.out : scratch->path();
-  replicated.args = child_run_arguments(args.scenario, args.duration_s, args.sets);
+  replicated.args = child_run_arguments(args.scenario, args.duration_s, without_setting(args.sets, "seed"));
   if (args.trace_sample) replicated.args.insert(replicated.args.end(), {"--trace-sample", std::to_string(args.trace_sample)});
   replicated.base_seed = scenario.seed;
   replicated.count = args.replications;
@@ -161,8 +165,7 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
       std::cerr << "running replications " << done + 1 << " to " << replicated.count << " of " << scenario.name
                 << " (seed " << scenario.seed << " and derived ones, " << args.jobs << " at once)...\n";
     const auto status = run_children(runs, args.jobs);
-    for (std::size_t k = 0; k < status.size(); ++k)
-      if (status[k] != 0) throw std::runtime_error("the run of " + runs[k].label + " failed");
+    check_children(status, runs);
     done = replicated.count;
     combined = replicated.combine();
     if (!args.ci_width) break;
@@ -207,7 +210,7 @@ Command add_run_command(CLI::App& app) {
       ->check(real_number(0, 31536000, false));
   sub->add_option("--set", args->sets, "Override a value: PATH=VALUE (dotted path or JSON pointer; VALUE is JSON)");
   sub->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
-  sub->add_option("--replications", args->replications,
+  args->replications_option = sub->add_option("--replications", args->replications,
                   "Run N independent replications (seeds derived from the scenario's) and report means with 95% "
                   "confidence intervals; OUT/rep-NNN/ keeps each one")
       ->transform(whole_number(1, 10000));
@@ -241,15 +244,24 @@ Command add_run_command(CLI::App& app) {
     if (args->trace_sample && !args->out)
       throw InputError("--trace-sample", "", "needs --out DIR, where trace.json is written");
     // A bad folder is found now, not after the run.
-    if (args->out) prepare_output_folder(*args->out, "--out");
+    if (args->out) prepare_output_folder(*args->out, "--out", {args->scenario});
     if (args->ci_width && args->batch_means)
       throw InputError("--ci-width", "", "adds replications: it does not combine with --batch-means");
     if (args->max_replications_option->count() > 0 && !args->ci_width)
       throw InputError("--max-replications", "", "bounds the replications of --ci-width, which is not given");
-    if (args->ci_width) args->replications = std::max(args->replications, 3);
+    // --ci-width starts from 3 replications at least: fewer give intervals too wide to tell.
+    constexpr int kFirstBatch = 3;
+    if (args->ci_width && args->replications_option->count() > 0 && args->replications < kFirstBatch)
+      throw InputError("--replications", "",
+                       "--ci-width starts from " + std::to_string(kFirstBatch) +
+                           " replications at least: give 3 or more, or leave it out",
+                       std::to_string(args->replications));
+    if (args->ci_width) args->replications = std::max(args->replications, kFirstBatch);
     if (args->replications > args->max_replications)
       throw InputError("--max-replications", "",
-                       "is below --replications (" + std::to_string(args->replications) + ")",
+                       args->replications_option->count() > 0
+                           ? "is below --replications (" + std::to_string(args->replications) + ")"
+                           : "is below the " + std::to_string(kFirstBatch) + " replications --ci-width starts with",
                        std::to_string(args->max_replications));
     if (args->replications > 1) {
       if (args->batch_means)
@@ -262,8 +274,10 @@ Command add_run_command(CLI::App& app) {
     if (scenario.warmup_auto) {
       double warmup_s = 0;
       warmup_note = choose_warmup(*args, scenario, warmup_s);
-      options.overrides.emplace_back("warmup_s", nlohmann::json(warmup_s).dump());
+      // The chosen warm-up replaces "auto", whichever way it was given.
+      args->sets = without_setting(args->sets, "warmup_s");
       args->sets.push_back("warmup_s=" + nlohmann::json(warmup_s).dump());
+      options.overrides = parse_sets(args->sets);
       scenario = load_scenario(args->scenario, options, kinds::catalog());
     }
     if (args->replications > 1) return run_replications(*args, scenario, warmup_note);

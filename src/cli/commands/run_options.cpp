@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text.hpp"
 #include "scenario/diagnostics.hpp"
 #include "kinds/catalog.hpp"
 #include "scenario/builder.hpp"
@@ -40,15 +41,9 @@ CLI::Validator real_number(double min, double max, bool min_included) {
                             " and <= " + number_text(max);
   return CLI::Validator(
       [=](std::string& text) -> std::string {
-        double value = 0;
-        std::size_t used = 0;
-        try {
-          value = std::stod(text, &used);
-        } catch (const std::exception&) {
-          used = 0;
-        }
-        const bool ok = used == text.size() && std::isfinite(value) && (min_included ? value >= min : value > min) &&
-                        value <= max;
+        const auto number = decimal_number(text);
+        const double value = number.value_or(0);
+        const bool ok = number && (min_included ? value >= min : value > min) && value <= max;
         return ok ? "" : "must be " + range + " (got " + text + ")";
       },
       range);
@@ -78,6 +73,17 @@ void RunOptions::add_to(CLI::App* app) {
       ->transform(whole_number(1, 10000));
 }
 
+std::vector<std::string> without_setting(const std::vector<std::string>& sets, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& s : sets) {
+    const auto eq = s.find('=');
+    const bool match = eq != std::string::npos && eq > 0 &&
+                       Document::tokens(s.substr(0, eq), "--set " + s) == std::vector<std::string>{name};
+    if (!match) out.push_back(s);
+  }
+  return out;
+}
+
 std::vector<std::string> child_run_arguments(const std::string& scenario, const std::optional<double>& duration_s,
                                              const std::vector<std::string>& sets) {
   std::vector<std::string> args{"run", scenario, "--quiet"};
@@ -92,7 +98,7 @@ Replicated RunOptions::replicated(const std::string& scenario, const std::string
   all.insert(all.end(), extra_sets.begin(), extra_sets.end());
   Replicated r;
   r.folder = folder;
-  r.args = child_run_arguments(scenario, duration_s, all);
+  r.args = child_run_arguments(scenario, duration_s, without_setting(all, "seed"));  // each replication gets its own
   r.base_seed = base_seed;
   r.count = replications;
   r.label = scenario;

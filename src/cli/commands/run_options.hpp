@@ -49,6 +49,11 @@ CLI::Validator real_number(double min, double max, bool min_included);
 // The largest seed a scenario accepts (the schema's, 2^53 - 1: exact in a double).
 constexpr std::uint64_t kMaxSeed = 9007199254740991ULL;
 
+// `sets` (--set PATH=VALUE) without those of the top-level setting `name`: for a child run
+// given it another way (a replication's --seed, a pilot's warm-up), where it would be
+// given twice.
+std::vector<std::string> without_setting(const std::vector<std::string>& sets, const std::string& name);
+
 // Arguments of a child `archsim run SCENARIO --quiet` with a duration and overrides (no --out
 // or --seed: the caller adds them).
 std::vector<std::string> child_run_arguments(const std::string& scenario, const std::optional<double>& duration_s,

@@ -81,6 +81,7 @@ Command add_sweep_command(CLI::App& app) {
   sub->add_flag("--force", args->force, "Replace the points of an earlier sweep in the --out folder");
   args->run.add_to(sub);
   return [args]() {
+    if (args->out.empty()) throw InputError("--out", "", "needs a folder (got an empty path)");
     std::vector<Variation> variations;
     std::vector<std::vector<std::string>> varied;  // the keys of each, to find one varied twice
     for (const auto& v : args->vary) {
@@ -112,7 +113,7 @@ Command add_sweep_command(CLI::App& app) {
       point_sets.push_back(sets);
     }
     // Only now that the sweep is known good may an earlier one in the folder go.
-    prepare_sweep_folder(args->out, args->force);
+    prepare_sweep_folder(args->out, args->force, {args->scenario});
     std::vector<ChildRun> runs;
     std::vector<Replicated> replicated;  // combined by sweep_table (and collect)
     for (std::size_t i = 0; i < grid.size(); ++i) {
@@ -155,8 +156,7 @@ Command add_sweep_command(CLI::App& app) {
     std::cerr << "sweeping " << runs.size() << " point" << (runs.size() > 1 ? "s" : "") << " with " << args->run.jobs
               << " at once...\n";
     const auto status = run_children(runs, args->run.jobs);
-    for (std::size_t i = 0; i < status.size(); ++i)
-      if (status[i] != 0) throw std::runtime_error("the run of " + runs[i].label + " failed (status " + std::to_string(status[i]) + ")");
+    check_children(status, runs);
     const std::string table = sweep_table(root.string());
     write_text(root / "sweep.csv", table);
     std::cout << table << "\nwrote " << (fs::path(args->out) / "sweep.csv").string() << "\n";

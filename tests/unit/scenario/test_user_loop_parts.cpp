@@ -33,6 +33,18 @@ TEST_CASE("SLO expressions: parsing, figures and checks") {
   CHECK_THROWS_WITH(parse_slo("availability>=1.5"), Catch::Contains("availability is between 0 and 1"));
   CHECK_THROWS_AS(parse_slo("availability>1"), InputError);
   CHECK(parse_slo("error_rate<=0,availability>=1,p99_ms<=0,throughput_rps>=1e9").size() == 4);  // hard, not impossible
+  // Conditions every run meets (a percent written for a fraction), and two that contradict.
+  CHECK_THROWS_WITH(parse_slo("error_rate<=5"), Catch::Contains("is met by every run: error_rate is a fraction"));
+  CHECK_THROWS_WITH(parse_slo("p99_ms>=0"), Catch::Contains("is met by every run"));
+  CHECK(parse_slo("error_rate<=1,p99_ms>0").size() == 2);
+  CHECK_THROWS_WITH(parse_slo("p99_ms<=200,p99_ms>=300"), Catch::Contains("contradicts p99_ms<=200"));
+  CHECK_THROWS_AS(parse_slo("p99_ms<200,p99_ms>=200"), InputError);
+  CHECK(parse_slo("p99_ms<=200,p99_ms>=200").size() == 2);
+  // Without a down window a run has only a lower bound on its nines: enough for ">=".
+  const nlohmann::ordered_json clean = {{"nines", nullptr}, {"nines_at_least", 2.5}};
+  CHECK(meets_slo(clean, parse_slo("nines>=2")));
+  CHECK_FALSE(meets_slo(clean, parse_slo("nines>=3")));
+  CHECK_FALSE(meets_slo(clean, parse_slo("nines<=9")));
   CHECK(summary_figure(summary, "p99_ms").value() == 250.0);
   CHECK_FALSE(summary_figure(summary, "p50_ms").has_value());
 }
