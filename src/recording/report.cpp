@@ -190,7 +190,19 @@ ordered_json make_summary(const RunFacts& facts) {
                                                st.open_arrivals_sum}};
     const double busy = ratio(st.busy_workers.integral(facts.end_time_s), measured);
     o["mean_busy_workers"] = tidy(busy);
-    o["worker_utilization"] = tidy(ratio(busy, static_cast<double>(spec.workers * spec.replicas)));
+    // Of the workers in service on average: replicas crashed, booting or parked have none
+    // (a pool scaled from 1 replica to 4 is not 400% busy).
+    double replicas_up = static_cast<double>(spec.replicas);
+    if (facts.service_extras.contains(spec.name) && facts.service_extras[spec.name].contains("replicas_up_fraction")) {
+      double mean = 0, total = 0;
+      const auto& fractions = facts.service_extras[spec.name]["replicas_up_fraction"];
+      for (std::size_t k = 0; k < fractions.size(); ++k) {
+        mean += static_cast<double>(k) * fractions[k].get<double>();
+        total += fractions[k].get<double>();
+      }
+      if (total > 0) replicas_up = mean / total;
+    }
+    o["worker_utilization"] = tidy(ratio(busy, static_cast<double>(spec.workers) * replicas_up));
     if (facts.service_extras.contains(spec.name))
       for (const auto& [k, v] : facts.service_extras[spec.name].items()) o[k] = v;
     services[spec.name] = o;
