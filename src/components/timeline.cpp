@@ -34,6 +34,7 @@ Timeline::Timeline(RunContext& run) : run_(run), appliers_(run.runtime().action_
   const Scenario& s = run.scenario();
   host_holds_.resize(s.hosts.size());
   link_holds_.resize(s.hosts.size());
+  slowdowns_.resize(s.hosts.size());
   for (const auto& svc : s.services) replica_holds_.emplace_back(static_cast<std::size_t>(svc.max_replicas));
 }
 
@@ -172,6 +173,32 @@ void Timeline::set_speed(int host, double cpu_factor, double disk_factor) {
                            restored ? "" : factor_text(cpu_factor, disk_factor));
 }
 
+void Timeline::degrade_begin(int host, const ActionSpec* action, double cpu_factor, double disk_factor) {
+  slowdowns_[static_cast<std::size_t>(host)].push_back({action, cpu_factor, disk_factor});
+  apply_slowdowns(host);
+}
+
+void Timeline::degrade_end(int host, const ActionSpec* action) {
+  auto& list = slowdowns_[static_cast<std::size_t>(host)];
+  const auto it = std::find_if(list.begin(), list.end(), [action](const Slowdown& d) { return d.action == action; });
+  if (it == list.end()) return;  // a restore ended it already
+  list.erase(it);
+  apply_slowdowns(host);
+}
+
+void Timeline::degrade_clear(int host) {
+  slowdowns_[static_cast<std::size_t>(host)].clear();
+  apply_slowdowns(host);
+}
+
+void Timeline::apply_slowdowns(int host) {
+  const auto& list = slowdowns_[static_cast<std::size_t>(host)];
+  if (list.empty())
+    set_speed(host, 1.0, 1.0);
+  else
+    set_speed(host, list.back().cpu_factor, list.back().disk_factor);
+}
+
 void Timeline::scale(int service, int replicas) {
   Service& svc = run_.service(service);
   Hosts& hosts = run_.hosts();
@@ -242,15 +269,15 @@ class DegradeApplier : public ActionApplier {
   void apply(const ActionSpec& a, bool undo, Timeline& t) const override {
     const auto& d = a.options_as<DegradeAction>();
     if (undo)
-      t.set_speed(a.target->index, 1.0, 1.0);
+      t.degrade_end(a.target->index, &a);
     else
-      t.set_speed(a.target->index, d.cpu_factor, d.disk_factor);
+      t.degrade_begin(a.target->index, &a, d.cpu_factor, d.disk_factor);
   }
 };
 
 class RestoreApplier : public ActionApplier {
  public:
-  void apply(const ActionSpec& a, bool, Timeline& t) const override { t.set_speed(a.target->index, 1.0, 1.0); }
+  void apply(const ActionSpec& a, bool, Timeline& t) const override { t.degrade_clear(a.target->index); }
 };
 
 }  // namespace

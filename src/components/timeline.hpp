@@ -44,6 +44,12 @@ class Timeline {
   void partition(const std::vector<std::vector<int>>& groups);
   // Slows the host's CPU and disk by these factors (1, 1: full speed).
   void set_speed(int host, double cpu_factor, double disk_factor);
+  // Degradations that overlap: the latest still in force sets the speed. `begin` adds
+  // `action`'s factors, `end` (the end of its duration) takes them away, `clear` (a
+  // restore) takes every one away.
+  void degrade_begin(int host, const ActionSpec* action, double cpu_factor, double disk_factor);
+  void degrade_end(int host, const ActionSpec* action);
+  void degrade_clear(int host);
   // Brings parked replicas of `service` into service, or parks some, so that `replicas`
   // are in service: the lowest-numbered ones. A replica whose parked host is held down by
   // a crash cannot come into service and stays parked.
@@ -70,6 +76,12 @@ class Timeline {
   std::vector<Hold> host_holds_;
   std::vector<std::vector<Hold>> replica_holds_;
   std::vector<Hold> link_holds_;  // scheduled cuts only
+  struct Slowdown {
+    const ActionSpec* action;
+    double cpu_factor, disk_factor;
+  };
+  std::vector<std::vector<Slowdown>> slowdowns_;  // per host, in the order they began
+  void apply_slowdowns(int host);
 };
 
 // Adds the appliers of the generic actions (scenario/actions.hpp).

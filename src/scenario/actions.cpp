@@ -106,7 +106,7 @@ class DegradeKind : public ActionKind {
     action.options = options;
   }
   std::string follow(const ActionSpec& action, bool undo, ActionTrace& trace) const override {
-    if (action.target) set(of_host("slow", *action.target, trace), undo ? 0 : 1);
+    if (action.target) add(of_host("slow", *action.target, trace), undo ? -1 : 1);
     return "";
   }
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -41,6 +42,15 @@ int Scenario::host_index(const std::string& host) const {
 }
 
 namespace {
+
+// A count in words of a message: whole below 10^15, else in powers of ten (a count from a
+// tiny interval would not fit a long long).
+std::string count_text(double count) {
+  if (count < 1e15) return std::to_string(static_cast<long long>(count));
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", count);
+  return text;
+}
 
 const SchemaValidator& scenario_validator() {
   static const SchemaValidator validator(json::parse(embedded::scenario_schema()));
@@ -773,6 +783,11 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
     problem(log, "access log is a folder, not a file: " + r.path);
     return;
   }
+  // A device or a pipe would be read for ever (/dev/zero), or block (a named pipe).
+  if (fs::exists(r.path, error) && !fs::is_regular_file(r.path, error)) {
+    problem(log, "access log is not a regular file (a device or a pipe): " + r.path);
+    return;
+  }
   std::ifstream in(r.path);
   if (!in) {
     problem(log, (fs::exists(r.path, error) ? "access log cannot be read: " : "access log not found: ") + r.path);
@@ -843,6 +858,15 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
   r.span_s = last - r.first_time_s;
   // The mean rate, and each operation's share of the log: what the utilisation law uses.
   c.rate_rps = static_cast<double>(r.lines) / (r.period_s() / r.speed);
+  // Looped, the log repeats for the whole run: at most the rate an open client may have (a
+  // gap of 1e-300 s would repeat it without end at one instant).
+  if (r.loop && !scenario_validator().validate(json(c.rate_rps), "/$defs/client/oneOf/0/properties/rate_rps").empty()) {
+    problem(log.pointer(), "looped, its " + std::to_string(r.lines) + " requests every " + json(r.period_s()).dump() +
+                               " s (at speed " + json(r.speed).dump() +
+                               ") come faster than an open client's rate_rps may be (10,000,000 per second): "
+                               "spread its times, or lower speed (" + r.path + ")");
+    return;
+  }
   for (std::size_t o = 0; o < c.operations.size(); ++o) c.operations[o].weight = counts[o];
   c.replay = r;
 }
@@ -1052,6 +1076,7 @@ void ScenarioBuilder::build_random_faults() {
       auto t = target(r);
       if (!t || failure != 1 || repair != 1 || (r.has("availability") && !r.has("mttr_s"))) return;
       RandomFault rf;
+      rf.pointer = p;
       rf.target = *t;
       rf.time_to_repair_s =
           r.has("mttr_s") ? Distribution::exponential(r.at("mttr_s").number()) : distribution(r.at("time_to_repair_s"));
@@ -1078,10 +1103,10 @@ void ScenarioBuilder::build_random_faults() {
       // every random fault so far.
       expected_failures += s_.duration_s / (up + down);
       if (duration_known_ && expected_failures > kMaxExpectedFailures) {
-        problem(p, "the random faults would fail about " + std::to_string(static_cast<long long>(expected_failures)) +
+        problem(p, "the random faults would fail about " + count_text(expected_failures) +
                        " times in " + json(s_.duration_s).dump() + " s (mean time to failure " + json(up).dump() +
                        " s, to repair " + json(down).dump() + " s); the limit is " +
-                       std::to_string(static_cast<long long>(kMaxExpectedFailures)) +
+                       count_text(kMaxExpectedFailures) +
                        ": lengthen the times to failure or repair");
         return;
       }
@@ -1164,6 +1189,22 @@ void ScenarioBuilder::mark_hosts_that_may_run() {
   for (std::size_t i = 0; i < s_.services.size(); ++i)
     for (int r = 0; r < peak[i]; ++r)
       s_.hosts[static_cast<std::size_t>(s_.services[i].replica_hosts[static_cast<std::size_t>(r)])].may_run = true;
+  // A fault on a replica (or its own host) that never comes into service does nothing.
+  const auto never_in_service = [&](const Target& t) {
+    if (t.kind == Target::Kind::Host) return !s_.hosts[static_cast<std::size_t>(t.index)].may_run;
+    return t.kind == Target::Kind::Replica && t.replica >= peak[static_cast<std::size_t>(t.index)];
+  };
+  const auto warn = [&](const std::string& pointer, const Target& t, const std::string& what) {
+    s_.warnings.push_back(Diagnostic{doc_.origin(pointer), pointer,
+                                     t.name + " never comes into service (parked beyond the replicas in service, "
+                                              "and no scale brings it in): " + what + " nothing",
+                                     ""}
+                              .format());
+  };
+  for (const ActionSpec& a : s_.actions)
+    if (a.target && never_in_service(*a.target)) warn(a.pointer, *a.target, std::string("its ") + a.kind->key() + " does");
+  for (const RandomFault& f : s_.random_faults)
+    if (never_in_service(f.target)) warn(f.pointer, f.target, "its random failures do");
 }
 
 void ScenarioBuilder::check_resource_limits() {
@@ -1194,9 +1235,9 @@ void ScenarioBuilder::check_resource_limits() {
   }
   if (threads > max_threads)
     problem(blamed,
-            "the replicas alone hold " + std::to_string(static_cast<long long>(threads)) +
+            "the replicas alone hold " + count_text(threads) +
                 " simulated threads (an acceptor, a supervisor and a few of the kind's own each, before any "
-                "worker); the limit is " + std::to_string(static_cast<long long>(max_threads)) +
+                "worker); the limit is " + count_text(max_threads) +
                 " (from vm.max_map_count): lower replicas");
 
   std::size_t sampled_hosts = 0;
@@ -1206,9 +1247,9 @@ void ScenarioBuilder::check_resource_limits() {
   if (window_bytes > 512.0 * kMiB)
     problem(doc_.json().contains("metrics") && doc_.json()["metrics"].contains("window_s") ? "/metrics/window_s"
                                                                                            : "/duration_s",
-            "the run would keep " + std::to_string(static_cast<long long>(windows)) + " windows for " +
+            "the run would keep " + count_text(windows) + " windows for " +
                 std::to_string(sampled_hosts) + (sampled_hosts == 1 ? " host" : " hosts") + ", about " +
-                std::to_string(static_cast<long long>(window_bytes / kMiB)) +
+                count_text(window_bytes / kMiB) +
                 " MB; the limit is 512 MB: use a longer metrics.window_s");
 
   double per_key = 0;
@@ -1224,7 +1265,7 @@ void ScenarioBuilder::check_resource_limits() {
       if (bytes > 2048.0 * kMiB)
         problem("/clients/" + c.name + "/keys/count",
                 "state kept per key by " + per_key_services + ": " + std::to_string(c.keys.count) +
-                    " keys could take " + std::to_string(static_cast<long long>(bytes / kMiB)) +
+                    " keys could take " + count_text(bytes / kMiB) +
                     " MB; the limit is 2048 MB: use fewer keys");
     }
 }

@@ -250,6 +250,7 @@ struct ActionSpec {
 };
 
 struct RandomFault {
+  std::string pointer;  // its entry in the document ("/faults/random/0"), for reports
   Target target;
   Distribution time_to_failure_s;
   Distribution time_to_repair_s;

@@ -107,6 +107,26 @@ class NetworkFaultTest(unittest.TestCase):
         self.assertAlmostEqual(slow, typical(21, 40), delta=0.01)
         self.assertAlmostEqual(normal, typical(41, 60), delta=0.01)
 
+    def test_a_degradation_inside_another_leaves_the_outer_one_in_force(self):
+        # x4 from 10 to 50 s, x2 from 20 to 30 s: the end of the inner one brings back x4,
+        # not full speed (it did); the end of the outer one restores.
+        doc = scenario({"front": {"kind": "app_server", "host": "a", "workers": 8,
+                                  "endpoints": {"main": endpoint({"cpu_ms": 10})}}},
+                       hosts={"a": {"cores": 8}}, rate=2, duration=60,
+                       faults={"events": [{"at_s": 10, "degrade": {"host": "a", "cpu_factor": 4}, "duration_s": 40},
+                                          {"at_s": 20, "degrade": {"host": "a", "cpu_factor": 2}, "duration_s": 10}]})
+        s, rows, events = run_with_files(doc)
+
+        def typical(start, end):
+            values = sorted(float(r["mean_ms"]) for r in rows_between(rows, start, end) if int(r["ok"]) > 0)
+            return values[len(values) // 2]
+        self.assertAlmostEqual(40, typical(11, 20), delta=0.01)
+        self.assertAlmostEqual(20, typical(21, 30), delta=0.01)
+        self.assertAlmostEqual(40, typical(31, 50), delta=0.01)
+        self.assertAlmostEqual(10, typical(51, 60), delta=0.01)
+        self.assertEqual([10.0, 20.0, 30.0], event_times(events, "a", "degraded"))
+        self.assertEqual([50.0], event_times(events, "a", "restored"))
+
 
 class ResilienceTest(unittest.TestCase):
     def test_retries_route_around_a_dead_replica(self):

@@ -2,6 +2,7 @@
 """Clients that replay a recorded access log: the requests come at the logged times (divided
 by speed), once or looped, with the logged operations, keys and sizes; and a cache fed a
 logged key stream hits exactly as an LRU cache replaying the same stream does."""
+import json
 import os
 import random
 import shutil
@@ -11,7 +12,7 @@ import unittest
 from collections import OrderedDict
 
 sys.path.insert(0, os.path.dirname(__file__))
-from scenario_helpers import NO_NETWORK, call, endpoint, run, service  # noqa: E402
+from scenario_helpers import NO_NETWORK, archsim, call, endpoint, run, service  # noqa: E402
 
 
 def write_log(folder, lines, sized=True):
@@ -57,6 +58,31 @@ class ReplayTest(unittest.TestCase):
         s = run(replay_doc(log, {"front": service({"read": endpoint({"cpu_ms": 1})})},
                            {"read": {"endpoint": "read"}}, duration=10, loop=True))
         self.assertEqual(20, s["requests"]["sent"])
+
+    def refused(self, doc):
+        path = os.path.join(self.tmp, "s.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        result = archsim("validate", path)
+        self.assertEqual(2, result.returncode, result.stderr)
+        return result.stderr
+
+    def test_a_looped_log_faster_than_any_client_is_refused(self):
+        # Two lines 1e-300 s apart, looped: the run stalled at one instant, sending without end.
+        front = {"front": service({"read": endpoint({"cpu_ms": 1})})}
+        log = write_log(self.tmp, [(0, "read", 1, ""), (1e-300, "read", 2, "")])
+        message = self.refused(replay_doc(log, front, {"read": {"endpoint": "read"}}, loop=True))
+        self.assertIn("/clients/users/log: looped, its 2 requests every 2e-300 s (at speed 1.0) come faster than", message)
+        # Once through, it is two requests.
+        self.assertEqual(2, run(replay_doc(log, front, {"read": {"endpoint": "read"}}))["requests"]["sent"])
+
+    def test_a_log_that_is_a_device_or_a_pipe_is_refused(self):
+        front = {"front": service({"read": endpoint({"cpu_ms": 1})})}
+        fifo = os.path.join(self.tmp, "pipe.csv")
+        os.mkfifo(fifo)
+        for log in ("/dev/zero", fifo):
+            message = self.refused(replay_doc(log, front, {"read": {"endpoint": "read"}}))
+            self.assertIn("access log is not a regular file (a device or a pipe): " + log, message)
 
     def test_logged_sizes_set_the_responses(self):
         # Over a 10 Mbps access link the 1 MB response of the logged line takes about 0.84 s

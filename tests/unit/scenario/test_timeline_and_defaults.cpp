@@ -118,6 +118,25 @@ TEST_CASE("timeline: an action that would undo what nothing holds is a warning, 
   CHECK_THAT(warnings[7], Catch::Contains("/faults/events/9: restore at 50.0 s does nothing: b is not degraded"));
 }
 
+TEST_CASE("timeline: a fault on a replica that never comes into service is a warning") {
+  // web has 2 replicas in service and a third parked.
+  json doc = base();
+  doc["faults"] = json::parse(R"({"events": [{"at_s": 10, "crash": {"replica": "web-3"}, "duration_s": 5},
+                                             {"at_s": 11, "crash": {"host": "web-3"}},
+                                             {"at_s": 12, "crash": {"replica": "web-2"}}],
+                                  "random": [{"replica": "web-3", "mtbf_s": 10, "mttr_s": 1}]})");
+  const auto warnings = build(doc).warnings;
+  REQUIRE(warnings.size() == 3);
+  CHECK_THAT(warnings[0], Catch::Contains("/faults/events/0: web-3 never comes into service") &&
+                              Catch::Contains("its crash does nothing"));
+  CHECK_THAT(warnings[1], Catch::Contains("/faults/events/1: web-3 never comes into service"));
+  CHECK_THAT(warnings[2], Catch::Contains("/faults/random/0: web-3 never comes into service") &&
+                              Catch::Contains("its random failures do nothing"));
+  // A scale that brings it in makes each of them count.
+  doc["faults"]["events"].push_back(json::parse(R"({"at_s": 40, "scale": {"service": "web", "replicas": 3}})"));
+  CHECK(build(doc).warnings.empty());
+}
+
 TEST_CASE("timeline: parked capacity and the hosts that may run") {
   json doc = base();
   Scenario s = build(doc);
