@@ -83,6 +83,19 @@ void prepare_output_folder(const std::string& path, const std::string& option, c
   }
 }
 
+void publish_results(const std::string& from, const std::string& to) {
+  const fs::path source = from, target = to;
+  fs::remove(target / "summary.json");
+  remove_replication_folders(to);
+  for (const auto& file : run_result_files()) fs::remove(target / file);
+  for (const auto& entry : fs::directory_iterator(source))
+    if (is_replication_folder_name(entry.path().filename().string()))
+      fs::rename(entry.path(), target / entry.path().filename());
+  for (const auto& file : run_result_files())
+    if (file != "summary.json" && fs::exists(source / file)) fs::rename(source / file, target / file);
+  if (fs::exists(source / "summary.json")) fs::rename(source / "summary.json", target / "summary.json");
+}
+
 std::string scratch_folder(const std::string& prefix) {
   std::error_code ec;
   const fs::path base = fs::temp_directory_path(ec);

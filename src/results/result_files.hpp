@@ -30,6 +30,11 @@ void prepare_output_folder(const std::string& path, const std::string& option,
 // (a file or folder a run writes or replaces).
 void check_not_replaced(const std::string& owned, const std::vector<std::string>& inputs, const std::string& option);
 
+// Moves the results in folder `from` (result files and replication folders) into `to`, in
+// place of those of an earlier run there: the earlier summary goes first and the new one
+// comes last, so that a reader never takes a mix for a whole. Both are on one file system.
+void publish_results(const std::string& from, const std::string& to);
+
 // A new folder for the scratch files of this process (its name: `prefix`, a dash and the
 // process id) in the system's temporary folder. Throws InputError naming TMPDIR when that
 // is not a folder files can be written to.

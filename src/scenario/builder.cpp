@@ -1252,21 +1252,30 @@ void ScenarioBuilder::check_resource_limits() {
                 count_text(window_bytes / kMiB) +
                 " MB; the limit is 512 MB: use a longer metrics.window_s");
 
-  double per_key = 0;
-  std::string per_key_services;
+  double per_key = 0, largest = 0;
+  std::string per_key_services, setting;  // setting: of the service keeping the most
   for (const ServiceSpec& svc : s_.services) {
     const double bytes = svc.kind->key_state_bytes_per_key(svc);
     per_key += bytes;
     if (bytes > 0) per_key_services += (per_key_services.empty() ? "" : ", ") + svc.name;
+    if (bytes > largest && !svc.kind->key_state_setting(svc).empty()) {
+      largest = bytes;
+      setting = service_pointer(svc.name) + svc.kind->key_state_setting(svc);
+    }
   }
   if (per_key > 0)
     for (const ClientSpec& c : s_.clients) {
       const double bytes = static_cast<double>(c.keys.count) * per_key;
-      if (bytes > 2048.0 * kMiB)
-        problem("/clients/" + c.name + "/keys/count",
-                "state kept per key by " + per_key_services + ": " + std::to_string(c.keys.count) +
-                    " keys could take " + count_text(bytes / kMiB) +
-                    " MB; the limit is 2048 MB: use fewer keys");
+      if (bytes <= 2048.0 * kMiB) continue;
+      const std::string keys = "/clients/" + c.name + "/keys/count";
+      const std::string what = "state kept per key by " + per_key_services + ": " + std::to_string(c.keys.count) +
+                               " keys could take " + count_text(bytes / kMiB) + " MB; the limit is 2048 MB";
+      // Blamed on what changed last: the keys, or the setting that keeps state for each.
+      if (!setting.empty() && doc_.json().contains(json::json_pointer(setting)) &&
+          doc_.applied_after(doc_.origin(setting), doc_.origin(keys)))
+        problem(setting, what + " (the keys of client " + c.name + "): lower this");
+      else
+        problem(keys, what + ": use fewer keys");
     }
 }
 

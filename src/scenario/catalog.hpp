@@ -89,6 +89,9 @@ class ServiceKind {
   virtual bool returns_requested_bytes() const { return true; }
   // Bytes of per-key state the kind keeps for each key of the clients' key spaces.
   virtual double key_state_bytes_per_key(const ServiceSpec& /*service*/) const { return 0; }
+  // The setting of the service that sets most of that state, as a pointer inside the
+  // service ("/admission/min_requests"), for reports; "" when none does.
+  virtual std::string key_state_setting(const ServiceSpec& /*service*/) const { return ""; }
 };
 
 // Where a step is being parsed.

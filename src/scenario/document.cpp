@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -233,6 +234,17 @@ void Document::apply_patch(Json& target, const Json& patch, const std::string& p
 }
 
 namespace {
+// The element `token` names in an array of `size`: digits without a leading zero (as JSON
+// pointers write them: "01" is no index), below the size.
+std::optional<std::size_t> array_index(const std::string& token, std::size_t size) {
+  if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0') ||
+      token.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  const std::size_t index = std::stoull(token);
+  if (index >= size) return std::nullopt;
+  return index;
+}
+
 // The keys along `path`, a JSON pointer or a dotted path.
 std::vector<std::string> path_tokens(const std::string& path, const std::string& label) {
   if (path.empty()) throw InputError(label, "", "path is empty");
@@ -321,11 +333,9 @@ void Document::set(const std::string& path, const std::string& value, const std:
   for (std::size_t i = 0; i + 1 < tokens.size(); ++i) {
     const std::string& t = tokens[i];
     if (node->is_array()) {
-      char* end = nullptr;
-      const unsigned long index = std::strtoul(t.c_str(), &end, 10);
-      if (*end != '\0' || index >= node->size())
-        throw InputError(label, pointer, "no array element " + t);
-      node = &(*node)[index];
+      const auto index = array_index(t, node->size());
+      if (!index) throw InputError(label, pointer, "no array element " + t);
+      node = &(*node)[*index];
       pointer += "/" + t;
       continue;
     }
@@ -343,10 +353,9 @@ void Document::set(const std::string& path, const std::string& value, const std:
     return;
   }
   if (node->is_array()) {
-    char* end = nullptr;
-    const unsigned long index = std::strtoul(last.c_str(), &end, 10);
-    if (*end != '\0' || index >= node->size()) throw InputError(label, pointer, "no array element " + last);
-    (*node)[index] = parsed_value;
+    const auto index = array_index(last, node->size());
+    if (!index) throw InputError(label, pointer, "no array element " + last);
+    (*node)[*index] = parsed_value;
     pointer += "/" + last;
   } else {
     if (!node->is_object()) *node = Json::object();

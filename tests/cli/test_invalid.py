@@ -136,6 +136,14 @@ class InvalidInputTest(unittest.TestCase):
         result = archsim("run", scenario, "--duration-s", "-5")
         self.assertEqual(2, result.returncode)
         self.assertIn("--duration-s: must be a number > 0 and <= 31536000 (got -5)", result.stderr)
+        # An array index is written as JSON pointers write it: "01" is none.
+        for path, message in (("/services/web/endpoints/view_item/steps/01/cpu_ms", "no such setting"),
+                              ("/services/web/endpoints/view_item/steps/01", "no array element 01")):
+            result = archsim("validate", scenario, "--set", path + "=2")
+            self.assertEqual(2, result.returncode, path)
+            self.assertIn(message, result.stderr)
+        self.assertEqual(0, archsim("validate", scenario, "--set",
+                                    "/services/web/endpoints/view_item/steps/0/cpu_ms=2").returncode)
 
     def test_paths_of_overrides_are_checked_against_the_schema(self):
         scenario = os.path.join(ROOT, "scenarios", "step01-single-node.json")
@@ -198,6 +206,16 @@ class InvalidInputTest(unittest.TestCase):
         # So is a patch file's null.
         with tempfile.TemporaryDirectory() as tmp:
             patch = os.path.join(tmp, "no-db.json")
+            # The state a CDN keeps per key, raised by a patch: blamed on the patch's setting,
+            # not on the base file's key count.
+            cdn = os.path.join(ROOT, "scenarios", "step04-cache-cdn.json")
+            with open(patch, "w") as f:
+                json.dump({"extends": cdn, "services": {"cdn": {"admission": {"min_requests": 1000000,
+                                                                              "window_s": 600}}}}, f)
+            result = archsim("validate", patch)
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertIn(f"{patch}: /services/cdn/admission/min_requests: state kept per key by cdn", result.stderr)
+            self.assertNotIn("step04-cache-cdn.json:", result.stderr)
             with open(patch, "w") as f:
                 json.dump({"extends": scenario, "services": {"db": None}}, f)
             result = archsim("validate", patch)
@@ -220,6 +238,16 @@ class InvalidInputTest(unittest.TestCase):
             result = archsim("validate", patch)
             self.assertEqual([f"{patch}: /services/db/replication: needs replicas >= 2 (a primary and at least one "
                               "replica)"], result.stderr.splitlines())
+            # The state a CDN keeps per key, raised by a patch: blamed on the patch's setting,
+            # not on the base file's key count.
+            cdn = os.path.join(ROOT, "scenarios", "step04-cache-cdn.json")
+            with open(patch, "w") as f:
+                json.dump({"extends": cdn, "services": {"cdn": {"admission": {"min_requests": 1000000,
+                                                                              "window_s": 600}}}}, f)
+            result = archsim("validate", patch)
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertIn(f"{patch}: /services/cdn/admission/min_requests: state kept per key by cdn", result.stderr)
+            self.assertNotIn("step04-cache-cdn.json:", result.stderr)
             with open(patch, "w") as f:
                 json.dump({"extends": scenario, "services": {"db": None}}, f)
             result = archsim("validate", patch)

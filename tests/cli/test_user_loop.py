@@ -713,6 +713,33 @@ class OutputFolderTest(Scratch):
         self.assertEqual(2, result.returncode, result.stderr)
         self.assertIn("would overwrite or remove", result.stderr)
 
+    def test_interrupted_replications_leave_the_earlier_results_as_they_were(self):
+        # The replications run in a staging folder inside --out, and replace the earlier
+        # results only once all are done.
+        import signal
+        import time
+        out = self.path("reps")
+        self.assertEqual(0, archsim("run", STEP1, *self.TINY, "--replications", "2", "--out", out, "--quiet").returncode)
+        with open(os.path.join(out, "summary.json")) as f:
+            before = f.read()
+        process = subprocess.Popen([ARCHSIM, "run", STEP1, "--duration-s", "20000", "--replications", "2",
+                                    "--out", out, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+        self.assertEqual(130, process.returncode, stderr)
+        with open(os.path.join(out, "summary.json")) as f:
+            self.assertEqual(before, f.read())
+        self.assertEqual(["events.csv", "latency_histogram.csv", "rep-001", "rep-002", "summary.json",
+                          "timeseries.csv"], sorted(os.listdir(out)))
+        # Finished, they replace them.
+        self.assertEqual(0, archsim("run", STEP1, "--duration-s", "3", "--set", "warmup_s=0", "--replications", "3",
+                                    "--out", out, "--quiet").returncode)
+        with open(os.path.join(out, "summary.json")) as f:
+            self.assertEqual(3, json.load(f)["replications"]["count"])
+        self.assertEqual(["events.csv", "latency_histogram.csv", "rep-001", "rep-002", "rep-003", "summary.json",
+                          "timeseries.csv"], sorted(os.listdir(out)))
+
     def test_sweep_force_removes_only_what_a_sweep_made(self):
         out = self.path("sweep")
         self.assertEqual(0, archsim("sweep", STEP1, "--vary", "seed=1,2", "--out", out, *self.TINY).returncode)

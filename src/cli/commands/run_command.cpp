@@ -149,8 +149,21 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
                      const std::optional<nlohmann::ordered_json>& warmup_note) {
   std::optional<ScratchFolder> scratch;
   if (!args.out) scratch.emplace("archsim-run");
+  // With --out, the replications run in a staging folder inside it and replace the earlier
+  // results only once they are all done: an interrupted run leaves those as they were.
+  struct Staging {
+    fs::path path;
+    ~Staging() {
+      std::error_code ec;
+      if (!path.empty()) fs::remove_all(path, ec);
+    }
+  } staging;
+  if (args.out) {
+    staging.path = fs::path(*args.out) / (".archsim-staging-" + std::to_string(::getpid()));
+    fs::create_directories(staging.path);
+  }
   Replicated replicated;
-  replicated.folder = args.out ? *args.out : scratch->path();
+  replicated.folder = args.out ? staging.path.string() : scratch->path();
   replicated.args = child_run_arguments(args.scenario, args.duration_s, without_setting(args.sets, "seed"));
   if (args.trace_sample) replicated.args.insert(replicated.args.end(), {"--trace-sample", std::to_string(args.trace_sample)});
   replicated.base_seed = scenario.seed;
@@ -191,6 +204,7 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
   }
   if (warmup_note) combined["warmup_auto"] = *warmup_note;
   if (warmup_note || args.ci_width) write_summary(replicated.folder, combined);
+  if (args.out) publish_results(replicated.folder, *args.out);
   if (!args.quiet) {
     std::cout << summary_table(combined);
     if (args.out) std::cout << "\nresults in " << *args.out << "/ (replications in rep-NNN/)\n";

@@ -129,6 +129,22 @@ class CdnKind : public ServiceKind {
       if (rule) bytes += 80.0 + 8.0 * (rule->requests + 1);
     return bytes * static_cast<double>(options.edge_regions.size());
   }
+  std::string key_state_setting(const ServiceSpec& service) const override {
+    const CdnOptions& options = cdn_options(service);
+    int most = -1;
+    std::string setting;
+    const auto consider = [&](const std::optional<DemandRule>& rule, const char* pointer) {
+      if (rule && rule->requests > most) {
+        most = rule->requests;
+        setting = pointer;
+      }
+    };
+    consider(options.admission, "/admission/min_requests");
+    consider(options.bypass, "/bypass/max_requests");
+    consider(options.compress ? std::optional<DemandRule>(options.compress->rule) : std::nullopt,
+             "/compress/max_requests");
+    return setting;
+  }
 
   void edges(const ServiceSpec& service, int, const std::function<void(CallTarget)>& edge) const override {
     const CdnOptions& options = cdn_options(service);

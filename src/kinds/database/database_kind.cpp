@@ -83,6 +83,7 @@ class DatabaseKind : public ServiceKind {
     // A version per key received and applied, on every replica.
     return replication_of(service) ? static_cast<double>(service.max_replicas) * 2 * 48.0 : 0.0;
   }
+  std::string key_state_setting(const ServiceSpec&) const override { return "/replicas"; }
 };
 
 }  // namespace
