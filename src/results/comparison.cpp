@@ -231,19 +231,26 @@ std::string render(const Comparison& c, TableFormat format) {
         out << '\n';
       }
       return out.str();
-    case TableFormat::Markdown:
+    case TableFormat::Markdown: {
+      // A "|" in a name would end its cell.
+      const auto cell_text = [](const std::string& text) {
+        std::string escaped;
+        for (const char ch : text) escaped += ch == '|' ? std::string("\\|") : std::string(1, ch);
+        return escaped;
+      };
       out << "| figure |";
-      for (const auto& col : c.columns) out << ' ' << col << " |";
+      for (const auto& col : c.columns) out << ' ' << cell_text(col) << " |";
       out << "\n|---|";
       for (std::size_t i = 0; i < c.columns.size(); ++i) out << "---:|";
       out << '\n';
       for (std::size_t r = 0; r < c.row_labels.size(); ++r) {
-        out << "| " << c.row_labels[r] << " |";
-        for (const auto& cell : c.cells[r]) out << ' ' << cell << " |";
+        out << "| " << cell_text(c.row_labels[r]) << " |";
+        for (const auto& cell : c.cells[r]) out << ' ' << cell_text(cell) << " |";
         out << '\n';
       }
       for (const auto& note : c.notes) out << '\n' << note << '\n';
       return out.str();
+    }
     case TableFormat::Table: {
       std::size_t label_width = 6;
       for (const auto& l : c.row_labels) label_width = std::max(label_width, l.size());

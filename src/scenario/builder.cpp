@@ -1205,6 +1205,17 @@ void ScenarioBuilder::mark_hosts_that_may_run() {
     if (a.target && never_in_service(*a.target)) warn(a.pointer, *a.target, std::string("its ") + a.kind->key() + " does");
   for (const RandomFault& f : s_.random_faults)
     if (never_in_service(f.target)) warn(f.pointer, f.target, "its random failures do");
+  // A host of the hosts section that no service runs on only adds to the cost.
+  std::vector<bool> used(s_.hosts.size(), false);
+  for (const ServiceSpec& svc : s_.services)
+    for (int h : svc.replica_hosts) used[static_cast<std::size_t>(h)] = true;
+  for (std::size_t h = 0; h < s_.hosts.size(); ++h) {
+    const std::string pointer = (json::json_pointer("/hosts") / s_.hosts[h].name).to_string();
+    if (!used[h] && doc_.json().contains(json::json_pointer(pointer)))
+      s_.warnings.push_back(Diagnostic{doc_.origin(pointer), pointer,
+                                       "no service runs on it: it is billed (cost) and does nothing", ""}
+                                .format());
+  }
 }
 
 void ScenarioBuilder::check_resource_limits() {

@@ -180,10 +180,13 @@ std::string point_name(std::size_t index) {
 std::string sweep_table(const std::string& directory) {
   std::vector<fs::path> points;
   if (!fs::is_directory(directory)) throw InputError(directory, "", "not a sweep folder");
-  for (const auto& entry : fs::directory_iterator(directory))
-    if (entry.is_directory() && entry.path().filename().string().rfind("point-", 0) == 0 &&
-        fs::exists(entry.path() / "point.json"))
-      points.push_back(entry.path());
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    if (!entry.is_directory() || entry.path().filename().string().rfind("point-", 0) != 0) continue;
+    // A point's folder without its description cannot be tabulated: say so, not skip it.
+    if (!fs::exists(entry.path() / "point.json"))
+      throw InputError((entry.path() / "point.json").string(), "", "missing: the point's description, written by sweep");
+    points.push_back(entry.path());
+  }
   std::sort(points.begin(), points.end());
   if (points.empty()) throw InputError(directory, "", "no point-*/point.json: not a sweep folder");
 
@@ -240,7 +243,16 @@ std::string sweep_table(const std::string& directory) {
       } catch (const std::exception&) {
         combined = false;
       }
-      if (!combined) fs::remove(p / "summary.json");
+      if (!combined) {
+        fs::remove(p / "summary.json");
+        // Say which replications are missing.
+        std::string missing;
+        for (int r = 1; r <= replications; ++r)
+          if (!fs::exists(fs::path(replication_folder(p.string(), r)) / "summary.json"))
+            missing += (missing.empty() ? "" : ", ") + fs::path(replication_folder(p.string(), r)).filename().string();
+        unfinished.push_back(p.filename().string() + (missing.empty() ? "" : " (" + missing + ")"));
+        continue;
+      }
     }
     if (!fs::exists(p / "summary.json")) {
       unfinished.push_back(p.filename().string());
@@ -270,7 +282,7 @@ std::string sweep_table(const std::string& directory) {
     std::string list;
     for (std::size_t i = 0; i < unfinished.size() && i < 10; ++i) list += (i ? ", " : "") + unfinished[i];
     if (unfinished.size() > 10) list += ", ...";
-    throw InputError(directory, "", std::to_string(unfinished.size()) + " point(s) have no summary.json yet: " + list);
+    throw InputError(directory, "", std::to_string(unfinished.size()) + " point(s) have no summary.json yet (or a replication has none): " + list);
   }
   return out.str();
 }

@@ -238,6 +238,21 @@ class SweepTest(Scratch):
         self.assertEqual(2, result.returncode)
         self.assertIn("point.json: /values/clients.shoppers.rate_rps: invalid point description: must be a string "
                       "(got 5)", result.stderr)
+        # A point folder without its description is said, not skipped.
+        os.remove(point)
+        result = archsim("collect", out)
+        self.assertEqual(2, result.returncode)
+        self.assertIn("point-0001/point.json: /: missing: the point's description", result.stderr)
+
+    def test_collect_names_the_missing_replication(self):
+        out = self.path("reps")
+        self.assertEqual(0, archsim("sweep", STEP1, "--vary", "clients.shoppers.rate_rps=100,200", "--replications", "2",
+                                    "--out", out, "--duration-s", "2", "--set", "warmup_s=0").returncode)
+        shutil.rmtree(os.path.join(out, "point-0002", "rep-002"))
+        result = archsim("collect", out)
+        self.assertEqual(2, result.returncode)
+        self.assertIn("1 point(s) have no summary.json yet (or a replication has none): point-0002 (rep-002)",
+                      result.stderr)
 
 
 class CapacityTest(Scratch):
@@ -323,6 +338,12 @@ class CapacityTest(Scratch):
         result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "duration_s", "--duration-s", "60")
         self.assertEqual(2, result.returncode)
         self.assertIn("--find-max duration_s: /duration_s: given twice: --duration-s sets it too", result.stderr)
+        # An earlier search's folders would mix with this one's.
+        os.makedirs(self.path("cap", "at-500"))
+        result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "clients.shoppers.rate_rps",
+                         "--out", self.path("cap"))
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("holds the at-* folders of an earlier search (at-500)", result.stderr)
         # A malformed JSON pointer is bad input, named with the option.
         result = archsim("capacity", STEP2, "--slo", "p99_ms<=200", "--find-max", "/clients/a~x")
         self.assertEqual(2, result.returncode, result.stderr)
@@ -356,6 +377,11 @@ class CompareTest(Scratch):
                 self.assertEqual({"at_least": summary["nines_at_least"]}, data[column]["nines"])
         markdown = archsim("compare", *[self.path("runs", f) for f in folders], "--format", "markdown")
         self.assertIn("| figure | step01-single-node | step02-separate-db |", markdown.stdout)
+        # A "|" in a name stays inside its cell.
+        piped = archsim("compare", STEP1, "--set", 'name="a|b"', "--duration-s", "2", "--set", "warmup_s=0",
+                        "--format", "markdown")
+        self.assertEqual(0, piped.returncode, piped.stderr)
+        self.assertIn("| figure | a\\|b |", piped.stdout)
 
     def test_missing_input(self):
         result = archsim("compare", self.path("nothing"))

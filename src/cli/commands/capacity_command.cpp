@@ -290,7 +290,14 @@ Command add_capacity_command(CLI::App& app) {
     std::optional<ScratchFolder> scratch;
     if (!args->out) scratch.emplace("archsim-capacity");
     const fs::path folder = args->out ? fs::path(*args->out) : fs::path(scratch->path());
-    prepare_output_folder(folder.string(), "--out");
+    prepare_output_folder(folder.string(), "--out", {args->scenario});
+    // An earlier search's values would read as this one's.
+    for (const auto& entry : fs::directory_iterator(folder))
+      if (entry.path().filename().string().rfind("at-", 0) == 0)
+        throw InputError("--out", "",
+                         "holds the at-* folders of an earlier search (" + entry.path().filename().string() +
+                             "), which would mix with this one's: choose another folder, or remove them",
+                         folder.string());
     Search search(*args, path, integer, folder, base_seed);
     search.set_slo(slo);
     std::string slo_text;

@@ -34,6 +34,14 @@ Scenario build(const json& doc) {
   return build_scenario(Document::from_text(doc.dump(), "t.json"), kinds::catalog());
 }
 
+// The warnings of a scenario but those of base()'s hosts a and b, which no service runs on.
+std::vector<std::string> timeline_warnings(const json& doc) {
+  std::vector<std::string> out;
+  for (const auto& w : build(doc).warnings)
+    if (w.find("no service runs on it") == std::string::npos) out.push_back(w);
+  return out;
+}
+
 std::vector<Diagnostic> problems(const json& doc) {
   try {
     build(doc);
@@ -81,7 +89,7 @@ TEST_CASE("timeline: an action that would undo what nothing holds is a warning, 
   const auto warnings_of = [](const char* events) {
     json doc = base();
     doc["faults"]["events"] = json::parse(events);
-    return build(doc).warnings;
+    return timeline_warnings(doc);
   };
   // Each undoes what an earlier action still holds: no warning.
   CHECK(warnings_of(R"([{"at_s": 10, "crash": {"host": "a"}}, {"at_s": 20, "recover": {"host": "a"}},
@@ -125,7 +133,7 @@ TEST_CASE("timeline: a fault on a replica that never comes into service is a war
                                              {"at_s": 11, "crash": {"host": "web-3"}},
                                              {"at_s": 12, "crash": {"replica": "web-2"}}],
                                   "random": [{"replica": "web-3", "mtbf_s": 10, "mttr_s": 1}]})");
-  const auto warnings = build(doc).warnings;
+  const auto warnings = timeline_warnings(doc);
   REQUIRE(warnings.size() == 3);
   CHECK_THAT(warnings[0], Catch::Contains("/faults/events/0: web-3 never comes into service") &&
                               Catch::Contains("its crash does nothing"));
@@ -134,7 +142,19 @@ TEST_CASE("timeline: a fault on a replica that never comes into service is a war
                               Catch::Contains("its random failures do nothing"));
   // A scale that brings it in makes each of them count.
   doc["faults"]["events"].push_back(json::parse(R"({"at_s": 40, "scale": {"service": "web", "replicas": 3}})"));
-  CHECK(build(doc).warnings.empty());
+  CHECK(timeline_warnings(doc).empty());
+}
+
+TEST_CASE("a host no service runs on is a warning") {
+  json doc = base();
+  const auto warnings = build(doc).warnings;
+  REQUIRE(warnings.size() == 2);
+  CHECK(warnings[0] == "t.json: /hosts/a: no service runs on it: it is billed (cost) and does nothing");
+  CHECK_THAT(warnings[1], Catch::StartsWith("t.json: /hosts/b: no service runs on it"));
+  doc["services"]["web"]["host"] = "a";
+  doc["services"]["web"]["replicas"] = 1;
+  doc["services"]["web"]["max_replicas"] = 1;
+  CHECK(build(doc).warnings.size() == 1);
 }
 
 TEST_CASE("timeline: parked capacity and the hosts that may run") {
