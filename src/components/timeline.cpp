@@ -68,45 +68,53 @@ void Timeline::run_random(const RandomFault& fault, Target target) {
   RandomStream rng = run_.random_stream("fault/" + target.name);
   while (true) {
     sg4::this_actor::sleep_for(fault.time_to_failure_s.sample(rng));
-    hold(target, +1, true);
+    hold(target, nullptr, +1);
     sg4::this_actor::sleep_for(fault.time_to_repair_s.sample(rng));
-    hold(target, -1, true);
+    hold(target, nullptr, -1);
   }
 }
 
-bool Timeline::Hold::change(int delta, bool from_random) {
+bool Timeline::Hold::change(const ActionSpec* action, int delta) {
   const bool before = down();
-  if (from_random)
+  if (!action && delta != 0) {
     random = std::max(0, random + delta);
-  else
-    scheduled = delta == 0 ? 0 : std::max(0, scheduled + delta);
+  } else if (delta > 0) {
+    scheduled.push_back(action);
+  } else if (delta < 0) {
+    // The end of an action's duration ends its own hold only: not one a recover ended, nor
+    // a later action's.
+    const auto it = std::find(scheduled.begin(), scheduled.end(), action);
+    if (it != scheduled.end()) scheduled.erase(it);
+  } else {
+    scheduled.clear();
+  }
   return down() != before;
 }
 
-void Timeline::hold(const Target& target, int delta, bool random) {
+void Timeline::hold(const Target& target, const ActionSpec* action, int delta) {
   switch (target.kind) {
     case Target::Kind::Host: {
       Hold& h = host_holds_[static_cast<std::size_t>(target.index)];
-      if (h.change(delta, random)) set_host(target.index, !h.down());
+      if (h.change(action, delta)) set_host(target.index, !h.down());
       break;
     }
     case Target::Kind::Replica: {
       Hold& h = replica_holds_[static_cast<std::size_t>(target.index)][static_cast<std::size_t>(target.replica)];
-      if (h.change(delta, random)) set_replica(target.index, target.replica, !h.down());
+      if (h.change(action, delta)) set_replica(target.index, target.replica, !h.down());
       break;
     }
     case Target::Kind::Service:
       for (std::size_t r = 0; r < replica_holds_[static_cast<std::size_t>(target.index)].size(); ++r) {
         Hold& h = replica_holds_[static_cast<std::size_t>(target.index)][r];
-        if (h.change(delta, random)) set_replica(target.index, static_cast<int>(r), !h.down());
+        if (h.change(action, delta)) set_replica(target.index, static_cast<int>(r), !h.down());
       }
       break;
   }
 }
 
-void Timeline::hold_link(int host, int delta) {
+void Timeline::hold_link(int host, const ActionSpec* action, int delta) {
   Hold& link = link_holds_[static_cast<std::size_t>(host)];
-  if (link.change(delta, false)) set_link(host, !link.down());
+  if (link.change(action, delta)) set_link(host, !link.down());
 }
 
 void Timeline::set_host(int host, bool up) {
@@ -149,6 +157,17 @@ void Timeline::set_link(int host, bool up) {
   run_.recorder().timeline(now(), m.spec->name, up ? "reconnected" : "cut");
 }
 
+void Timeline::partition_by(const ActionSpec* action, bool end) {
+  if (!end) {
+    partitioned_by_ = action;
+    partition(action->options_as<PartitionAction>().groups);
+  } else if (!action || action == partitioned_by_) {
+    // A heal, or the end of the partition in force (not of one a later one replaced).
+    partitioned_by_ = nullptr;
+    partition({});
+  }
+}
+
 void Timeline::partition(const std::vector<std::vector<int>>& groups) {
   std::string detail;
   for (const auto& m : run_.platform().machines()) HostData::of(m.host)->partition_group = -1;
@@ -182,8 +201,9 @@ void Timeline::degrade_end(int host, const ActionSpec* action) {
   auto& list = slowdowns_[static_cast<std::size_t>(host)];
   const auto it = std::find_if(list.begin(), list.end(), [action](const Slowdown& d) { return d.action == action; });
   if (it == list.end()) return;  // a restore ended it already
+  const bool in_force = it + 1 == list.end();
   list.erase(it);
-  apply_slowdowns(host);
+  if (in_force) apply_slowdowns(host);  // else the speed stays the later one's
 }
 
 void Timeline::degrade_clear(int host) {
@@ -232,36 +252,36 @@ class ScaleApplier : public ActionApplier {
 
 class CrashApplier : public ActionApplier {
  public:
-  void apply(const ActionSpec& a, bool undo, Timeline& t) const override { t.hold(*a.target, undo ? -1 : +1, false); }
+  void apply(const ActionSpec& a, bool undo, Timeline& t) const override { t.hold(*a.target, &a, undo ? -1 : +1); }
 };
 
 class RecoverApplier : public ActionApplier {
  public:
-  void apply(const ActionSpec& a, bool, Timeline& t) const override { t.hold(*a.target, 0, false); }
+  void apply(const ActionSpec& a, bool, Timeline& t) const override { t.hold(*a.target, &a, 0); }
 };
 
 class CutApplier : public ActionApplier {
  public:
   void apply(const ActionSpec& a, bool undo, Timeline& t) const override {
-    t.hold_link(a.target->index, undo ? -1 : +1);
+    t.hold_link(a.target->index, &a, undo ? -1 : +1);
   }
 };
 
 class ReconnectApplier : public ActionApplier {
  public:
-  void apply(const ActionSpec& a, bool, Timeline& t) const override { t.hold_link(a.target->index, 0); }
+  void apply(const ActionSpec& a, bool, Timeline& t) const override { t.hold_link(a.target->index, &a, 0); }
 };
 
 class PartitionApplier : public ActionApplier {
  public:
   void apply(const ActionSpec& a, bool undo, Timeline& t) const override {
-    t.partition(undo ? std::vector<std::vector<int>>{} : a.options_as<PartitionAction>().groups);
+    t.partition_by(&a, undo);
   }
 };
 
 class HealApplier : public ActionApplier {
  public:
-  void apply(const ActionSpec&, bool, Timeline& t) const override { t.partition({}); }
+  void apply(const ActionSpec&, bool, Timeline& t) const override { t.partition_by(nullptr, true); }
 };
 
 class DegradeApplier : public ActionApplier {

@@ -35,13 +35,17 @@ class Timeline {
   void start();
   RunContext& run() { return run_; }
 
-  // For the appliers. A hold keeps a target down: `delta` +1 adds one, -1 removes one, 0
-  // clears the scheduled ones (a recover); `random` says which source holds it.
-  void hold(const Target& target, int delta, bool random);
+  // For the appliers. A hold keeps a target down: `action` (a crash) begins holding it
+  // (`delta` +1) or, at the end of its duration, ends its own hold (-1); 0 (a recover)
+  // ends every scheduled hold. Without an action, a random failure (+1) or repair (-1).
+  void hold(const Target& target, const ActionSpec* action, int delta);
   // The same for a host's network link (scheduled cuts only).
-  void hold_link(int host, int delta);
+  void hold_link(int host, const ActionSpec* action, int delta);
   // Hosts in different groups cannot talk (an empty list heals the network).
   void partition(const std::vector<std::vector<int>>& groups);
+  // A partition action begins (replacing any in force) or its duration ends (healing only
+  // if it is still the one in force); a heal (no action, `end`) ends whichever is.
+  void partition_by(const ActionSpec* action, bool end);
   // Slows the host's CPU and disk by these factors (1, 1: full speed).
   void set_speed(int host, double cpu_factor, double disk_factor);
   // Degradations that overlap: the latest still in force sets the speed. `begin` adds
@@ -57,12 +61,11 @@ class Timeline {
 
  private:
   struct Hold {
-    int scheduled = 0;
+    std::vector<const ActionSpec*> scheduled;  // the scheduled actions holding it
     int random = 0;
-    bool down() const { return scheduled > 0 || random > 0; }
-    // Adds `delta` to the scheduled or the random count (a scheduled 0 clears it); true
-    // when that turns the component down or up.
-    bool change(int delta, bool from_random);
+    bool down() const { return !scheduled.empty() || random > 0; }
+    // As hold() says; true when that turns the component down or up.
+    bool change(const ActionSpec* action, int delta);
   };
 
   void run_schedule();
@@ -81,6 +84,7 @@ class Timeline {
     double cpu_factor, disk_factor;
   };
   std::vector<std::vector<Slowdown>> slowdowns_;  // per host, in the order they began
+  const ActionSpec* partitioned_by_ = nullptr;    // the partition in force
   void apply_slowdowns(int host);
 };
 

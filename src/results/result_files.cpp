@@ -76,7 +76,9 @@ void prepare_output_folder(const std::string& path, const std::string& option, c
   }
   for (const auto& entry : fs::directory_iterator(path, ec)) {
     const std::string name = entry.path().filename().string();
-    if (!is_replication_folder_name(name) || !entry.is_directory(ec) || entry.is_symlink(ec)) continue;
+    if (!is_replication_folder_name(name)) continue;
+    if (!entry.is_directory(ec) || entry.is_symlink(ec))
+      throw InputError(option, "", name + " there is not a folder, and a run writes one of that name: move it, or choose another folder", path);
     if (!holds_only_results(entry.path().string()))
       throw InputError(option, "", name + " there holds files no run writes, and a run replaces that folder: move them, or choose another folder", path);
     check_not_replaced(entry.path().string(), inputs, option);
@@ -85,15 +87,31 @@ void prepare_output_folder(const std::string& path, const std::string& option, c
 
 void publish_results(const std::string& from, const std::string& to) {
   const fs::path source = from, target = to;
-  fs::remove(target / "summary.json");
-  remove_replication_folders(to);
-  for (const auto& file : run_result_files()) fs::remove(target / file);
-  for (const auto& entry : fs::directory_iterator(source))
-    if (is_replication_folder_name(entry.path().filename().string()))
-      fs::rename(entry.path(), target / entry.path().filename());
-  for (const auto& file : run_result_files())
-    if (file != "summary.json" && fs::exists(source / file)) fs::rename(source / file, target / file);
-  if (fs::exists(source / "summary.json")) fs::rename(source / "summary.json", target / "summary.json");
+  // The earlier results are moved aside (the summary first), the new ones moved in (the
+  // summary last), and only then are the earlier ones removed: a failure on the way leaves
+  // both, named in the error.
+  const fs::path aside = target / (".archsim-replaced-" + std::to_string(::getpid()));
+  try {
+    fs::create_directories(aside);
+    const auto move_aside = [&](const fs::path& p) {
+      if (fs::exists(fs::symlink_status(p))) fs::rename(p, aside / p.filename());
+    };
+    move_aside(target / "summary.json");
+    for (const auto& entry : fs::directory_iterator(target))
+      if (is_replication_folder_name(entry.path().filename().string())) move_aside(entry.path());
+    for (const auto& file : run_result_files()) move_aside(target / file);
+    for (const auto& entry : fs::directory_iterator(source))
+      if (is_replication_folder_name(entry.path().filename().string()))
+        fs::rename(entry.path(), target / entry.path().filename());
+    for (const auto& file : run_result_files())
+      if (file != "summary.json" && fs::exists(source / file)) fs::rename(source / file, target / file);
+    if (fs::exists(source / "summary.json")) fs::rename(source / "summary.json", target / "summary.json");
+  } catch (const fs::filesystem_error& e) {
+    throw std::runtime_error("cannot put the new results in place (" + std::string(e.what()) + "): they are in " +
+                             from + ", the earlier ones in " + aside.string());
+  }
+  std::error_code ec;
+  fs::remove_all(aside, ec);
 }
 
 std::string scratch_folder(const std::string& prefix) {
@@ -244,7 +262,8 @@ std::vector<SloCondition> parse_slo(const std::string& text, const std::string& 
     }
     // Every figure is at least 0; ratios are at most 1. A condition no run can meet would
     // make a capacity search try every value in vain.
-    const bool ratio = c.figure == "error_rate" || c.figure == "availability" || c.figure == "bottleneck_utilization";
+    // (a utilisation may pass 1 slightly: a replica taken out of service finishes its work)
+    const bool ratio = c.figure == "error_rate" || c.figure == "availability";
     const bool never = c.op == "<=" ? c.value < 0
                        : c.op == "<" ? c.value <= 0
                        : c.op == ">=" ? ratio && c.value > 1
@@ -253,7 +272,10 @@ std::vector<SloCondition> parse_slo(const std::string& text, const std::string& 
       throw InputError(source, "", std::string("can never be met: ") + c.figure + " is " +
                                        (ratio ? "between 0 and 1" : "at least 0"), part);
     // Nor one every run meets: most likely a percent written for a fraction.
-    const bool always = c.op[0] == '<' ? ratio && c.value > 1 : c.op == ">=" ? c.value <= 0 : c.value < 0;
+    const bool always = c.op == "<=" ? ratio && c.value >= 1
+                        : c.op == "<" ? ratio && c.value > 1
+                        : c.op == ">=" ? c.value <= 0
+                                       : c.value < 0;
     if (always)
       throw InputError(source, "", std::string("is met by every run: ") + c.figure + " is " +
                                        (ratio ? "a fraction between 0 and 1 (1% is 0.01)" : "at least 0"), part);

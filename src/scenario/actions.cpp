@@ -11,10 +11,11 @@ namespace archsim {
 
 namespace {
 
-// The counters of a trace that a target's crashes hold: its host's, its replica's, or
-// each replica's of its service, as [first, last).
+// What a trace holds of a target: its host's holders, its replica's, or each replica's of
+// its service, as [first, last) of one table. As the timeline (components/timeline.cpp):
+// an action holds until the end of its own duration, or until an action that undoes it.
 struct Held {
-  std::vector<int>* table;
+  std::vector<ActionTrace::Holders>* table;
   std::size_t first, last;
 };
 
@@ -31,28 +32,41 @@ Held held_down(const Target& t, ActionTrace& trace) {
   return {&replicas, 0, replicas.size()};
 }
 
-// A host's counter in table `name` (cut, slow).
-Held of_host(const char* name, const Target& t, ActionTrace& trace) {
+// A host's holders in table `name` (cut, slow).
+Held of_host(const char* name, int host, ActionTrace& trace) {
   auto& hosts = trace.table(name, trace.scenario.hosts.size());
-  return {&hosts, static_cast<std::size_t>(t.index), static_cast<std::size_t>(t.index) + 1};
+  return {&hosts, static_cast<std::size_t>(host), static_cast<std::size_t>(host) + 1};
 }
 
 Held partition_held(ActionTrace& trace) { return {&trace.table("partition", 1), 0, 1}; }
 
-// Adds `delta` to each counter (never below 0), or sets each to `value`.
-void add(const Held& h, int delta) {
-  for (std::size_t i = h.first; i < h.last; ++i) (*h.table)[i] = std::max(0, (*h.table)[i] + delta);
-}
-void set(const Held& h, int value) {
-  for (std::size_t i = h.first; i < h.last; ++i) (*h.table)[i] = value;
+// `action` begins holding each, or (`undo`) the end of its duration ends its own hold.
+void follow_hold(const Held& h, const ActionSpec* action, bool undo) {
+  for (std::size_t i = h.first; i < h.last; ++i) {
+    auto& holders = (*h.table)[i];
+    if (!undo) {
+      holders.push_back(action);
+    } else if (const auto it = std::find(holders.begin(), holders.end(), action); it != holders.end()) {
+      holders.erase(it);
+    }
+  }
 }
 
-// Sets every counter to 0; returns whether one of them held something.
+// Ends every hold; returns whether there was one.
 bool clear(const Held& h) {
   bool held = false;
-  for (std::size_t i = h.first; i < h.last; ++i) held = held || (*h.table)[i] > 0;
-  set(h, 0);
+  for (std::size_t i = h.first; i < h.last; ++i) {
+    held = held || !(*h.table)[i].empty();
+    (*h.table)[i].clear();
+  }
   return held;
+}
+
+// Whether anything holds it.
+bool held(const Held& h) {
+  for (std::size_t i = h.first; i < h.last; ++i)
+    if (!(*h.table)[i].empty()) return true;
+  return false;
 }
 
 // An action on a target: a host, a replica or a service (crash, recover), or a host only
@@ -70,19 +84,27 @@ class TargetedAction : public ActionKind {
     const Target& t = *action.target;
     switch (role_) {
       case Role::Crash:
-        add(held_down(t, trace), undo ? -1 : 1);
+        follow_hold(held_down(t, trace), &action, undo);
         return "";
       case Role::Cut:
-        add(of_host("cut", t, trace), undo ? -1 : 1);
+        follow_hold(of_host("cut", t.index, trace), &action, undo);
         return "";
-      case Role::Recover:
+      case Role::Recover: {
         if (clear(held_down(t, trace))) return "";
+        // A replica's own host (named like it) may be what is down.
+        const int host = t.kind == Target::Kind::Replica
+                             ? trace.scenario.services[static_cast<std::size_t>(t.index)]
+                                   .replica_hosts[static_cast<std::size_t>(t.replica)]
+                             : -1;
+        if (host >= 0 && held(held_down(Target{Target::Kind::Host, host, -1, ""}, trace)))
+          return "the host of " + t.name + " is down, not its process: recover the host";
         return (t.kind == Target::Kind::Service ? "no replica of " + t.name + " is down" : t.name + " is not down") +
                " then (no crash of it holds): nothing to recover";
+      }
       case Role::Reconnect:
-        return clear(of_host("cut", t, trace)) ? "" : t.name + "'s link is not cut then: nothing to reconnect";
+        return clear(of_host("cut", t.index, trace)) ? "" : t.name + "'s link is not cut then: nothing to reconnect";
       case Role::Restore:
-        return clear(of_host("slow", t, trace)) ? "" : t.name + " is not degraded then: nothing to restore";
+        return clear(of_host("slow", t.index, trace)) ? "" : t.name + " is not degraded then: nothing to restore";
     }
     return "";
   }
@@ -106,7 +128,7 @@ class DegradeKind : public ActionKind {
     action.options = options;
   }
   std::string follow(const ActionSpec& action, bool undo, ActionTrace& trace) const override {
-    if (action.target) add(of_host("slow", *action.target, trace), undo ? -1 : 1);
+    if (action.target) follow_hold(of_host("slow", action.target->index, trace), &action, undo);
     return "";
   }
 };
@@ -131,8 +153,14 @@ class PartitionKind : public ActionKind {
     }
     action.options = options;
   }
-  std::string follow(const ActionSpec&, bool undo, ActionTrace& trace) const override {
-    set(partition_held(trace), undo ? 0 : 1);
+  std::string follow(const ActionSpec& action, bool undo, ActionTrace& trace) const override {
+    // A partition replaces the one in force; its end heals only if it is still in force.
+    const Held h = partition_held(trace);
+    auto& holders = (*h.table)[0];
+    if (!undo)
+      holders = {&action};
+    else if (holders == ActionTrace::Holders{&action})
+      holders.clear();
     return "";
   }
 };

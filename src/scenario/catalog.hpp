@@ -128,13 +128,14 @@ class StepKind {
 // scheduled crashes hold each host or replica down, which links are cut, whether the
 // network is partitioned, which hosts are slowed. Keys are the kinds' own.
 struct ActionTrace {
+  using Holders = std::vector<const ActionSpec*>;  // the actions holding one thing, in order
   const Scenario& scenario;
-  std::map<std::string, std::vector<int>> tables;
+  std::map<std::string, std::vector<Holders>> tables;
 
-  // The counters of table `name` (one per host, say), `size` of them, all 0 at first.
-  std::vector<int>& table(const std::string& name, std::size_t size) {
-    std::vector<int>& t = tables[name];
-    if (t.size() < size) t.resize(size, 0);
+  // The holders of each of `size` things of table `name` (one per host, say), none at first.
+  std::vector<Holders>& table(const std::string& name, std::size_t size) {
+    std::vector<Holders>& t = tables[name];
+    if (t.size() < size) t.resize(size);
     return t;
   }
 };

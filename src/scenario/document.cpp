@@ -318,7 +318,7 @@ void Document::set(const std::string& path, const std::string& value, const std:
   try {
     parsed_value = parse_checked(value, label);
   } catch (const Json::exception&) {
-    parsed_value = value;  // not JSON (or a number out of range): the text itself
+    parsed_value = value;  // not JSON: the text itself
   } catch (const InputError& e) {
     // Problems inside the value: name them where they would land in the document.
     std::string target;
@@ -345,11 +345,15 @@ void Document::set(const std::string& path, const std::string& value, const std:
   }
   const std::string& last = tokens.back();
   if (parsed_value.is_null() && node->is_object()) {
-    // null deletes, as in a merge patch. What is then missing there is the option's doing.
-    node->erase(last);
+    // null deletes, as in a merge patch. What is then missing there is the option's doing
+    // (when there was something to delete).
+    const bool deleted = node->erase(last) != 0;
     pointer += pointer_token(last);
     forget_below(pointer);
-    origins_[pointer] = label;
+    if (deleted)
+      origins_[pointer] = label;
+    else
+      origins_.erase(pointer);
     return;
   }
   if (node->is_array()) {

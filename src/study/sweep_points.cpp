@@ -247,9 +247,11 @@ std::string sweep_table(const std::string& directory) {
         fs::remove(p / "summary.json");
         // Say which replications are missing.
         std::string missing;
+        int count = 0;
         for (int r = 1; r <= replications; ++r)
-          if (!fs::exists(fs::path(replication_folder(p.string(), r)) / "summary.json"))
+          if (!fs::exists(fs::path(replication_folder(p.string(), r)) / "summary.json") && ++count <= 3)
             missing += (missing.empty() ? "" : ", ") + fs::path(replication_folder(p.string(), r)).filename().string();
+        if (count > 3) missing += " and " + std::to_string(count - 3) + " more";
         unfinished.push_back(p.filename().string() + (missing.empty() ? "" : " (" + missing + ")"));
         continue;
       }

@@ -707,6 +707,12 @@ class OutputFolderTest(Scratch):
             self.assertEqual(2, result.returncode, result.stderr)
             self.assertIn("--out: rep-002 there holds files no run writes", result.stderr)
         self.assertTrue(os.path.exists(self.path("out", "rep-002", "thesis.tex")))
+        # A file named like a replication folder: refused before the runs (moving the new
+        # replications in place failed after them).
+        self.touch("out3", "rep-002")
+        result = archsim("run", STEP1, *self.TINY, "--replications", "3", "--out", self.path("out3"))
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("rep-002 there is not a folder", result.stderr)
         # A result file's name taken by a folder is said before the run, not after it.
         self.touch("out2", "timeseries.csv", "x")
         result = archsim("run", STEP1, *self.TINY, "--out", self.path("out2"))

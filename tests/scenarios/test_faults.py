@@ -43,6 +43,29 @@ class CrashTest(unittest.TestCase):
         self.assertAlmostEqual(10.0, s["downtime_s"], delta=1.01)
         self.assertEqual(0, total(rows_between(rows, 32, 60), "errors"))
 
+    def test_the_end_of_a_crash_a_recover_ended_does_not_end_a_later_crash(self):
+        # Down at 5 for 20 s, recovered at 10, down again at 15 with no end: still down at 25.
+        doc = scenario({"front": {"kind": "app_server", "host": "node", "workers": 4,
+                                  "endpoints": {"main": endpoint({"cpu_ms": 1})}}},
+                       hosts={"node": {"cores": 4}}, rate=5, duration=40, timeout_ms=1000,
+                       faults={"events": [{"at_s": 5, "crash": {"host": "node"}, "duration_s": 20},
+                                          {"at_s": 10, "recover": {"host": "node"}},
+                                          {"at_s": 15, "crash": {"host": "node"}}]})
+        s, _, events = run_with_files(doc)
+        self.assertEqual([5.0, 15.0], event_times(events, "node", "host_down"))
+        self.assertEqual([10.0], event_times(events, "node", "host_up"))
+        self.assertAlmostEqual(5.0 + 25.0, s["components"]["node"]["downtime_s"], delta=0.01)
+
+    def test_the_end_of_a_partition_a_later_one_replaced_heals_nothing(self):
+        doc = scenario({"front": {"kind": "app_server", "host": "a", "workers": 4,
+                                  "endpoints": {"main": endpoint({"cpu_ms": 1})}}},
+                       hosts={"a": {"cores": 4}, "b": {"cores": 1}}, rate=5, duration=40,
+                       faults={"events": [{"at_s": 5, "partition": [["a"], ["b"]], "duration_s": 20},
+                                          {"at_s": 15, "partition": [["b"], ["a"]]},
+                                          {"at_s": 30, "heal": True}]})
+        _, _, events = run_with_files(doc)
+        self.assertEqual([30.0], event_times(events, "network", "healed"))
+
     def test_service_crash_takes_every_replica(self):
         doc = scenario({"front": service({"main": PING}, replicas=3)}, rate=30, duration=40,
                        faults={"events": [{"at_s": 10, "crash": {"service": "front"}, "duration_s": 10}]})

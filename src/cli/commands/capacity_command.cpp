@@ -293,7 +293,7 @@ Command add_capacity_command(CLI::App& app) {
     prepare_output_folder(folder.string(), "--out", {args->scenario});
     // An earlier search's values would read as this one's.
     for (const auto& entry : fs::directory_iterator(folder))
-      if (entry.path().filename().string().rfind("at-", 0) == 0)
+      if (entry.is_directory() && entry.path().filename().string().rfind("at-", 0) == 0)
         throw InputError("--out", "",
                          "holds the at-* folders of an earlier search (" + entry.path().filename().string() +
                              "), which would mix with this one's: choose another folder, or remove them",

@@ -204,7 +204,14 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
   }
   if (warmup_note) combined["warmup_auto"] = *warmup_note;
   if (warmup_note || args.ci_width) write_summary(replicated.folder, combined);
-  if (args.out) publish_results(replicated.folder, *args.out);
+  if (args.out) {
+    try {
+      publish_results(replicated.folder, *args.out);
+    } catch (...) {
+      staging.path.clear();  // it holds the new results: kept, and named in the error
+      throw;
+    }
+  }
   if (!args.quiet) {
     std::cout << summary_table(combined);
     if (args.out) std::cout << "\nresults in " << *args.out << "/ (replications in rep-NNN/)\n";

@@ -126,6 +126,33 @@ TEST_CASE("timeline: an action that would undo what nothing holds is a warning, 
   CHECK_THAT(warnings[7], Catch::Contains("/faults/events/9: restore at 50.0 s does nothing: b is not degraded"));
 }
 
+TEST_CASE("timeline: the end of an action's duration ends its own hold only, as the run plays it") {
+  const auto warnings_of = [](const char* events) {
+    json doc = base();
+    doc["faults"]["events"] = json::parse(events);
+    return timeline_warnings(doc);
+  };
+  // A restore (recover, reconnect) ends the first; the second, without an end, still holds at
+  // 80 although the first one's duration ends at 51.
+  CHECK(warnings_of(R"([{"at_s": 1, "degrade": {"host": "a", "cpu_factor": 2}, "duration_s": 50},
+                        {"at_s": 10, "restore": {"host": "a"}},
+                        {"at_s": 20, "degrade": {"host": "a", "cpu_factor": 3}},
+                        {"at_s": 80, "restore": {"host": "a"}},
+                        {"at_s": 1, "crash": {"host": "b"}, "duration_s": 50},
+                        {"at_s": 10, "recover": {"host": "b"}},
+                        {"at_s": 20, "crash": {"host": "b"}},
+                        {"at_s": 80, "recover": {"host": "b"}},
+                        {"at_s": 1, "partition": [["a"], ["b"]], "duration_s": 50},
+                        {"at_s": 20, "partition": [["a", "b"], ["web-1"]]},
+                        {"at_s": 80, "heal": true}])")
+            .empty());
+  // A replica whose host is down: the recover names the host.
+  const auto host_down = warnings_of(R"([{"at_s": 1, "crash": {"host": "web-1"}},
+                                         {"at_s": 2, "recover": {"replica": "web-1"}}])");
+  REQUIRE(host_down.size() == 1);
+  CHECK_THAT(host_down[0], Catch::Contains("recover at 2.0 s does nothing: the host of web-1 is down, not its process"));
+}
+
 TEST_CASE("timeline: a fault on a replica that never comes into service is a warning") {
   // web has 2 replicas in service and a third parked.
   json doc = base();

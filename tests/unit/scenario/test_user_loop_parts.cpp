@@ -36,7 +36,9 @@ TEST_CASE("SLO expressions: parsing, figures and checks") {
   // Conditions every run meets (a percent written for a fraction), and two that contradict.
   CHECK_THROWS_WITH(parse_slo("error_rate<=5"), Catch::Contains("is met by every run: error_rate is a fraction"));
   CHECK_THROWS_WITH(parse_slo("p99_ms>=0"), Catch::Contains("is met by every run"));
-  CHECK(parse_slo("error_rate<=1,p99_ms>0").size() == 2);
+  CHECK(parse_slo("error_rate<=0.99,p99_ms>0").size() == 2);
+  CHECK_THROWS_WITH(parse_slo("error_rate<=1"), Catch::Contains("is met by every run"));
+  CHECK(parse_slo("bottleneck_utilization<=1.05").size() == 1);  // a pool's may pass 1 a little
   CHECK_THROWS_WITH(parse_slo("p99_ms<=200,p99_ms>=300"), Catch::Contains("contradicts p99_ms<=200"));
   CHECK_THROWS_AS(parse_slo("p99_ms<200,p99_ms>=200"), InputError);
   CHECK(parse_slo("p99_ms<=200,p99_ms>=200").size() == 2);
