@@ -18,6 +18,10 @@ bool is_replication_folder_name(const std::string& name);
 // name, not what it points to).
 void remove_replication_folders(const std::string& folder);
 
+// The version of summary.json's format; CHANGES.md lists what each version added, renamed
+// or re-defined.
+constexpr int kSummaryFormatVersion = 6;
+
 // FOLDER/summary.json, as every writer of summaries formats it.
 void write_summary(const std::string& folder, const nlohmann::ordered_json& summary);
 

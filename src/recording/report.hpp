@@ -14,14 +14,11 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/cost_model.hpp"
+#include "core/files.hpp"
 #include "recording/recorder.hpp"
 #include "scenario/scenario.hpp"
 
 namespace archsim {
-
-// The version of summary.json's format; CHANGES.md lists what each version added, renamed
-// or re-defined.
-constexpr int kSummaryFormatVersion = 6;
 
 struct RunFacts {
   const Scenario& scenario;

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 
 #include <unistd.h>
@@ -202,6 +203,12 @@ ordered_json read_summary(const std::string& folder_or_file) {
     if (!summary.is_object() || !summary.contains(key) || !summary[key].is_object())
       throw InputError(path.string(), "", "not a summary.json written by archsim run (no " + std::string(key) + ")");
   check_summary_shape(summary, path.string());
+  // A newer archsim's summary reads as far as this one knows it: say so.
+  if (summary.contains("format_version") && summary["format_version"].is_number_integer() &&
+      summary["format_version"].get<long long>() > kSummaryFormatVersion)
+    std::cerr << "warning: " << printable(path.string()) << ": format_version " << summary["format_version"].dump()
+              << " is newer than this archsim's (" << kSummaryFormatVersion
+              << "): what it added or re-defined is not read (see CHANGES.md)\n";
   return summary;
 }
 

@@ -107,6 +107,10 @@ void ScenarioBuilder::problem(const std::string& pointer, const std::string& rul
   problems_.push_back({doc_.origin(pointer), pointer, rule, ""});
 }
 
+void ScenarioBuilder::warning(const std::string& pointer, const std::string& text) {
+  s_.warnings.push_back(Diagnostic{doc_.origin(pointer), pointer, text, ""}.format());
+}
+
 void ScenarioBuilder::problem(const Node& at, const std::string& rule) {
   problems_.push_back({doc_.origin(at.pointer()), at.pointer(), rule, at.describe()});
 }

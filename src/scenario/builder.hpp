@@ -55,6 +55,8 @@ class ScenarioBuilder {
   HostSpec& host(int index) { return s_.hosts[static_cast<std::size_t>(index)]; }
   const Catalog& catalog() const { return catalog_; }
 
+  // A warning at `pointer`: valid, but not what it seems to say (validate and run print it).
+  void warning(const std::string& pointer, const std::string& text);
   // Reports a problem at `pointer`, with the offending value when given.
   void problem(const std::string& pointer, const std::string& rule);
   void problem(const Node& at, const std::string& rule);

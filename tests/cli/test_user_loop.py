@@ -377,6 +377,16 @@ class CompareTest(Scratch):
                 self.assertEqual({"at_least": summary["nines_at_least"]}, data[column]["nines"])
         markdown = archsim("compare", *[self.path("runs", f) for f in folders], "--format", "markdown")
         self.assertIn("| figure | step01-single-node | step02-separate-db |", markdown.stdout)
+        # A newer archsim's summary is read as far as this one knows it, with a word.
+        newer = self.path("runs", folders[0], "summary.json")
+        with open(newer) as f:
+            summary = json.load(f)
+        summary["format_version"] = 999
+        with open(newer, "w") as f:
+            json.dump(summary, f)
+        result = archsim("compare", self.path("runs", folders[0]))
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn("format_version 999 is newer than this archsim's", result.stderr)
         # A "|" in a name stays inside its cell.
         piped = archsim("compare", STEP1, "--set", 'name="a|b"', "--duration-s", "2", "--set", "warmup_s=0",
                         "--format", "markdown")

@@ -79,12 +79,20 @@ class LoadBalancerKind : public ServiceKind {
     lb->timeout_s = v.at("timeout_ms").number() / 1000.0;
   }
 
-  void finish(ServiceSpec& service, const Node&, ScenarioBuilder& builder) const override {
+  void finish(ServiceSpec& service, const Node& node, ScenarioBuilder& builder) const override {
     auto lb = std::make_shared<LoadBalancerOptions>(service.options_as<LoadBalancerOptions>());
     if (lb->backend >= 0) {
       const int self = builder.scenario().service_index(service.name);
       for (std::size_t e = 0; e < service.endpoints.size(); ++e)
         lb->hops.push_back(builder.hop(self, lb->backend, static_cast<int>(e)));
+      // A service that routes its reads and writes itself (a replicated database sends
+      // writes to its primary) loses that behind a balancer, which spreads them over all.
+      const ServiceSpec& backend = builder.scenario().services[static_cast<std::size_t>(lb->backend)];
+      if (backend.kind->has_access_modes() && backend.max_replicas > 1)
+        builder.warning(node.pointer() + "/backend",
+                        "service " + backend.name + " routes writes to its primary itself: this balancer spreads "
+                        "them over its " + std::to_string(backend.max_replicas) +
+                            " replicas, where writes fail; let callers reach " + backend.name + " directly");
     }
     service.options = lb;
   }

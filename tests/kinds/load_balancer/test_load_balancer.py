@@ -110,6 +110,19 @@ class BalancerTest(unittest.TestCase):
                                   "(each service takes its endpoints from the next)"],
                                  result.stderr.strip().splitlines())
 
+    def test_a_balancer_in_front_of_a_replicated_database_is_a_warning(self):
+        # The database sends writes to its primary itself; a balancer spreads them over all.
+        step3 = os.path.join(os.path.dirname(__file__), "..", "..", "..", "scenarios", "step03-load-balancer.json")
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "lb-db.json")
+            with open(path, "w") as f:
+                json.dump({"extends": os.path.abspath(step3),
+                           "services": {"dblb": {"kind": "load_balancer", "host": {"cores": 2}, "backend": "db"}}}, f)
+            result = archsim("validate", path)
+            self.assertEqual(0, result.returncode, result.stderr)
+            self.assertIn(f"{path}: /services/dblb/backend: service db routes writes to its primary itself", result.stderr)
+        self.assertNotIn("routes writes", archsim("validate", os.path.abspath(step3)).stderr)
+
     def test_relayed_calls_time_out_and_die_with_the_process(self):
         slow = endpoint({"cpu_ms": {"dist": "constant", "value": 300}})
         s = run(scenario({"lb": lb(timeout_ms=100), "front": service({"main": slow}, workers=64, host={"cores": 64})},
