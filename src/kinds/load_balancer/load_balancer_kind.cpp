@@ -88,7 +88,7 @@ class LoadBalancerKind : public ServiceKind {
       // A service that routes its reads and writes itself (a replicated database sends
       // writes to its primary) loses that behind a balancer, which spreads them over all.
       const ServiceSpec& backend = builder.scenario().services[static_cast<std::size_t>(lb->backend)];
-      if (backend.kind->has_access_modes() && backend.max_replicas > 1)
+      if (backend.kind && backend.kind->has_access_modes() && backend.max_replicas > 1)
         builder.warning(node.pointer() + "/backend",
                         "service " + backend.name + " routes writes to its primary itself: this balancer spreads "
                         "them over its " + std::to_string(backend.max_replicas) +
