@@ -92,9 +92,9 @@ class TargetedAction : public ActionKind {
       case Role::Recover: {
         if (clear(held_down(t, trace))) return "";
         // A replica's own host (named like it) may be what is down.
-        const int host = t.kind == Target::Kind::Replica
-                             ? trace.scenario.services[static_cast<std::size_t>(t.index)]
-                                   .replica_hosts[static_cast<std::size_t>(t.replica)]
+        const auto& hosts = trace.scenario.services[static_cast<std::size_t>(t.index)].replica_hosts;
+        const int host = t.kind == Target::Kind::Replica && static_cast<std::size_t>(t.replica) < hosts.size()
+                             ? hosts[static_cast<std::size_t>(t.replica)]
                              : -1;
         if (host >= 0 && held(held_down(Target{Target::Kind::Host, host, -1, ""}, trace)))
           return "the host of " + t.name + " is down, not its process: recover the host";

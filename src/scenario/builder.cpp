@@ -1045,7 +1045,7 @@ void ScenarioBuilder::build_timeline() {
                    [](const ActionSpec& a, const ActionSpec& b) { return a.at_s < b.at_s; });
   // An action that undoes what nothing holds then (a recover of a host that is up) does
   // nothing: most likely a time or a name is wrong.
-  if (!duration_known_) return;
+  if (!duration_known_ || !problems_.empty()) return;  // (errors first: a broken part may be half built)
   ActionTrace trace{s_, {}};
   for (const TimedAction& step : schedule_of(s_.actions)) {
     if (step.at >= s_.duration_s) break;
