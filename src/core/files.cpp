@@ -23,9 +23,10 @@ void write_result_file(const std::string& target, const std::function<void(std::
   fs::rename(temporary, path);
 }
 
-bool is_replication_folder_name(const std::string& name) {
-  return name.size() >= 7 && name.rfind("rep-", 0) == 0 &&
-         std::all_of(name.begin() + 4, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+bool numbered_name(const std::string& name, const std::string& prefix, std::size_t digits) {
+  return name.size() >= prefix.size() + digits && name.rfind(prefix, 0) == 0 &&
+         std::all_of(name.begin() + static_cast<std::ptrdiff_t>(prefix.size()), name.end(),
+                     [](char c) { return c >= '0' && c <= '9'; });
 }
 
 void remove_replication_folders(const std::string& folder) {

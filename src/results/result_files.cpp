@@ -128,9 +128,14 @@ std::string scratch_folder(const std::string& prefix) {
   return folder.string();
 }
 
+ScratchFolder::ScratchFolder(const std::string& prefix, const std::string& parent)
+    : path_((fs::path(parent) / (prefix + "-" + std::to_string(::getpid()))).string()) {
+  fs::create_directories(path_);
+}
+
 ScratchFolder::~ScratchFolder() {
   std::error_code ec;
-  fs::remove_all(path_, ec);
+  if (!kept_) fs::remove_all(path_, ec);
 }
 
 namespace {

@@ -41,16 +41,21 @@ void publish_results(const std::string& from, const std::string& to);
 std::string scratch_folder(const std::string& prefix);
 // Such a folder, removed with this object, whatever ends its use (the end, an error or an
 // interruption).
+// With `parent`, the folder is made there instead (PARENT/PREFIX-PID: a staging folder on
+// the results' own file system). keep() leaves it in place.
 class ScratchFolder {
  public:
   explicit ScratchFolder(const std::string& prefix) : path_(scratch_folder(prefix)) {}
+  ScratchFolder(const std::string& prefix, const std::string& parent);
   ~ScratchFolder();
   ScratchFolder(const ScratchFolder&) = delete;
   ScratchFolder& operator=(const ScratchFolder&) = delete;
   const std::string& path() const { return path_; }
+  void keep() { kept_ = true; }
 
  private:
   std::string path_;
+  bool kept_ = false;
 };
 
 // summary.json of a result folder (or the file itself). Throws InputError.

@@ -1032,11 +1032,7 @@ void ScenarioBuilder::build_timeline() {
       action.kind->parse(action, e.at(action.kind->key()), *this);
       if (duration_known_ && action.at_s >= s_.duration_s) {
         const std::string at = e.pointer() + "/at_s";
-        s_.warnings.push_back(Diagnostic{doc_.origin(at), at,
-                                         "comes at or after the end of the run (" + json(s_.duration_s).dump() +
-                                             " s): it does not happen",
-                                         ""}
-                                  .format());
+        warning(at, "comes at or after the end of the run (" + json(s_.duration_s).dump() + " s): it does not happen");
       }
       s_.actions.push_back(std::move(action));
     });
@@ -1051,11 +1047,8 @@ void ScenarioBuilder::build_timeline() {
     if (step.at >= s_.duration_s) break;
     const std::string why = step.action->kind->follow(*step.action, step.undo, trace);
     if (!why.empty())
-      s_.warnings.push_back(Diagnostic{doc_.origin(step.action->pointer), step.action->pointer,
-                                       std::string(step.action->kind->key()) + " at " + json(step.at).dump() +
-                                           " s does nothing: " + why,
-                                       ""}
-                                .format());
+      warning(step.action->pointer,
+              std::string(step.action->kind->key()) + " at " + json(step.at).dump() + " s does nothing: " + why);
   }
 }
 
@@ -1199,11 +1192,8 @@ void ScenarioBuilder::mark_hosts_that_may_run() {
     return t.kind == Target::Kind::Replica && t.replica >= peak[static_cast<std::size_t>(t.index)];
   };
   const auto warn = [&](const std::string& pointer, const Target& t, const std::string& what) {
-    s_.warnings.push_back(Diagnostic{doc_.origin(pointer), pointer,
-                                     t.name + " never comes into service (parked beyond the replicas in service, "
-                                              "and no scale brings it in): " + what + " nothing",
-                                     ""}
-                              .format());
+    warning(pointer, t.name + " never comes into service (parked beyond the replicas in service, and no scale "
+                              "brings it in): " + what + " nothing");
   };
   for (const ActionSpec& a : s_.actions)
     if (a.target && never_in_service(*a.target)) warn(a.pointer, *a.target, std::string("its ") + a.kind->key() + " does");
@@ -1216,9 +1206,7 @@ void ScenarioBuilder::mark_hosts_that_may_run() {
   for (std::size_t h = 0; h < s_.hosts.size(); ++h) {
     const std::string pointer = (json::json_pointer("/hosts") / s_.hosts[h].name).to_string();
     if (!used[h] && doc_.json().contains(json::json_pointer(pointer)))
-      s_.warnings.push_back(Diagnostic{doc_.origin(pointer), pointer,
-                                       "no service runs on it: it is billed (cost) and does nothing", ""}
-                                .format());
+      warning(pointer, "no service runs on it: it is billed (cost) and does nothing");
   }
 }
 

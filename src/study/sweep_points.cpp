@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/files.hpp"
 #include "core/text.hpp"
 #include "results/replications.hpp"
 #include "results/result_files.hpp"
@@ -136,8 +137,7 @@ bool made_by_a_sweep(const fs::path& path) {
   std::error_code ec;
   if (fs::is_symlink(path, ec)) return false;
   if (name.rfind("point-", 0) == 0)
-    return fs::is_directory(path, ec) && name.size() > 6 &&
-           std::all_of(name.begin() + 6, name.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+    return fs::is_directory(path, ec) && numbered_name(name, "point-", 1) &&
            holds_only_results(path.string(), {"point.json"});
   const bool slurm_log = name.rfind("slurm-", 0) == 0 && name.size() > 10 && name.substr(name.size() - 4) == ".out";
   return fs::is_regular_file(path, ec) && (slurm_log || name == "sweep.csv" || name == "sweep.sbatch");

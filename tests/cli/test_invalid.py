@@ -203,57 +203,42 @@ class InvalidInputTest(unittest.TestCase):
         result = archsim("validate", scenario, "--set", "services.web.replicas=40000")
         self.assertEqual(2, result.returncode, result.stderr)
         self.assertIn("--set services.web.replicas: /services/web/replicas: the replicas alone hold", result.stderr)
-        # So is a patch file's null.
         with tempfile.TemporaryDirectory() as tmp:
-            patch = os.path.join(tmp, "no-db.json")
-            # The state a CDN keeps per key, raised by a patch: blamed on the patch's setting,
-            # not on the base file's key count.
-            cdn = os.path.join(ROOT, "scenarios", "step04-cache-cdn.json")
-            with open(patch, "w") as f:
-                json.dump({"extends": cdn, "services": {"cdn": {"admission": {"min_requests": 1000000,
-                                                                              "window_s": 600}}}}, f)
-            result = archsim("validate", patch)
-            self.assertEqual(2, result.returncode, result.stderr)
-            self.assertIn(f"{patch}: /services/cdn/admission/min_requests: state kept per key by cdn", result.stderr)
-            self.assertNotIn("step04-cache-cdn.json:", result.stderr)
-            with open(patch, "w") as f:
-                json.dump({"extends": scenario, "services": {"db": None}}, f)
-            result = archsim("validate", patch)
+            patch = os.path.join(tmp, "patch.json")
+
+            def validate_patch(doc):
+                with open(patch, "w") as f:
+                    json.dump(doc, f)
+                return archsim("validate", patch)
+
+            # So is a patch file's null.
+            result = validate_patch({"extends": scenario, "services": {"db": None}})
             self.assertEqual(2, result.returncode, result.stderr)
             self.assertIn(f"step01-single-node.json: /services/web/endpoints/checkout/steps/1/call: no such service "
                           f"({patch} removed it)", result.stderr)
+            # A replica's host goes with its service.
+            self.assertIn(f"step03-load-balancer.json: /faults/events/1/crash/host: no such host ({patch} removed it)",
+                          result.stderr)
             # A rule between two values blames the one changed last: the patch's replicas, not
             # the base's replication (nor the base's replicas when the patch adds replication).
-            with open(patch, "w") as f:
-                json.dump({"extends": scenario, "services": {"db": {"replicas": 1}}}, f)
-            result = archsim("validate", patch)
+            result = validate_patch({"extends": scenario, "services": {"db": {"replicas": 1}}})
             self.assertEqual(2, result.returncode, result.stderr)
             self.assertEqual([f"{patch}: /services/db/replicas: must be at least 2 under replication "
                               "(a primary and a replica) (got 1)"], result.stderr.splitlines())
             result = archsim("validate", scenario, "--set", "services.db.replicas=1")
             self.assertIn("--set services.db.replicas: /services/db/replicas: must be at least 2", result.stderr)
             step2 = os.path.join(ROOT, "scenarios", "step02-separate-db.json")
-            with open(patch, "w") as f:
-                json.dump({"extends": step2, "services": {"db": {"replication": {"mode": "async"}}}}, f)
-            result = archsim("validate", patch)
+            result = validate_patch({"extends": step2, "services": {"db": {"replication": {"mode": "async"}}}})
             self.assertEqual([f"{patch}: /services/db/replication: needs replicas >= 2 (a primary and at least one "
                               "replica)"], result.stderr.splitlines())
             # The state a CDN keeps per key, raised by a patch: blamed on the patch's setting,
             # not on the base file's key count.
             cdn = os.path.join(ROOT, "scenarios", "step04-cache-cdn.json")
-            with open(patch, "w") as f:
-                json.dump({"extends": cdn, "services": {"cdn": {"admission": {"min_requests": 1000000,
-                                                                              "window_s": 600}}}}, f)
-            result = archsim("validate", patch)
+            result = validate_patch({"extends": cdn, "services": {"cdn": {"admission": {"min_requests": 1000000,
+                                                                                          "window_s": 600}}}})
             self.assertEqual(2, result.returncode, result.stderr)
             self.assertIn(f"{patch}: /services/cdn/admission/min_requests: state kept per key by cdn", result.stderr)
             self.assertNotIn("step04-cache-cdn.json:", result.stderr)
-            with open(patch, "w") as f:
-                json.dump({"extends": scenario, "services": {"db": None}}, f)
-            result = archsim("validate", patch)
-            # A replica's host goes with its service.
-            self.assertIn(f"step03-load-balancer.json: /faults/events/1/crash/host: no such host ({patch} removed it)",
-                          result.stderr)
         # validate takes the same options, and checks the file as run would take it.
         result = archsim("validate", scenario, "--set", "services.web.replicas=1")
         self.assertEqual(2, result.returncode, result.stderr)

@@ -147,23 +147,15 @@ Precision widest_figure(const nlohmann::ordered_json& combined) {
 // --replications N: N runs in child processes, combined into OUT/summary.json.
 int run_replications(const RunArgs& args, const Scenario& scenario,
                      const std::optional<nlohmann::ordered_json>& warmup_note) {
-  std::optional<ScratchFolder> scratch;
-  if (!args.out) scratch.emplace("archsim-run");
   // With --out, the replications run in a staging folder inside it and replace the earlier
   // results only once they are all done: an interrupted run leaves those as they were.
-  struct Staging {
-    fs::path path;
-    ~Staging() {
-      std::error_code ec;
-      if (!path.empty()) fs::remove_all(path, ec);
-    }
-  } staging;
-  if (args.out) {
-    staging.path = fs::path(*args.out) / (".archsim-staging-" + std::to_string(::getpid()));
-    fs::create_directories(staging.path);
-  }
+  std::optional<ScratchFolder> scratch;
+  if (args.out)
+    scratch.emplace(".archsim-staging", *args.out);
+  else
+    scratch.emplace("archsim-run");
   Replicated replicated;
-  replicated.folder = args.out ? staging.path.string() : scratch->path();
+  replicated.folder = scratch->path();
   replicated.args = child_run_arguments(args.scenario, args.duration_s, without_setting(args.sets, "seed"));
   if (args.trace_sample) replicated.args.insert(replicated.args.end(), {"--trace-sample", std::to_string(args.trace_sample)});
   replicated.base_seed = scenario.seed;
@@ -208,7 +200,7 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
     try {
       publish_results(replicated.folder, *args.out);
     } catch (...) {
-      staging.path.clear();  // it holds the new results: kept, and named in the error
+      scratch->keep();  // it holds the new results: kept, and named in the error
       throw;
     }
   }
