@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   using namespace archsim;
   setup_logging();
   install_interrupt_handler();
+  stop_with_parent();
   CLI::App app{"archsim: simulate the ten-step evolution of a web architecture on SimGrid"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("archsim ") + kVersion);

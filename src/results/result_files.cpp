@@ -1,7 +1,10 @@
 #include "results/result_files.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -86,12 +89,29 @@ void prepare_output_folder(const std::string& path, const std::string& option, c
   }
 }
 
+namespace {
+
+// HOST-PID: which process on which machine a scratch folder belongs to (result folders can
+// be shared by machines, and a process id says nothing of another machine's processes).
+std::string host_tag() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+  std::string tag;
+  for (const char* c = host; *c; ++c)
+    tag += (std::isalnum(static_cast<unsigned char>(*c)) || *c == '.' || *c == '_') ? *c : '_';
+  return tag.empty() ? std::string("host") : tag;
+}
+
+std::string process_tag() { return host_tag() + "-" + std::to_string(::getpid()); }
+
+}  // namespace
+
 void publish_results(const std::string& from, const std::string& to) {
   const fs::path source = from, target = to;
   // The earlier results are moved aside (the summary first), the new ones moved in (the
   // summary last), and only then are the earlier ones removed: a failure on the way leaves
   // both, named in the error.
-  const fs::path aside = target / (".archsim-replaced-" + std::to_string(::getpid()));
+  const fs::path aside = target / (".archsim-replaced-" + process_tag());
   try {
     fs::create_directories(aside);
     const auto move_aside = [&](const fs::path& p) {
@@ -115,12 +135,31 @@ void publish_results(const std::string& from, const std::string& to) {
   fs::remove_all(aside, ec);
 }
 
+
+std::vector<std::string> remove_abandoned_scratch(const std::string& parent, const std::string& prefix) {
+  const std::string mine = prefix + "-" + host_tag() + "-";
+  std::vector<fs::path> abandoned;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!numbered_name(name, mine, 1) || name.size() - mine.size() > 9) continue;
+    const auto pid = static_cast<pid_t>(std::stol(name.substr(mine.size())));
+    const bool ended = pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
+    if (ended && entry.is_directory(ec) && !entry.is_symlink(ec) && holds_only_results(entry.path().string()))
+      abandoned.push_back(entry.path());
+  }
+  std::vector<std::string> removed;
+  for (const auto& folder : abandoned)
+    if (fs::remove_all(folder, ec), !ec) removed.push_back(folder.string());
+  return removed;
+}
+
 std::string scratch_folder(const std::string& prefix) {
   std::error_code ec;
   const fs::path base = fs::temp_directory_path(ec);
   const char* tmpdir = std::getenv("TMPDIR");
   if (ec) throw InputError("$TMPDIR", "", "is not a folder for scratch files: " + ec.message(), tmpdir ? tmpdir : "");
-  const fs::path folder = base / (prefix + "-" + std::to_string(::getpid()));
+  const fs::path folder = base / (prefix + "-" + process_tag());
   fs::create_directories(folder, ec);
   if (ec)
     throw InputError(tmpdir ? "$TMPDIR" : base.string(), "", "cannot create a scratch folder there: " + ec.message(),
@@ -129,7 +168,7 @@ std::string scratch_folder(const std::string& prefix) {
 }
 
 ScratchFolder::ScratchFolder(const std::string& prefix, const std::string& parent)
-    : path_((fs::path(parent) / (prefix + "-" + std::to_string(::getpid()))).string()) {
+    : path_((fs::path(parent) / (prefix + "-" + process_tag())).string()) {
   fs::create_directories(path_);
 }
 

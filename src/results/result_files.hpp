@@ -35,14 +35,14 @@ void check_not_replaced(const std::string& owned, const std::vector<std::string>
 // comes last, so that a reader never takes a mix for a whole. Both are on one file system.
 void publish_results(const std::string& from, const std::string& to);
 
-// A new folder for the scratch files of this process (its name: `prefix`, a dash and the
-// process id) in the system's temporary folder. Throws InputError naming TMPDIR when that
+// A new folder for the scratch files of this process (its name: `prefix`, a dash, the host's
+// name, a dash and the process id) in the system's temporary folder. Throws InputError naming TMPDIR when that
 // is not a folder files can be written to.
 std::string scratch_folder(const std::string& prefix);
 // Such a folder, removed with this object, whatever ends its use (the end, an error or an
 // interruption).
-// With `parent`, the folder is made there instead (PARENT/PREFIX-PID: a staging folder on
-// the results' own file system). keep() leaves it in place.
+// With `parent`, the folder is made there instead (PARENT/PREFIX-HOST-PID: a staging folder
+// on the results' own file system). keep() leaves it in place.
 class ScratchFolder {
  public:
   explicit ScratchFolder(const std::string& prefix) : path_(scratch_folder(prefix)) {}
@@ -57,6 +57,11 @@ class ScratchFolder {
   std::string path_;
   bool kept_ = false;
 };
+
+// Removes the folders PARENT/PREFIX-HOST-PID that processes of this host which have ended
+// left behind (killed before they could remove them), where they hold only results. Returns
+// their paths. A live process's folder, another host's, and one holding anything else stay.
+std::vector<std::string> remove_abandoned_scratch(const std::string& parent, const std::string& prefix);
 
 // summary.json of a result folder (or the file itself). Throws InputError.
 nlohmann::ordered_json read_summary(const std::string& folder_or_file);

@@ -5,11 +5,13 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <climits>
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -27,7 +29,19 @@ std::string self_executable() {
 }
 
 namespace {
+
+// Tells a child which process started it (see stop_with_parent).
+constexpr const char* kParentVariable = "ARCHSIM_PARENT_PID";
+
 pid_t spawn(const std::string& program, const std::vector<std::string>& args) {
+  // The environment as it is, with this process as the parent.
+  const std::string parent = std::string(kParentVariable) + "=" + std::to_string(::getpid());
+  const std::string name = std::string(kParentVariable) + "=";
+  std::vector<char*> envp;
+  for (char** e = environ; *e; ++e)
+    if (std::strncmp(*e, name.c_str(), name.size()) != 0) envp.push_back(*e);
+  envp.push_back(const_cast<char*>(parent.c_str()));
+  envp.push_back(nullptr);
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(program.c_str()));
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
@@ -36,12 +50,22 @@ pid_t spawn(const std::string& program, const std::vector<std::string>& args) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ);
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) throw std::runtime_error("cannot start " + program + ": " + std::strerror(rc));
   return pid;
 }
 }  // namespace
+
+void stop_with_parent() {
+  const char* value = std::getenv(kParentVariable);
+  if (value == nullptr) return;
+  const std::string parent = value;
+  ::unsetenv(kParentVariable);  // for this process alone, not for what it starts
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  // A parent that ended before the line above sent nothing: this process now has another.
+  if (std::to_string(::getppid()) != parent) ::raise(SIGTERM);
+}
 
 std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
   const std::string program = self_executable();

@@ -23,6 +23,11 @@ struct Interrupted {};
 // Children inherit stderr; their stdout is discarded.
 std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel);
 
+// In a child run: arranges that this process gets SIGTERM when the archsim that started it
+// ends, however it ends (SIGKILL too), so that no run goes on writing where nobody waits for
+// it. Does nothing in a process a user started. Call it after the interrupt handler is set.
+void stop_with_parent();
+
 // Throws for the first run that did not succeed: InputError when it refused its input
 // (exit 2: its own message, on the inherited stderr, says why), Interrupted when it was
 // stopped, std::runtime_error otherwise.

@@ -782,6 +782,71 @@ class OutputFolderTest(Scratch):
         self.assertEqual(["events.csv", "latency_histogram.csv", "rep-001", "rep-002", "rep-003", "summary.json",
                           "timeseries.csv"], sorted(os.listdir(out)))
 
+    @staticmethod
+    def children_of(pid):
+        found = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open("/proc/%s/stat" % entry) as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                if int(fields[1]) == pid:
+                    found.append(int(entry))
+        return found
+
+    @staticmethod
+    def running(pid):
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    def test_a_killed_runs_staging_folder_is_removed_by_the_next_run(self):
+        # SIGKILL leaves no time to clean up: the next run into the folder removes what a
+        # process of this host that has ended left there, if it holds only results.
+        import signal
+        import socket
+        import time
+        out = self.path("killed")
+        process = subprocess.Popen([ARCHSIM, "run", STEP1, "--duration-s", "20000", "--replications", "2",
+                                    "--out", out, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 30
+        while not any(n.startswith(".archsim-staging-") for n in (os.listdir(out) if os.path.isdir(out) else [])):
+            self.assertLess(time.time(), deadline, "no staging folder appeared")
+            time.sleep(0.1)
+        time.sleep(1)
+        children = self.children_of(process.pid)
+        self.assertEqual(2, len(children))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+        # Its runs stop with it: none goes on writing into the folder.
+        for pid in children:
+            while self.running(pid):
+                self.assertLess(time.time(), deadline + 60, "a child run outlived its parent")
+                time.sleep(0.1)
+        left = [n for n in os.listdir(out) if n.startswith(".archsim-staging-")]
+        self.assertEqual(1, len(left))
+        host = socket.gethostname()
+        # Kept: a live process's folder, another host's, and an ended one holding a file no run writes.
+        alive = ".archsim-staging-%s-%d" % (host, os.getpid())
+        other = ".archsim-staging-%s-elsewhere-%d" % (host, 1)
+        self.touch("killed", alive, "rep-001", "summary.json")
+        self.touch("killed", other, "summary.json")
+        self.touch("killed", left[0], "notes.txt")
+        result = archsim("run", STEP1, *self.TINY, "--replications", "2", "--out", out)
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertNotIn("killed before it finished", result.stderr)
+        os.remove(os.path.join(out, left[0], "notes.txt"))
+        result = archsim("run", STEP1, *self.TINY, "--replications", "2", "--out", out)
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn("removed %s: the replications of a run that was killed before it finished"
+                      % os.path.join(out, left[0]), result.stderr)
+        self.assertEqual(sorted([alive, other, "events.csv", "latency_histogram.csv", "rep-001", "rep-002",
+                                 "summary.json", "timeseries.csv"]), sorted(os.listdir(out)))
+
     def test_sweep_force_removes_only_what_a_sweep_made(self):
         out = self.path("sweep")
         self.assertEqual(0, archsim("sweep", STEP1, "--vary", "seed=1,2", "--out", out, *self.TINY).returncode)

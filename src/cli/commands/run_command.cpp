@@ -62,7 +62,8 @@ struct RunArgs {
 // follows the same sample path (the warm-up only decides what is counted), so its results
 // are the pilot's, truncated.
 nlohmann::ordered_json choose_warmup(const RunArgs& args, const Scenario& scenario, double& warmup_s) {
-  const fs::path pilot = scratch_folder("archsim-pilot");
+  const ScratchFolder pilot_folder("archsim-pilot");  // removed however this ends
+  const fs::path pilot = pilot_folder.path();
   // The scenario's seed, whichever way it was given (--set seed too), and no warm-up: each given once.
   std::vector<std::string> a =
       child_run_arguments(args.scenario, args.duration_s, without_setting(without_setting(args.sets, "seed"), "warmup_s"));
@@ -70,10 +71,7 @@ nlohmann::ordered_json choose_warmup(const RunArgs& args, const Scenario& scenar
   if (!args.quiet) std::cerr << "warmup_s auto: a pilot run without warm-up...\n";
   const std::vector<ChildRun> runs = {{a, "the pilot run for warmup_s auto"}};
   const auto status = run_children(runs, 1);
-  if (status[0] != 0) {
-    fs::remove_all(pilot);
-    check_children(status, runs);
-  }
+  if (status[0] != 0) check_children(status, runs);
   std::vector<double> series, starts;
   {
     std::ifstream in(pilot / "timeseries.csv");
@@ -91,7 +89,6 @@ nlohmann::ordered_json choose_warmup(const RunArgs& args, const Scenario& scenar
       series.push_back(std::stod(cells[mean]));
     }
   }
-  fs::remove_all(pilot);
   // The first scheduled action (a fault, a scale step) bounds the cut.
   std::optional<double> limit_s;
   for (const auto& action : scenario.actions) limit_s = limit_s ? std::min(*limit_s, action.at_s) : action.at_s;
@@ -150,8 +147,11 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
   // With --out, the replications run in a staging folder inside it and replace the earlier
   // results only once they are all done: an interrupted run leaves those as they were.
   std::optional<ScratchFolder> scratch;
-  if (args.out)
+  if (args.out) {
+    for (const auto& folder : remove_abandoned_scratch(*args.out, ".archsim-staging"))
+      spdlog::warn("removed {}: the replications of a run that was killed before it finished", folder);
     scratch.emplace(".archsim-staging", *args.out);
+  }
   else
     scratch.emplace("archsim-run");
   Replicated replicated;
