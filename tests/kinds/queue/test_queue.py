@@ -161,6 +161,15 @@ class DurabilityTest(unittest.TestCase):
         self.assertGreater(b["lost_by_cause"]["broker_crash"], 0)
         self.assertEqual(b["published"], b["acknowledged"] + b["waiting"] + b["in_flight"] + b["dead_lettered"] + b["lost"])
 
+    def test_a_write_back_at_every_instant_loses_nothing_and_ends(self):
+        # The shortest interval writes each append back at once. Ticks with nothing to write
+        # cost no event: such an interval used to stop the clock.
+        s = self.crash_run({"replication_factor": 1, "log": {"commit": "page_cache", "flush_interval_ms": 1e-300}})
+        b = group(s)["balance"]
+        self.assertEqual(b["lost"], 0)
+        self.assertEqual(b["published"], b["acknowledged"] + b["waiting"] + b["in_flight"] + b["dead_lettered"])
+        self.assertGreater(b["acknowledged"], 0.95 * b["published"])
+
     def test_acks_all_on_three_replicas_loses_nothing(self):
         s = self.crash_run({"acks": "all", "replication_factor": 3, "log": {"commit": "group"}})
         b = group(s)["balance"]
