@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <set>
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -43,6 +44,16 @@ bool set_log_level(const std::string& level) {
   if (parsed == spdlog::level::off && level != "off") return false;
   spdlog::set_level(parsed);
   return true;
+}
+
+std::string log_level_name() {
+  const auto name = spdlog::level::to_string_view(spdlog::get_level());
+  return std::string(name.data(), name.size());
+}
+
+void warn_once(const std::string& text) {
+  static std::set<std::string> given;
+  if (given.insert(text).second) spdlog::warn("{}", text);
 }
 
 }  // namespace archsim

@@ -11,6 +11,10 @@ namespace archsim {
 
 // Sets the level by name (trace, debug, info, warn, error, off); false when unknown.
 bool set_log_level(const std::string& level);
+// The name of the level in force (set_log_level takes it back).
+std::string log_level_name();
+// A warning, unless this process has given the same text already.
+void warn_once(const std::string& text);
 void setup_logging();
 
 // The simulated time to stamp log lines with, or a negative value when no simulation runs.

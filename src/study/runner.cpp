@@ -1,6 +1,7 @@
 #include "study/runner.hpp"
 
 #include "core/interrupt.hpp"
+#include "core/log.hpp"
 #include "scenario/diagnostics.hpp"
 
 #include <fcntl.h>
@@ -69,6 +70,7 @@ void stop_with_parent() {
 
 std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
   const std::string program = self_executable();
+  const std::vector<std::string> child_options = {"--log-level", log_level_name(), "--no-scenario-warnings"};
   std::vector<int> status(runs.size(), -1);
   std::map<pid_t, std::size_t> running;
   std::size_t next = 0;
@@ -85,7 +87,9 @@ std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel) {
       forwarded = true;
     }
     while (next < runs.size() && static_cast<int>(running.size()) < parallel) {
-      running[spawn(program, runs[next].args)] = next;
+      std::vector<std::string> args = runs[next].args;
+      args.insert(args.end(), child_options.begin(), child_options.end());
+      running[spawn(program, args)] = next;
       ++next;
     }
     int wstatus = 0;

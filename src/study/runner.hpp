@@ -20,7 +20,9 @@ std::string self_executable();
 struct Interrupted {};
 
 // Runs every job, at most `parallel` at once; returns each job's exit status (in order).
-// Children inherit stderr; their stdout is discarded.
+// Children inherit stderr; their stdout is discarded. Each job is an `archsim run` whose
+// scenario the caller has validated and whose warnings it has given: the children log at
+// this process's level, without giving those warnings again (once per run would bury them).
 std::vector<int> run_children(const std::vector<ChildRun>& runs, int parallel);
 
 // In a child run: arranges that this process gets SIGTERM when the archsim that started it

@@ -905,6 +905,54 @@ class OutputFolderTest(Scratch):
         self.assertIn("up to 1 (the largest value the scenario accepts)", result.stdout)
 
 
+class ChildWarningsTest(Scratch):
+    """A scenario's warnings come once from the command, not again from each of its runs,
+    and child runs log at the level the command was given."""
+    CRASH = os.path.join(ROOT, "scenarios", "step01-host-crash.json")
+    LATE = "/faults/events/0/at_s: comes at or after the end of the run"  # a crash at 120 s
+    TINY = ["--duration-s", "3", "--set", "warmup_s=0"]
+
+    def test_replications_give_a_warning_once(self):
+        result = archsim("run", self.CRASH, *self.TINY, "--replications", "3", "--out", self.path("r"), "--quiet")
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual(1, result.stderr.count(self.LATE), result.stderr)
+
+    def test_compare_gives_each_warning_once_and_children_follow_the_log_level(self):
+        result = archsim("compare", self.CRASH, STEP1, *self.TINY, "--replications", "2", "--out", self.path("c"))
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual(1, result.stderr.count(self.LATE), result.stderr)
+        quiet = archsim("--log-level", "error", "compare", self.CRASH, STEP1, *self.TINY, "--out", self.path("c"))
+        self.assertEqual(0, quiet.returncode, quiet.stderr)
+        self.assertNotIn("warning", quiet.stderr)
+        # info reaches the child runs too: each says what it runs.
+        verbose = archsim("--log-level", "info", "compare", self.CRASH, STEP1, *self.TINY, "--out", self.path("c"))
+        self.assertEqual(0, verbose.returncode, verbose.stderr)
+        self.assertEqual(2, verbose.stderr.count("[info] running "), verbose.stderr)
+
+    def test_a_sweep_names_the_point_a_warning_comes_with(self):
+        result = archsim("sweep", self.CRASH, "--vary", "duration_s=100,150,200", "--set", "warmup_s=0",
+                         "--out", self.path("s"))
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual(1, result.stderr.count(self.LATE), result.stderr)
+        self.assertIn(self.LATE + " (100.0 s): it does not happen (with duration_s=100)", result.stderr)
+        # The scenario's own warning is given once, as is.
+        result = archsim("sweep", self.CRASH, "--vary", "services.web.workers=8,16", *self.TINY,
+                         "--out", self.path("t"))
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual(1, result.stderr.count(self.LATE), result.stderr)
+        self.assertIn(self.LATE + " (3.0 s): it does not happen\n", result.stderr)
+
+    def test_capacity_gives_the_warnings_of_the_values_it_runs(self):
+        result = archsim("capacity", self.CRASH, "--slo", "p99_ms<=500", "--find-max", "duration_s",
+                         "--lower", "100", "--upper", "110", "--precision", "0.05", "--set", "warmup_s=0")
+        self.assertEqual(0, result.returncode, result.stderr)
+        ran = {line.split()[0] for line in result.stdout.splitlines() if " p99 " in line}
+        warned = {line.rsplit("(with duration_s=", 1)[1].rstrip(")") for line in result.stderr.splitlines()
+                  if self.LATE in line}
+        self.assertTrue(ran, result.stdout)
+        self.assertEqual(ran, warned, result.stderr)
+
+
 class NumbersAndProgressTest(unittest.TestCase):
     def test_numbers(self):
         result = archsim("numbers")

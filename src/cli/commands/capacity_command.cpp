@@ -82,8 +82,14 @@ std::string value_text(double v, bool integer) {
 
 class Search {
  public:
-  Search(const CapacityArgs& args, std::string path, bool integer, fs::path folder, std::uint64_t base_seed)
-      : args_(args), path_(std::move(path)), integer_(integer), folder_(std::move(folder)), base_seed_(base_seed) {}
+  Search(const CapacityArgs& args, std::string option, std::string path, bool integer, fs::path folder,
+         std::uint64_t base_seed)
+      : args_(args),
+        option_(std::move(option)),
+        path_(std::move(path)),
+        integer_(integer),
+        folder_(std::move(folder)),
+        base_seed_(base_seed) {}
 
   // Evaluates the values (in parallel), returns them in order.
   std::vector<Evaluation> evaluate(const std::vector<double>& values) {
@@ -94,6 +100,7 @@ class Search {
       const std::string dir = (folder_ / ("at-" + value_text(v, integer_))).string();
       const std::string set = path_ + "=" + value_text(v, integer_);
       dirs.push_back(dir);
+      args_.run.validate(args_.scenario, {set}, option_, true);  // its warnings, before it runs
       // Replicated, every value with the same seeds: differences come from the value, not the noise.
       args_.run.add_run(args_.scenario, dir, {set}, base_seed_, set, runs, replicated);
     }
@@ -123,6 +130,7 @@ class Search {
 
  private:
   const CapacityArgs& args_;
+  std::string option_;  // --find-max or --find-min
   std::string path_;
   bool integer_;
   fs::path folder_;
@@ -298,7 +306,7 @@ Command add_capacity_command(CLI::App& app) {
                          "holds the at-* folders of an earlier search (" + entry.path().filename().string() +
                              "), which would mix with this one's: choose another folder, or remove them",
                          folder.string());
-    Search search(*args, path, integer, folder, base_seed);
+    Search search(*args, option, path, integer, folder, base_seed);
     search.set_slo(slo);
     std::string slo_text;
     for (const auto& c : slo) slo_text += (slo_text.empty() ? "" : ", ") + c.text();

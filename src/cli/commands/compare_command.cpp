@@ -67,7 +67,7 @@ Command add_compare_command(CLI::App& app) {
         continue;
       }
       if (!fs::exists(input)) throw InputError(input, "", "no such file or folder");
-      const std::uint64_t seed = args->run.validate(input, {});
+      const std::uint64_t seed = args->run.validate(input, {}, "", true);
       if (!base_seed) base_seed = seed;
       if (!args->out && !scratch) scratch.emplace("archsim-compare");
       const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch->path());

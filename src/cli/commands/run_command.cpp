@@ -54,6 +54,7 @@ struct RunArgs {
   CLI::Option* replications_option = nullptr;
   std::string break_invariant;  // test-only
   bool threaded_steps = false;   // test-only
+  bool no_scenario_warnings = false;  // a child run: its parent gave them
 };
 
 // "warmup_s": "auto": a pilot run of the same scenario without warm-up (a child process: one
@@ -222,7 +223,7 @@ Command add_run_command(CLI::App& app) {
   sub->add_option("--duration-s", args->duration_s, "Override the scenario's duration (seconds)")
       ->check(real_number(0, 31536000, false));
   sub->add_option("--set", args->sets, "Override a value: PATH=VALUE (dotted path or JSON pointer; VALUE is JSON)");
-  sub->add_flag("--quiet,-q", args->quiet, "Print nothing but errors");
+  sub->add_flag("--quiet,-q", args->quiet, "Print nothing but errors and warnings");
   args->replications_option = sub->add_option("--replications", args->replications,
                   "Run N independent replications (seeds derived from the scenario's) and report means with 95% "
                   "confidence intervals; OUT/rep-NNN/ keeps each one")
@@ -246,13 +247,16 @@ Command add_run_command(CLI::App& app) {
   // Test-only: corrupts the summary so that one invariant check must fail.
   sub->add_option("--test-break-invariant", args->break_invariant)->group("");
   sub->add_flag("--test-threaded-steps", args->threaded_steps)->group("");
+  // A child run: the archsim that started it has validated the scenario and given its warnings.
+  sub->add_flag("--no-scenario-warnings", args->no_scenario_warnings)->group("");
   return [args]() {
     LoadOptions options;
     options.overrides = parse_sets(args->sets);
     options.seed = args->seed;
     options.duration_s = args->duration_s;
     Scenario scenario = load_scenario(args->scenario, options, kinds::catalog());
-    for (const auto& warning : scenario.warnings) spdlog::warn("{}", warning);
+    if (!args->no_scenario_warnings)
+      for (const auto& warning : scenario.warnings) spdlog::warn("{}", warning);
 
     if (args->trace_sample && !args->out)
       throw InputError("--trace-sample", "", "needs --out DIR, where trace.json is written");

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
+#include <set>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "core/log.hpp"
 #include "core/text.hpp"
 #include "scenario/diagnostics.hpp"
 #include "kinds/catalog.hpp"
@@ -133,8 +136,25 @@ void RunOptions::check_path(const std::string& scenario, const std::string& path
   check_setting_path(doc, path, option);
 }
 
+std::set<std::string> RunOptions::own_warnings(const std::string& scenario) const {
+  static std::map<std::string, std::set<std::string>> known;  // one RunOptions a process
+  auto it = known.find(scenario);
+  if (it != known.end()) return it->second;
+  std::set<std::string> warnings;
+  try {
+    LoadOptions options;
+    options.overrides = parse_sets(sets);
+    options.seed = seed;
+    options.duration_s = duration_s;
+    for (const auto& w : load_scenario(scenario, options, kinds::catalog()).warnings) warnings.insert(w);
+  } catch (const InputError&) {
+    // Not valid without the extra values: its warnings are all theirs.
+  }
+  return known[scenario] = warnings;
+}
+
 std::uint64_t RunOptions::validate(const std::string& scenario, const std::vector<std::string>& extra_sets,
-                                   const std::string& extra_option) const {
+                                   const std::string& extra_option, bool give_warnings) const {
   LoadOptions options;
   options.overrides = parse_sets(sets);
   const auto extra = parse_sets(extra_sets);
@@ -142,7 +162,15 @@ std::uint64_t RunOptions::validate(const std::string& scenario, const std::vecto
   options.seed = seed;
   options.duration_s = duration_s;
   try {
-    return load_scenario(scenario, options, kinds::catalog()).seed;
+    const Scenario s = load_scenario(scenario, options, kinds::catalog());
+    if (give_warnings) {
+      // A warning the scenario has without the extra values too is given as is, once.
+      std::string point;
+      for (const auto& set : extra_sets) point += (point.empty() ? " (with " : ", ") + set;
+      const std::set<std::string> own = extra_sets.empty() ? std::set<std::string>{} : own_warnings(scenario);
+      for (const auto& warning : s.warnings) warn_once(point.empty() || own.count(warning) ? warning : warning + point + ")");
+    }
+    return s.seed;
   } catch (const InputError& e) {
     if (extra_sets.empty()) throw;
     // A point of a sweep or a capacity search: a problem the file has only with the

@@ -3,6 +3,7 @@
 // duration and overrides every run gets, how many replications of each, and how many run
 // at once.
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -25,9 +26,13 @@ struct RunOptions {
                                          const std::vector<std::string>& extra_sets) const;
   // Loads and validates the scenario as such a run would (throws InputError); returns the
   // seed it runs with. `extra_sets` come from option `extra_option` (--vary, --find-max),
-  // which is blamed for a value of theirs that breaks a rule.
+  // which is blamed for a value of theirs that breaks a rule. With `give_warnings` (a run
+  // that will be started: its child gives none), gives its warnings, each once: one that
+  // comes only with the extra values says so.
   std::uint64_t validate(const std::string& scenario, const std::vector<std::string>& extra_sets,
-                         const std::string& extra_option = "") const;
+                         const std::string& extra_option = "", bool give_warnings = false) const;
+  // The warnings of the scenario with these options alone (none when it is not valid so).
+  std::set<std::string> own_warnings(const std::string& scenario) const;
   // The replications of such a run into `folder`, with seeds derived from `base_seed`.
   Replicated replicated(const std::string& scenario, const std::string& folder,
                         const std::vector<std::string>& extra_sets, std::uint64_t base_seed) const;

@@ -108,7 +108,7 @@ Command add_sweep_command(CLI::App& app) {
     for (const auto& values : grid) {
       std::vector<std::string> sets;
       for (std::size_t k = 0; k < variations.size(); ++k) sets.push_back(variations[k].path + "=" + values[k]);
-      const std::uint64_t seed = args->run.validate(args->scenario, sets, "--vary");
+      const std::uint64_t seed = args->run.validate(args->scenario, sets, "--vary", true);
       if (!base_seed) base_seed = seed;
       point_sets.push_back(sets);
     }
