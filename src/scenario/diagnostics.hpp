@@ -16,6 +16,9 @@ struct Diagnostic {
   std::string pointer;  // RFC 6901; "" is the document root
   std::string rule;
   std::string got;      // compact JSON of the offending value, or "" when there is none
+  // A value that chose the rule (the "dist" or "kind" that decides which keys an object
+  // takes): when it was set after the value at `pointer`, it is what the file names.
+  std::string cause = "";
 
   std::string format() const;
 };

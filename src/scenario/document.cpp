@@ -397,8 +397,11 @@ std::string Document::removed_by(const std::string& pointer) const {
 }
 
 std::vector<Diagnostic> Document::attribute(std::vector<Diagnostic> diagnostics) const {
-  for (auto& d : diagnostics)
-    if (d.file.empty()) d.file = origin(d.pointer);
+  for (auto& d : diagnostics) {
+    if (!d.file.empty()) continue;
+    d.file = origin(d.pointer);
+    if (!d.cause.empty() && applied_after(origin(d.cause), d.file)) d.file = origin(d.cause);
+  }
   return diagnostics;
 }
 

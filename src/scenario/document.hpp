@@ -44,7 +44,8 @@ class Document {
   // The file (or "--set ...") that deleted the value at `pointer` with a null, when nothing
   // put it back; "" otherwise.
   std::string removed_by(const std::string& pointer) const;
-  // Attaches origins to diagnostics that have no file yet.
+  // Attaches origins to diagnostics that have no file yet: the file (or option) that set the
+  // value at the pointer, or the one that set its cause later.
   std::vector<Diagnostic> attribute(std::vector<Diagnostic> diagnostics) const;
 
  private:

@@ -426,7 +426,35 @@ void SchemaValidator::check_one_of(const json& branches, const json& instance, c
       }
       for (const json* c : candidates) {
         if (resolve(*c)["properties"][disc_key]["const"] == instance[disc_key]) {
+          const std::size_t before = out.size();
           check(*c, instance, pointer, out);
+          // Which keys the object takes is the discriminator's choice: a later change of it
+          // takes the blame for keys that no longer fit, and a key that another choice
+          // takes (or does without) says which choice this is.
+          for (std::size_t i = before; i < out.size(); ++i) {
+            Diagnostic& d = out[i];
+            const bool own_key = d.pointer.size() > pointer.size() && d.pointer.compare(0, pointer.size(), pointer) == 0 &&
+                                 d.pointer.find('/', pointer.size() + 1) == std::string::npos;
+            if (!own_key || !d.cause.empty()) continue;
+            std::string key;  // the last token, unescaped (RFC 6901)
+            const std::string token = d.pointer.substr(pointer.size() + 1);
+            for (std::size_t k = 0; k < token.size(); ++k)
+              if (token[k] == '~' && k + 1 < token.size()) key += token[++k] == '1' ? '/' : '~';
+              else key += token[k];
+            for (const std::string prefix : {"required key is missing", "unknown key"}) {
+              if (d.rule.compare(0, prefix.size(), prefix) != 0) continue;
+              d.cause = pointer + pointer_token(disc_key);
+              const bool missing = prefix[0] == 'r';
+              const bool elsewhere = std::any_of(candidates.begin(), candidates.end(), [&](const json* other) {
+                const json& b = resolve(*other);
+                const bool known = b.contains("properties") && b["properties"].contains(key);
+                const bool required = b.contains("required") &&
+                                      std::find(b["required"].begin(), b["required"].end(), key) != b["required"].end();
+                return other != c && (missing ? !required : known);
+              });
+              if (elsewhere) d.rule.insert(prefix.size(), " where " + disc_key + " is " + instance[disc_key].dump());
+            }
+          }
           return;
         }
       }

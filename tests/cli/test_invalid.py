@@ -239,6 +239,35 @@ class InvalidInputTest(unittest.TestCase):
             self.assertEqual(2, result.returncode, result.stderr)
             self.assertIn(f"{patch}: /services/cdn/admission/min_requests: state kept per key by cdn", result.stderr)
             self.assertNotIn("step04-cache-cdn.json:", result.stderr)
+            # Objects made larger than the storage: the option that did it is blamed.
+            result = archsim("validate", cdn, "--set", 'services.cdn.object_kb={"dist":"lognormal","mean":1e300,'
+                                                       '"p99":2e300}')
+            self.assertEqual(["--set services.cdn.object_kb: /services/cdn/object_kb: larger on average (1e+300 KiB) "
+                              "than the storage (0.5 GB)"],
+                             result.stderr.splitlines())
+        # Which keys an object takes is its discriminator's choice: a distribution's dist or a
+        # service's kind changed later takes the blame for the keys that no longer fit.
+        step1 = os.path.join(ROOT, "scenarios", "step01-single-node.json")
+        dist = "services.web.endpoints.view_item.steps.0.cpu_ms.dist"
+        result = archsim("validate", step1, "--set", dist + '="constant"')
+        self.assertEqual(2, result.returncode, result.stderr)
+        at = "/services/web/endpoints/view_item/steps/0/cpu_ms"
+        self.assertEqual([f'--set {dist}: {at}/value: required key is missing where dist is "constant"',
+                          f'--set {dist}: {at}/mean: unknown key where dist is "constant"',
+                          f'--set {dist}: {at}/p99: unknown key where dist is "constant"'],
+                         result.stderr.splitlines())
+        result = archsim("validate", step1, "--set", "services.web.kind=\"cache\"")
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn('--set services.web.kind: /services/web/workers: unknown key where kind is "cache"', result.stderr)
+        self.assertNotIn("step01-single-node.json: /services/web/", result.stderr)
+        # A key the file added after the choice is the file's.
+        with tempfile.TemporaryDirectory() as tmp:
+            patch = os.path.join(tmp, "patch.json")
+            with open(patch, "w") as f:
+                json.dump({"extends": step1, "services": {"web": {"endpoints": {"view_item": {"steps": [
+                    {"cpu_ms": {"dist": "constant", "value": 2, "mean": 1}}]}}}}}, f)
+            result = archsim("validate", patch)
+            self.assertEqual([f'{patch}: {at}/mean: unknown key where dist is "constant"'], result.stderr.splitlines())
         # validate takes the same options, and checks the file as run would take it.
         result = archsim("validate", scenario, "--set", "services.web.replicas=1")
         self.assertEqual(2, result.returncode, result.stderr)

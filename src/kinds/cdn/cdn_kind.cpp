@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iomanip>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include "core/units.hpp"
@@ -77,9 +79,14 @@ class CdnKind : public ServiceKind {
     const double mean_kb = options->object_kb.mean();
     if (mean_kb <= 0)
       builder.problem(node.at("object_kb"), "objects have a size: this distribution's mean is 0");
-    else if (options->storage_bytes < mean_kb * kKiB)
-      builder.problem(node.at("storage_gb"), "smaller than one object (objects average " +
-                                                 std::to_string(std::llround(mean_kb)) + " KiB)");
+    else if (options->storage_bytes < mean_kb * kKiB) {
+      std::ostringstream average, storage;
+      average << std::setprecision(3) << mean_kb << " KiB";
+      storage << std::setprecision(3) << node.at("storage_gb").number() << " GB";
+      builder.problem_between(node.at("storage_gb"), "smaller than one object (objects average " + average.str() + ")",
+                              node.at("object_kb"),
+                              "larger on average (" + average.str() + ") than the storage (" + storage.str() + ")");
+    }
     service.options = options;
   }
 
