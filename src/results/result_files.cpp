@@ -135,7 +135,6 @@ void publish_results(const std::string& from, const std::string& to) {
   fs::remove_all(aside, ec);
 }
 
-
 std::vector<std::string> remove_abandoned_scratch(const std::string& parent, const std::string& prefix) {
   const std::string mine = prefix + "-" + host_tag() + "-";
   std::vector<fs::path> abandoned;

@@ -219,8 +219,9 @@ Outcome QueueRuntime::serve(StepContext& context) {
     Dispatcher& dispatcher = dispatchers_[static_cast<std::size_t>(replica.index())];
     if (dispatcher.alive) dispatcher.inbox->wake();
   }
-  if (options_.replication_factor > 1 && records_.count(id)) {
-    const std::uint64_t sequence = hand_to_replicator(replica, id);
+  // Replicated whether or not a group still needs it: the followers' logs keep every record.
+  if (options_.replication_factor > 1) {
+    const std::uint64_t sequence = hand_to_replicator(replica, {id, partition, m.request_bytes});
     if (options_.acks_all) {
       Replication& rp = replication_[static_cast<std::size_t>(replica.index())];
       std::unique_lock<sg4::Mutex> lock(*rp.mutex);
@@ -343,7 +344,7 @@ void QueueRuntime::flush_loop(ServiceReplica& replica) {
   }
 }
 
-std::uint64_t QueueRuntime::hand_to_replicator(ServiceReplica& replica, std::uint64_t record) {
+std::uint64_t QueueRuntime::hand_to_replicator(ServiceReplica& replica, const Handed& record) {
   Replication& rp = replication_[static_cast<std::size_t>(replica.index())];
   if (!rp.mutex) {
     rp.mutex = sg4::Mutex::create();
@@ -384,16 +385,13 @@ void QueueRuntime::replicate_loop(ServiceReplica& replica) {
         rp.work->wait(lock, [&rp] { return !rp.pending.empty(); });
       }
     }
-    std::vector<std::uint64_t> batch;
+    std::vector<Handed> batch;
     batch.swap(rp.pending);
     const std::uint64_t upto = rp.queued;
     // What each follower gets: the records of the partitions it follows, in one call.
     std::vector<double> bytes(n, 0.0);
-    for (std::uint64_t id : batch) {
-      const auto it = records_.find(id);
-      if (it == records_.end()) continue;
-      for (int f : followers(it->second.partition, replica.index())) bytes[static_cast<std::size_t>(f)] += it->second.bytes;
-    }
+    for (const Handed& h : batch)
+      for (int f : followers(h.partition, replica.index())) bytes[static_cast<std::size_t>(f)] += h.bytes;
     std::vector<ServiceReplica*> targets;
     std::vector<double> sizes;
     for (std::size_t f = 0; f < n; ++f) {
@@ -424,17 +422,18 @@ void QueueRuntime::replicate_loop(ServiceReplica& replica) {
       rp.behind[f].clear();
       rp.behind_bytes[f] = 0;
     }
-    for (std::uint64_t id : batch) {
-      auto it = records_.find(id);
-      if (it == records_.end()) continue;
-      Record& record = it->second;
-      record.replicated = true;
-      for (int f : followers(record.partition, replica.index())) {
+    for (const Handed& h : batch) {
+      auto it = records_.find(h.id);
+      Record* record = it == records_.end() ? nullptr : &it->second;  // gone: no group needs it
+      if (record) record->replicated = true;
+      for (int f : followers(h.partition, replica.index())) {
         const auto fi = static_cast<std::size_t>(f);
         if (answered[fi]) continue;
-        record.missed.push_back(f);
-        rp.behind[fi].push_back(id);
-        rp.behind_bytes[fi] += record.bytes;
+        if (record) {
+          record->missed.push_back(f);
+          rp.behind[fi].push_back(h.id);
+        }
+        rp.behind_bytes[fi] += h.bytes;
       }
     }
     // Forget what was consumed meanwhile, now and then (its bytes stay: the follower's log

@@ -124,8 +124,15 @@ class QueueRuntime : public ServiceRuntime {
     sg4::ConditionVariablePtr flushed;  // the writers: a flush is done
   };
   // A leader's replication: records waiting to be sent to the followers.
+  // A record handed to the replicator, with what it needs to send it: the record itself may
+  // be gone by then (every group done with it, or none to read it), its bytes may not.
+  struct Handed {
+    std::uint64_t id;
+    int partition;
+    double bytes;
+  };
   struct Replication {
-    std::vector<std::uint64_t> pending;
+    std::vector<Handed> pending;
     std::uint64_t queued = 0;  // records handed over so far; the followers have the first `done`
     std::uint64_t done = 0;
     sg4::MutexPtr mutex;
@@ -149,7 +156,7 @@ class QueueRuntime : public ServiceRuntime {
   // policy; the record (0: a follower's append) is marked durable when it is on disk.
   void append(ServiceReplica& replica, std::uint64_t record, double bytes);
   // Returns the record's place in the replicator's sequence.
-  std::uint64_t hand_to_replicator(ServiceReplica& replica, std::uint64_t record);
+  std::uint64_t hand_to_replicator(ServiceReplica& replica, const Handed& record);
   Log& log_of(ServiceReplica& replica);
   void mark_durable(const std::vector<std::uint64_t>& ids);
   // Whether a crash of its leader could lose the record.

@@ -170,6 +170,19 @@ class DurabilityTest(unittest.TestCase):
         self.assertEqual(b["published"], b["acknowledged"] + b["waiting"] + b["in_flight"] + b["dead_lettered"])
         self.assertGreater(b["acknowledged"], 0.95 * b["published"])
 
+    def test_acks_all_waits_for_the_followers_whether_or_not_a_group_reads_the_topic(self):
+        # Replication copies the log, not what groups still need: a topic nobody reads (the
+        # group reads "other") is replicated all the same, and acks all waits for it.
+        def publish_mean(topic, acks):
+            d = doc({"replicas": 1, "concurrency": 8, "prefetch": 8, "topic": topic, "steps": [{"cpu_ms": 1}]},
+                    rate=50, duration=30, warmup=5, publish={"wait_for_ack": True, "timeout_ms": 2000}, platform={},
+                    queue={"replicas": 3, "replication_factor": 3, "acks": acks,
+                           "topics": {"jobs": {"partitions": 3}, "other": {"partitions": 1}}})
+            return run(d)["services"]["mq"]["queue"]["publish_ms"]["mean"]
+        read, unread, leader_only = publish_mean("jobs", "all"), publish_mean("other", "all"), publish_mean("other", 1)
+        self.assertGreater(read, 3 * leader_only)  # a round trip to the followers
+        self.assertLess(abs(unread - read) / read, 0.02, f"read {read:.4f} ms, unread {unread:.4f} ms")
+
     def test_acks_all_on_three_replicas_loses_nothing(self):
         s = self.crash_run({"acks": "all", "replication_factor": 3, "log": {"commit": "group"}})
         b = group(s)["balance"]
