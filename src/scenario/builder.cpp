@@ -663,8 +663,24 @@ void ScenarioBuilder::check_call_cycles() {
         const auto [s, e] = names[static_cast<std::size_t>(m)];
         const auto& svc = s_.services[static_cast<std::size_t>(s)];
         path += svc.name + "." + svc.endpoints[static_cast<std::size_t>(e)].name;
-        problem("/services/" + svc.name + "/endpoints/" + svc.endpoints[static_cast<std::size_t>(e)].name,
-                "calls form a cycle: " + path);
+        // At the steps of an endpoint of the cycle the file holds (a consumer's are its
+        // steps; a broker's publish endpoints are not written anywhere): the one changed
+        // last, else the first.
+        std::string blamed = service_pointer(svc.name);
+        bool found = false;
+        for (auto it = start; it != stack.end(); ++it) {
+          const auto [ns, ne] = names[static_cast<std::size_t>(*it)];
+          const ServiceSpec& member = s_.services[static_cast<std::size_t>(ns)];
+          const std::string own = service_pointer(member.name);
+          for (const std::string& at : {own + "/endpoints" + pointer_token(member.endpoints[static_cast<std::size_t>(ne)].name),
+                                        own + "/steps"}) {
+            if (!doc_.json().contains(json::json_pointer(at))) continue;
+            if (!found || doc_.applied_after(doc_.origin(at), doc_.origin(blamed))) blamed = at;
+            found = true;
+            break;
+          }
+        }
+        problem(blamed, "calls form a cycle: " + path);
         reported = true;
       } else if (state[static_cast<std::size_t>(m)] == 0) {
         dfs(m);
@@ -716,7 +732,7 @@ void ScenarioBuilder::build_clients() {
         op.request_bytes = o.at("request_kb").number() * kKiB;
         op.response_bytes = o.at("response_kb").number() * kKiB;
         if (c.target >= 0) {
-          op.endpoint = endpoint_named(c.target, o.at("endpoint"));
+          op.endpoint = endpoint_named(c.target, o.at("endpoint"), v.at("target"));
         }
         auto [owner, inserted] = operation_owner.emplace(op.name, c.name);
         if (!inserted)
@@ -959,13 +975,16 @@ void ScenarioBuilder::copy_followed_endpoints() {
   }
 }
 
-int ScenarioBuilder::endpoint_named(int service, const Node& node) {
+int ScenarioBuilder::endpoint_named(int service, const Node& node, const Node& named_by) {
   const ServiceSpec& target = s_.services[static_cast<std::size_t>(service)];
   const int endpoint = target.endpoint_index(node.string());
   if (endpoint < 0 && endpoints_known(service)) {
     std::vector<std::string> names;
     for (const auto& e : target.endpoints) names.push_back(e.name);
-    problem(node, "service " + target.name + " has no such endpoint" + suggestion(node.string(), names));
+    const std::string known = suggestion(node.string(), names);
+    const std::string key = node.pointer().substr(node.pointer().rfind('/') + 1);
+    problem_between(node, "service " + target.name + " has no such endpoint" + known, named_by,
+                    "service " + target.name + " has no endpoint " + json(node.string()).dump() + " (" + key + ")" + known);
   }
   return endpoint;
 }
@@ -1227,21 +1246,28 @@ void ScenarioBuilder::check_resource_limits() {
       biggest_service = svc.name;
     }
   }
-  // Blamed on the count that sets the peak: replicas, or the parked capacity a scale brings in.
-  std::string blamed = service_pointer(biggest_service);
-  if (!biggest_service.empty()) {
+  // Blamed on the count that sets the peak: replicas, or the parked capacity a scale brings
+  // in; or the kind's own setting (a consumer's concurrency) when that changed last.
+  const std::string service = service_pointer(biggest_service);
+  std::string blamed = service, lower = "replicas";
+  if (threads > max_threads && !biggest_service.empty()) {
     const ServiceSpec& svc = s_.services[static_cast<std::size_t>(s_.service_index(biggest_service))];
     const std::string key = peak[static_cast<std::size_t>(s_.service_index(biggest_service))] > svc.replicas
                                 ? "/max_replicas"
                                 : "/replicas";
-    if (doc_.json().contains(json::json_pointer(blamed + key))) blamed += key;
+    if (doc_.json().contains(json::json_pointer(service + key))) blamed = service + key;
+    const std::string own = svc.kind->resident_threads_setting(svc);
+    if (!own.empty()) {
+      lower = "replicas or " + own.substr(1);
+      if (doc_.json().contains(json::json_pointer(service + own)) &&
+          (blamed == service || doc_.applied_after(doc_.origin(service + own), doc_.origin(blamed))))
+        blamed = service + own;
+    }
   }
   if (threads > max_threads)
-    problem(blamed,
-            "the replicas alone hold " + count_text(threads) +
-                " simulated threads (an acceptor, a supervisor and a few of the kind's own each, before any "
-                "worker); the limit is " + count_text(max_threads) +
-                " (from vm.max_map_count): lower replicas");
+    problem(blamed, "the replicas alone hold " + count_text(threads) +
+                        " simulated threads (an acceptor, a supervisor and a few of the kind's own each, before any "
+                        "worker); the limit is " + count_text(max_threads) + " (from vm.max_map_count): lower " + lower);
 
   std::size_t sampled_hosts = 0;
   for (const HostSpec& h : s_.hosts) sampled_hosts += h.may_run;

@@ -54,6 +54,8 @@ class ScenarioBuilder {
   // A host being typed, to place it (a CDN puts each edge's host in its region).
   HostSpec& host(int index) { return s_.hosts[static_cast<std::size_t>(index)]; }
   const Catalog& catalog() const { return catalog_; }
+  // The whole document, to reach a setting of another service (for problem_between).
+  const Node& root() const { return root_; }
 
   // A warning at `pointer`: valid, but not what it seems to say (validate and run print it).
   void warning(const std::string& pointer, const std::string& text);
@@ -87,8 +89,9 @@ class ScenarioBuilder {
   // The region named by `node` (a string), or -1 after reporting "no such region".
   int region_named(const Node& node);
   // The endpoint of service `service` named by `node` (a string), or -1 after reporting
-  // "no such endpoint" (unless its endpoints are unknown: see endpoints_known()).
-  int endpoint_named(int service, const Node& node);
+  // "no such endpoint" (unless its endpoints are unknown: see endpoints_known()). `named_by`,
+  // the value that names the service, is blamed instead when it was changed after `node`.
+  int endpoint_named(int service, const Node& node, const Node& named_by);
   // A fault or action target: {"host"}, {"replica": "SERVICE-N"} or {"service"}.
   std::optional<Target> target(const Node& node);
 

@@ -71,6 +71,9 @@ class ServiceKind {
   // Simulated threads a replica holds whatever its load (workers, connections and helpers
   // come and go with the requests inside, under the run's actor budget).
   virtual double resident_threads_per_replica(const ServiceSpec& service) const;
+  // The setting that sets most of those, as a pointer inside the service ("/concurrency"),
+  // for reports; "" when none does (then it is the replicas that count).
+  virtual std::string resident_threads_setting(const ServiceSpec& /*service*/) const { return ""; }
   // Whether replies to clients that target it are billed as CDN egress (by the kind's own
   // cost usage) rather than as the origin's egress; its hosts are then part of that bill,
   // not of the compute bill.

@@ -401,6 +401,15 @@ std::vector<Diagnostic> Document::attribute(std::vector<Diagnostic> diagnostics)
     if (!d.file.empty()) continue;
     d.file = origin(d.pointer);
     if (!d.cause.empty() && applied_after(origin(d.cause), d.file)) d.file = origin(d.cause);
+    // A rule on an object or array as a whole (its count of entries) is broken by whoever
+    // added or removed an entry last.
+    const Json::json_pointer at(d.pointer);
+    if (!json_.contains(at) || !(json_[at].is_object() || json_[at].is_array())) continue;
+    const std::string below = d.pointer + "/";
+    for (auto it = origins_.lower_bound(below); it != origins_.end() && it->first.compare(0, below.size(), below) == 0;
+         ++it)
+      if (it->first.find('/', below.size()) == std::string::npos && applied_after(it->second, d.file))
+        d.file = it->second;
   }
   return diagnostics;
 }

@@ -92,7 +92,7 @@ class TargetedKind : public StepKind {
       options->service = -1;
       return;
     }
-    options->endpoint = builder.endpoint_named(options->service, node.at("endpoint"));
+    options->endpoint = builder.endpoint_named(options->service, node.at("endpoint"), node.at(key()));
     if (options->endpoint < 0) return;
     options->hop = builder.hop(place.service, options->service, options->endpoint);
   }

@@ -268,6 +268,44 @@ class InvalidInputTest(unittest.TestCase):
                     {"cpu_ms": {"dist": "constant", "value": 2, "mean": 1}}]}}}}}, f)
             result = archsim("validate", patch)
             self.assertEqual([f'{patch}: {at}/mean: unknown key where dist is "constant"'], result.stderr.splitlines())
+        # Rules between two settings, and follow-ons of one broken value, in the step 4 and 5
+        # kinds: the option that changed last is named, once.
+        s4, s4cdn, s5 = (os.path.join(ROOT, "scenarios", n) for n in
+                         ("step04-cache.json", "step04-cache-cdn.json", "step05-async-mq.json"))
+        cases = [
+            (s5, ["services.mq.log.commit=\"page_cache\""],
+             ["--set services.mq.log.commit: /services/mq/log/commit: does not use group_ms (only commit group does)",
+              "--set services.mq.log.commit: /services/mq/log/commit: does not use group_batch"]),
+            (s5, ["services.payments.retry_backoff.initial_ms=1e300"],
+             ["--set services.payments.retry_backoff.initial_ms: /services/payments/retry_backoff/initial_ms: "
+              "larger than max_ms (30000)"]),
+            (s5, ["services.payments.concurrency=100"],
+             ["--set services.payments.concurrency: /services/payments/concurrency: more workers than messages pushed"]),
+            (s5, ["services.payments.concurrency=100000", "services.payments.prefetch=1000000"],
+             ["--set services.payments.concurrency: /services/payments/concurrency: the replicas alone hold"]),
+            (s5, ["services.mq.topics.orders=null"],
+             ["--set services.mq.topics.orders: /services/mq/topics: must have at least 1 entry"]),
+            (s5, ['services.fraud.steps=[{"publish":"mq","topic":"orders"}]'],
+             ["--set services.fraud.steps: /services/fraud/steps: calls form a cycle: fraud.deliver -> "
+              "mq.publish.orders -> fraud.deliver"]),
+            (s4cdn, ['services.cdn.origin="db"'],
+             ['--set services.cdn.origin: /services/cdn/origin: service db has no endpoint "static" (origin_endpoint)']),
+            (s4, ['services.cache.write_behind={"steps":[{"call":"db","endpoint":"insert_order"}]}'],
+             ["--set services.cache.write_behind: /services/cache/write_behind: the cache_aside step at "
+              "/services/web/endpoints/checkout/steps/3/cache_aside",
+              "--set services.cache.write_behind: /services/cache/write_behind: the cache_aside step at "
+              "/services/web/endpoints/view_item/steps/1/cache_aside"]),
+            (s4, ["services.cache.memory_mb=1e-300"],
+             ["--set services.cache.memory_mb: /services/cache/memory_mb: smaller than one item's overhead"]),
+        ]
+        for file, settings, expected in cases:
+            with self.subTest(settings=settings):
+                result = archsim("validate", file, *[a for setting in settings for a in ("--set", setting)])
+                self.assertEqual(2, result.returncode, result.stderr)
+                lines = result.stderr.splitlines()
+                self.assertEqual(len(expected), len(lines), result.stderr)
+                for line, start in zip(lines, expected):
+                    self.assertTrue(line.startswith(start), f"{line!r} does not start with {start!r}")
         # validate takes the same options, and checks the file as run would take it.
         result = archsim("validate", scenario, "--set", "services.web.replicas=1")
         self.assertEqual(2, result.returncode, result.stderr)

@@ -59,10 +59,17 @@ int cache_named(const Node& node, ScenarioBuilder& builder) {
 // database (they would write again what was just read or written).
 void check_fills(int cache, const Node& at, ScenarioBuilder& builder) {
   const ServiceSpec& spec = builder.scenario().services[static_cast<std::size_t>(cache)];
-  if (spec.options && cache_options(spec).writes_database)
-    builder.problem(at, "cache " + spec.name +
-                            " writes its sets to the database (write_through or write_behind): this step's set would "
-                            "write again; call its get endpoint and let read_through load misses");
+  if (!spec.options || !cache_options(spec).writes_database) return;
+  const Node node = builder.root().at("services").at(spec.name);
+  const Node writes = node.at(node.has("write_behind") ? "write_behind" : "write_through");
+  builder.problem_between(at,
+                          "cache " + spec.name +
+                              " writes its sets to the database (write_through or write_behind): this step's set would "
+                              "write again; call its get endpoint and let read_through load misses",
+                          writes,
+                          "the cache_aside step at " + at.pointer() +
+                              " sets what it reads or writes itself: written to the database again from here; "
+                              "make that step call the cache's get endpoint, or remove this");
 }
 
 // A value of `value_bytes` must fit in one node of the cache.
@@ -71,6 +78,7 @@ void check_value_fits(int cache, double value_bytes, const Node& at, ScenarioBui
   if (!spec.options) return;
   const CacheOptions& options = cache_options(spec);
   const double item = value_bytes + options.item_overhead_bytes;
+  if (options.item_overhead_bytes >= options.capacity_bytes) return;  // its memory_mb is reported
   if (item > options.capacity_bytes)
     builder.problem(at, "an item (" + std::to_string(std::llround(item)) +
                             " bytes with its overhead) is larger than the memory of a node of " + spec.name + " (" +

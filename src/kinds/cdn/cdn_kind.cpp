@@ -120,7 +120,7 @@ class CdnKind : public ServiceKind {
       options->origin = -1;
       return;
     }
-    options->origin_endpoint = builder.endpoint_named(options->origin, node.at("origin_endpoint"));
+    options->origin_endpoint = builder.endpoint_named(options->origin, node.at("origin_endpoint"), origin);
     if (options->origin_endpoint < 0) return;
     options->hop = builder.hop(builder.scenario().service_index(service.name), options->origin,
                                options->origin_endpoint);

@@ -80,8 +80,8 @@ class ConsumerKind : public ServiceKind {
           builder.problem(idem.at("service"), std::string("service ") + store.name + " (kind " + store.kind->name() +
                                                   ") takes no calls: it is reached by " + store.kind->reached_by());
         } else {
-          spec.check_endpoint = builder.endpoint_named(spec.service, idem.at("check"));
-          spec.record_endpoint = builder.endpoint_named(spec.service, idem.at("record"));
+          spec.check_endpoint = builder.endpoint_named(spec.service, idem.at("check"), idem.at("service"));
+          spec.record_endpoint = builder.endpoint_named(spec.service, idem.at("record"), idem.at("service"));
           if (spec.check_endpoint >= 0) spec.check_hop = builder.hop(self, spec.service, spec.check_endpoint);
           if (spec.record_endpoint >= 0) spec.record_hop = builder.hop(self, spec.service, spec.record_endpoint);
           options->idempotency = spec;
@@ -89,12 +89,18 @@ class ConsumerKind : public ServiceKind {
       }
     }
     service.options = options;
-    if (options->prefetch < options->concurrency)
-      builder.problem(node.pointer() + "/prefetch",
-                      "fewer messages pushed than workers (concurrency " + std::to_string(options->concurrency) +
-                          "): the extra workers would never work");
-    if (options->max_backoff_s < options->backoff_s)
-      builder.problem(node.pointer() + "/retry_backoff/max_ms", "smaller than initial_ms");
+    const auto sound = [&](const std::string& key) { return !builder.broken(node.pointer() + key); };
+    if (options->prefetch < options->concurrency && sound("/prefetch") && sound("/concurrency"))
+      builder.problem_between(node.at("prefetch"),
+                              "fewer messages pushed than workers (concurrency " + std::to_string(options->concurrency) +
+                                  "): the extra workers would never work",
+                              node.at("concurrency"),
+                              "more workers than messages pushed (prefetch " + std::to_string(options->prefetch) +
+                                  "): the extra workers would never work");
+    const Node backoff = node.at("retry_backoff");
+    if (options->max_backoff_s < options->backoff_s && sound("/retry_backoff"))
+      builder.problem_between(backoff.at("max_ms"), "smaller than initial_ms", backoff.at("initial_ms"),
+                              "larger than max_ms (" + backoff.at("max_ms").describe() + ")");
     if (service.max_replicas != service.replicas && options->per_key)
       builder.problem(node.pointer() + "/max_replicas", "ordering per_key assigns partitions to a fixed set of members");
   }
@@ -120,6 +126,7 @@ class ConsumerKind : public ServiceKind {
   double resident_threads_per_replica(const ServiceSpec& service) const override {
     return consumer_options(service).concurrency + 2.0;
   }
+  std::string resident_threads_setting(const ServiceSpec&) const override { return "/concurrency"; }
 };
 
 const ConsumerKind kind;

@@ -73,13 +73,17 @@ class QueueKind : public ServiceKind {
     options->group_s = log.at("group_ms").number() / 1000.0;
     options->group_batch = log.at("group_batch").integer();
     options->flush_interval_s = log.at("flush_interval_ms").number() / 1000.0;
-    if (options->commit != Commit::Group && !builder.broken(log.pointer() + "/commit")) {
-      if (builder.written(log.at("group_ms"))) builder.problem(log.at("group_ms"), "only used with commit group");
-      if (builder.written(log.at("group_batch"))) builder.problem(log.at("group_batch"), "only used with commit group");
-    }
-    if (options->commit != Commit::PageCache && builder.written(log.at("flush_interval_ms")) &&
-        !builder.broken(log.pointer() + "/commit"))
-      builder.problem(log.at("flush_interval_ms"), "only used with commit page_cache");
+    // A setting of another commit: blamed on it, or on the commit when that changed last.
+    const auto only_with = [&](const char* key, const char* commit) {
+      if (log.at("commit").is(commit) || !builder.written(log.at(key)) || builder.broken(log.pointer() + "/commit"))
+        return;
+      builder.problem_between(log.at(key), std::string("only used with commit ") + commit, log.at("commit"),
+                              std::string("does not use ") + key + " (only commit " + commit + " does): remove " + key +
+                                  " or choose commit " + commit);
+    };
+    only_with("group_ms", "group");
+    only_with("group_batch", "group");
+    only_with("flush_interval_ms", "page_cache");
     options->op_cpu_s = node.at("op_cpu_us").number() / 1e6;
     options->delivery_bytes = node.at("header_bytes").number();
     for (const auto& [name, t] : node.at("topics").members()) {
