@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/files.hpp"
@@ -177,6 +178,40 @@ std::string point_name(std::size_t index) {
   return name;
 }
 
+namespace {
+
+// A summary copied or left in a point's folder by another run would be tabulated as the
+// point's: its scenario, duration and seed must be the point's (where point.json says).
+void check_made_for_point(const nlohmann::ordered_json& info, const nlohmann::ordered_json& summary,
+                          const std::string& file, bool replicated) {
+  const auto differs = [&file](const std::string& key, const nlohmann::ordered_json& got, const std::string& wanted) {
+    throw InputError(file, "/" + key, "not this point's run: point.json asks for " + wanted,
+                     describe_value(nlohmann::json(got)));
+  };
+  const auto string_at = [](const nlohmann::ordered_json& j, const char* key) -> std::optional<std::string> {
+    if (j.contains(key) && j[key].is_string()) return j[key].get<std::string>();
+    return std::nullopt;
+  };
+  const auto ran = string_at(summary, "scenario_file"), asked = string_at(info, "scenario");
+  if (ran && asked && fs::path(*ran).is_absolute()) {
+    std::error_code ec;
+    if (fs::weakly_canonical(*ran, ec) != fs::weakly_canonical(*asked, ec)) differs("scenario_file", *ran, *asked);
+  }
+  // The duration and the seed: given to every point, or varied.
+  for (const char* key : {"duration_s", "seed"}) {
+    if (replicated && std::string(key) == "seed") continue;  // each replication has its own
+    std::optional<double> wanted;
+    if (info.contains(key) && info[key].is_number()) wanted = info[key].get<double>();
+    if (info["values"].contains(key)) wanted = decimal_number(info["values"][key].get<std::string>());
+    if (!wanted || !summary.contains(key) || !summary[key].is_number()) continue;
+    const double got = summary[key].get<double>();
+    if (std::fabs(got - *wanted) > 1e-9 * std::max(1.0, std::fabs(*wanted)))
+      differs(key, summary[key], std::string(key) + " " + number_text(*wanted));
+  }
+}
+
+}  // namespace
+
 std::string sweep_table(const std::string& directory) {
   std::vector<fs::path> points;
   if (!fs::is_directory(directory)) throw InputError(directory, "", "not a sweep folder");
@@ -261,6 +296,7 @@ std::string sweep_table(const std::string& directory) {
       continue;
     }
     const auto summary = read_summary(p.string());
+    check_made_for_point(info, summary, (p / "summary.json").string(), replications > 1);
     out << p.filename().string();
     for (const auto& path : paths) out << ',' << csv_escape(info["values"].value(path, ""));
     for (const char* c : kColumns) {

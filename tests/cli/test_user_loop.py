@@ -91,6 +91,29 @@ class SweepTest(Scratch):
         with open(self.path("direct", "sweep.csv")) as a, open(self.path("emitted", "sweep.csv")) as b:
             self.assertEqual(a.read(), b.read())
 
+    def test_collect_refuses_a_summary_another_run_left_in_a_point(self):
+        # Each line of the job list runs its point; a summary of another scenario, duration
+        # or seed copied into a point's folder is not that point's.
+        out, jobs = self.path("mixed"), self.path("mixed.txt")
+        result = archsim("sweep", STEP1, "--vary", "services.web.workers=16,32", "--duration-s", "4",
+                         "--set", "warmup_s=0", "--seed", "3", "--out", out, "--emit-jobs", jobs)
+        self.assertEqual(0, result.returncode, result.stderr)
+        with open(jobs) as f:
+            for line in f.read().splitlines():
+                self.assertEqual(0, subprocess.run(line, shell=True, capture_output=True).returncode, line)
+        self.assertEqual(0, archsim("collect", out).returncode)
+        point = os.path.join(out, "point-0002", "summary.json")
+        for scenario, extra, wrong in ((STEP2, ["--duration-s", "4", "--seed", "3"], "/scenario_file"),
+                                       (STEP1, ["--duration-s", "5", "--seed", "3"], "/duration_s"),
+                                       (STEP1, ["--duration-s", "4", "--seed", "4"], "/seed")):
+            other = self.path("other")
+            ran = archsim("run", scenario, "--set", "warmup_s=0", *extra, "--out", other, "--quiet")
+            self.assertEqual(0, ran.returncode, ran.stderr)
+            shutil.copy(os.path.join(other, "summary.json"), point)
+            result = archsim("collect", out)
+            self.assertEqual(2, result.returncode, result.stderr)
+            self.assertIn(point + ": " + wrong + ": not this point's run: point.json asks for", result.stderr)
+
     def test_bad_variations(self):
         for bad in ("rate=1:2", "clients.shoppers.rate_rps=5:1:1", "clients.shoppers.rate_rps=1:5:0", "x"):
             result = archsim("sweep", STEP1, "--vary", bad, "--out", self.path("bad"))
