@@ -516,6 +516,33 @@ class CompareTest(Scratch):
         self.assertEqual(2, archsim("validate", STEP1, "--log-level", "loud").returncode)
 
 
+class QuietAndOptionsTest(Scratch):
+    TINY = ["--duration-s", "3", "--set", "warmup_s=0"]
+
+    def test_quiet_drops_the_progress_lines_not_the_results(self):
+        for command in (["compare", STEP1, STEP2], ["sweep", STEP1, "--vary", "seed=1,2", "--out", self.path("s"), "--force"]):
+            loud = archsim(*command, *self.TINY)
+            quiet = archsim(*command, *self.TINY, "--quiet")
+            self.assertEqual(0, quiet.returncode, quiet.stderr)
+            self.assertNotEqual("", loud.stderr)
+            self.assertEqual("", quiet.stderr)
+            self.assertEqual(loud.stdout, quiet.stdout)
+
+    def test_an_option_that_does_not_fit_one_input_of_compare_names_it(self):
+        cache = os.path.join(ROOT, "scenarios", "step04-cache.json")
+        mq = os.path.join(ROOT, "scenarios", "step05-async-mq.json")
+        result = archsim("compare", cache, mq, "--set", "services.mq.acks=1", *self.TINY)
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn(f"--set services.mq.acks: /services/mq: no such entry", result.stderr)
+        self.assertIn(f"(in {cache})", result.stderr)
+
+    def test_capacity_says_what_to_start_from(self):
+        result = archsim("capacity", os.path.join(ROOT, "scenarios", "step05-async-mq.json"), "--slo",
+                         "error_rate<=0.001", "--find-max", "services.payments.fail_probability")
+        self.assertEqual(2, result.returncode, result.stderr)
+        self.assertIn("give --lower, a value above 0", result.stderr)
+
+
 class TraceTest(Scratch):
     def test_trace_is_valid_with_matching_spans_and_marked_failures(self):
         out = self.path("traced")

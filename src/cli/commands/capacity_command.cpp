@@ -261,7 +261,8 @@ Command add_capacity_command(CLI::App& app) {
     const auto from_bound = maximize ? args->lower : args->upper;
     if (!from_bound && !current.is_number())
       throw InputError(args->scenario, path,
-                       std::string("has no value to start the search from: give ") + (maximize ? "--lower" : "--upper"));
+                       std::string("has no value to start the search from: give ") + (maximize ? "--lower" : "--upper") +
+                           ", a value above 0 (the search doubles and halves it)");
     double start = from_bound ? *from_bound : current.get<double>();
     if (start <= 0) start = integer ? 1 : 1e-3;
     CapacitySearch::Settings settings;

@@ -67,7 +67,16 @@ Command add_compare_command(CLI::App& app) {
         continue;
       }
       if (!fs::exists(input)) throw InputError(input, "", "no such file or folder");
-      const std::uint64_t seed = args->run.validate(input, {}, "", true);
+      std::uint64_t seed = 0;
+      try {
+        seed = args->run.validate(input, {}, "", true);
+      } catch (const InputError& e) {
+        // An option's problem is the option's with this input, not with every input.
+        std::vector<Diagnostic> diagnostics = e.diagnostics();
+        for (Diagnostic& d : diagnostics)
+          if (d.file.rfind("--", 0) == 0 && args->inputs.size() > 1) d.rule += " (in " + input + ")";
+        throw InputError(std::move(diagnostics));
+      }
       if (!base_seed) base_seed = seed;
       if (!args->out && !scratch) scratch.emplace("archsim-compare");
       const fs::path base = args->out ? fs::path(*args->out) : fs::path(scratch->path());
@@ -81,7 +90,7 @@ Command add_compare_command(CLI::App& app) {
       args->run.add_run(input, folders[i], {}, *base_seed, input, runs, replicated);
     }
     if (!runs.empty()) {
-      std::cerr << "running " << runs.size() << " run" << (runs.size() > 1 ? "s" : "") << "...\n";
+      if (!args->run.quiet) std::cerr << "running " << runs.size() << " run" << (runs.size() > 1 ? "s" : "") << "...\n";
       const auto status = run_children(runs, args->run.jobs);
       check_children(status, runs);
       for (const auto& r : replicated) r.combine();

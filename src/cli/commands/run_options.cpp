@@ -68,6 +68,7 @@ void RunOptions::add_to(CLI::App* app) {
   app->add_option("--duration-s", duration_s, "Duration of every run (seconds)")
       ->check(real_number(0, 31536000, false));
   app->add_option("--set", sets, "Override a value in every run: PATH=VALUE");
+  app->add_flag("--quiet,-q", quiet, "No progress lines on stderr (errors, warnings and the results still show)");
   jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   app->add_option("--jobs,-j", jobs, "Runs at once (default: the number of cores)")->transform(whole_number(1, 1024));
   app->add_option("--replications", replications,

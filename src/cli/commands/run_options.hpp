@@ -19,6 +19,7 @@ struct RunOptions {
   std::vector<std::string> sets;
   int jobs = 1;
   int replications = 1;  // independent replications of every run (see replicated.hpp)
+  bool quiet = false;    // no progress lines on stderr (the results are still printed)
 
   void add_to(CLI::App* app);
   // Arguments of `archsim run SCENARIO` with these options, the extra overrides, into `out`.

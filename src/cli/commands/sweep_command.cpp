@@ -153,8 +153,9 @@ Command add_sweep_command(CLI::App& app) {
       return kExitOk;
     }
 
-    std::cerr << "sweeping " << runs.size() << " point" << (runs.size() > 1 ? "s" : "") << " with " << args->run.jobs
-              << " at once...\n";
+    if (!args->run.quiet)
+      std::cerr << "sweeping " << runs.size() << " point" << (runs.size() > 1 ? "s" : "") << " with " << args->run.jobs
+                << " at once...\n";
     const auto status = run_children(runs, args->run.jobs);
     check_children(status, runs);
     const std::string table = sweep_table(root.string());
