@@ -221,6 +221,7 @@ Scenario ScenarioBuilder::build() {
   // The limits need a whole scenario: not one with parts left out.
   if (problems_.empty() && !tolerant_) mark_hosts_that_may_run();
   if (problems_.empty() && !tolerant_) check_resource_limits();
+  if (problems_.empty() && !tolerant_) warn_unreached_services();
   if (!problems_.empty()) throw InputError(problems_);
   return std::move(s_);
 }
@@ -620,30 +621,67 @@ Distribution ScenarioBuilder::distribution(const Node& v) {
 
 // ---- call graph -------------------------------------------------------------------
 
-void ScenarioBuilder::check_call_cycles() {
-  // Nodes are (service, endpoint); an edge is a call, a forward or a kind's own hop (a
-  // balancer to its backend). A cycle would recurse forever.
-  std::vector<std::vector<int>> base(s_.services.size());
-  int total = 0;
+ScenarioBuilder::CallGraph ScenarioBuilder::call_graph() const {
+  CallGraph g;
+  g.base.resize(s_.services.size());
   for (std::size_t s = 0; s < s_.services.size(); ++s) {
-    base[s].resize(s_.services[s].endpoints.size());
-    for (auto& b : base[s]) b = total++;
+    g.base[s].resize(s_.services[s].endpoints.size());
+    for (auto& b : g.base[s]) b = g.total++;
   }
-  std::vector<std::vector<int>> edges(static_cast<std::size_t>(total));
-  std::vector<std::pair<int, int>> names(static_cast<std::size_t>(total));
+  g.edges.resize(static_cast<std::size_t>(g.total));
+  g.names.resize(static_cast<std::size_t>(g.total));
   for (std::size_t s = 0; s < s_.services.size(); ++s)
     for (std::size_t e = 0; e < s_.services[s].endpoints.size(); ++e) {
-      auto& out = edges[static_cast<std::size_t>(base[s][e])];
+      auto& out = g.edges[static_cast<std::size_t>(g.base[s][e])];
       const auto add = [&](CallTarget t) {
-        if (t.service >= 0 && t.endpoint >= 0)
-          out.push_back(base[static_cast<std::size_t>(t.service)][static_cast<std::size_t>(t.endpoint)]);
+        if (t.service >= 0 && t.endpoint >= 0 && static_cast<std::size_t>(t.service) < g.base.size() &&
+            static_cast<std::size_t>(t.endpoint) < g.base[static_cast<std::size_t>(t.service)].size())
+          out.push_back(g.base[static_cast<std::size_t>(t.service)][static_cast<std::size_t>(t.endpoint)]);
       };
       for_each_step(s_.services[s].endpoints[e].steps, [&](const Step& st) {
         if (const auto t = st.kind->target(st)) add(*t);
       });
-      names[static_cast<std::size_t>(base[s][e])] = {static_cast<int>(s), static_cast<int>(e)};
+      g.names[static_cast<std::size_t>(g.base[s][e])] = {static_cast<int>(s), static_cast<int>(e)};
       if (s_.services[s].kind) s_.services[s].kind->edges(s_.services[s], static_cast<int>(e), add);
     }
+  return g;
+}
+
+void ScenarioBuilder::warn_unreached_services() {
+  // From the endpoints the clients ask for, along every call, forward and kind's own hop.
+  const CallGraph g = call_graph();
+  std::vector<bool> reached(static_cast<std::size_t>(g.total), false);
+  std::vector<int> todo;
+  for (const ClientSpec& c : s_.clients)
+    for (const OperationSpec& op : c.operations)
+      if (c.target >= 0 && op.endpoint >= 0) todo.push_back(g.base[static_cast<std::size_t>(c.target)][static_cast<std::size_t>(op.endpoint)]);
+  while (!todo.empty()) {
+    const int n = todo.back();
+    todo.pop_back();
+    if (reached[static_cast<std::size_t>(n)]) continue;
+    reached[static_cast<std::size_t>(n)] = true;
+    for (int m : g.edges[static_cast<std::size_t>(n)]) todo.push_back(m);
+  }
+  for (std::size_t s = 0; s < s_.services.size(); ++s) {
+    const ServiceSpec& svc = s_.services[s];
+    if (!svc.kind || g.base[s].empty()) continue;
+    if (std::any_of(g.base[s].begin(), g.base[s].end(), [&](int n) { return reached[static_cast<std::size_t>(n)]; }))
+      continue;
+    warning(service_pointer(svc.name),
+            std::string("no request reaches it (") +
+                (svc.kind->reached_by() ? std::string("it is reached by ") + svc.kind->reached_by()
+                                        : std::string("no client targets it and no step calls it")) +
+                "): it serves nothing, and its hosts are billed");
+  }
+}
+
+void ScenarioBuilder::check_call_cycles() {
+  // Nodes are (service, endpoint); an edge is a call, a forward or a kind's own hop (a
+  // balancer to its backend). A cycle would recurse forever.
+  const CallGraph graph = call_graph();
+  const auto& edges = graph.edges;
+  const auto& names = graph.names;
+  const int total = graph.total;
   std::vector<int> state(static_cast<std::size_t>(total), 0);  // 0 new, 1 on stack, 2 done
   std::vector<int> stack;
   bool reported = false;

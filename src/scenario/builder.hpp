@@ -144,7 +144,18 @@ class ScenarioBuilder {
   void build_clients();
   // Checks a replayed client's access log line by line and takes its rate and mix.
   void read_access_log(ClientSpec& client, const Node& node);
+  // The calls between endpoints: node base[service][endpoint]; an edge is a call, a forward
+  // or a kind's own hop (a balancer to its backend, a broker to its consumers).
+  struct CallGraph {
+    std::vector<std::vector<int>> base;
+    std::vector<std::vector<int>> edges;
+    std::vector<std::pair<int, int>> names;  // (service, endpoint) of each node
+    int total = 0;
+  };
+  CallGraph call_graph() const;
   void check_call_cycles();
+  // A warning for each service no request can reach from the clients.
+  void warn_unreached_services();
   void build_timeline();
   void build_random_faults();
   void build_metrics();

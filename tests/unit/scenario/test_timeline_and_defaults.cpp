@@ -270,3 +270,32 @@ TEST_CASE("defaults of kinds' options: a balancer's and a replicated database's"
   CHECK(std::string(replication->apply_steps[0].kind->key()) == "cpu_ms");
   REQUIRE(db.health_check);
 }
+
+TEST_CASE("a service no request reaches is a warning, one reached through calls, a balancer or a broker is not") {
+  json doc = base();
+  doc.erase("hosts");
+  doc["services"]["db"] = json::parse(
+      R"({"kind": "app_server", "host": {"cores": 2}, "workers": 4, "endpoints": {"q": {"steps": [{"cpu_ms": 1}]}}})");
+  auto warnings = build(doc).warnings;
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "t.json: /services/db: no request reaches it (no client targets it and no step calls it): it "
+                       "serves nothing, and its hosts are billed");
+  // A call reaches it.
+  doc["services"]["web"]["endpoints"]["home"]["steps"].push_back(json::parse(R"({"call": "db", "endpoint": "q"})"));
+  CHECK(build(doc).warnings.empty());
+  // A balancer in front of web: web is reached through it.
+  doc["services"]["lb"] = json::parse(R"({"kind": "load_balancer", "host": {"cores": 2}, "backend": "web"})");
+  doc["clients"]["users"]["target"] = "lb";
+  CHECK(build(doc).warnings.empty());
+  // A consumer of a topic nothing publishes to.
+  doc["services"]["mq"] = json::parse(R"({"kind": "queue", "host": {"cores": 2}, "topics": {"jobs": {}}})");
+  doc["services"]["worker"] = json::parse(
+      R"({"kind": "consumer", "host": {"cores": 1}, "queue": "mq", "topic": "jobs", "steps": [{"cpu_ms": 1}]})");
+  warnings = build(doc).warnings;
+  REQUIRE(warnings.size() == 2);
+  CHECK_THAT(warnings[0], Catch::StartsWith("t.json: /services/mq: no request reaches it (it is reached by publish steps)"));
+  CHECK_THAT(warnings[1], Catch::StartsWith("t.json: /services/worker: no request reaches it (it is reached by its "
+                                            "queue's deliveries)"));
+  doc["services"]["web"]["endpoints"]["home"]["steps"].push_back(json::parse(R"({"publish": "mq", "topic": "jobs"})"));
+  CHECK(build(doc).warnings.empty());
+}
