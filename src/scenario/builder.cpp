@@ -1330,20 +1330,29 @@ void ScenarioBuilder::check_resource_limits() {
       setting = service_pointer(svc.name) + svc.kind->key_state_setting(svc);
     }
   }
-  if (per_key > 0)
-    for (const ClientSpec& c : s_.clients) {
-      const double bytes = static_cast<double>(c.keys.count) * per_key;
-      if (bytes <= 2048.0 * kMiB) continue;
-      const std::string keys = "/clients/" + c.name + "/keys/count";
-      const std::string what = "state kept per key by " + per_key_services + ": " + std::to_string(c.keys.count) +
-                               " keys could take " + count_text(bytes / kMiB) + " MB; the limit is 2048 MB";
-      // Blamed on what changed last: the keys, or the setting that keeps state for each.
-      if (!setting.empty() && doc_.json().contains(json::json_pointer(setting)) &&
-          doc_.applied_after(doc_.origin(setting), doc_.origin(keys)))
-        problem(setting, what + " (the keys of client " + c.name + "): lower this");
-      else
-        problem(keys, what + ": use fewer keys");
+  if (per_key <= 0) return;
+  // Blamed on what changed last: each client's keys, or (once, for all the clients it
+  // overflows with) the setting that keeps state for each key.
+  std::string over_setting;
+  double most = 0;
+  for (const ClientSpec& c : s_.clients) {
+    const double bytes = static_cast<double>(c.keys.count) * per_key;
+    if (bytes <= 2048.0 * kMiB) continue;
+    const std::string keys = "/clients/" + c.name + "/keys/count";
+    if (!setting.empty() && doc_.json().contains(json::json_pointer(setting)) &&
+        doc_.applied_after(doc_.origin(setting), doc_.origin(keys))) {
+      over_setting += (over_setting.empty() ? "" : ", ") + c.name + " (" + std::to_string(c.keys.count) + " keys)";
+      most = std::max(most, bytes);
+      continue;
     }
+    problem(keys, "state kept per key by " + per_key_services + ": " + std::to_string(c.keys.count) +
+                      " keys could take " + count_text(bytes / kMiB) + " MB (" + count_text(per_key) +
+                      " bytes a key); the limit is 2048 MB: use fewer keys");
+  }
+  if (!over_setting.empty())
+    problem(setting, "state kept per key by " + per_key_services + ": the keys of " + over_setting +
+                         " could take up to " + count_text(most / kMiB) + " MB a client (" + count_text(per_key) +
+                         " bytes a key, most of it kept for this setting); the limit is 2048 MB: lower this");
 }
 
 // ---- entry points -----------------------------------------------------------------

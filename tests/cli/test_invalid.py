@@ -239,6 +239,11 @@ class InvalidInputTest(unittest.TestCase):
             self.assertEqual(2, result.returncode, result.stderr)
             self.assertIn(f"{patch}: /services/cdn/admission/min_requests: state kept per key by cdn", result.stderr)
             self.assertNotIn("step04-cache-cdn.json:", result.stderr)
+            # Once for every client whose keys overflow it, not once per client.
+            result = archsim("validate", os.path.join(ROOT, "scenarios", "step04-cdn-cost-policies.json"),
+                             "--set", "services.cdn.admission.min_requests=1000000")
+            self.assertEqual(1, len(result.stderr.splitlines()), result.stderr)
+            self.assertIn("the keys of browsers_ca (20000 keys), browsers_nl (20000 keys), shoppers", result.stderr)
             # Objects made larger than the storage: the option that did it is blamed.
             result = archsim("validate", cdn, "--set", 'services.cdn.object_kb={"dist":"lognormal","mean":1e300,'
                                                        '"p99":2e300}')

@@ -79,6 +79,8 @@ class CdnKind : public ServiceKind {
     const double mean_kb = options->object_kb.mean();
     if (mean_kb <= 0)
       builder.problem(node.at("object_kb"), "objects have a size: this distribution's mean is 0");
+    else if (mean_kb * kKiB < 1)
+      builder.problem(node.at("object_kb"), "objects have a byte at least: this distribution's mean is less");
     else if (options->storage_bytes < mean_kb * kKiB) {
       std::ostringstream average, storage;
       average << std::setprecision(3) << mean_kb << " KiB";
