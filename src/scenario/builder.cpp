@@ -222,6 +222,7 @@ Scenario ScenarioBuilder::build() {
   if (problems_.empty() && !tolerant_) mark_hosts_that_may_run();
   if (problems_.empty() && !tolerant_) check_resource_limits();
   if (problems_.empty() && !tolerant_) warn_unreached_services();
+  if (problems_.empty() && !tolerant_) warn_hopeless_exchanges();
   if (!problems_.empty()) throw InputError(problems_);
   return std::move(s_);
 }
@@ -675,6 +676,30 @@ void ScenarioBuilder::warn_unreached_services() {
   }
 }
 
+void ScenarioBuilder::exchange(int from, int to, double request_bytes, double response_bytes, double timeout_s,
+                               const std::string& pointer) {
+  if (to >= 0 && timeout_s > 0) exchanges_.push_back({from, to, request_bytes + response_bytes, timeout_s, pointer});
+}
+
+void ScenarioBuilder::warn_hopeless_exchanges() {
+  const auto fastest_nic = [this](int service) {
+    double best = 0;
+    for (int h : s_.services[static_cast<std::size_t>(service)].replica_hosts)
+      if (h >= 0 && static_cast<std::size_t>(h) < s_.hosts.size())
+        best = std::max(best, s_.hosts[static_cast<std::size_t>(h)].nic_bytes_per_s);
+    return best;
+  };
+  for (const Exchange& x : exchanges_) {
+    const double from = x.from < 0 ? s_.platform.network.client_bytes_per_s : fastest_nic(x.from);
+    const double rate = std::min(from, fastest_nic(x.to));
+    if (!(rate > 0) || x.bytes / rate <= x.timeout_s) continue;
+    const auto ms = [](double s) { return count_text(std::ceil(1000.0 * s)); };
+    warning(x.pointer, "its " + count_text(std::ceil(x.bytes / kKiB)) + " KiB (request and reply) take " +
+                           ms(x.bytes / rate) + " ms through the NICs at best, longer than its timeout (" +
+                           ms(x.timeout_s) + " ms): every one times out");
+  }
+}
+
 void ScenarioBuilder::check_call_cycles() {
   // Nodes are (service, endpoint); an edge is a call, a forward or a kind's own hop (a
   // balancer to its backend). A cycle would recurse forever.
@@ -771,6 +796,7 @@ void ScenarioBuilder::build_clients() {
         op.response_bytes = o.at("response_kb").number() * kKiB;
         if (c.target >= 0) {
           op.endpoint = endpoint_named(c.target, o.at("endpoint"), v.at("target"));
+          exchange(-1, c.target, op.request_bytes, op.response_bytes, c.timeout_s, o.pointer());
         }
         auto [owner, inserted] = operation_owner.emplace(op.name, c.name);
         if (!inserted)

@@ -56,6 +56,12 @@ class ScenarioBuilder {
   const Catalog& catalog() const { return catalog_; }
   // The whole document, to reach a setting of another service (for problem_between).
   const Node& root() const { return root_; }
+  // A call, publish or client request from service `from` (-1: a client) to service `to`,
+  // given up after `timeout_s`: once the hosts are placed, a warning at `pointer` when its
+  // bytes alone take longer than that through the fastest NICs its two ends may have
+  // (every one of them would time out).
+  void exchange(int from, int to, double request_bytes, double response_bytes, double timeout_s,
+                const std::string& pointer);
 
   // A warning at `pointer`: valid, but not what it seems to say (validate and run print it).
   void warning(const std::string& pointer, const std::string& text);
@@ -156,6 +162,8 @@ class ScenarioBuilder {
   void check_call_cycles();
   // A warning for each service no request can reach from the clients.
   void warn_unreached_services();
+  // A warning for each exchange() whose bytes cannot cross in its timeout.
+  void warn_hopeless_exchanges();
   void build_timeline();
   void build_random_faults();
   void build_metrics();
@@ -190,6 +198,12 @@ class ScenarioBuilder {
   const Catalog& catalog_;
   nlohmann::json filled_;  // the document with the schema's defaults
   Node root_;
+  struct Exchange {
+    int from, to;
+    double bytes, timeout_s;
+    std::string pointer;
+  };
+  std::vector<Exchange> exchanges_;
   nlohmann::json profile_;
   std::deque<nlohmann::json> synthesized_;  // documents behind defaults() nodes
   std::unordered_map<std::string, int> host_names_;

@@ -95,6 +95,9 @@ class TargetedKind : public StepKind {
     options->endpoint = builder.endpoint_named(options->service, node.at("endpoint"), node.at(key()));
     if (options->endpoint < 0) return;
     options->hop = builder.hop(place.service, options->service, options->endpoint);
+    if (!forward_)
+      builder.exchange(place.service, options->service, options->request_bytes, options->response_bytes,
+                       options->timeout_s, node.pointer());
   }
   std::optional<CallTarget> target(const Step& step) const override {
     const auto& call = step.options_as<CallStep>();

@@ -183,6 +183,8 @@ class PublishKind : public StepKind {
     if (!queue.options) return;
     options->topic = topic_named(queue, node.at("topic"), builder);
     if (options->topic < 0) return;
+    if (options->wait)
+      builder.exchange(place.service, options->queue, options->message_bytes, 0, options->timeout_s, node.pointer());
     options->hop = builder.hop(place.service, options->queue, publish_endpoint(options->topic));
   }
   std::optional<CallTarget> target(const Step& step) const override {

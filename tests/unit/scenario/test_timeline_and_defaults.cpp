@@ -299,3 +299,18 @@ TEST_CASE("a service no request reaches is a warning, one reached through calls,
   doc["services"]["web"]["endpoints"]["home"]["steps"].push_back(json::parse(R"({"publish": "mq", "topic": "jobs"})"));
   CHECK(build(doc).warnings.empty());
 }
+
+TEST_CASE("a request whose bytes cannot cross the NICs within its timeout is a warning") {
+  json doc = base();
+  doc.erase("hosts");
+  doc["platform"]["network"]["nic_gbps"] = 1;  // 125 MB/s
+  doc["platform"]["network"]["client_gbps"] = 1;
+  doc["clients"]["users"]["timeout_ms"] = 1000;
+  doc["clients"]["users"]["operations"]["home"]["request_kb"] = 100000;  // 102.4 MB: 819 ms
+  CHECK(build(doc).warnings.empty());
+  doc["clients"]["users"]["operations"]["home"]["response_kb"] = 100000;  // 1638 ms
+  const auto warnings = build(doc).warnings;
+  REQUIRE(warnings.size() == 1);
+  CHECK(warnings[0] == "t.json: /clients/users/operations/home: its 200000 KiB (request and reply) take 1639 ms "
+                       "through the NICs at best, longer than its timeout (1000 ms): every one times out");
+}
