@@ -117,14 +117,13 @@ void ScenarioBuilder::problem(const Node& at, const std::string& rule) {
 
 bool ScenarioBuilder::problem_between(const Node& first, const std::string& first_rule, const Node& second,
                                       const std::string& second_rule) {
-  const std::string first_origin = doc_.origin(first.pointer());
-  const std::string second_origin = doc_.origin(second.pointer());
-  // A section is named by its place alone: its text would tell nothing.
+  // A section changed anywhere inside counts as changed (a --set of one of its steps).
+  const std::string first_origin = doc_.changed_last(first.pointer());
+  const std::string second_origin = doc_.changed_last(second.pointer());
+  // A section (an object, a list) is named by its place alone: its text would tell nothing.
   const auto blame = [this](const Node& at, const std::string& rule) {
-    if (at.is_object())
-      problem(at.pointer(), rule);
-    else
-      problem(at, rule);
+    const std::string file = doc_.changed_last(at.pointer());
+    problems_.push_back({file, at.pointer(), rule, at.is_object() || at.raw().is_array() ? "" : at.describe()});
   };
   if ((!written(first) && written(second)) || doc_.applied_after(second_origin, first_origin)) {
     blame(second, second_rule);
@@ -503,8 +502,16 @@ void ScenarioBuilder::build_pools(ServiceSpec& svc, const Node& pools, int index
         problem(p.pointer(), missing("no such service", service_pointer(name), name, service_names()));
       continue;
     }
-    if (!called.count(target) && !broken(service_pointer(svc.name) + "/endpoints"))
-      problem(p.pointer(), "this service never calls " + name);
+    if (!called.count(target) && !broken(service_pointer(svc.name) + "/endpoints")) {
+      // Blamed on the steps when they changed last (a call removed by an option).
+      const Node own = root_.at("services").at(svc.name);
+      const std::string steps = own.has("endpoints") ? "endpoints" : own.has("steps") ? "steps" : "";
+      if (steps.empty())
+        problem(p.pointer(), "this service never calls " + name);
+      else
+        problem_between(p, "this service never calls " + name, own.at(steps),
+                        "no step calls " + name + ", which connection_pools gives a pool");
+    }
     svc.pools.push_back({target, p.at("size").integer(), p.at("timeout_ms").number() / 1000.0});
   }
 }

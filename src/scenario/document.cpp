@@ -380,6 +380,14 @@ std::string Document::origin(const std::string& pointer) const {
   }
 }
 
+std::string Document::changed_last(const std::string& pointer) const {
+  std::string last = origin(pointer);
+  const std::string below = pointer + "/";
+  for (auto it = origins_.lower_bound(below); it != origins_.end() && it->first.compare(0, below.size(), below) == 0; ++it)
+    if (applied_after(it->second, last)) last = it->second;
+  return last;
+}
+
 void Document::add_layer(const std::string& label) {
   if (std::find(layers_.begin(), layers_.end(), label) == layers_.end()) layers_.push_back(label);
 }

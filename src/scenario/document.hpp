@@ -37,6 +37,9 @@ class Document {
   const std::string& path() const { return path_; }
   // The file (or "--set ...") that set the value at `pointer`, or of its closest ancestor.
   std::string origin(const std::string& pointer) const;
+  // Of the files and options that set the value at `pointer` or anything inside it (or
+  // removed something there), the one applied last.
+  std::string changed_last(const std::string& pointer) const;
   // Whether the file or option `later` was applied after `earlier` (a file after the one it
   // extends, an option after the files): what the user changed last. False when either is
   // not one of the document's.

@@ -300,6 +300,10 @@ class InvalidInputTest(unittest.TestCase):
               "/services/web/endpoints/checkout/steps/3/cache_aside",
               "--set services.cache.write_behind: /services/cache/write_behind: the cache_aside step at "
               "/services/web/endpoints/view_item/steps/1/cache_aside"]),
+            # A change deep inside a list counts as a change of the list: the call removed.
+            (s5, ['services.payments.steps.2={"cpu_ms":1}'],
+             ["--set services.payments.steps.2: /services/payments/steps: no step calls ledger, which "
+              "connection_pools gives a pool"]),
             (s4, ["services.cache.memory_mb=1e-300"],
              ["--set services.cache.memory_mb: /services/cache/memory_mb: smaller than one item's overhead"]),
         ]
