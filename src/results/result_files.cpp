@@ -11,6 +11,8 @@
 #include <iostream>
 #include <sstream>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "core/files.hpp"
@@ -143,9 +145,19 @@ std::vector<std::string> remove_abandoned_scratch(const std::string& parent, con
     const std::string name = entry.path().filename().string();
     if (!numbered_name(name, mine, 1) || name.size() - mine.size() > 9) continue;
     const auto pid = static_cast<pid_t>(std::stol(name.substr(mine.size())));
-    const bool ended = pid > 0 && pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH;
-    if (ended && entry.is_directory(ec) && !entry.is_symlink(ec) && holds_only_results(entry.path().string()))
-      abandoned.push_back(entry.path());
+    // This process has made no such folder yet: one with its id is an ended one's.
+    const bool ended = pid > 0 && (pid == ::getpid() || (::kill(pid, 0) != 0 && errno == ESRCH));
+    if (!ended || !entry.is_directory(ec) || entry.is_symlink(ec) ||
+        !holds_only_results(entry.path().string(), {kScratchLockFile}))
+      continue;
+    // A lock still held is a live process's, whatever its id says here.
+    const int fd = ::open((entry.path() / kScratchLockFile).c_str(), O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+      const bool free = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+      ::close(fd);
+      if (!free) continue;
+    }
+    abandoned.push_back(entry.path());
   }
   std::vector<std::string> removed;
   for (const auto& folder : abandoned)
@@ -169,9 +181,18 @@ std::string scratch_folder(const std::string& prefix) {
 ScratchFolder::ScratchFolder(const std::string& prefix, const std::string& parent)
     : path_((fs::path(parent) / (prefix + "-" + process_tag())).string()) {
   fs::create_directories(path_);
+  // Held while this process lives (the kernel lets it go however the process ends).
+  lock_ = ::open((fs::path(path_) / kScratchLockFile).c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (lock_ >= 0) ::flock(lock_, LOCK_EX | LOCK_NB);
+}
+
+void ScratchFolder::keep(const std::string& why) {
+  kept_ = true;
+  std::ofstream(fs::path(path_) / kScratchKeptFile) << why << "\n";
 }
 
 ScratchFolder::~ScratchFolder() {
+  if (lock_ >= 0) ::close(lock_);
   std::error_code ec;
   if (!kept_) fs::remove_all(path_, ec);
 }

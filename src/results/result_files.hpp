@@ -42,7 +42,9 @@ std::string scratch_folder(const std::string& prefix);
 // Such a folder, removed with this object, whatever ends its use (the end, an error or an
 // interruption).
 // With `parent`, the folder is made there instead (PARENT/PREFIX-HOST-PID: a staging folder
-// on the results' own file system). keep() leaves it in place.
+// on the results' own file system), and this process holds a lock on its file
+// kScratchLockFile while it lives (see remove_abandoned_scratch). keep(why) leaves it in
+// place, with a file kScratchKeptFile saying why, which nothing removes.
 class ScratchFolder {
  public:
   explicit ScratchFolder(const std::string& prefix) : path_(scratch_folder(prefix)) {}
@@ -51,16 +53,22 @@ class ScratchFolder {
   ScratchFolder(const ScratchFolder&) = delete;
   ScratchFolder& operator=(const ScratchFolder&) = delete;
   const std::string& path() const { return path_; }
-  void keep() { kept_ = true; }
+  void keep(const std::string& why);
 
  private:
   std::string path_;
+  int lock_ = -1;  // the lock file, held open
   bool kept_ = false;
 };
+inline constexpr const char* kScratchLockFile = ".archsim-lock";
+inline constexpr const char* kScratchKeptFile = "KEPT.txt";
 
-// Removes the folders PARENT/PREFIX-HOST-PID that processes of this host which have ended
-// left behind (killed before they could remove them), where they hold only results. Returns
-// their paths. A live process's folder, another host's, and one holding anything else stay.
+// Removes the folders PARENT/PREFIX-HOST-PID (made by ScratchFolder) that processes of this
+// host which have ended left behind (killed before they could remove them), where they hold
+// only results. Returns their paths. A folder stays when its lock is held (its process lives,
+// whatever its process id says: another PID namespace, another machine), when its process
+// id is that of a live process of this host, when it belongs to another host, and when it
+// holds anything else (a kept folder's KEPT.txt).
 std::vector<std::string> remove_abandoned_scratch(const std::string& parent, const std::string& prefix);
 
 // summary.json of a result folder (or the file itself). Throws InputError.

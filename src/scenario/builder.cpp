@@ -696,7 +696,13 @@ void ScenarioBuilder::warn_hopeless_exchanges() {
         best = std::max(best, s_.hosts[static_cast<std::size_t>(h)].nic_bytes_per_s);
     return best;
   };
+  const auto share_a_host = [this](int a, int b) {
+    const auto& ha = s_.services[static_cast<std::size_t>(a)].replica_hosts;
+    const auto& hb = s_.services[static_cast<std::size_t>(b)].replica_hosts;
+    return std::any_of(ha.begin(), ha.end(), [&hb](int h) { return std::find(hb.begin(), hb.end(), h) != hb.end(); });
+  };
   for (const Exchange& x : exchanges_) {
+    if (x.from >= 0 && share_a_host(x.from, x.to)) continue;  // may go through the loopback, not a NIC
     const double from = x.from < 0 ? s_.platform.network.client_bytes_per_s : fastest_nic(x.from);
     const double rate = std::min(from, fastest_nic(x.to));
     if (!(rate > 0) || x.bytes / rate <= x.timeout_s) continue;
@@ -737,6 +743,7 @@ void ScenarioBuilder::check_call_cycles() {
         // steps; a broker's publish endpoints are not written anywhere): the one changed
         // last, else the first.
         std::string blamed = service_pointer(svc.name);
+        std::string file = doc_.changed_last(blamed);
         bool found = false;
         for (auto it = start; it != stack.end(); ++it) {
           const auto [ns, ne] = names[static_cast<std::size_t>(*it)];
@@ -745,12 +752,16 @@ void ScenarioBuilder::check_call_cycles() {
           for (const std::string& at : {own + "/endpoints" + pointer_token(member.endpoints[static_cast<std::size_t>(ne)].name),
                                         own + "/steps"}) {
             if (!doc_.json().contains(json::json_pointer(at))) continue;
-            if (!found || doc_.applied_after(doc_.origin(at), doc_.origin(blamed))) blamed = at;
+            // Changed anywhere inside (a --set of one step closing the cycle) counts.
+            if (!found || doc_.applied_after(doc_.changed_last(at), file)) {
+              blamed = at;
+              file = doc_.changed_last(at);
+            }
             found = true;
             break;
           }
         }
-        problem(blamed, "calls form a cycle: " + path);
+        problems_.push_back({file, blamed, "calls form a cycle: " + path, ""});
         reported = true;
       } else if (state[static_cast<std::size_t>(m)] == 0) {
         dfs(m);
@@ -803,7 +814,9 @@ void ScenarioBuilder::build_clients() {
         op.response_bytes = o.at("response_kb").number() * kKiB;
         if (c.target >= 0) {
           op.endpoint = endpoint_named(c.target, o.at("endpoint"), v.at("target"));
-          exchange(-1, c.target, op.request_bytes, op.response_bytes, c.timeout_s, o.pointer());
+          // A replayed request's size comes from its log line.
+          if (c.model != ClientModel::Replay)
+            exchange(-1, c.target, op.request_bytes, op.response_bytes, c.timeout_s, o.pointer());
         }
         auto [owner, inserted] = operation_owner.emplace(op.name, c.name);
         if (!inserted)

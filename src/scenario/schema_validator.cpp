@@ -428,9 +428,9 @@ void SchemaValidator::check_one_of(const json& branches, const json& instance, c
         if (resolve(*c)["properties"][disc_key]["const"] == instance[disc_key]) {
           const std::size_t before = out.size();
           check(*c, instance, pointer, out);
-          // Which keys the object takes is the discriminator's choice: a later change of it
-          // takes the blame for keys that no longer fit, and a key that another choice
-          // takes (or does without) says which choice this is.
+          // Which keys the object takes is the discriminator's choice: a key that another
+          // choice takes (or does without) says which choice this is, and a later change of
+          // the choice takes the blame for it.
           for (std::size_t i = before; i < out.size(); ++i) {
             Diagnostic& d = out[i];
             const bool own_key = d.pointer.size() > pointer.size() && d.pointer.compare(0, pointer.size(), pointer) == 0 &&
@@ -443,7 +443,6 @@ void SchemaValidator::check_one_of(const json& branches, const json& instance, c
               else key += token[k];
             for (const std::string prefix : {"required key is missing", "unknown key"}) {
               if (d.rule.compare(0, prefix.size(), prefix) != 0) continue;
-              d.cause = pointer + pointer_token(disc_key);
               const bool missing = prefix[0] == 'r';
               const bool elsewhere = std::any_of(candidates.begin(), candidates.end(), [&](const json* other) {
                 const json& b = resolve(*other);
@@ -452,7 +451,9 @@ void SchemaValidator::check_one_of(const json& branches, const json& instance, c
                                       std::find(b["required"].begin(), b["required"].end(), key) != b["required"].end();
                 return other != c && (missing ? !required : known);
               });
-              if (elsewhere) d.rule.insert(prefix.size(), " where " + disc_key + " is " + instance[disc_key].dump());
+              if (!elsewhere) continue;  // wrong whatever the choice: not the choice's doing
+              d.rule.insert(prefix.size(), " where " + disc_key + " is " + instance[disc_key].dump());
+              d.cause = pointer + pointer_token(disc_key);
             }
           }
           return;

@@ -265,6 +265,14 @@ class InvalidInputTest(unittest.TestCase):
         self.assertEqual(2, result.returncode, result.stderr)
         self.assertIn('--set services.web.kind: /services/web/workers: unknown key where kind is "cache"', result.stderr)
         self.assertNotIn("step01-single-node.json: /services/web/", result.stderr)
+        # A key no choice takes is the file's whatever the choice (a typo).
+        with tempfile.TemporaryDirectory() as tmp:
+            patch = os.path.join(tmp, "typo.json")
+            with open(patch, "w") as f:
+                json.dump({"extends": step1, "services": {"web": {"workres": 8}}}, f)
+            result = archsim("validate", patch, "--set", "services.web.kind=\"cache\"")
+            self.assertIn(f'{patch}: /services/web/workres: unknown key', result.stderr)
+            self.assertNotIn("--set services.web.kind: /services/web/workres", result.stderr)
         # A key the file added after the choice is the file's.
         with tempfile.TemporaryDirectory() as tmp:
             patch = os.path.join(tmp, "patch.json")
@@ -304,6 +312,10 @@ class InvalidInputTest(unittest.TestCase):
             (s5, ['services.payments.steps.2={"cpu_ms":1}'],
              ["--set services.payments.steps.2: /services/payments/steps: no step calls ledger, which "
               "connection_pools gives a pool"]),
+            (os.path.join(ROOT, "scenarios", "step01-single-node.json"),
+             ['services.web.endpoints.search.steps.1={"call":"web","endpoint":"search","request_kb":0,"response_kb":0}'],
+             ["--set services.web.endpoints.search.steps.1: /services/web/endpoints/search: calls form a cycle: "
+              "web.search -> web.search"]),
             (s4, ["services.cache.memory_mb=1e-300"],
              ["--set services.cache.memory_mb: /services/cache/memory_mb: smaller than one item's overhead"]),
         ]

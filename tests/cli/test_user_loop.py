@@ -114,6 +114,12 @@ class SweepTest(Scratch):
             self.assertEqual(2, result.returncode, result.stderr)
             self.assertIn(point + ": " + wrong + ": not this point's run: point.json asks for", result.stderr)
 
+    def test_a_duration_with_more_digits_than_a_summary_keeps_is_the_points_own(self):
+        result = archsim("sweep", STEP1, "--vary", "duration_s=2.345678,3", "--set", "warmup_s=0",
+                         "--out", self.path("digits"))
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertEqual(0, archsim("collect", self.path("digits")).returncode)
+
     def test_bad_variations(self):
         for bad in ("rate=1:2", "clients.shoppers.rate_rps=5:1:1", "clients.shoppers.rate_rps=1:5:0", "x"):
             result = archsim("sweep", STEP1, "--vary", bad, "--out", self.path("bad"))
@@ -880,11 +886,21 @@ class OutputFolderTest(Scratch):
         left = [n for n in os.listdir(out) if n.startswith(".archsim-staging-")]
         self.assertEqual(1, len(left))
         host = socket.gethostname()
-        # Kept: a live process's folder, another host's, and an ended one holding a file no run writes.
+        # Kept: a live process's folder, another host's, an ended one holding a file no run
+        # writes (a kept folder's KEPT.txt), and one whose lock a live process holds (in
+        # another PID namespace, its id says nothing here).
+        import fcntl
         alive = ".archsim-staging-%s-%d" % (host, os.getpid())
         other = ".archsim-staging-%s-elsewhere-%d" % (host, 1)
+        kept = ".archsim-staging-%s-%d" % (host, 999999999)
+        locked = ".archsim-staging-%s-%d" % (host, 999999998)
         self.touch("killed", alive, "rep-001", "summary.json")
         self.touch("killed", other, "summary.json")
+        self.touch("killed", kept, "KEPT.txt")
+        self.touch("killed", locked, ".archsim-lock")
+        lock = open(os.path.join(out, locked, ".archsim-lock"))
+        self.addCleanup(lock.close)
+        fcntl.flock(lock, fcntl.LOCK_EX)
         self.touch("killed", left[0], "notes.txt")
         result = archsim("run", STEP1, *self.TINY, "--replications", "2", "--out", out)
         self.assertEqual(0, result.returncode, result.stderr)
@@ -894,8 +910,8 @@ class OutputFolderTest(Scratch):
         self.assertEqual(0, result.returncode, result.stderr)
         self.assertIn("removed %s: the replications of a run that was killed before it finished"
                       % os.path.join(out, left[0]), result.stderr)
-        self.assertEqual(sorted([alive, other, "events.csv", "latency_histogram.csv", "rep-001", "rep-002",
-                                 "summary.json", "timeseries.csv"]), sorted(os.listdir(out)))
+        self.assertEqual(sorted([alive, other, kept, locked, "events.csv", "latency_histogram.csv", "rep-001",
+                                 "rep-002", "summary.json", "timeseries.csv"]), sorted(os.listdir(out)))
 
     def test_sweep_force_removes_only_what_a_sweep_made(self):
         out = self.path("sweep")

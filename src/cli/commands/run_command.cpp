@@ -201,7 +201,9 @@ int run_replications(const RunArgs& args, const Scenario& scenario,
     try {
       publish_results(replicated.folder, *args.out);
     } catch (...) {
-      scratch->keep();  // it holds the new results: kept, and named in the error
+      // It holds the new results: kept (no later run removes it), and named in the error.
+      scratch->keep("the results of archsim run --replications, kept because they could not be put in place in " +
+                    *args.out + ": move them there yourself");
       throw;
     }
   }

@@ -314,3 +314,27 @@ TEST_CASE("a request whose bytes cannot cross the NICs within its timeout is a w
   CHECK(warnings[0] == "t.json: /clients/users/operations/home: its 200000 KiB (request and reply) take 1639 ms "
                        "through the NICs at best, longer than its timeout (1000 ms): every one times out");
 }
+
+TEST_CASE("a call between services that share a host is not warned for its NIC: it may take the loopback") {
+  json doc = base();
+  doc["platform"]["network"]["nic_gbps"] = 1;
+  doc["hosts"]["a"]["nic_gbps"] = 0.001;
+  doc["services"]["web"]["host"] = "a";
+  doc["services"]["web"]["replicas"] = 1;
+  doc["services"]["web"]["max_replicas"] = 1;
+  doc["services"]["db"] = json::parse(
+      R"({"kind": "app_server", "host": "a", "workers": 4, "endpoints": {"q": {"steps": [{"cpu_ms": 1}]}}})");
+  doc["services"]["web"]["endpoints"]["home"]["steps"].push_back(
+      json::parse(R"({"call": "db", "endpoint": "q", "request_kb": 10000, "response_kb": 0, "timeout_ms": 100})"));
+  std::vector<std::string> nic;
+  for (const auto& w : build(doc).warnings)
+    if (w.find("through the NICs") != std::string::npos) nic.push_back(w);
+  CHECK(nic.empty());
+  doc["services"]["db"]["host"] = "b";
+  doc["hosts"]["b"]["nic_gbps"] = 0.001;
+  nic.clear();
+  for (const auto& w : build(doc).warnings)
+    if (w.find("through the NICs") != std::string::npos) nic.push_back(w);
+  REQUIRE(nic.size() == 1);
+  CHECK_THAT(nic[0], Catch::StartsWith("t.json: /services/web/endpoints/home/steps/1: its 10000 KiB"));
+}
