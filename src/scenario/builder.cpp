@@ -971,6 +971,11 @@ void ScenarioBuilder::read_access_log(ClientSpec& c, const Node& v) {
                                "spread its times, or lower speed (" + r.path + ")");
     return;
   }
+  // A loop of lines that share one time has no span to repeat over: it repeats every second.
+  if (r.loop && !(r.span_s > 0))
+    warning(log.pointer(), "its " + std::string(r.lines == 1 ? "line has" : "lines share") +
+                               " one time: looped, it repeats every 1 s of log time (" +
+                               json(1.0 / r.speed).dump() + " s at speed " + json(r.speed).dump() + ") (" + r.path + ")");
   for (std::size_t o = 0; o < c.operations.size(); ++o) c.operations[o].weight = counts[o];
   c.replay = r;
 }

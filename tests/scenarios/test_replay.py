@@ -58,6 +58,16 @@ class ReplayTest(unittest.TestCase):
         s = run(replay_doc(log, {"front": service({"read": endpoint({"cpu_ms": 1})})},
                            {"read": {"endpoint": "read"}}, duration=10, loop=True))
         self.assertEqual(20, s["requests"]["sent"])
+        # validate says so.
+        doc = replay_doc(log, {"front": service({"read": endpoint({"cpu_ms": 1})})}, {"read": {"endpoint": "read"}},
+                         duration=10, loop=True, speed=4)
+        path = os.path.join(self.tmp, "one-time.json")
+        with open(path, "w") as f:
+            json.dump(doc, f)
+        result = archsim("validate", path)
+        self.assertEqual(0, result.returncode, result.stderr)
+        self.assertIn("/clients/users/log: its lines share one time: looped, it repeats every 1 s of log time "
+                      "(0.25 s at speed 4.0)", result.stderr)
 
     def refused(self, doc):
         path = os.path.join(self.tmp, "s.json")
