@@ -212,7 +212,9 @@ Scenario ScenarioBuilder::build() {
   build_hosts();
   build_services();
   build_clients();
-  check_call_cycles();
+  // The calls are all known now: one graph for the cycle check and the reach warning.
+  const CallGraph calls = call_graph();
+  check_call_cycles(calls);
   build_timeline();
   build_random_faults();
   part([&] { build_metrics(); });
@@ -220,7 +222,7 @@ Scenario ScenarioBuilder::build() {
   // The limits need a whole scenario: not one with parts left out.
   if (problems_.empty() && !tolerant_) mark_hosts_that_may_run();
   if (problems_.empty() && !tolerant_) check_resource_limits();
-  if (problems_.empty() && !tolerant_) warn_unreached_services();
+  if (problems_.empty() && !tolerant_) warn_unreached_services(calls);
   if (problems_.empty() && !tolerant_) warn_hopeless_exchanges();
   if (!problems_.empty()) throw InputError(problems_);
   return std::move(s_);
@@ -655,9 +657,8 @@ ScenarioBuilder::CallGraph ScenarioBuilder::call_graph() const {
   return g;
 }
 
-void ScenarioBuilder::warn_unreached_services() {
+void ScenarioBuilder::warn_unreached_services(const CallGraph& g) {
   // From the endpoints the clients ask for, along every call, forward and kind's own hop.
-  const CallGraph g = call_graph();
   std::vector<bool> reached(static_cast<std::size_t>(g.total), false);
   std::vector<int> todo;
   for (const ClientSpec& c : s_.clients)
@@ -713,10 +714,8 @@ void ScenarioBuilder::warn_hopeless_exchanges() {
   }
 }
 
-void ScenarioBuilder::check_call_cycles() {
-  // Nodes are (service, endpoint); an edge is a call, a forward or a kind's own hop (a
-  // balancer to its backend). A cycle would recurse forever.
-  const CallGraph graph = call_graph();
+void ScenarioBuilder::check_call_cycles(const CallGraph& graph) {
+  // A cycle would recurse forever.
   const auto& edges = graph.edges;
   const auto& names = graph.names;
   const int total = graph.total;

@@ -159,9 +159,9 @@ class ScenarioBuilder {
     int total = 0;
   };
   CallGraph call_graph() const;
-  void check_call_cycles();
+  void check_call_cycles(const CallGraph& graph);
   // A warning for each service no request can reach from the clients.
-  void warn_unreached_services();
+  void warn_unreached_services(const CallGraph& graph);
   // A warning for each exchange() whose bytes cannot cross in its timeout.
   void warn_hopeless_exchanges();
   void build_timeline();

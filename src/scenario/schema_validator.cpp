@@ -436,11 +436,7 @@ void SchemaValidator::check_one_of(const json& branches, const json& instance, c
             const bool own_key = d.pointer.size() > pointer.size() && d.pointer.compare(0, pointer.size(), pointer) == 0 &&
                                  d.pointer.find('/', pointer.size() + 1) == std::string::npos;
             if (!own_key || !d.cause.empty()) continue;
-            std::string key;  // the last token, unescaped (RFC 6901)
-            const std::string token = d.pointer.substr(pointer.size() + 1);
-            for (std::size_t k = 0; k < token.size(); ++k)
-              if (token[k] == '~' && k + 1 < token.size()) key += token[++k] == '1' ? '/' : '~';
-              else key += token[k];
+            const std::string key = json::json_pointer(d.pointer).back();  // unescaped
             for (const std::string prefix : {"required key is missing", "unknown key"}) {
               if (d.rule.compare(0, prefix.size(), prefix) != 0) continue;
               const bool missing = prefix[0] == 'r';

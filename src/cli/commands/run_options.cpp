@@ -138,9 +138,8 @@ void RunOptions::check_path(const std::string& scenario, const std::string& path
 }
 
 std::set<std::string> RunOptions::own_warnings(const std::string& scenario) const {
-  static std::map<std::string, std::set<std::string>> known;  // one RunOptions a process
-  auto it = known.find(scenario);
-  if (it != known.end()) return it->second;
+  auto it = own_warnings_.find(scenario);
+  if (it != own_warnings_.end()) return it->second;
   std::set<std::string> warnings;
   try {
     LoadOptions options;
@@ -151,7 +150,7 @@ std::set<std::string> RunOptions::own_warnings(const std::string& scenario) cons
   } catch (const InputError&) {
     // Not valid without the extra values: its warnings are all theirs.
   }
-  return known[scenario] = warnings;
+  return own_warnings_[scenario] = warnings;
 }
 
 std::uint64_t RunOptions::validate(const std::string& scenario, const std::vector<std::string>& extra_sets,

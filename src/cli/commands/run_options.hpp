@@ -2,6 +2,7 @@
 // Options shared by the commands that launch runs (compare, sweep, capacity): the seed,
 // duration and overrides every run gets, how many replications of each, and how many run
 // at once.
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -34,6 +35,7 @@ struct RunOptions {
                          const std::string& extra_option = "", bool give_warnings = false) const;
   // The warnings of the scenario with these options alone (none when it is not valid so).
   std::set<std::string> own_warnings(const std::string& scenario) const;
+  mutable std::map<std::string, std::set<std::string>> own_warnings_;  // by scenario, once each
   // The replications of such a run into `folder`, with seeds derived from `base_seed`.
   Replicated replicated(const std::string& scenario, const std::string& folder,
                         const std::vector<std::string>& extra_sets, std::uint64_t base_seed) const;
