@@ -283,10 +283,8 @@ void QueueRuntime::append(ServiceReplica& replica, std::uint64_t record, double 
       return;
     case Commit::PageCache: {
       Log& log = log_of(replica);
-      if (log.pending.empty()) {  // an idle flusher waits for this: once a batch, not per append
-        std::unique_lock<sg4::Mutex> lock(*log.mutex);
-        log.work->notify_one();
-      }
+      std::unique_lock<sg4::Mutex> lock(*log.mutex);
+      if (log.pending.empty()) log.work->notify_one();  // an idle flusher waits for this
       log.pending.push_back(record);
       log.pending_bytes += bytes;
       return;
